@@ -1,0 +1,98 @@
+//! The request and response types of the app's commands: the contract between the Rust shell and the UI.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::doc::DocKind;
+use crate::record::{CnpjView, Lookup};
+
+/// Who runs the gateway a profile talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum Provider {
+    Serpro,
+    Conecta,
+}
+
+/// Which environment a profile is in; Demonstração is the embedded simulator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum Environment {
+    Demonstracao,
+    SerproTrial,
+    Homologacao,
+    Producao,
+    Custom,
+}
+
+impl Environment {
+    pub fn label(self) -> &'static str {
+        match self {
+            Environment::Demonstracao => "Demonstração",
+            Environment::SerproTrial => "SERPRO trial",
+            Environment::Homologacao => "Homologação",
+            Environment::Producao => "Produção",
+            Environment::Custom => "Base personalizada",
+        }
+    }
+}
+
+/// The active profile as the UI shows it (never any credential).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ProfileSummary {
+    pub id: String,
+    pub name: String,
+    pub provider: Provider,
+    pub environment: Environment,
+    /// True when every call stays on this machine (the embedded simulator).
+    pub is_demo: bool,
+}
+
+/// What the window needs at start.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AppInfo {
+    pub version: String,
+    pub profile: ProfileSummary,
+    /// The agency requires a purpose (or protocol number) on every lookup.
+    pub purpose_required: bool,
+}
+
+/// A lookup as the clerk asks for it: the text typed, never a pre-validated number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct LookupRequest {
+    pub input: String,
+    /// For a CNPJ: which view (defaults to the widest the profile has).
+    pub view: Option<CnpjView>,
+    /// Finalidade or protocol number, for the audit trail.
+    pub purpose: Option<String>,
+    /// e-CAC authorisation code, when the citizen gave one.
+    pub authorization_code: Option<String>,
+    /// "Não registrar": keep this lookup out of the history (the audit line is still written).
+    pub do_not_record: bool,
+}
+
+/// A lookup's answer: the normalized record and where it is kept.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct LookupResponse {
+    pub lookup: Lookup,
+    /// The history entry's id (absent when "não registrar" was asked).
+    pub history_id: Option<i64>,
+    pub kind: DocKind,
+    pub formatted: String,
+}
+
+/// The result of validating one input locally (no call).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Validation {
+    pub input: String,
+    pub kind: Option<DocKind>,
+    pub valid: bool,
+    pub canonical: Option<String>,
+    pub formatted: Option<String>,
+    pub error: Option<crate::error::AppError>,
+}

@@ -1,0 +1,11 @@
+//! Balcão's domain core: document numbers, normalized records, comparison, coded errors and secrets.
+
+pub mod api;
+pub mod doc;
+pub mod error;
+pub mod record;
+pub mod secret;
+
+pub use doc::{Cnpj, Cpf, DocError, DocKind, Document};
+pub use error::{AppError, ErrorCode};
+pub use secret::Sensitive;

@@ -1,0 +1,331 @@
+//! The normalized records (one per kind) that the UI, history, comparison and exports share, whatever API produced them.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::doc::{Cnpj, Cpf, DocKind};
+
+/// A code with its pt-BR label (CNAE, natureza jurídica, qualificação, município…).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct CodeLabel {
+    pub code: String,
+    pub label: String,
+}
+
+/// How the UI should colour a status; always shown with its text too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Ok,
+    Warning,
+    Danger,
+    Neutral,
+}
+
+/// Situação cadastral: the API's code, a pt-BR label and a severity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Status {
+    pub code: String,
+    pub label: String,
+    pub severity: Severity,
+    /// ISO 8601 date of the status, when the API gives it (CNPJ).
+    pub date: Option<String>,
+    /// Reason (motivo), when the API gives one.
+    pub reason: Option<String>,
+}
+
+impl Status {
+    /// CPF situação cadastral (codes 0–9 as SERPRO and CPF Light use them).
+    pub fn cpf(code: &str, api_label: Option<&str>) -> Self {
+        let (label, severity) = match code.trim() {
+            "0" => ("Regular", Severity::Ok),
+            "1" => ("Cancelada por encerramento de espólio", Severity::Danger),
+            "2" => ("Suspensa", Severity::Warning),
+            "3" => ("Titular falecido", Severity::Danger),
+            "4" => ("Pendente de regularização", Severity::Warning),
+            "5" => ("Cancelada por multiplicidade", Severity::Danger),
+            "8" => ("Nula", Severity::Danger),
+            "9" => ("Cancelada de ofício", Severity::Danger),
+            _ => ("", Severity::Neutral),
+        };
+        let label = if label.is_empty() {
+            api_label.map(str::to_owned).unwrap_or_else(|| format!("Situação {code}"))
+        } else {
+            label.to_owned()
+        };
+        Self { code: code.trim().to_owned(), label, severity, date: None, reason: None }
+    }
+
+    /// CNPJ situação cadastral (1 Nula, 2 Ativa, 3 Suspensa, 4 Inapta, 8 Baixada).
+    pub fn cnpj(code: &str, date: Option<String>, reason: Option<String>) -> Self {
+        let (label, severity) = match code.trim() {
+            "1" => ("Nula".to_owned(), Severity::Danger),
+            "2" => ("Ativa".to_owned(), Severity::Ok),
+            "3" => ("Suspensa".to_owned(), Severity::Warning),
+            "4" => ("Inapta".to_owned(), Severity::Warning),
+            "8" => ("Baixada".to_owned(), Severity::Danger),
+            other => (format!("Situação {other}"), Severity::Neutral),
+        };
+        Self { code: code.trim().to_owned(), label, severity, date, reason }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Address {
+    pub street_type: Option<String>,
+    pub street: Option<String>,
+    pub number: Option<String>,
+    pub complement: Option<String>,
+    pub district: Option<String>,
+    /// Eight digits, leading zeros restored.
+    pub cep: Option<String>,
+    /// Municipality with its RFB/SIAFI code (not IBGE).
+    pub municipality: Option<CodeLabel>,
+    pub uf: Option<String>,
+    pub country: Option<CodeLabel>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Phone {
+    pub ddd: Option<String>,
+    pub number: String,
+}
+
+/// A field the API gave that has no dedicated place in the record, kept so the clerk sees everything.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ExtraField {
+    pub key: String,
+    pub label: String,
+    pub value: String,
+}
+
+/// A person, from SERPRO Consulta CPF (v1/v2) or Conecta CPF Light.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct CpfRecord {
+    pub cpf: Cpf,
+    pub name: Option<String>,
+    pub social_name: Option<String>,
+    pub status: Status,
+    /// ISO 8601.
+    pub birth_date: Option<String>,
+    pub death_year: Option<u16>,
+    /// ISO 8601, or the API's text when it gives one ("anterior a 10/11/1990").
+    pub registration_date: Option<String>,
+    pub mother_name: Option<String>,
+    pub sex: Option<String>,
+    pub address: Option<Address>,
+    pub phones: Vec<Phone>,
+    pub resident_abroad: Option<bool>,
+    pub foreigner: Option<bool>,
+    /// ISO 8601 date of the last update in the base, when given.
+    pub updated_on: Option<String>,
+    pub extra: Vec<ExtraField>,
+}
+
+/// Which Consulta CNPJ v2 view produced the record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum CnpjView {
+    Basica,
+    Qsa,
+    Empresa,
+}
+
+impl CnpjView {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CnpjView::Basica => "basica",
+            CnpjView::Qsa => "qsa",
+            CnpjView::Empresa => "empresa",
+        }
+    }
+}
+
+/// Matriz or filial, exactly as the API states it (never inferred from the number).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum Establishment {
+    Matriz,
+    Filial,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Period {
+    pub start: Option<String>,
+    pub end: Option<String>,
+}
+
+/// Simples Nacional or MEI: whether the company opted in, and the periods.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct TaxOption {
+    pub opted: Option<bool>,
+    pub periods: Vec<Period>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct LegalRepresentative {
+    pub cpf: Option<String>,
+    pub name: String,
+    pub role: CodeLabel,
+}
+
+/// A partner (sócio) in the QSA.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Partner {
+    /// 1 pessoa jurídica, 2 pessoa física, 3 estrangeiro.
+    pub kind: CodeLabel,
+    pub name: String,
+    /// The partner's CPF (or CNPJ); absent in the `qsa` view, present in `empresa`.
+    pub document: Option<String>,
+    pub role: CodeLabel,
+    /// ISO 8601.
+    pub since: Option<String>,
+    pub country: Option<CodeLabel>,
+    pub legal_representative: Option<LegalRepresentative>,
+}
+
+/// A company establishment, from SERPRO or Conecta Consulta CNPJ v2.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct CnpjRecord {
+    pub cnpj: Cnpj,
+    pub view: CnpjView,
+    pub legal_name: Option<String>,
+    pub trade_name: Option<String>,
+    pub establishment: Option<Establishment>,
+    pub status: Status,
+    pub legal_nature: Option<CodeLabel>,
+    /// ISO 8601.
+    pub opening_date: Option<String>,
+    pub main_activity: Option<CodeLabel>,
+    pub secondary_activities: Vec<CodeLabel>,
+    pub address: Option<Address>,
+    pub jurisdiction: Option<CodeLabel>,
+    pub phones: Vec<Phone>,
+    pub email: Option<String>,
+    /// Capital social in centavos (the API's unit), shown in reais.
+    pub capital_cents: Option<i64>,
+    pub size: Option<CodeLabel>,
+    pub special_situation: Option<String>,
+    pub special_situation_date: Option<String>,
+    /// Absent in the `basica` view.
+    pub simples: Option<TaxOption>,
+    pub mei: Option<TaxOption>,
+    /// Absent in the `basica` view (and for an empresário individual).
+    pub partners: Option<Vec<Partner>>,
+    pub extra: Vec<ExtraField>,
+}
+
+/// One normalized record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Record {
+    Cpf(CpfRecord),
+    Cnpj(CnpjRecord),
+}
+
+impl Record {
+    pub fn kind(&self) -> DocKind {
+        match self {
+            Record::Cpf(_) => DocKind::Cpf,
+            Record::Cnpj(_) => DocKind::Cnpj,
+        }
+    }
+
+    /// The canonical number.
+    pub fn number(&self) -> String {
+        match self {
+            Record::Cpf(r) => r.cpf.to_string(),
+            Record::Cnpj(r) => r.cnpj.to_string(),
+        }
+    }
+
+    /// The name to show and search: the person's name, or the company's legal name.
+    pub fn display_name(&self) -> Option<&str> {
+        match self {
+            Record::Cpf(r) => r.name.as_deref(),
+            Record::Cnpj(r) => r.legal_name.as_deref(),
+        }
+    }
+
+    pub fn status(&self) -> &Status {
+        match self {
+            Record::Cpf(r) => &r.status,
+            Record::Cnpj(r) => &r.status,
+        }
+    }
+}
+
+/// Which API answered a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum ApiKind {
+    SerproCpfV1,
+    SerproCpfV2,
+    SerproCnpj,
+    ConectaCpfLight,
+    ConectaCnpj,
+}
+
+impl ApiKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApiKind::SerproCpfV1 => "serproCpfV1",
+            ApiKind::SerproCpfV2 => "serproCpfV2",
+            ApiKind::SerproCnpj => "serproCnpj",
+            ApiKind::ConectaCpfLight => "conectaCpfLight",
+            ApiKind::ConectaCnpj => "conectaCnpj",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ApiKind::SerproCpfV1 => "SERPRO Consulta CPF v1",
+            ApiKind::SerproCpfV2 => "SERPRO Consulta CPF v2",
+            ApiKind::SerproCnpj => "SERPRO Consulta CNPJ v2",
+            ApiKind::ConectaCpfLight => "Conecta CPF Light",
+            ApiKind::ConectaCnpj => "Conecta Consulta CNPJ v2",
+        }
+    }
+}
+
+/// What one HTTP call to a government API cost and returned, for history, audit and quota.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct CallMeta {
+    pub api: ApiKind,
+    /// The HTTP status (0 when no response arrived).
+    pub http_status: u16,
+    pub latency_ms: u32,
+    /// The gateway's `activityid` header (SERPRO's request id).
+    pub activity_id: Option<String>,
+    /// 200, 206 and 404 are billed.
+    pub billable: bool,
+}
+
+impl CallMeta {
+    pub fn billable_status(status: u16) -> bool {
+        matches!(status, 200 | 206 | 404)
+    }
+}
+
+/// A successful lookup as the UI and the history receive it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Lookup {
+    pub record: Record,
+    pub meta: CallMeta,
+    /// The body as received, for audit and "ver resposta original".
+    pub raw: String,
+    /// When the answer arrived (RFC 3339, UTC).
+    pub consulted_at: String,
+    /// 206: the API returned the record without a field it considers mandatory.
+    pub partial: bool,
+}

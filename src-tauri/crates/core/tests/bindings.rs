@@ -1,0 +1,64 @@
+//! Fails when the TypeScript bindings committed under `ui/src/lib/bindings` differ from what the Rust types generate.
+//! Regenerate with `cargo xtask bindings` (which runs this test with `BALCAO_BLESS=1`).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use balcao_core::{api, error, record};
+use ts_rs::TS;
+
+fn committed_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../ui/src/lib/bindings")
+}
+
+fn read_dir(dir: &Path) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.ends_with(".ts") {
+                out.insert(name, std::fs::read_to_string(e.path()).expect("readable binding"));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn typescript_bindings_are_fresh() {
+    let tmp = std::env::temp_dir().join(format!("balcao-bindings-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).expect("temp dir");
+    let cfg = ts_rs::Config::new().with_out_dir(&tmp);
+    macro_rules! export {
+        ($($t:ty),* $(,)?) => { $( <$t>::export_all(&cfg).expect(stringify!($t)); )* };
+    }
+    export!(
+        api::AppInfo,
+        api::LookupRequest,
+        api::LookupResponse,
+        api::Validation,
+        error::AppError,
+        record::Record,
+        record::Lookup,
+    );
+    let generated = read_dir(&tmp);
+    let _ = std::fs::remove_dir_all(&tmp);
+    assert!(generated.len() > 5, "ts-rs exported too little: {:?}", generated.keys());
+    let dir = committed_dir();
+    if std::env::var_os("BALCAO_BLESS").is_some() {
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("bindings dir");
+        for (name, text) in &generated {
+            std::fs::write(dir.join(name), text).expect("write binding");
+        }
+        return;
+    }
+    let committed = read_dir(&dir);
+    let stale: Vec<_> = generated
+        .keys()
+        .chain(committed.keys())
+        .filter(|k| generated.get(*k) != committed.get(*k))
+        .collect();
+    assert!(stale.is_empty(), "stale TypeScript bindings {stale:?}: run `cargo xtask bindings` and commit the result");
+}

@@ -1,1 +1,45 @@
-fn main() {}
+//! balcao-cli: the terminal entry point; each subcommand lives in its own module.
+
+mod history;
+mod lookup;
+mod sim;
+mod validate;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "balcao-cli", version, about = "Balcão na linha de comando: validar, consultar, simular e gerir o histórico.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Valida CPFs e CNPJs localmente (nenhuma consulta é feita).
+    Validate(validate::Args),
+    /// Inicia o simulador SERPRO/Conecta.
+    Sim(sim::Args),
+    /// Consulta um CPF ou CNPJ pelo perfil indicado (Demonstração por padrão).
+    Lookup(lookup::Args),
+    /// Pesquisa, exporta ou expurga o histórico criptografado.
+    History(history::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+        }
+    };
+    match cli.command {
+        Command::Validate(args) => validate::run(args),
+        Command::Sim(args) => sim::run(args),
+        Command::Lookup(args) => lookup::run(args),
+        Command::History(args) => history::run(args),
+    }
+}

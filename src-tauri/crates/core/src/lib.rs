@@ -1,8 +1,11 @@
 //! Balcão's domain core: document numbers, normalized records, comparison, coded errors and secrets.
 
 pub mod api;
+pub mod compare;
 pub mod doc;
 pub mod error;
+pub mod history_api;
+pub mod profile;
 pub mod record;
 pub mod secret;
 

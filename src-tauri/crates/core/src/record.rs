@@ -223,9 +223,10 @@ pub struct CnpjRecord {
     pub extra: Vec<ExtraField>,
 }
 
-/// One normalized record.
+/// One normalized record (`OfficialRecord` in TypeScript, where `Record` is a built-in type).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(tag = "kind", rename_all = "lowercase")]
+#[ts(rename = "OfficialRecord")]
 pub enum Record {
     Cpf(CpfRecord),
     Cnpj(CnpjRecord),

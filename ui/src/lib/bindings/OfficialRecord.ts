@@ -3,6 +3,6 @@ import type { CnpjRecord } from "./CnpjRecord";
 import type { CpfRecord } from "./CpfRecord";
 
 /**
- * One normalized record.
+ * One normalized record (`OfficialRecord` in TypeScript, where `Record` is a built-in type).
  */
-export type Record = { "kind": "cpf" } & CpfRecord | { "kind": "cnpj" } & CnpjRecord;
+export type OfficialRecord = { "kind": "cpf" } & CpfRecord | { "kind": "cnpj" } & CnpjRecord;

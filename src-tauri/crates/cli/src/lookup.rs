@@ -1,0 +1,11 @@
+//! `balcao-cli lookup` (being built; see its issue).
+
+use std::process::ExitCode;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+pub fn run(_args: Args) -> ExitCode {
+    eprintln!("balcao-cli lookup: ainda não disponível nesta versão.");
+    ExitCode::from(2)
+}

@@ -1,0 +1,1 @@
+//! Comparison of records: side by side, against a snapshot, declared vs official, and partner membership.

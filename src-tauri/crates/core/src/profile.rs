@@ -1,0 +1,1 @@
+//! Profiles: which gateway, environment, contracted APIs and clerk a lookup goes through.

@@ -1,1 +1,382 @@
 //! Profiles: which gateway, environment, contracted APIs and clerk a lookup goes through.
+//!
+//! A profile never holds a credential: the client id and secret live in the OS keyring under
+//! `profile/{id}/client-id` and `profile/{id}/client-secret`. Profiles are serialised camelCase for the UI
+//! and the same way from TOML (the TOML loader in balcao-gov also accepts snake_case keys).
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::api::{Environment, Provider, ProfileSummary};
+use crate::doc::Cpf;
+use crate::error::{AppError, ErrorCode};
+use crate::record::CnpjView;
+
+/// Which CPF API the profile has contracted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum CpfApi {
+    /// SERPRO Consulta CPF v1 (`GET …/consulta-cpf-df/v1/cpf/{ni}`).
+    SerproV1,
+    /// SERPRO Consulta CPF v2 (`GET …/consulta-cpf-df/v2/cpf/{ni}`): adds nome social and data de inscrição.
+    SerproV2,
+    /// Conecta gov.br API CPF Light (`POST …/api-cpf-light/v2/consulta/cpf`, up to 50 CPFs per call).
+    ConectaLight,
+}
+
+impl CpfApi {
+    /// The gateway that offers this API.
+    pub fn provider(self) -> Provider {
+        match self {
+            CpfApi::SerproV1 | CpfApi::SerproV2 => Provider::Serpro,
+            CpfApi::ConectaLight => Provider::Conecta,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            CpfApi::SerproV1 => "SERPRO Consulta CPF v1",
+            CpfApi::SerproV2 => "SERPRO Consulta CPF v2",
+            CpfApi::ConectaLight => "Conecta CPF Light",
+        }
+    }
+}
+
+/// Paths that replace the defaults, for "outras bases" behind the same gateway or a contract whose Swagger
+/// names a different path. Each is relative to the profile's `baseUrl` and starts with `/`; `{ni}` stands for
+/// the number (not used by CPF Light, whose numbers go in the body).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PathOverrides {
+    /// Token endpoint (SERPRO `/token`, Conecta `/oauth2/jwt-token`).
+    pub token: Option<String>,
+    /// The CPF API of the profile (`cpfApi`).
+    pub cpf: Option<String>,
+    pub cnpj_basica: Option<String>,
+    pub cnpj_qsa: Option<String>,
+    pub cnpj_empresa: Option<String>,
+}
+
+impl PathOverrides {
+    /// The override for one CNPJ view, if any.
+    pub fn cnpj(&self, view: CnpjView) -> Option<&str> {
+        match view {
+            CnpjView::Basica => self.cnpj_basica.as_deref(),
+            CnpjView::Qsa => self.cnpj_qsa.as_deref(),
+            CnpjView::Empresa => self.cnpj_empresa.as_deref(),
+        }
+    }
+}
+
+/// Timeouts, retries, concurrency and client-side pacing of the calls a profile makes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+pub struct NetworkSettings {
+    /// Time allowed to open the connection (TCP + TLS), in milliseconds.
+    pub connect_timeout_ms: u32,
+    /// Time allowed for a whole call (connection, request, answer), in milliseconds.
+    pub total_timeout_ms: u32,
+    /// Extra attempts after the first one, for the failures that are safe to retry.
+    pub max_retries: u32,
+    /// First backoff delay in milliseconds; doubles each attempt, with jitter.
+    pub retry_base_ms: u32,
+    /// Longest wait before a retry, including a `Retry-After` asked by the gateway; a longer
+    /// `Retry-After` ends the call with `RateLimited` instead of waiting.
+    pub retry_max_delay_ms: u32,
+    /// Lookups in flight at once during a batch (CPF Light batches count as one).
+    pub max_concurrency: u32,
+    /// Client-side pacing: at most this many calls per second (none when absent).
+    pub rate_limit_rps: Option<f64>,
+}
+
+impl Default for NetworkSettings {
+    fn default() -> Self {
+        Self {
+            connect_timeout_ms: 10_000,
+            total_timeout_ms: 30_000,
+            max_retries: 2,
+            retry_base_ms: 200,
+            retry_max_delay_ms: 5_000,
+            max_concurrency: 4,
+            rate_limit_rps: None,
+        }
+    }
+}
+
+/// Where and how a clerk's lookups go. Never holds a credential.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Profile {
+    /// Stable identifier: letters, digits, `-`, `_`, `.` (it names the keyring entries).
+    pub id: String,
+    /// What the clerk sees in the profile picker.
+    pub name: String,
+    pub provider: Provider,
+    pub environment: Environment,
+    /// The gateway root, e.g. `https://gateway.apiserpro.serpro.gov.br`. HTTPS only, except loopback.
+    pub base_url: String,
+    /// The contracted CPF API, if any.
+    #[serde(default)]
+    pub cpf_api: Option<CpfApi>,
+    /// The contracted Consulta CNPJ v2 views.
+    #[serde(default)]
+    pub cnpj_views: Vec<CnpjView>,
+    /// Conecta: the clerk's CPF, sent as `x-cpf-usuario` on every call.
+    #[serde(default)]
+    pub clerk_cpf: Option<Cpf>,
+    #[serde(default)]
+    pub paths: PathOverrides,
+    /// A PEM file with extra trusted CA certificates (a TLS-inspecting proxy's CA), added to the OS trust store.
+    #[serde(default)]
+    pub extra_ca_file: Option<String>,
+    /// Calls allowed per API (e.g. 1000 in Conecta homologation); none when unlimited.
+    #[serde(default)]
+    #[ts(type = "number | null")]
+    pub quota_limit: Option<u64>,
+    /// Warn once this percentage of `quotaLimit` is used (default 90).
+    #[serde(default)]
+    pub quota_warn_percent: Option<u8>,
+    #[serde(default)]
+    pub network: NetworkSettings,
+}
+
+/// The Demonstração profile's id.
+pub const DEMO_PROFILE_ID: &str = "demonstracao";
+
+fn config_error(profile_id: &str, detail: impl std::fmt::Display) -> AppError {
+    AppError::new(ErrorCode::Config, format!("Perfil «{profile_id}»: {detail} Revise o perfil em Configurações ou peça à TI."))
+}
+
+impl Profile {
+    /// Demonstração: the embedded simulator at `base_url`, SERPRO, CPF v2 and every CNPJ view.
+    pub fn demo(base_url: &str) -> Profile {
+        Profile {
+            id: DEMO_PROFILE_ID.to_owned(),
+            name: "Demonstração".to_owned(),
+            provider: Provider::Serpro,
+            environment: Environment::Demonstracao,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            cpf_api: Some(CpfApi::SerproV2),
+            cnpj_views: vec![CnpjView::Basica, CnpjView::Qsa, CnpjView::Empresa],
+            clerk_cpf: None,
+            paths: PathOverrides::default(),
+            extra_ca_file: None,
+            quota_limit: None,
+            quota_warn_percent: None,
+            network: NetworkSettings::default(),
+        }
+    }
+
+    /// Demonstração through the simulated Conecta gateway: CPF Light and every CNPJ view, with `clerk_cpf`
+    /// sent as `x-cpf-usuario`.
+    pub fn demo_conecta(base_url: &str, clerk_cpf: Cpf) -> Profile {
+        Profile {
+            id: "demonstracao-conecta".to_owned(),
+            name: "Demonstração (Conecta)".to_owned(),
+            provider: Provider::Conecta,
+            cpf_api: Some(CpfApi::ConectaLight),
+            clerk_cpf: Some(clerk_cpf),
+            ..Profile::demo(base_url)
+        }
+    }
+
+    /// What the UI shows of the active profile.
+    pub fn summary(&self) -> ProfileSummary {
+        ProfileSummary {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            provider: self.provider,
+            environment: self.environment,
+            is_demo: self.environment == Environment::Demonstracao,
+        }
+    }
+
+    /// Whether this CNPJ view is contracted.
+    pub fn has_view(&self, view: CnpjView) -> bool {
+        self.cnpj_views.contains(&view)
+    }
+
+    /// The widest contracted CNPJ view (empresa ⊃ qsa ⊃ basica), if any.
+    pub fn default_view(&self) -> Option<CnpjView> {
+        [CnpjView::Empresa, CnpjView::Qsa, CnpjView::Basica].into_iter().find(|v| self.has_view(*v))
+    }
+
+    /// The quota percentage at which the clerk is warned.
+    pub fn quota_warn_percent(&self) -> u8 {
+        self.quota_warn_percent.unwrap_or(90)
+    }
+
+    /// Checks what can be checked without I/O (the URL scheme is checked by the client that connects).
+    pub fn validate(&self) -> Result<(), AppError> {
+        let id = self.id.as_str();
+        if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) {
+            return Err(config_error(id, "o identificador deve ter só letras, dígitos, «-», «_» ou «.»."));
+        }
+        if self.name.trim().is_empty() {
+            return Err(config_error(id, "falta o nome do perfil."));
+        }
+        if self.base_url.trim().is_empty() {
+            return Err(config_error(id, "falta o endereço do gateway (baseUrl)."));
+        }
+        if let Some(api) = self.cpf_api
+            && api.provider() != self.provider
+        {
+            return Err(config_error(id, format!("a API de CPF «{}» não é oferecida por este provedor.", api.label())));
+        }
+        if self.environment == Environment::SerproTrial && self.provider != Provider::Serpro {
+            return Err(config_error(id, "o ambiente «SERPRO trial» só existe no provedor SERPRO."));
+        }
+        if self.provider == Provider::Conecta && self.clerk_cpf.is_none() {
+            return Err(config_error(
+                id,
+                "o Conecta exige o CPF do atendente (clerkCpf), enviado em cada consulta como x-cpf-usuario.",
+            ));
+        }
+        if self.cpf_api.is_none() && self.cnpj_views.is_empty() {
+            return Err(config_error(id, "nenhuma API contratada (cpfApi ou cnpjViews)."));
+        }
+        if let Some(p) = self.quota_warn_percent
+            && !(1..=100).contains(&p)
+        {
+            return Err(config_error(id, "quotaWarnPercent deve estar entre 1 e 100."));
+        }
+        self.validate_paths()?;
+        self.validate_network()
+    }
+
+    fn validate_paths(&self) -> Result<(), AppError> {
+        let p = &self.paths;
+        let needs_ni = self.cpf_api != Some(CpfApi::ConectaLight);
+        let checks = [
+            ("token", p.token.as_deref(), false),
+            ("cpf", p.cpf.as_deref(), needs_ni),
+            ("cnpjBasica", p.cnpj_basica.as_deref(), true),
+            ("cnpjQsa", p.cnpj_qsa.as_deref(), true),
+            ("cnpjEmpresa", p.cnpj_empresa.as_deref(), true),
+        ];
+        for (name, path, ni) in checks {
+            let Some(path) = path else { continue };
+            if !path.starts_with('/') || path.contains("://") {
+                return Err(config_error(&self.id, format!("o caminho «{name}» deve começar com «/» (relativo ao gateway).")));
+            }
+            if ni && !path.contains("{ni}") {
+                return Err(config_error(&self.id, format!("o caminho «{name}» deve conter «{{ni}}» no lugar do número.")));
+            }
+        }
+        Ok(())
+    }
+
+    fn validate_network(&self) -> Result<(), AppError> {
+        let n = &self.network;
+        if n.connect_timeout_ms == 0 || n.total_timeout_ms == 0 {
+            return Err(config_error(&self.id, "os tempos limite devem ser maiores que zero."));
+        }
+        if n.max_concurrency == 0 {
+            return Err(config_error(&self.id, "maxConcurrency deve ser pelo menos 1."));
+        }
+        if let Some(rps) = n.rate_limit_rps
+            && !(rps.is_finite() && rps > 0.0)
+        {
+            return Err(config_error(&self.id, "rateLimitRps deve ser um número positivo."));
+        }
+        Ok(())
+    }
+}
+
+/// Where the access token in use came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum TokenSource {
+    /// Obtained from the gateway's token endpoint with the profile's credentials.
+    Issued,
+    /// The fixed public bearer of the SERPRO trial (no token call).
+    FixedTrial,
+}
+
+/// The access token's state, for the status bar. Never the token itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenStatus {
+    pub source: TokenSource,
+    /// RFC 3339 UTC: when the token stops being used (a little before the gateway's expiry); absent for a fixed bearer.
+    pub valid_until: Option<String>,
+}
+
+/// Quota use of one API of one profile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct QuotaStatus {
+    pub api: crate::record::ApiKind,
+    #[ts(type = "number")]
+    pub used: u64,
+    #[ts(type = "number | null")]
+    pub limit: Option<u64>,
+    /// At or past the warning percentage of the limit.
+    pub near_limit: bool,
+    /// No call will be made until the count is reset.
+    pub exhausted: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_profile_is_valid_and_widest_view_is_empresa() {
+        let p = Profile::demo("http://127.0.0.1:9/");
+        p.validate().unwrap();
+        assert_eq!(p.base_url, "http://127.0.0.1:9");
+        assert_eq!(p.default_view(), Some(CnpjView::Empresa));
+        assert!(p.summary().is_demo);
+        let c = Profile::demo_conecta("http://127.0.0.1:9", Cpf::parse("00000000191").unwrap());
+        c.validate().unwrap();
+        assert_eq!(c.provider, Provider::Conecta);
+    }
+
+    #[test]
+    fn conecta_without_clerk_cpf_is_a_config_error() {
+        let mut p = Profile::demo_conecta("https://h-apigateway.example", Cpf::parse("00000000191").unwrap());
+        p.clerk_cpf = None;
+        let e = p.validate().unwrap_err();
+        assert_eq!(e.code, ErrorCode::Config);
+        assert!(e.message.contains("x-cpf-usuario"), "{}", e.message);
+    }
+
+    #[test]
+    fn mismatched_cpf_api_and_bad_paths_are_rejected() {
+        let mut p = Profile::demo("https://x.example");
+        p.cpf_api = Some(CpfApi::ConectaLight);
+        assert_eq!(p.validate().unwrap_err().code, ErrorCode::Config);
+        let mut p = Profile::demo("https://x.example");
+        p.paths.cnpj_qsa = Some("/outra-base/v2/qsa".into());
+        assert!(p.validate().unwrap_err().message.contains("{ni}"));
+        p.paths.cnpj_qsa = Some("https://evil.example/qsa/{ni}".into());
+        assert!(p.validate().unwrap_err().message.contains("começar com"));
+        let mut p = Profile::demo("https://x.example");
+        p.id = "com espaço".into();
+        assert_eq!(p.validate().unwrap_err().code, ErrorCode::Config);
+    }
+
+    #[test]
+    fn camel_case_json_round_trip_with_defaults() {
+        let p = Profile::demo("https://x.example");
+        let v = serde_json::to_value(&p).unwrap();
+        assert_eq!(v["baseUrl"], "https://x.example");
+        assert_eq!(v["cpfApi"], "serproV2");
+        assert_eq!(v["network"]["connectTimeoutMs"], 10_000);
+        let back: Profile = serde_json::from_value(v).unwrap();
+        assert_eq!(back, p);
+        let minimal: Profile = serde_json::from_value(serde_json::json!({
+            "id": "x", "name": "X", "provider": "conecta", "environment": "homologacao",
+            "baseUrl": "https://h.example", "cpfApi": "conectaLight", "clerkCpf": "000.000.001-91",
+            "cnpjViews": ["qsa"], "paths": {"cnpjQsa": "/q/{ni}"}, "network": {"totalTimeoutMs": 5000}
+        }))
+        .unwrap();
+        assert_eq!(minimal.cpf_api, Some(CpfApi::ConectaLight));
+        assert_eq!(minimal.clerk_cpf.unwrap().as_str(), "00000000191");
+        assert_eq!(minimal.paths.cnpj(CnpjView::Qsa), Some("/q/{ni}"));
+        assert_eq!(minimal.network.total_timeout_ms, 5000);
+        assert_eq!(minimal.network.connect_timeout_ms, 10_000);
+        minimal.validate().unwrap();
+    }
+}

@@ -41,6 +41,9 @@ fn typescript_bindings_are_fresh() {
         error::AppError,
         record::Record,
         record::Lookup,
+        balcao_core::profile::Profile,
+        balcao_core::profile::TokenStatus,
+        balcao_core::profile::QuotaStatus,
     );
     let generated = read_dir(&tmp);
     let _ = std::fs::remove_dir_all(&tmp);

@@ -1,1 +1,55 @@
-fn main() {}
+//! `cargo xtask`: the build, test, bench and bundle automation behind the README's two commands.
+
+mod bench;
+mod deps;
+mod e2e;
+#[cfg(any())]
+mod fuzz;
+mod fuzz {
+    pub fn run(_: u64) -> crate::sh::Result {
+        Err("TEMP".into())
+    }
+}
+mod run;
+mod session;
+mod sh;
+mod test;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "uso: cargo xtask <comando>
+
+  run                 instala o que falta, compila a interface e abre o Balcão em Demonstração
+  test                a suíte inteira (fmt, clippy, svelte-check, testes Rust e da interface, fuzz, e2e)
+  e2e                 só os testes de ponta a ponta na janela real
+  bindings            regenera os tipos TypeScript gerados a partir do Rust
+  fuzz [segundos]     roda o fuzzer do analisador de CPF/CNPJ (padrão: 60 s)
+  bench               roda os benchmarks e escreve docs/benchmarks.md
+  deps                só instala as dependências do sistema e do npm";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("run") => run::run(),
+        Some("test") => test::run(),
+        Some("e2e") => test::e2e_only(),
+        Some("bindings") => test::bless_bindings(),
+        Some("fuzz") => {
+            let secs = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(60);
+            fuzz::run(secs)
+        }
+        Some("bench") => bench::run(),
+        Some("deps") => deps::ensure_all(),
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

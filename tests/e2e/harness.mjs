@@ -1,0 +1,67 @@
+// Shared helpers for the end-to-end tests: the WebDriver session on the real app, screenshots, the simulator's log.
+import { remote } from 'webdriverio';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+
+const need = (name) => {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set: run the e2e tests through \`cargo xtask test\` (or \`cargo xtask e2e\`)`);
+  return v;
+};
+
+export const env = {
+  app: need('BALCAO_APP'),
+  driverPort: Number(need('TAURI_DRIVER_PORT')),
+  simUrl: need('BALCAO_SIM_URL'),
+  dataDir: need('BALCAO_E2E_DATA_DIR'),
+  screenshots: need('BALCAO_E2E_SCREENSHOTS'),
+};
+
+/** Opens the real Balcão window through tauri-driver. */
+export async function openApp() {
+  return remote({
+    hostname: '127.0.0.1',
+    port: env.driverPort,
+    logLevel: 'warn',
+    connectionRetryCount: 2,
+    capabilities: { 'tauri:options': { application: env.app } },
+  });
+}
+
+/** Saves a screenshot of what the clerk sees, under the folder the run printed. */
+export async function screenshot(browser, name) {
+  mkdirSync(env.screenshots, { recursive: true });
+  const file = join(env.screenshots, `${name}.png`);
+  await browser.saveScreenshot(file);
+  return file;
+}
+
+/** The simulator's request log (every HTTP call the app made to the embedded gateway). */
+export async function simRequests() {
+  const res = await fetch(`${env.simUrl}/__sim/requests`);
+  if (!res.ok) throw new Error(`simulator log: HTTP ${res.status}`);
+  return res.json();
+}
+
+/** The data-testid of the focused element. */
+export async function focusedTestId(browser) {
+  return browser.execute(() => document.activeElement?.getAttribute('data-testid') ?? null);
+}
+
+/** Runs balcao-cli in the same sandbox (same data dir and keyring) and parses its JSON lines. */
+export function cli(args) {
+  const bin = env.app.replace(/balcao(\.exe)?$/, 'balcao-cli$1');
+  const out = execFileSync(bin, args, { encoding: 'utf8' });
+  return out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+}
+
+/** Tries to read a SQLite file with no key (Python's sqlite3); returns the error text, or null when it opened. */
+export function openWithoutKey(file) {
+  try {
+    execFileSync('python3', ['-c', 'import sqlite3,sys; sqlite3.connect(sys.argv[1]).execute("select count(*) from sqlite_master").fetchall()', file], { stdio: 'pipe' });
+    return null;
+  } catch (e) {
+    return String(e.stderr || e.message);
+  }
+}

@@ -1,0 +1,125 @@
+//! End-to-end tests in the real window: builds the debug app, starts tauri-driver in a sandboxed Xvfb session, runs tests/e2e.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant, SystemTime};
+
+use crate::session::Sandbox;
+use crate::sh::{self, Result};
+
+/// The cargo target directory (CARGO_TARGET_DIR, or target/ in the repository).
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| sh::root().join("target"))
+}
+
+pub fn app_binary() -> PathBuf {
+    target_dir().join("debug").join(if cfg!(windows) { "balcao.exe" } else { "balcao" })
+}
+
+pub fn build_app() -> Result {
+    sh::run(sh::cargo().args(["build", "-p", "balcao"]))
+}
+
+pub fn free_port() -> Result<u16> {
+    let l = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("no free port: {e}"))?;
+    Ok(l.local_addr().map_err(|e| e.to_string())?.port())
+}
+
+fn wait_port(port: u16) -> Result {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(20) {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Err(format!("nothing listened on 127.0.0.1:{port}"))
+}
+
+pub fn run() -> Result {
+    let guard = RealDataGuard::capture();
+    let app = app_binary();
+    if !app.exists() {
+        return Err(format!("{} is missing: build the app first", app.display()));
+    }
+    let shots = sh::root().join("artifacts/e2e-screenshots");
+    let _ = std::fs::remove_dir_all(&shots);
+    std::fs::create_dir_all(&shots).map_err(|e| format!("screenshot dir: {e}"))?;
+    eprintln!("e2e screenshots: {}", shots.display());
+
+    let mut sb = Sandbox::start(true)?;
+    let driver_port = free_port()?;
+    let sim_port = free_port()?;
+    let log = std::fs::File::create(sh::root().join("artifacts/tauri-driver.log")).map_err(|e| e.to_string())?;
+    let driver = sb
+        .command("tauri-driver")
+        .args(["--port", &driver_port.to_string()])
+        .env("BALCAO_SIM_ADDR", format!("127.0.0.1:{sim_port}"))
+        .stdout(log.try_clone().map_err(|e| e.to_string())?)
+        .stderr(log)
+        .stdin(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("tauri-driver: {e}"))?;
+    sb.adopt(driver);
+    wait_port(driver_port)?;
+
+    let data_dir = sb.var("BALCAO_DATA_DIR").unwrap_or_default().to_owned();
+    let mut node = sb.command("node");
+    node.current_dir(sh::root().join("tests/e2e"))
+        .args(["--test", "--test-concurrency=1", "--test-reporter=spec"])
+        .env("BALCAO_APP", &app)
+        .env("TAURI_DRIVER_PORT", driver_port.to_string())
+        .env("BALCAO_SIM_URL", format!("http://127.0.0.1:{sim_port}"))
+        .env("BALCAO_E2E_DATA_DIR", &data_dir)
+        .env("BALCAO_E2E_SCREENSHOTS", &shots);
+    let r = sh::run(&mut node);
+    drop(sb);
+    r?;
+    guard.verify()?;
+    eprintln!("e2e screenshots: {}", shots.display());
+    Ok(())
+}
+
+/// Proves tests left the real user's Balcão data alone: the real data folder is the same before and after.
+#[derive(Debug)]
+pub struct RealDataGuard {
+    dir: PathBuf,
+    before: Vec<(PathBuf, u64, Option<SystemTime>)>,
+}
+
+impl RealDataGuard {
+    pub fn capture() -> Self {
+        let home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
+        let base = std::env::var("XDG_DATA_HOME").unwrap_or_else(|_| format!("{home}/.local/share"));
+        let dir = PathBuf::from(base).join("br.gov.balcao");
+        let before = listing(&dir);
+        Self { dir, before }
+    }
+
+    pub fn verify(&self) -> Result {
+        if listing(&self.dir) == self.before {
+            Ok(())
+        } else {
+            Err(format!("tests changed the real user's data folder {}", self.dir.display()))
+        }
+    }
+}
+
+fn listing(dir: &PathBuf) -> Vec<(PathBuf, u64, Option<SystemTime>)> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let m = e.metadata().ok();
+            out.push((e.path(), m.as_ref().map_or(0, |m| m.len()), m.and_then(|m| m.modified().ok())));
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Runs the app's binary in a sandboxed session (used by `cargo xtask run` when there is no display).
+pub fn spawn_in(sb: &Sandbox, app: &PathBuf) -> Result<std::process::Child> {
+    let mut c: Command = sb.command(app);
+    c.spawn().map_err(|e| format!("{}: {e}", app.display()))
+}

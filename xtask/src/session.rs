@@ -1,0 +1,172 @@
+//! A throwaway desktop session for tests: its own HOME, Xvfb display, D-Bus session bus and unlocked gnome-keyring.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::sh::Result;
+
+/// The keyring service name tests use, so nothing lands under the real "br.gov.balcao".
+pub const TEST_KEYRING_SERVICE: &str = "br.gov.balcao.test";
+
+/// Processes and folders of one sandboxed session; everything is stopped and removed on drop.
+#[derive(Debug)]
+pub struct Sandbox {
+    pub dir: PathBuf,
+    env: Vec<(String, String)>,
+    children: Vec<Child>,
+}
+
+impl Sandbox {
+    /// Starts D-Bus and gnome-keyring, and Xvfb when `display` is true.
+    pub fn start(display: bool) -> Result<Self> {
+        let dir = std::env::temp_dir().join(format!("balcao-sandbox-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        for sub in ["home", "data", "config", "cache", "runtime", "app-data"] {
+            std::fs::create_dir_all(dir.join(sub)).map_err(|e| format!("sandbox dir: {e}"))?;
+        }
+        set_private(&dir.join("runtime"));
+        let real_home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
+        let mut env = vec![
+            ("HOME".to_owned(), path(&dir.join("home"))),
+            ("XDG_DATA_HOME".to_owned(), path(&dir.join("data"))),
+            ("XDG_CONFIG_HOME".to_owned(), path(&dir.join("config"))),
+            ("XDG_CACHE_HOME".to_owned(), path(&dir.join("cache"))),
+            ("XDG_RUNTIME_DIR".to_owned(), path(&dir.join("runtime"))),
+            ("BALCAO_DATA_DIR".to_owned(), path(&dir.join("app-data"))),
+            ("BALCAO_KEYRING_SERVICE".to_owned(), TEST_KEYRING_SERVICE.to_owned()),
+            ("NO_AT_BRIDGE".to_owned(), "1".to_owned()),
+        ];
+        // cargo, rustup and npm keep their real homes (caches, toolchains) when HOME moves.
+        for (var, default) in [("CARGO_HOME", ".cargo"), ("RUSTUP_HOME", ".rustup")] {
+            let v = std::env::var(var).unwrap_or_else(|_| format!("{real_home}/{default}"));
+            env.push((var.to_owned(), v));
+        }
+        env.push(("npm_config_cache".to_owned(), format!("{real_home}/.npm")));
+        let mut sb = Sandbox { dir, env, children: Vec::new() };
+        if display {
+            sb.start_xvfb()?;
+        }
+        sb.start_dbus()?;
+        sb.start_keyring()?;
+        Ok(sb)
+    }
+
+    /// A command that runs inside the session.
+    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut c = Command::new(program);
+        c.env_remove("DBUS_SESSION_BUS_ADDRESS").env_remove("WAYLAND_DISPLAY");
+        for (k, v) in &self.env {
+            c.env(k, v);
+        }
+        c
+    }
+
+    pub fn var(&self, key: &str) -> Option<&str> {
+        self.env.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+
+    /// Keeps a process started in the session so it is stopped with it.
+    pub fn adopt(&mut self, child: Child) {
+        self.children.push(child);
+    }
+
+    fn start_xvfb(&mut self) -> Result {
+        let n = (90..200).find(|n| !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() && !Path::new(&format!("/tmp/.X{n}-lock")).exists())
+            .ok_or("no free X display number")?;
+        let child = Command::new("Xvfb")
+            .args([format!(":{n}"), "-screen".into(), "0".into(), "1366x768x24".into(), "-nolisten".into(), "tcp".into()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("Xvfb: {e} (is the package xvfb installed?)"))?;
+        self.children.push(child);
+        wait_for(|| Path::new(&format!("/tmp/.X11-unix/X{n}")).exists(), "the Xvfb display")?;
+        self.env.push(("DISPLAY".to_owned(), format!(":{n}")));
+        Ok(())
+    }
+
+    fn start_dbus(&mut self) -> Result {
+        let mut child = self
+            .command("dbus-daemon")
+            .args(["--session", "--nofork", "--nopidfile", "--print-address=1"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("dbus-daemon: {e} (is the package dbus installed?)"))?;
+        let stdout = child.stdout.take().ok_or("dbus-daemon stdout")?;
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).map_err(|e| format!("dbus address: {e}"))?;
+        self.children.push(child);
+        let addr = line.trim().to_owned();
+        if addr.is_empty() {
+            return Err("dbus-daemon printed no address".into());
+        }
+        self.env.push(("DBUS_SESSION_BUS_ADDRESS".to_owned(), addr));
+        Ok(())
+    }
+
+    fn start_keyring(&mut self) -> Result {
+        let mut child = self
+            .command("gnome-keyring-daemon")
+            .args(["--foreground", "--unlock", "--components=secrets"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("gnome-keyring-daemon: {e} (is the package gnome-keyring installed?)"))?;
+        if let Some(mut stdin) = child.stdin.take() {
+            stdin.write_all(b"test").map_err(|e| format!("keyring unlock: {e}"))?;
+        }
+        self.children.push(child);
+        let probe = || {
+            self.command("dbus-send")
+                .args([
+                    "--session",
+                    "--print-reply",
+                    "--dest=org.freedesktop.DBus",
+                    "/org/freedesktop/DBus",
+                    "org.freedesktop.DBus.NameHasOwner",
+                    "string:org.freedesktop.secrets",
+                ])
+                .output()
+                .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("boolean true"))
+        };
+        wait_for(probe, "the Secret Service (gnome-keyring)")
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        for child in self.children.iter_mut().rev() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn wait_for(mut ready: impl FnMut() -> bool, what: &str) -> Result {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(15) {
+        if ready() {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Err(format!("timed out waiting for {what}"))
+}
+
+fn path(p: &Path) -> String {
+    p.to_string_lossy().into_owned()
+}
+
+#[cfg(unix)]
+fn set_private(p: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let _ = std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o700));
+}
+
+#[cfg(not(unix))]
+fn set_private(_: &Path) {}

@@ -1,0 +1,78 @@
+//! Running commands from xtask: the workspace root, echoing, failing with context, and per-stage timing.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+pub type Result<T = ()> = std::result::Result<T, String>;
+
+/// The repository root (the parent of xtask/).
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
+}
+
+/// Runs a command to completion, echoing it first; a non-zero exit is an error naming the command.
+pub fn run(cmd: &mut Command) -> Result {
+    eprintln!("$ {}", describe(cmd));
+    let status = cmd.status().map_err(|e| format!("could not start {}: {e}", describe(cmd)))?;
+    if status.success() { Ok(()) } else { Err(format!("{} failed ({status})", describe(cmd))) }
+}
+
+/// Whether a program is on PATH.
+pub fn has(program: &str) -> bool {
+    Command::new("sh").args(["-c", &format!("command -v {program} >/dev/null 2>&1")]).status().is_ok_and(|s| s.success())
+}
+
+pub fn describe(cmd: &Command) -> String {
+    let mut s = cmd.get_program().to_string_lossy().into_owned();
+    for a in cmd.get_args() {
+        s.push(' ');
+        s.push_str(&a.to_string_lossy());
+    }
+    s
+}
+
+/// The cargo that runs xtask (so the same toolchain builds everything).
+pub fn cargo() -> Command {
+    let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    c.current_dir(root());
+    c
+}
+
+/// npm in a folder of the repository.
+pub fn npm(dir: &str) -> Command {
+    let mut c = Command::new("npm");
+    c.current_dir(root().join(dir));
+    c
+}
+
+/// Times named stages and prints a summary table at the end, whatever the outcome.
+#[derive(Debug, Default)]
+pub struct Stages {
+    done: Vec<(String, Duration, bool)>,
+    started: Option<Instant>,
+}
+
+impl Stages {
+    pub fn new() -> Self {
+        Self { done: Vec::new(), started: Some(Instant::now()) }
+    }
+
+    pub fn stage(&mut self, name: &str, f: impl FnOnce() -> Result) -> Result {
+        eprintln!("\n==> {name}");
+        let t = Instant::now();
+        let r = f();
+        self.done.push((name.to_owned(), t.elapsed(), r.is_ok()));
+        r.map_err(|e| format!("stage «{name}»: {e}"))
+    }
+
+    pub fn summary(&self) {
+        eprintln!("\n==> timing summary");
+        for (name, d, ok) in &self.done {
+            eprintln!("  {:<34} {:>8.1} s  {}", name, d.as_secs_f64(), if *ok { "ok" } else { "FAILED" });
+        }
+        if let Some(t) = self.started {
+            eprintln!("  {:<34} {:>8.1} s", "total", t.elapsed().as_secs_f64());
+        }
+    }
+}

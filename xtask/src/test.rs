@@ -1,0 +1,69 @@
+//! `cargo xtask test`: the whole suite in stages (deps, fmt, UI, clippy, Rust tests, fuzz smoke, e2e) with a timing summary.
+
+use crate::sh::{self, Result, Stages};
+use crate::session::Sandbox;
+use crate::{deps, e2e, fuzz};
+
+/// How long the test command fuzzes the document parser.
+const FUZZ_SMOKE_SECS: u64 = 20;
+
+pub fn run() -> Result {
+    let mut st = Stages::new();
+    let r = all(&mut st);
+    st.summary();
+    r
+}
+
+fn all(st: &mut Stages) -> Result {
+    st.stage("deps (apt, npm ci, tauri-driver)", deps::ensure_all)?;
+    st.stage("cargo fmt --check", || sh::run(sh::cargo().args(["fmt", "--all", "--", "--check"])))?;
+    st.stage("ui: vite build", || sh::run(sh::npm("ui").args(["run", "build"])))?;
+    st.stage("ui: svelte-check", || sh::run(sh::npm("ui").args(["run", "check"])))?;
+    st.stage("ui: vitest", || sh::run(sh::npm("ui").args(["test"])))?;
+    st.stage("cargo clippy -D warnings", || {
+        sh::run(sh::cargo().args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--features",
+            "balcao-platform/secret-service-tests",
+            "--",
+            "-D",
+            "warnings",
+        ]))
+    })?;
+    st.stage("cargo test (in a D-Bus + keyring sandbox)", rust_tests)?;
+    st.stage("fuzz smoke (document parser)", || fuzz::run(FUZZ_SMOKE_SECS))?;
+    st.stage("e2e: build the app", e2e::build_app)?;
+    st.stage("e2e: real window (Xvfb + tauri-driver)", e2e::run)?;
+    Ok(())
+}
+
+/// Rust tests, with the Secret Service integration tests, inside a throwaway session.
+fn rust_tests() -> Result {
+    let guard = e2e::RealDataGuard::capture();
+    let sb = Sandbox::start(false)?;
+    let mut cmd = sb.command(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.current_dir(sh::root()).args(["test", "--workspace", "--features", "balcao-platform/secret-service-tests"]);
+    let r = sh::run(&mut cmd);
+    drop(sb);
+    r?;
+    guard.verify()
+}
+
+pub fn e2e_only() -> Result {
+    let mut st = Stages::new();
+    let r = (|| {
+        st.stage("deps (apt, npm ci, tauri-driver)", deps::ensure_all)?;
+        st.stage("ui: vite build", || sh::run(sh::npm("ui").args(["run", "build"])))?;
+        st.stage("e2e: build the app", e2e::build_app)?;
+        st.stage("e2e: real window (Xvfb + tauri-driver)", e2e::run)
+    })();
+    st.summary();
+    r
+}
+
+/// Regenerates ui/src/lib/bindings from the Rust types.
+pub fn bless_bindings() -> Result {
+    sh::run(sh::cargo().args(["test", "-p", "balcao-core", "--test", "bindings"]).env("BALCAO_BLESS", "1"))
+}

@@ -1,0 +1,170 @@
+//! `CallFailure` and the mapping of transport errors and HTTP statuses to coded pt-BR errors.
+
+use std::error::Error as _;
+use std::fmt;
+
+use balcao_core::record::{ApiKind, CallMeta};
+use balcao_core::{AppError, ErrorCode};
+
+use crate::parse::{ParseError, api_message};
+use crate::retry::AttemptFailure;
+
+/// A lookup that did not produce a record. `meta` is present when an answer arrived (a 404 is billed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallFailure {
+    pub error: AppError,
+    pub meta: Option<CallMeta>,
+}
+
+impl fmt::Display for CallFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.error, f)
+    }
+}
+
+impl std::error::Error for CallFailure {}
+
+impl CallFailure {
+    /// A failure before any answer (nothing billed).
+    pub fn before_call(error: AppError) -> Self {
+        Self { error, meta: None }
+    }
+
+    pub fn code(&self) -> ErrorCode {
+        self.error.code
+    }
+}
+
+impl From<AppError> for CallFailure {
+    fn from(error: AppError) -> Self {
+        Self::before_call(error)
+    }
+}
+
+fn with_detail(code: ErrorCode, detail: impl fmt::Display) -> AppError {
+    AppError::new(code, format!("{} ({detail})", code.default_message()))
+}
+
+/// Whether any error in the chain is a TLS/certificate failure.
+fn is_tls(e: &reqwest::Error) -> bool {
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string().to_ascii_lowercase();
+        if text.contains("certificate")
+            || text.contains("tls")
+            || text.contains("handshake")
+            || text.contains("unknownissuer")
+        {
+            return true;
+        }
+        source = s.source();
+    }
+    false
+}
+
+/// Classifies a transport error for the retry policy.
+pub(crate) fn classify(e: &reqwest::Error) -> AttemptFailure {
+    if is_tls(e) {
+        AttemptFailure::Tls
+    } else if e.is_connect() {
+        AttemptFailure::Connect
+    } else if e.is_timeout() {
+        AttemptFailure::TotalTimeout
+    } else {
+        AttemptFailure::Transfer
+    }
+}
+
+/// The clerk-facing error for a transport failure (no answer arrived).
+pub(crate) fn transport_error(failure: AttemptFailure, e: &reqwest::Error) -> AppError {
+    let host = e.url().and_then(|u| u.host_str().map(str::to_owned)).unwrap_or_else(|| "o gateway".to_owned());
+    match failure {
+        AttemptFailure::Tls => with_detail(ErrorCode::Tls, format!("servidor {host}")),
+        AttemptFailure::TotalTimeout => with_detail(ErrorCode::Timeout, format!("servidor {host}")),
+        AttemptFailure::Connect if e.is_timeout() => {
+            with_detail(ErrorCode::Timeout, format!("sem conexão com {host} no tempo limite"))
+        }
+        AttemptFailure::Connect => with_detail(ErrorCode::Network, format!("não foi possível conectar a {host}")),
+        AttemptFailure::Transfer | AttemptFailure::Status(_) => {
+            with_detail(ErrorCode::Network, format!("a conexão com {host} caiu durante a consulta"))
+        }
+    }
+}
+
+/// The clerk-facing error for an API answer that is not a record.
+pub(crate) fn status_error(api: ApiKind, status: u16, body: &str) -> AppError {
+    let said = api_message(body);
+    let said_suffix = said.as_deref().map(|m| format!(" O serviço informou: «{m}».")).unwrap_or_default();
+    match status {
+        400 => AppError::new(
+            ErrorCode::InvalidDocument,
+            format!("O serviço recusou o número como inválido (HTTP 400). Confira os dígitos.{said_suffix}"),
+        ),
+        401 => AppError::new(
+            ErrorCode::Unauthorized,
+            format!(
+                "{} O acesso a {} foi recusado mesmo com um token novo (HTTP 401).",
+                ErrorCode::Unauthorized.default_message(),
+                api.label()
+            ),
+        ),
+        403 => AppError::new(
+            ErrorCode::Forbidden,
+            format!("{} ({}: HTTP 403)", ErrorCode::Forbidden.default_message(), api.label()),
+        ),
+        404 => AppError::from(ErrorCode::NotFound),
+        422 => AppError::from(ErrorCode::MinorDataBlocked),
+        429 => AppError::from(ErrorCode::RateLimited),
+        504 => with_detail(ErrorCode::Timeout, "HTTP 504: o gateway não obteve resposta da base a tempo"),
+        _ => AppError::new(
+            ErrorCode::Upstream,
+            format!("{} ({}: HTTP {status}).{said_suffix}", ErrorCode::Upstream.default_message(), api.label()),
+        ),
+    }
+}
+
+/// A 429 whose `Retry-After` is longer than Balcão waits on its own.
+pub(crate) fn rate_limited_for(secs: u64) -> AppError {
+    AppError::new(
+        ErrorCode::RateLimited,
+        format!("O serviço pediu uma pausa de {secs} s antes de novas consultas. Aguarde e tente de novo."),
+    )
+}
+
+/// The clerk-facing error for a 200 whose body is not the expected record.
+pub(crate) fn parse_error(api: ApiKind, e: &ParseError) -> AppError {
+    AppError::new(
+        ErrorCode::Upstream,
+        format!("{} ({}: {e}). Nenhum dado foi exibido.", ErrorCode::Upstream.default_message(), api.label()),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_map_to_codes() {
+        let api = ApiKind::SerproCpfV2;
+        for (status, code) in [
+            (400, ErrorCode::InvalidDocument),
+            (401, ErrorCode::Unauthorized),
+            (403, ErrorCode::Forbidden),
+            (404, ErrorCode::NotFound),
+            (422, ErrorCode::MinorDataBlocked),
+            (429, ErrorCode::RateLimited),
+            (500, ErrorCode::Upstream),
+            (502, ErrorCode::Upstream),
+            (503, ErrorCode::Upstream),
+            (504, ErrorCode::Timeout),
+            (415, ErrorCode::Upstream),
+            (302, ErrorCode::Upstream),
+        ] {
+            assert_eq!(status_error(api, status, "").code, code, "{status}");
+        }
+        let e = status_error(api, 400, r#"{"mensagem":"CPF <63017285991> inválido!"}"#);
+        assert!(e.message.contains("CPF <63017285991> inválido!"), "{}", e.message);
+        let e = status_error(api, 500, "<html>boom</html>");
+        assert!(e.message.contains("HTTP 500") && !e.message.contains("html"), "{}", e.message);
+    }
+}

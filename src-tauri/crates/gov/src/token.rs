@@ -1,0 +1,323 @@
+//! The OAuth2 client-credentials token of a profile: fetched once (single-flight), cached in memory until shortly
+//! before it expires, replaced once when the API answers 401. Never logged, never persisted.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use balcao_core::api::Provider;
+use balcao_core::profile::{TokenSource, TokenStatus};
+use balcao_core::{AppError, ErrorCode, Sensitive};
+use base64::Engine as _;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use reqwest::Url;
+use reqwest::header::{ACCEPT, CONTENT_TYPE};
+use serde_json::Value;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::credentials::Credentials;
+use crate::failure::{classify, transport_error};
+use crate::retry::{AttemptFailure, Idempotency, RetryPolicy};
+
+/// The fixed public bearer of the SERPRO trial ("token trial público e documentado na página de demonstração").
+pub const SERPRO_TRIAL_BEARER: &str = "06aef429-a981-3ec5-a1f8-71d38d86481e";
+
+/// Longest margin before expiry at which a cached token stops being used.
+const MAX_MARGIN: Duration = Duration::from_secs(300);
+
+/// A bearer token ready for one call, with the generation that identifies it for the 401 refresh.
+#[derive(Clone)]
+pub(crate) struct Bearer {
+    pub value: Sensitive<String>,
+    pub generation: u64,
+    /// A fixed bearer cannot be refreshed.
+    pub fixed: bool,
+}
+
+enum Source {
+    Fixed(Sensitive<String>),
+    Issued { url: Url, credentials: Credentials, provider: Provider },
+}
+
+struct Cached {
+    value: Sensitive<String>,
+    generation: u64,
+    refresh_at: Instant,
+}
+
+/// One profile's token cache.
+pub(crate) struct TokenManager {
+    source: Source,
+    cache: tokio::sync::Mutex<Option<Cached>>,
+    status: Mutex<Option<TokenStatus>>,
+    generations: AtomicU64,
+    requests: AtomicU64,
+}
+
+impl std::fmt::Debug for TokenManager {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let source = match &self.source {
+            Source::Fixed(_) => "fixed",
+            Source::Issued { .. } => "issued",
+        };
+        f.debug_struct("TokenManager").field("source", &source).finish_non_exhaustive()
+    }
+}
+
+fn lenient_b64() -> GeneralPurpose {
+    GeneralPurpose::new(
+        &base64::alphabet::URL_SAFE,
+        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+    )
+}
+
+fn as_i64(v: Option<&Value>) -> Option<i64> {
+    match v? {
+        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// `(exp, iat)` of a JWT, read without verifying it (only to know when to renew).
+fn jwt_times(token: &str) -> Option<(i64, Option<i64>)> {
+    let mut parts = token.split('.');
+    let (_, payload, _) = (parts.next()?, parts.next()?, parts.next()?);
+    let claims: Value = serde_json::from_slice(&lenient_b64().decode(payload).ok()?).ok()?;
+    Some((as_i64(claims.get("exp"))?, as_i64(claims.get("iat"))))
+}
+
+/// How long a freshly issued token lives: Conecta reads the JWT `exp` (relative to `iat` when present, so a wrong
+/// local clock does not matter) and falls back to `expires_in`; SERPRO reads `expires_in` and falls back to the JWT.
+/// When neither says, the documented lifetimes (SERPRO ≈ 55 min, Conecta 2 h) are assumed; a 401 corrects it.
+pub(crate) fn lifetime(provider: Provider, token: &str, expires_in: Option<i64>) -> Duration {
+    let from_jwt = || {
+        jwt_times(token).map(|(exp, iat)| match iat {
+            Some(iat) => exp - iat,
+            None => exp - OffsetDateTime::now_utc().unix_timestamp(),
+        })
+    };
+    let secs = match provider {
+        Provider::Conecta => from_jwt().or(expires_in).unwrap_or(7200),
+        Provider::Serpro => expires_in.or_else(from_jwt).unwrap_or(3300),
+    };
+    Duration::from_secs(secs.max(0).unsigned_abs())
+}
+
+/// The instant-offset at which a token of this lifetime is renewed: a tenth of its life early, at most 5 minutes.
+pub(crate) fn renew_after(lifetime: Duration) -> Duration {
+    lifetime.saturating_sub((lifetime / 10).min(MAX_MARGIN))
+}
+
+fn token_error(status: u16) -> AppError {
+    match status {
+        400 | 401 | 403 => AppError::new(
+            ErrorCode::Unauthorized,
+            format!(
+                "{} (o gateway recusou as credenciais ao emitir o token de acesso: HTTP {status})",
+                ErrorCode::Unauthorized.default_message()
+            ),
+        ),
+        429 => AppError::from(ErrorCode::RateLimited),
+        504 => AppError::new(
+            ErrorCode::Timeout,
+            format!("{} (HTTP 504 ao pedir o token de acesso)", ErrorCode::Timeout.default_message()),
+        ),
+        _ => AppError::new(
+            ErrorCode::Upstream,
+            format!("{} (HTTP {status} ao pedir o token de acesso)", ErrorCode::Upstream.default_message()),
+        ),
+    }
+}
+
+fn bad_token_body() -> AppError {
+    AppError::new(
+        ErrorCode::Upstream,
+        format!("{} (a resposta do pedido de token não trouxe um access_token)", ErrorCode::Upstream.default_message()),
+    )
+}
+
+impl TokenManager {
+    /// A manager that asks `url` for tokens with `credentials`.
+    pub(crate) fn issued(url: Url, credentials: Credentials, provider: Provider) -> Self {
+        Self::with_source(Source::Issued { url, credentials, provider })
+    }
+
+    /// A manager that always uses the SERPRO trial's public bearer (no token call).
+    pub(crate) fn fixed_trial() -> Self {
+        let m = Self::with_source(Source::Fixed(Sensitive::new(SERPRO_TRIAL_BEARER.to_owned())));
+        *m.status.lock().unwrap_or_else(PoisonError::into_inner) =
+            Some(TokenStatus { source: TokenSource::FixedTrial, valid_until: None });
+        m
+    }
+
+    fn with_source(source: Source) -> Self {
+        Self {
+            source,
+            cache: tokio::sync::Mutex::new(None),
+            status: Mutex::new(None),
+            generations: AtomicU64::new(0),
+            requests: AtomicU64::new(0),
+        }
+    }
+
+    /// The token's state for the status bar (never the token).
+    pub(crate) fn status(&self) -> Option<TokenStatus> {
+        self.status.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// How many token requests this manager has sent.
+    pub(crate) fn requests(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+
+    /// A usable bearer. `rejected` is the generation an API just refused with 401: a cached token of that
+    /// generation is replaced, a newer one (another call already refreshed) is reused. Concurrent callers on a
+    /// cold cache wait for the one request in flight.
+    pub(crate) async fn bearer(
+        &self,
+        http: &reqwest::Client,
+        retry: &RetryPolicy,
+        rejected: Option<u64>,
+    ) -> Result<Bearer, AppError> {
+        let (url, credentials, provider) = match &self.source {
+            Source::Fixed(value) => return Ok(Bearer { value: value.clone(), generation: 0, fixed: true }),
+            Source::Issued { url, credentials, provider } => (url, credentials, *provider),
+        };
+        let mut cache = self.cache.lock().await;
+        if let Some(c) = cache.as_ref()
+            && Instant::now() < c.refresh_at
+            && rejected != Some(c.generation)
+        {
+            return Ok(Bearer { value: c.value.clone(), generation: c.generation, fixed: false });
+        }
+        *cache = None;
+        let (value, life) = self.request(http, retry, url, credentials, provider).await?;
+        let renew = renew_after(life);
+        let generation = self.generations.fetch_add(1, Ordering::Relaxed) + 1;
+        let valid_until = (OffsetDateTime::now_utc() + renew).format(&Rfc3339).ok();
+        *self.status.lock().unwrap_or_else(PoisonError::into_inner) =
+            Some(TokenStatus { source: TokenSource::Issued, valid_until });
+        tracing::debug!(provider = ?provider, renew_in_secs = renew.as_secs(), generation, "access token issued");
+        *cache = Some(Cached { value: value.clone(), generation, refresh_at: Instant::now() + renew });
+        Ok(Bearer { value, generation, fixed: false })
+    }
+
+    async fn request(
+        &self,
+        http: &reqwest::Client,
+        retry: &RetryPolicy,
+        url: &Url,
+        credentials: &Credentials,
+        provider: Provider,
+    ) -> Result<(Sensitive<String>, Duration), AppError> {
+        let mut retries = 0;
+        loop {
+            self.requests.fetch_add(1, Ordering::Relaxed);
+            let sent = http
+                .post(url.clone())
+                .basic_auth(&credentials.client_id, Some(credentials.client_secret.expose()))
+                .header(ACCEPT, "application/json")
+                .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body("grant_type=client_credentials")
+                .send()
+                .await;
+            let (failure, after, error) = match sent {
+                Ok(resp) => {
+                    let status = resp.status().as_u16();
+                    let after = crate::retry::retry_after(resp.headers());
+                    match resp.bytes().await {
+                        Ok(body) if status == 200 => return Self::read_token(provider, &body),
+                        Ok(_) => (AttemptFailure::Status(status), after, token_error(status)),
+                        Err(e) => {
+                            let f = classify(&e);
+                            (f, None, transport_error(f, &e))
+                        }
+                    }
+                }
+                Err(e) => {
+                    let f = classify(&e);
+                    (f, None, transport_error(f, &e))
+                }
+            };
+            if retries >= retry.max_retries || !failure.retryable(Idempotency::Idempotent) {
+                tracing::warn!(code = ?error.code, ?failure, "token request failed");
+                return Err(error);
+            }
+            let wait = match after.map(|a| retry.honour_retry_after(a)) {
+                Some(Ok(wait)) => wait,
+                Some(Err(_)) => return Err(error),
+                None => retry.backoff(retries),
+            };
+            retries += 1;
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    fn read_token(provider: Provider, body: &[u8]) -> Result<(Sensitive<String>, Duration), AppError> {
+        let v: Value = serde_json::from_slice(body).map_err(|_| bad_token_body())?;
+        let token = v.get("access_token").and_then(Value::as_str).map(str::trim).filter(|t| !t.is_empty());
+        let token = token.ok_or_else(bad_token_body)?.to_owned();
+        let life = lifetime(provider, &token, as_i64(v.get("expires_in")));
+        Ok((Sensitive::new(token), life))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn jwt(claims: &str) -> String {
+        let e = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        format!("{}.{}.sig", e.encode(r#"{"alg":"RS512","typ":"JWT"}"#), e.encode(claims))
+    }
+
+    #[test]
+    fn conecta_reads_jwt_exp_minus_iat_then_expires_in() {
+        let t = jwt(r#"{"iat":1000,"exp":8200,"aud":"conectagov-aud"}"#);
+        assert_eq!(lifetime(Provider::Conecta, &t, Some(60)), Duration::from_secs(7200));
+        let now = OffsetDateTime::now_utc().unix_timestamp();
+        let t = jwt(&format!(r#"{{"exp":{}}}"#, now + 600));
+        let l = lifetime(Provider::Conecta, &t, None).as_secs();
+        assert!((595..=600).contains(&l), "{l}");
+        assert_eq!(lifetime(Provider::Conecta, "opaque", Some(90)), Duration::from_secs(90));
+        assert_eq!(lifetime(Provider::Conecta, "opaque", None), Duration::from_secs(7200));
+    }
+
+    #[test]
+    fn serpro_reads_expires_in_first() {
+        let t = jwt(r#"{"iat":0,"exp":7200}"#);
+        assert_eq!(lifetime(Provider::Serpro, &t, Some(3295)), Duration::from_secs(3295));
+        assert_eq!(lifetime(Provider::Serpro, &t, None), Duration::from_secs(7200));
+        assert_eq!(lifetime(Provider::Serpro, "c66a7def1c96f7008a0c397dc588b6d7", None), Duration::from_secs(3300));
+        assert_eq!(lifetime(Provider::Serpro, "x", Some(-5)), Duration::ZERO);
+    }
+
+    #[test]
+    fn renewal_margin_is_a_tenth_capped_at_five_minutes() {
+        assert_eq!(renew_after(Duration::from_secs(7200)), Duration::from_secs(6900));
+        assert_eq!(renew_after(Duration::from_secs(3295)), Duration::from_secs(2995));
+        assert_eq!(renew_after(Duration::from_secs(10)), Duration::from_secs(9));
+        assert_eq!(renew_after(Duration::ZERO), Duration::ZERO);
+    }
+
+    #[test]
+    fn token_bodies() {
+        let (t, l) = TokenManager::read_token(
+            Provider::Serpro,
+            br#"{"scope":"am_application_scope default","token_type":"Bearer","expires_in":3295,"access_token":"c66a7def"}"#,
+        )
+        .unwrap();
+        assert_eq!(t.expose(), "c66a7def");
+        assert_eq!(l, Duration::from_secs(3295));
+        let (_, l) = TokenManager::read_token(Provider::Serpro, br#"{"access_token":"x","expires_in":"120"}"#).unwrap();
+        assert_eq!(l, Duration::from_secs(120));
+        for bad in [&b"<html>"[..], br#"{"token":"x"}"#, br#"{"access_token":""}"#] {
+            assert_eq!(TokenManager::read_token(Provider::Serpro, bad).unwrap_err().code, ErrorCode::Upstream);
+        }
+        assert_eq!(token_error(401).code, ErrorCode::Unauthorized);
+        assert_eq!(token_error(400).code, ErrorCode::Unauthorized);
+        assert_eq!(token_error(503).code, ErrorCode::Upstream);
+    }
+}

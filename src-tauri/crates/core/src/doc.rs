@@ -1,4 +1,15 @@
 //! CPF and CNPJ (numeric and alphanumeric, IN RFB 2.229/2024): parsing clerk input, check digits, detection, masks.
+//!
+//! Reading rules, shared character for character with `ui/src/lib/doc.ts` (the test vectors in
+//! `testdata/documents.json` keep the two in step):
+//! 1. Every input character is classified alone: a *separator* (spaces, `.-/\,;:()[]{}"'`, dashes, quotes,
+//!    `º ª °`, invisible format characters) is dropped; a character whose NFKC form is one ASCII letter or digit
+//!    (full-width digits pasted from PDFs, lower case) is *significant* and upper-cased; anything else is invalid.
+//! 2. Tokens are runs of non-separators. Whole tokens at the start or end that spell a label (`CPF`, `CNPJ`,
+//!    `MF`, `Nº`, `número`…, accents ignored) are dropped, and so is a `CPF`/`CNPJ` glued before a digit.
+//! 3. The text without labels is read first. If it is not a valid number, the readings that keep the glued
+//!    prefix, then the last leading label, the last two… are tried (an alphanumeric CNPJ may start with `NO`
+//!    or `MF`), and the first valid one wins. Failing all, the error is the first reading's.
 
 use std::fmt;
 
@@ -22,7 +33,8 @@ impl DocKind {
         }
     }
 
-    fn len(self) -> usize {
+    /// Significant characters: 11 for a CPF, 14 for a CNPJ.
+    pub fn length(self) -> usize {
         match self {
             DocKind::Cpf => 11,
             DocKind::Cnpj => 14,
@@ -30,94 +42,273 @@ impl DocKind {
     }
 }
 
-/// Why an input is not a valid number. Each variant has a pt-BR message via `Display`.
+/// Why an input is not a valid number. Each variant has a pt-BR message via `Display`, identical in `doc.ts`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, thiserror::Error)]
-#[serde(tag = "reason", rename_all = "camelCase")]
+#[serde(tag = "reason", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum DocError {
-    /// Nothing but separators or spaces.
+    /// Nothing but separators, spaces or labels.
     #[error("Digite um CPF (11 dígitos) ou um CNPJ (14 caracteres).")]
     Empty,
     /// The count of significant characters fits neither kind (or not the kind asked for).
     #[error("{}", wrong_length_message(*expected, *found))]
     WrongLength { expected: Option<DocKind>, found: usize },
-    /// A character that can appear in no CPF or CNPJ (position counts from 1 in the input).
-    #[error("Caractere inválido «{ch}» na posição {position}. Use só números (e letras, no CNPJ alfanumérico).")]
+    /// A character that can appear in no CPF or CNPJ (`position` counts characters of the input from 1).
+    #[error(
+        "Caractere inválido «{}» na posição {position}. Use só números (e letras, no CNPJ alfanumérico).",
+        show_char(ch)
+    )]
     InvalidCharacter { ch: String, position: usize },
-    /// Letters in a CPF, or a letter among a CNPJ's two check digits.
-    #[error("{}", letters_message(*kind))]
-    LetterNotAllowed { kind: DocKind, position: usize },
-    /// A check digit does not match (`digit` is 1 or 2).
-    #[error("{} com dígito verificador incorreto: o {digit}º dígito verificador deveria ser {expected}, e não {found}. Confira o número com o cidadão.", kind.label())]
+    /// A letter in a CPF, or among a CNPJ's two check digits (`position` counts characters of the input from 1).
+    #[error("{}", letter_message(*kind, ch, *position))]
+    LetterNotAllowed { kind: DocKind, ch: String, position: usize },
+    /// A check digit does not match (`digit` is 1 or 2; the first wrong one is reported).
+    #[error("{} com dígito verificador incorreto: o {digit}º dígito verificador deveria ser {expected}, e não {found}. Confira o número no documento apresentado.", kind.label())]
     CheckDigit { kind: DocKind, digit: u8, expected: char, found: char },
     /// All characters equal (000.000.000-00 and the like): arithmetically valid, never issued.
-    #[error("{} com todos os caracteres iguais não existe.", kind.label())]
+    #[error("{}", repeated_message(*kind))]
     RepeatedSequence { kind: DocKind },
 }
 
 fn wrong_length_message(expected: Option<DocKind>, found: usize) -> String {
+    let typed = if found == 1 { "foi digitado 1".to_owned() } else { format!("foram digitados {found}") };
     match expected {
-        Some(DocKind::Cpf) => format!("O CPF tem 11 dígitos; foram digitados {found}."),
-        Some(DocKind::Cnpj) => format!("O CNPJ tem 14 caracteres; foram digitados {found}."),
-        None => format!("Um CPF tem 11 dígitos e um CNPJ tem 14 caracteres; foram digitados {found}."),
+        Some(DocKind::Cpf) => format!("O CPF tem 11 dígitos; {typed}."),
+        Some(DocKind::Cnpj) => format!("O CNPJ tem 14 caracteres; {typed}."),
+        None => format!("Um CPF tem 11 dígitos e um CNPJ tem 14 caracteres; {typed}."),
     }
 }
 
-fn letters_message(kind: DocKind) -> &'static str {
+fn letter_message(kind: DocKind, ch: &str, position: usize) -> String {
     match kind {
-        DocKind::Cpf => "O CPF só tem números; retire as letras.",
-        DocKind::Cnpj => "Os dois últimos caracteres do CNPJ (dígitos verificadores) são sempre números.",
+        DocKind::Cpf => format!("O CPF só tem números: retire a letra «{ch}» (posição {position})."),
+        DocKind::Cnpj => format!(
+            "Os dois últimos caracteres do CNPJ (dígitos verificadores) são sempre números; «{ch}» na posição {position} não é válido."
+        ),
     }
 }
 
-/// Clean clerk input: NFKC (full-width digits from PDFs), a leading "CPF:"/"CNPJ nº" label dropped,
-/// separators removed, letters upper-cased. Returns the significant characters.
-pub fn clean(input: &str) -> Result<String, DocError> {
-    let normalized: String = input.nfkc().collect::<String>().to_uppercase();
-    let body = strip_label(normalized.trim());
-    let mut out = String::with_capacity(14);
-    for (i, ch) in body.chars().enumerate() {
-        if ch.is_ascii_alphanumeric() {
-            out.push(ch);
-        } else if is_separator(ch) {
-            continue;
-        } else {
-            let offset = normalized.trim().chars().count() - body.chars().count();
-            return Err(DocError::InvalidCharacter { ch: ch.to_string(), position: offset + i + 1 });
-        }
+fn repeated_message(kind: DocKind) -> &'static str {
+    match kind {
+        DocKind::Cpf => "CPF com todos os dígitos iguais não existe. Confira o número no documento apresentado.",
+        DocKind::Cnpj => "CNPJ com todos os caracteres iguais não existe. Confira o número no documento apresentado.",
     }
-    if out.is_empty() {
-        return Err(DocError::Empty);
-    }
-    Ok(out)
 }
 
-fn is_separator(ch: char) -> bool {
-    ch.is_whitespace() || matches!(ch, '.' | '-' | '/' | '\\' | '_' | ',' | ';' | ':' | '(' | ')' | '[' | ']' | '"' | '\'' | '|' | '–' | '—' | '‐' | '−' | '·')
+/// A control character is shown as `U+0000`; anything else as itself.
+fn show_char(ch: &str) -> String {
+    match ch.chars().next() {
+        Some(c) if c.is_control() => format!("U+{:04X}", u32::from(c)),
+        _ => ch.to_owned(),
+    }
 }
 
-/// Drops a leading "CPF", "CNPJ", "CPF/CNPJ", "Nº", "N°" label (any case) when a separator follows it.
-fn strip_label(s: &str) -> &str {
-    let mut rest = s;
-    loop {
-        let before = rest;
-        for label in ["CPF/CNPJ", "CNPJ", "CPF", "Nº", "N°", "NO.", "N.", "NO"] {
-            if let Some(after) = rest.strip_prefix(label) {
-                let next = after.chars().next();
-                let label_ends_in_sep = label.ends_with('.') || label.ends_with('º') || label.ends_with('°');
-                if next.is_none_or(|c| is_separator(c) || c == 'º' || c == '°') || label_ends_in_sep {
-                    rest = after.trim_start_matches(|c: char| is_separator(c) || c == 'º' || c == '°');
-                    break;
-                }
+/// Characters dropped wherever they appear.
+fn is_separator(c: char) -> bool {
+    matches!(
+        c,
+        ' ' | '\t'
+            | '\n'
+            | '\r'
+            | '\u{0B}'
+            | '\u{0C}'
+            | '\u{85}'
+            | '\u{A0}'
+            | '\u{1680}'
+            | '\u{2000}'..='\u{200D}'
+            | '\u{2028}'
+            | '\u{2029}'
+            | '\u{202F}'
+            | '\u{205F}'
+            | '\u{2060}'
+            | '\u{3000}'
+            | '\u{FEFF}'
+            | '\u{AD}'
+            | '.'
+            | ','
+            | ';'
+            | ':'
+            | '-'
+            | '_'
+            | '/'
+            | '\\'
+            | '|'
+            | '('
+            | ')'
+            | '['
+            | ']'
+            | '{'
+            | '}'
+            | '"'
+            | '\''
+            | '`'
+            | '´'
+            | '\u{2010}'..='\u{2015}'
+            | '\u{2212}'
+            | '‘'
+            | '’'
+            | '“'
+            | '”'
+            | '«'
+            | '»'
+            | '·'
+            | '•'
+            | 'º'
+            | 'ª'
+            | '°'
+    )
+}
+
+/// Words dropped when they form a whole token at the start or the end of the input (compared without accents).
+const LABELS: [&str; 13] = ["CPF", "CNPJ", "CIC", "MF", "N", "NO", "NR", "NRO", "NUM", "NUMERO", "DO", "DA", "DE"];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Class {
+    /// An upper-case ASCII letter or digit.
+    Significant(u8),
+    Separator,
+    Invalid,
+}
+
+fn classify(c: char) -> Class {
+    if is_separator(c) {
+        return Class::Separator;
+    }
+    if c.is_ascii_alphanumeric() {
+        return Class::Significant(c.to_ascii_uppercase() as u8);
+    }
+    if c.is_ascii() {
+        return Class::Invalid;
+    }
+    let mut nfkc = std::iter::once(c).nfkc();
+    match (nfkc.next(), nfkc.next()) {
+        (Some(d), None) if d.is_ascii_alphanumeric() => Class::Significant(d.to_ascii_uppercase() as u8),
+        _ if std::iter::once(c).nfkc().all(is_separator) => Class::Separator,
+        _ => Class::Invalid,
+    }
+}
+
+/// One input character: its 1-based position, the character and its class.
+#[derive(Debug, Clone, Copy)]
+struct Item {
+    position: usize,
+    ch: char,
+    class: Class,
+}
+
+/// Significant characters (upper-case ASCII) with the input position each came from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Sig {
+    text: Vec<u8>,
+    positions: Vec<usize>,
+}
+
+impl Sig {
+    fn push_token(&mut self, token: &[Item]) {
+        for item in token {
+            if let Class::Significant(b) = item.class {
+                self.text.push(b);
+                self.positions.push(item.position);
             }
         }
-        if rest == before {
-            return rest;
+    }
+
+    fn has_letters(&self) -> bool {
+        self.text.iter().any(u8::is_ascii_uppercase)
+    }
+
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.text).unwrap_or_default()
+    }
+}
+
+/// An input read per the rules in the module doc: the text without labels, then the readings that keep
+/// some of the leading labels (nearest first), for a number that merely starts like a label.
+#[derive(Debug)]
+struct Scan {
+    primary: Sig,
+    alternatives: Vec<Sig>,
+}
+
+fn is_label(token: &[Item]) -> bool {
+    let folded: String = token
+        .iter()
+        .map(|i| i.ch)
+        .nfkd()
+        .filter(|c| !('\u{300}'..='\u{36F}').contains(c))
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    LABELS.contains(&folded.as_str())
+}
+
+fn scan(input: &str) -> Result<Scan, DocError> {
+    let items: Vec<Item> =
+        input.chars().enumerate().map(|(i, ch)| Item { position: i + 1, ch, class: classify(ch) }).collect();
+    let tokens: Vec<&[Item]> = items.split(|i| i.class == Class::Separator).filter(|t| !t.is_empty()).collect();
+    let mut start = 0;
+    while start < tokens.len() && is_label(tokens[start]) {
+        start += 1;
+    }
+    let mut end = tokens.len();
+    while end > start && is_label(tokens[end - 1]) {
+        end -= 1;
+    }
+    if let Some(bad) = tokens[start..end].iter().flat_map(|t| t.iter()).find(|i| i.class == Class::Invalid) {
+        return Err(DocError::InvalidCharacter { ch: bad.ch.to_string(), position: bad.position });
+    }
+    let sig_of = |from: usize| {
+        let mut sig = Sig::default();
+        for t in &tokens[from..end] {
+            sig.push_token(t);
+        }
+        sig
+    };
+    let mut primary = sig_of(start);
+    let mut alternatives = Vec::new();
+    for prefix in ["CNPJ", "CPF"] {
+        let n = prefix.len();
+        if primary.text.starts_with(prefix.as_bytes()) && primary.text.get(n).is_some_and(u8::is_ascii_digit) {
+            alternatives.push(primary.clone());
+            primary.text.drain(..n);
+            primary.positions.drain(..n);
+            break;
         }
     }
+    if primary.text.is_empty() {
+        return Err(DocError::Empty);
+    }
+    for from in (0..start).rev() {
+        if tokens[from].iter().any(|i| i.class == Class::Invalid) {
+            break;
+        }
+        alternatives.push(sig_of(from));
+    }
+    Ok(Scan { primary, alternatives })
+}
+
+impl Scan {
+    /// The primary reading when valid, else the first valid alternative; failing all, the primary's error.
+    fn resolve<T, E>(&self, read: impl Fn(&Sig) -> Result<T, E>) -> Result<T, E> {
+        let first = read(&self.primary);
+        if first.is_ok() {
+            return first;
+        }
+        self.alternatives.iter().map(read).find(Result::is_ok).unwrap_or(first)
+    }
+}
+
+/// Fourteen digits starting with `000`: a CPF padded to a CNPJ's width (spreadsheets do this).
+fn is_zero_padded_cpf(s: &Sig) -> bool {
+    s.text.len() == DocKind::Cnpj.length() && s.text.starts_with(b"000") && !s.has_letters()
+}
+
+/// The significant characters of clerk input (labels and separators dropped, upper case, NFKC):
+/// what [`detect`] and the parsers read.
+pub fn clean(input: &str) -> Result<String, DocError> {
+    Ok(scan(input)?.primary.as_str().to_owned())
 }
 
 fn char_value(c: u8) -> u32 {
-    u32::from(c) - 48
+    u32::from(c).saturating_sub(48)
 }
 
 fn mod11_digit(sum: u32) -> u8 {
@@ -125,7 +316,7 @@ fn mod11_digit(sum: u32) -> u8 {
     if r < 2 { b'0' } else { b'0' + (11 - r) as u8 }
 }
 
-/// The two check digits of a CPF's first nine digits.
+/// The two check digits of a CPF's first nine digits (ASCII).
 pub fn cpf_check_digits(base: &[u8; 9]) -> [u8; 2] {
     let s1: u32 = base.iter().zip((2..=10).rev()).map(|(&c, w)| char_value(c) * w).sum();
     let d1 = mod11_digit(s1);
@@ -133,7 +324,7 @@ pub fn cpf_check_digits(base: &[u8; 9]) -> [u8; 2] {
     [d1, mod11_digit(s2)]
 }
 
-/// The two check digits of a CNPJ's first twelve characters (value = ASCII − 48, weights 2..9 cycling).
+/// The two check digits of a CNPJ's first twelve characters (ASCII `[0-9A-Z]`; value = ASCII − 48, weights 2..9 cycling).
 pub fn cnpj_check_digits(base: &[u8; 12]) -> [u8; 2] {
     const W1: [u32; 12] = [5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2];
     const W2: [u32; 13] = [6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2];
@@ -163,29 +354,49 @@ fn all_equal(chars: &[u8]) -> bool {
 pub struct Cpf([u8; 11]);
 
 impl Cpf {
-    /// Parses clerk input (any mask, label or full-width digits) into a valid CPF.
+    /// Parses clerk input (any mask, label, spaces or full-width digits) into a valid CPF.
+    /// Fourteen digits starting with `000` are read as a CPF padded to a CNPJ's width.
     pub fn parse(input: &str) -> Result<Self, DocError> {
-        Self::from_clean(&clean(input)?)
+        scan(input)?.resolve(Self::from_sig)
     }
 
-    fn from_clean(s: &str) -> Result<Self, DocError> {
-        let bytes = s.as_bytes();
-        if let Some(pos) = bytes.iter().position(|b| !b.is_ascii_digit()) {
-            return Err(DocError::LetterNotAllowed { kind: DocKind::Cpf, position: pos + 1 });
+    fn from_sig(s: &Sig) -> Result<Self, DocError> {
+        if is_zero_padded_cpf(s) {
+            return Self::from_sig(&Sig { text: s.text[3..].to_vec(), positions: s.positions[3..].to_vec() });
         }
-        let arr: [u8; 11] =
-            bytes.try_into().map_err(|_| DocError::WrongLength { expected: Some(DocKind::Cpf), found: bytes.len() })?;
+        if let Some(i) = s.text.iter().position(|b| !b.is_ascii_digit()) {
+            let ch = (s.text[i] as char).to_string();
+            return Err(DocError::LetterNotAllowed { kind: DocKind::Cpf, ch, position: s.positions[i] });
+        }
+        let arr: [u8; 11] = s
+            .text
+            .as_slice()
+            .try_into()
+            .map_err(|_| DocError::WrongLength { expected: Some(DocKind::Cpf), found: s.text.len() })?;
         if all_equal(&arr) {
             return Err(DocError::RepeatedSequence { kind: DocKind::Cpf });
         }
-        let base: [u8; 9] = arr[..9].try_into().expect("nine digits");
+        let mut base = [0u8; 9];
+        base.copy_from_slice(&arr[..9]);
         check(DocKind::Cpf, &arr, cpf_check_digits(&base))?;
         Ok(Self(arr))
     }
 
+    /// Completes nine digits with their check digits (for generators and the simulator).
+    pub fn with_check_digits(base: &str) -> Result<Self, DocError> {
+        let b: [u8; 9] = base
+            .as_bytes()
+            .try_into()
+            .ok()
+            .filter(|b: &[u8; 9]| b.iter().all(u8::is_ascii_digit))
+            .ok_or(DocError::WrongLength { expected: Some(DocKind::Cpf), found: base.chars().count() + 2 })?;
+        let dv = cpf_check_digits(&b);
+        Self::parse(&format!("{base}{}{}", dv[0] as char, dv[1] as char))
+    }
+
     /// Eleven digits, no mask: what the APIs take.
     pub fn as_str(&self) -> &str {
-        std::str::from_utf8(&self.0).expect("ASCII digits")
+        std::str::from_utf8(&self.0).unwrap_or_default()
     }
 
     /// `000.000.000-00`.
@@ -213,27 +424,44 @@ pub struct Cnpj([u8; 14]);
 impl Cnpj {
     /// Parses clerk input (any mask, label, lower case, full-width characters) into a valid CNPJ.
     pub fn parse(input: &str) -> Result<Self, DocError> {
-        Self::from_clean(&clean(input)?)
+        scan(input)?.resolve(Self::from_sig)
     }
 
-    fn from_clean(s: &str) -> Result<Self, DocError> {
-        let bytes = s.as_bytes();
-        let arr: [u8; 14] =
-            bytes.try_into().map_err(|_| DocError::WrongLength { expected: Some(DocKind::Cnpj), found: bytes.len() })?;
-        if let Some(pos) = arr[12..].iter().position(|b| !b.is_ascii_digit()) {
-            return Err(DocError::LetterNotAllowed { kind: DocKind::Cnpj, position: 13 + pos });
+    fn from_sig(s: &Sig) -> Result<Self, DocError> {
+        let arr: [u8; 14] = s
+            .text
+            .as_slice()
+            .try_into()
+            .map_err(|_| DocError::WrongLength { expected: Some(DocKind::Cnpj), found: s.text.len() })?;
+        if let Some(i) = (12..14).find(|&i| !arr[i].is_ascii_digit()) {
+            let ch = (arr[i] as char).to_string();
+            return Err(DocError::LetterNotAllowed { kind: DocKind::Cnpj, ch, position: s.positions[i] });
         }
         if all_equal(&arr) {
             return Err(DocError::RepeatedSequence { kind: DocKind::Cnpj });
         }
-        let base: [u8; 12] = arr[..12].try_into().expect("twelve characters");
+        let mut base = [0u8; 12];
+        base.copy_from_slice(&arr[..12]);
         check(DocKind::Cnpj, &arr, cnpj_check_digits(&base))?;
         Ok(Self(arr))
     }
 
+    /// Completes twelve characters `[0-9A-Za-z]` with their check digits (for generators and the simulator).
+    pub fn with_check_digits(base: &str) -> Result<Self, DocError> {
+        let upper = base.to_ascii_uppercase();
+        let b: [u8; 12] = upper
+            .as_bytes()
+            .try_into()
+            .ok()
+            .filter(|b: &[u8; 12]| b.iter().all(u8::is_ascii_alphanumeric))
+            .ok_or(DocError::WrongLength { expected: Some(DocKind::Cnpj), found: base.chars().count() + 2 })?;
+        let dv = cnpj_check_digits(&b);
+        Self::parse(&format!("{upper}{}{}", dv[0] as char, dv[1] as char))
+    }
+
     /// Fourteen characters, no mask, upper case: what the APIs take.
     pub fn as_str(&self) -> &str {
-        std::str::from_utf8(&self.0).expect("ASCII alphanumerics")
+        std::str::from_utf8(&self.0).unwrap_or_default()
     }
 
     /// `AA.AAA.AAA/AAAA-00`.
@@ -318,7 +546,7 @@ pub enum Document {
 }
 
 impl Document {
-    /// Parses any input, deciding the kind from it: letters or 14 characters mean CNPJ, 11 digits mean CPF.
+    /// Parses any input, deciding the kind with [`detect`]; an ambiguous input is read as the CNPJ it spells.
     pub fn parse(input: &str) -> Result<Self, DocError> {
         match detect(input) {
             Detection::Cpf(c) => Ok(Document::Cpf(c)),
@@ -356,45 +584,103 @@ impl Document {
     }
 }
 
+impl fmt::Display for Document {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// What one input is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Detection {
     Cpf(Cpf),
     Cnpj(Cnpj),
-    /// Fourteen digits that are a valid CNPJ and also a valid CPF padded with three leading zeros.
-    Ambiguous { cpf: Cpf, cnpj: Cnpj },
+    /// Fourteen digits that are a valid CNPJ and also a valid CPF padded with three leading zeros
+    /// (spreadsheets often pad CPFs to 14). The clerk must say which was meant.
+    Ambiguous {
+        cpf: Cpf,
+        cnpj: Cnpj,
+    },
     /// Neither; `kind` is the kind the input most looks like, when it looks like one.
-    Invalid { kind: Option<DocKind>, error: DocError },
+    Invalid {
+        kind: Option<DocKind>,
+        error: DocError,
+    },
 }
 
-/// Decides CPF vs CNPJ from one input: letters mean CNPJ; 11 significant characters mean CPF, 14 mean CNPJ.
+impl Detection {
+    /// The kind detected (CNPJ when ambiguous), or the kind an invalid input most looks like.
+    pub fn kind(&self) -> Option<DocKind> {
+        match self {
+            Detection::Cpf(_) => Some(DocKind::Cpf),
+            Detection::Cnpj(_) | Detection::Ambiguous { .. } => Some(DocKind::Cnpj),
+            Detection::Invalid { kind, .. } => *kind,
+        }
+    }
+
+    pub fn is_valid(&self) -> bool {
+        !matches!(self, Detection::Invalid { .. })
+    }
+}
+
+/// Decides CPF vs CNPJ from one input.
+///
+/// 11 significant digits: CPF. 14 significant characters: CNPJ (also a zero-padded CPF when `000` + a valid CPF).
+/// 11 characters with a letter: a CPF with a typo (a letter O for a zero), reported as such.
+/// Any other length with a letter: an incomplete CNPJ. Any other length of digits: neither.
 pub fn detect(input: &str) -> Detection {
-    let s = match clean(input) {
-        Ok(s) => s,
+    let scan = match scan(input) {
+        Ok(scan) => scan,
         Err(error) => return Detection::Invalid { kind: None, error },
     };
-    let has_letters = s.bytes().any(|b| b.is_ascii_uppercase());
-    let kind = if has_letters || s.len() == DocKind::Cnpj.len() {
-        DocKind::Cnpj
-    } else if s.len() == DocKind::Cpf.len() {
-        DocKind::Cpf
-    } else {
-        return Detection::Invalid { kind: None, error: DocError::WrongLength { expected: None, found: s.len() } };
+    let read = |s: &Sig| match detect_sig(s) {
+        Detection::Invalid { kind, error } => Err((kind, error)),
+        valid => Ok(valid),
     };
-    match kind {
-        DocKind::Cpf => match Cpf::from_clean(&s) {
+    scan.resolve(read).unwrap_or_else(|(kind, error)| Detection::Invalid { kind, error })
+}
+
+fn detect_sig(s: &Sig) -> Detection {
+    let invalid = |kind, error| Detection::Invalid { kind, error };
+    match (s.text.len(), s.has_letters()) {
+        (11, _) => match Cpf::from_sig(s) {
             Ok(c) => Detection::Cpf(c),
-            Err(error) => Detection::Invalid { kind: Some(kind), error },
+            Err(e) => invalid(Some(DocKind::Cpf), e),
         },
-        DocKind::Cnpj => {
-            let padded_cpf = s.strip_prefix("000").filter(|_| !has_letters).and_then(|r| Cpf::from_clean(r).ok());
-            match (Cnpj::from_clean(&s), padded_cpf) {
+        (14, letters) => {
+            let padded_cpf =
+                if letters { None } else { is_zero_padded_cpf(s).then(|| Cpf::from_sig(s).ok()).flatten() };
+            match (Cnpj::from_sig(s), padded_cpf) {
                 (Ok(cnpj), Some(cpf)) => Detection::Ambiguous { cpf, cnpj },
                 (Ok(cnpj), None) => Detection::Cnpj(cnpj),
                 (Err(_), Some(cpf)) => Detection::Cpf(cpf),
-                (Err(error), None) => Detection::Invalid { kind: Some(kind), error },
+                (Err(e), None) => invalid(Some(DocKind::Cnpj), e),
             }
         }
+        (n, true) => invalid(Some(DocKind::Cnpj), DocError::WrongLength { expected: Some(DocKind::Cnpj), found: n }),
+        (n, false) => invalid(None, DocError::WrongLength { expected: None, found: n }),
+    }
+}
+
+impl From<DocError> for crate::error::AppError {
+    fn from(e: DocError) -> Self {
+        Self::new(crate::error::ErrorCode::InvalidDocument, e.to_string())
+    }
+}
+
+impl crate::api::Validation {
+    /// Validates one input locally (no call): the kind, the canonical and formatted number, or the pt-BR reason.
+    pub fn of(input: &str) -> Self {
+        let detection = detect(input);
+        let kind = detection.kind();
+        let (canonical, formatted, error) = match detection {
+            Detection::Cpf(c) => (Some(c.to_string()), Some(c.formatted()), None),
+            Detection::Cnpj(c) | Detection::Ambiguous { cnpj: c, .. } => {
+                (Some(c.to_string()), Some(c.formatted()), None)
+            }
+            Detection::Invalid { error, .. } => (None, None, Some(error.into())),
+        };
+        Self { input: input.to_owned(), kind, valid: error.is_none(), canonical, formatted, error }
     }
 }
 
@@ -419,10 +705,42 @@ mod tests {
     }
 
     #[test]
-    fn full_width_and_labels() {
+    fn full_width_labels_and_junk() {
         assert_eq!(Cpf::parse("４０４４２８２０１３５").unwrap().as_str(), "40442820135");
+        assert_eq!(Cpf::parse("４０４．４２８．２０１－３５").unwrap().as_str(), "40442820135");
         assert_eq!(Cnpj::parse("CNPJ nº 12.ABC.345/01DE-35").unwrap().formatted(), "12.ABC.345/01DE-35");
+        assert_eq!(Cnpj::parse("CNPJ/MF: 34.238.864/0001-68.").unwrap().as_str(), "34238864000168");
+        assert_eq!(Cpf::parse("Número: 404.428.201-35 (CPF)").unwrap().as_str(), "40442820135");
+        assert_eq!(Cpf::parse("CPF40442820135").unwrap().as_str(), "40442820135");
+        assert_eq!(Cpf::parse("\u{FEFF}404\u{200B}428\u{A0}201-35\n").unwrap().as_str(), "40442820135");
         assert_eq!(Cpf::parse("40442820135").unwrap().masked(), "***.428.201-**");
+    }
+
+    #[test]
+    fn a_cnpj_that_starts_like_a_label_is_kept() {
+        let no = Cnpj::with_check_digits("NO1234560001").unwrap();
+        assert_eq!(Cnpj::parse(&no.formatted()), Ok(no));
+        assert_eq!(Document::parse(&no.formatted()), Ok(Document::Cnpj(no)));
+        let mf = Cnpj::with_check_digits("MF0000010001").unwrap();
+        assert_eq!(Cnpj::parse(&format!("CNPJ {}", mf.formatted())), Ok(mf));
+    }
+
+    #[test]
+    fn reasons_point_at_the_input() {
+        assert_eq!(
+            Cpf::parse("CPF: 404.428.2O1-35"),
+            Err(DocError::LetterNotAllowed { kind: DocKind::Cpf, ch: "O".into(), position: 15 })
+        );
+        assert_eq!(Cpf::parse("404*428"), Err(DocError::InvalidCharacter { ch: "*".into(), position: 4 }));
+        assert_eq!(Cpf::parse(" .-/ "), Err(DocError::Empty));
+        assert_eq!(Cpf::parse("CPF:"), Err(DocError::Empty));
+        assert!(Cnpj::parse("12ABC34501DE3X").unwrap_err().to_string().contains("posição 14"));
+        let e = DocError::InvalidCharacter { ch: "\u{7}".into(), position: 1 };
+        assert!(e.to_string().contains("«U+0007»"), "{e}");
+        assert_eq!(
+            DocError::WrongLength { expected: Some(DocKind::Cpf), found: 1 }.to_string(),
+            "O CPF tem 11 dígitos; foi digitado 1."
+        );
     }
 
     #[test]
@@ -430,6 +748,47 @@ mod tests {
         assert!(matches!(detect("404.428.201-35"), Detection::Cpf(_)));
         assert!(matches!(detect("12ABC34501DE35"), Detection::Cnpj(_)));
         assert!(matches!(detect("123"), Detection::Invalid { kind: None, .. }));
-        assert!(matches!(detect("4044282013x"), Detection::Invalid { kind: Some(DocKind::Cnpj), .. }));
+        assert!(matches!(
+            detect("4044282O135"),
+            Detection::Invalid { kind: Some(DocKind::Cpf), error: DocError::LetterNotAllowed { position: 8, .. } }
+        ));
+        assert!(matches!(detect("12ABC345"), Detection::Invalid { kind: Some(DocKind::Cnpj), .. }));
+        assert!(matches!(detect("00040442820135"), Detection::Cpf(_)));
+    }
+
+    #[test]
+    fn ambiguous_fourteen_digits() {
+        // 000 + a valid CPF that is also a valid CNPJ.
+        let found = (0..200_000u32).find_map(|n| {
+            let cpf = Cpf::with_check_digits(&format!("{:09}", n * 4999 % 1_000_000_000)).ok()?;
+            let both = format!("000{cpf}");
+            Cnpj::parse(&both).ok().map(|cnpj| (cpf, cnpj, both))
+        });
+        let (cpf, cnpj, both) = found.expect("some CPF padded to 14 is also a CNPJ");
+        assert_eq!(detect(&both), Detection::Ambiguous { cpf, cnpj });
+        assert_eq!(Document::parse(&both), Ok(Document::Cnpj(cnpj)));
+    }
+
+    #[test]
+    fn generators_and_parts() {
+        let c = Cnpj::with_check_digits("12abc34501de").unwrap();
+        assert_eq!(c.as_str(), "12ABC34501DE35");
+        assert_eq!((c.root(), c.order(), c.is_alphanumeric()), ("12ABC345", "01DE", true));
+        assert_eq!(Cpf::with_check_digits("111444777").unwrap().as_str(), "11144477735");
+        assert!(Cpf::with_check_digits("11144477").is_err());
+        assert_eq!(Cpf::parse("40442820135").unwrap().fiscal_region(), 1);
+    }
+
+    #[test]
+    fn validation_and_app_error() {
+        let v = crate::api::Validation::of("404.428.201-36");
+        assert!(!v.valid);
+        assert_eq!(v.kind, Some(DocKind::Cpf));
+        let e = v.error.unwrap();
+        assert_eq!(e.code, crate::error::ErrorCode::InvalidDocument);
+        assert!(e.message.contains("deveria ser 5"), "{}", e.message);
+        let ok = crate::api::Validation::of("12.abc.345/01de-35");
+        assert_eq!(ok.canonical.as_deref(), Some("12ABC34501DE35"));
+        assert_eq!(ok.formatted.as_deref(), Some("12.ABC.345/01DE-35"));
     }
 }

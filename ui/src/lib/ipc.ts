@@ -1,0 +1,111 @@
+//! The one typed wrapper over Tauri commands: every screen calls the Rust side through here, and tests mock only `invoke`.
+
+import { invoke } from '@tauri-apps/api/core';
+import type { AppError } from './bindings/AppError';
+import type { AppInfo } from './bindings/AppInfo';
+import type { CnpjRecord } from './bindings/CnpjRecord';
+import type { CpfRecord } from './bindings/CpfRecord';
+import type { ErrorCode } from './bindings/ErrorCode';
+import type { LookupRequest } from './bindings/LookupRequest';
+import type { LookupResponse } from './bindings/LookupResponse';
+import type { OfficialRecord } from './bindings/OfficialRecord';
+import type { Validation } from './bindings/Validation';
+import type {
+  Declaration,
+  DeclarationCheck,
+  ExportKind,
+  HistoryEntry,
+  HistoryPage,
+  HistoryQuery,
+  HistoryStats,
+  Id,
+  PartnerCheck,
+  Profile,
+  RecordDiff,
+  Settings,
+  StatusInfo,
+} from './contract';
+import { t } from './i18n/pt-BR';
+
+const CODES: readonly ErrorCode[] = [
+  'InvalidDocument',
+  'NotFound',
+  'Unauthorized',
+  'Forbidden',
+  'MinorDataBlocked',
+  'RateLimited',
+  'QuotaExhausted',
+  'Upstream',
+  'Network',
+  'Timeout',
+  'Tls',
+  'KeychainUnavailable',
+  'HistoryLocked',
+  'Config',
+  'PurposeRequired',
+  'Internal',
+];
+
+/** Turns anything a command rejected with into an AppError the UI can show. */
+export function toAppError(e: unknown): AppError {
+  if (e && typeof e === 'object' && 'code' in e && 'message' in e) {
+    const { code, message } = e as { code: unknown; message: unknown };
+    if (typeof code === 'string' && (CODES as readonly string[]).includes(code) && typeof message === 'string') {
+      return { code: code as ErrorCode, message };
+    }
+  }
+  return { code: 'Internal', message: t.errors.unexpected };
+}
+
+/** JSON has no bigint: ids cross IPC as numbers. */
+function num(id: Id): number {
+  return Number(id);
+}
+
+async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(cmd, args);
+  } catch (e) {
+    throw toAppError(e);
+  }
+}
+
+export const ipc = {
+  appInfo: () => call<AppInfo>('app_info'),
+  validateInput: (input: string) => call<Validation>('validate_input', { input }),
+  lookup: (request: LookupRequest) => call<LookupResponse>('lookup', { request }),
+
+  historySearch: (query: HistoryQuery) =>
+    call<HistoryPage>('history_search', {
+      query: { ...query, beforeId: query.beforeId === null ? null : num(query.beforeId) },
+    }),
+  historyGet: (id: Id) => call<HistoryEntry>('history_get', { id: num(id) }),
+  historyPrevious: (id: Id) => call<HistoryEntry | null>('history_previous', { id: num(id) }),
+  historyPurge: () => call<number>('history_purge'),
+  historyExport: (kind: ExportKind, from: string | null, to: string | null) =>
+    call<string>('history_export', { kind, from, to }),
+  historyStats: (days: number) => call<HistoryStats>('history_stats', { days }),
+
+  compareRecords: (left: OfficialRecord, right: OfficialRecord) =>
+    call<RecordDiff>('compare_records', { left, right }),
+  checkDeclaration: (record: CpfRecord, declared: Declaration) =>
+    call<DeclarationCheck>('check_declaration', { record, declared }),
+  findPartner: (record: CnpjRecord, query: string) => call<PartnerCheck>('find_partner', { record, query }),
+
+  statusInfo: () => call<StatusInfo>('status_info'),
+
+  profilesList: () => call<Profile[]>('profiles_list'),
+  profileSave: (profile: Profile) => call<void>('profile_save', { profile }),
+  profileDelete: (id: string) => call<void>('profile_delete', { id }),
+  profileActivate: (id: string) => call<AppInfo>('profile_activate', { id }),
+  profileSetCredentials: (id: string, clientId: string, clientSecret: string) =>
+    call<void>('profile_set_credentials', { id, clientId, clientSecret }),
+  profileTest: (id: string) => call<string>('profile_test', { id }),
+
+  settingsGet: () => call<Settings>('settings_get'),
+  settingsSave: (settings: Settings) => call<void>('settings_save', { settings }),
+
+  uiReady: (millis: number) => call<void>('ui_ready', { millis: Math.round(millis) }),
+};
+
+export type Ipc = typeof ipc;

@@ -1,0 +1,102 @@
+//! The window's shared state (runes): app info, status, settings, current screen and the record on display.
+
+import type { AppInfo } from './bindings/AppInfo';
+import type { CallMeta } from './bindings/CallMeta';
+import type { Environment } from './bindings/Environment';
+import type { LookupRequest } from './bindings/LookupRequest';
+import type { LookupResponse } from './bindings/LookupResponse';
+import type { OfficialRecord } from './bindings/OfficialRecord';
+import type { HistoryEntry, Id, Settings, StatusInfo } from './contract';
+import { ipc } from './ipc';
+
+export const SCREENS = ['consulta', 'comparar', 'historico', 'recibo', 'config', 'inicio'] as const;
+export type ScreenId = (typeof SCREENS)[number];
+
+/** A record on display, from a lookup just made or from a history entry. */
+export type Shown = {
+  record: OfficialRecord;
+  formatted: string;
+  consultedAt: string;
+  historyId: Id | null;
+  meta: CallMeta | null;
+  partial: boolean;
+  purpose: string | null;
+  source: 'live' | 'history';
+  profileName: string | null;
+  environment: Environment | null;
+  clerkCpf: string | null;
+};
+
+export type CompareSeed = { left: Shown | null; right: Shown | null };
+
+class AppState {
+  info = $state<AppInfo | null>(null);
+  status = $state<StatusInfo | null>(null);
+  settings = $state<Settings | null>(null);
+  screen = $state<ScreenId>('consulta');
+  current = $state<Shown | null>(null);
+  compareSeed = $state<CompareSeed | null>(null);
+  helpOpen = $state(false);
+  locked = $state(false);
+  /** Set by the Consulta screen: puts the caret in the lookup input. */
+  focusInput: () => void = () => {};
+  /** Set by the Consulta screen: empties the input and the result. */
+  clearConsulta: () => void = () => {};
+
+  go(screen: ScreenId): void {
+    this.screen = screen;
+    this.helpOpen = false;
+    if (screen === 'consulta') queueMicrotask(() => this.focusInput());
+  }
+
+  showLookup(resp: LookupResponse, req: LookupRequest): void {
+    this.current = shownFromLookup(resp, req);
+  }
+
+  async refreshStatus(): Promise<void> {
+    try {
+      this.status = await ipc.statusInfo();
+    } catch {
+      // The status bar keeps its last values; the lookup itself reports its own errors.
+    }
+  }
+}
+
+/** A lookup just made as a record on display. */
+export function shownFromLookup(resp: LookupResponse, req: LookupRequest): Shown {
+  const p = app.info?.profile ?? null;
+  return {
+    record: resp.lookup.record,
+    formatted: resp.formatted,
+    consultedAt: resp.lookup.consultedAt,
+    historyId: resp.historyId,
+    meta: resp.lookup.meta,
+    partial: resp.lookup.partial,
+    purpose: req.purpose,
+    source: 'live',
+    profileName: p?.name ?? null,
+    environment: p?.environment ?? null,
+    clerkCpf: app.settings?.clerkCpf ?? null,
+  };
+}
+
+/** A history entry as a record on display (null when the entry holds no record: not found or failed). */
+export function shownFromEntry(e: HistoryEntry): Shown | null {
+  if (!e.lookup) return null;
+  return {
+    record: e.lookup.record,
+    formatted: e.summary.formatted,
+    consultedAt: e.lookup.consultedAt,
+    historyId: e.summary.id,
+    meta: e.meta ?? e.lookup.meta,
+    partial: e.lookup.partial,
+    purpose: null,
+    source: 'history',
+    profileName: e.summary.profileName,
+    environment: e.summary.environment,
+    // The history keeps no clerk per entry; this machine's clerk is the one who consulted.
+    clerkCpf: app.settings?.clerkCpf ?? null,
+  };
+}
+
+export const app = new AppState();

@@ -1,0 +1,311 @@
+// The spine and the window shell: demo banner, focused input, lookup with loading/result/errors, local validation,
+// keyboard shortcuts, status bar, help overlay, idle lock.
+import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { describe, expect, it, vi } from 'vitest';
+import App from '../App.svelte';
+import type { ErrorCode } from '../lib/bindings/ErrorCode';
+import type { LookupResponse } from '../lib/bindings/LookupResponse';
+import * as fx from './fixtures';
+import { callsOf, deferred, fail, mockCommands } from './helpers';
+
+const ALL_CODES = Object.keys(fx.messages) as ErrorCode[];
+
+async function start(handlers: Parameters<typeof mockCommands>[0] = {}) {
+  const calls = mockCommands(handlers);
+  render(App);
+  const input = (await screen.findByTestId('lookup-input')) as HTMLInputElement;
+  return { calls, input };
+}
+
+function type(input: HTMLInputElement, value: string) {
+  input.value = value;
+  input.setSelectionRange(value.length, value.length);
+  fireEvent.input(input);
+}
+
+async function enter(input: HTMLInputElement) {
+  await fireEvent.submit(input.form!);
+}
+
+describe('spine', () => {
+  it('shows the demo banner and focuses the lookup input on start, and reports ui_ready once', async () => {
+    const { calls, input } = await start();
+    const banner = await screen.findByTestId('demo-banner');
+    expect(banner.textContent).toContain('Demonstração');
+    expect(banner.textContent).toContain('nada sai deste computador');
+    expect(document.activeElement).toBe(input);
+    await waitFor(() => expect(callsOf(calls, 'ui_ready')).toHaveLength(1));
+    expect(typeof callsOf(calls, 'ui_ready')[0]!.args.millis).toBe('number');
+  });
+
+  it('shows no demo banner for a real profile', async () => {
+    await start({ app_info: () => fx.appInfoProd, status_info: () => fx.statusProd });
+    await screen.findByTestId('status-profile');
+    await waitFor(() => expect(screen.getByTestId('status-profile').textContent).toBe('SERPRO Produção'));
+    expect(screen.queryByTestId('demo-banner')).toBeNull();
+  });
+
+  it('looks up a CPF on Enter: loading, then name and status, focus back in the input', async () => {
+    const d = deferred<LookupResponse>();
+    const { calls, input } = await start({ lookup: () => d.promise });
+    type(input, '404.428.201-35');
+    await enter(input);
+    expect(await screen.findByTestId('lookup-loading')).toBeTruthy();
+    const req = callsOf(calls, 'lookup')[0]!.args.request;
+    expect(req).toEqual({ input: '404.428.201-35', view: null, purpose: null, authorizationCode: null, doNotRecord: false });
+    d.resolve(fx.response(fx.cpfRegular));
+    expect((await screen.findByTestId('result-name')).textContent).toBe('Nome do CPF 404.428.201-35');
+    expect(screen.getByTestId('result-status').textContent).toBe('Regular');
+    expect(screen.queryByTestId('lookup-loading')).toBeNull();
+    await waitFor(() => expect(document.activeElement).toBe(input));
+  });
+
+  it('masks the input as typed', async () => {
+    const { input } = await start();
+    type(input, '40442820135');
+    expect(input.value).toBe('404.428.201-35');
+    expect(screen.getByTestId('lookup-detected').dataset.kind).toBe('cpf');
+    type(input, '12abc34501de35');
+    expect(input.value).toBe('12.ABC.345/01DE-35');
+    expect(screen.getByTestId('lookup-detected').dataset.kind).toBe('cnpj');
+  });
+
+  it('rejects a wrong check digit in pt-BR without any call', async () => {
+    const { calls, input } = await start();
+    type(input, '404.428.201-36');
+    const shownWhileTyping = await screen.findByTestId('input-error');
+    expect(shownWhileTyping.textContent).toMatch(/dígito verificador/);
+    await enter(input);
+    expect(screen.getByTestId('input-error').textContent).toMatch(/dígito verificador/);
+    expect(callsOf(calls, 'lookup')).toHaveLength(0);
+    expect(callsOf(calls, 'validate_input')).toHaveLength(0);
+  });
+
+  it('does not nag while a number is still being typed, but explains on Enter', async () => {
+    const { calls, input } = await start();
+    type(input, '404.42');
+    expect(screen.queryByTestId('input-error')).toBeNull();
+    await enter(input);
+    expect(screen.getByTestId('input-error').textContent).toMatch(/11 dígitos/);
+    expect(callsOf(calls, 'lookup')).toHaveLength(0);
+  });
+
+  it.each(ALL_CODES)('shows the %s error message from lookup', async (code) => {
+    const { input } = await start({ lookup: fail(code) });
+    type(input, '404.428.201-35');
+    await enter(input);
+    const err = await screen.findByTestId('lookup-error');
+    expect(err.textContent).toBe(fx.messages[code]);
+    expect(err.dataset.code).toBe(code);
+    const settingsCodes: ErrorCode[] = ['Unauthorized', 'Forbidden', 'Config', 'KeychainUnavailable'];
+    expect(!!screen.queryByTestId('error-open-settings')).toBe(settingsCodes.includes(code));
+  });
+
+  it('retries a failed lookup with the same request', async () => {
+    let n = 0;
+    const { calls, input } = await start({
+      lookup: () => {
+        n += 1;
+        if (n === 1) throw { code: 'Timeout', message: fx.messages.Timeout };
+        return fx.response(fx.cpfRegular);
+      },
+    });
+    type(input, '404.428.201-35');
+    await enter(input);
+    await fireEvent.click(await screen.findByTestId('error-retry'));
+    expect(await screen.findByTestId('result-name')).toBeTruthy();
+    const reqs = callsOf(calls, 'lookup').map((c) => c.args.request);
+    expect(reqs[1]).toEqual(reqs[0]);
+  });
+
+  it('turns a non-AppError rejection into the generic pt-BR message', async () => {
+    const { input } = await start({
+      lookup: () => {
+        throw new Error('boom');
+      },
+    });
+    type(input, '404.428.201-35');
+    await enter(input);
+    const err = await screen.findByTestId('lookup-error');
+    expect(err.dataset.code).toBe('Internal');
+    expect(err.textContent).toMatch(/Erro inesperado/);
+  });
+});
+
+describe('consulta options', () => {
+  it('requires a purpose when the agency asks for one, before any call', async () => {
+    const { calls, input } = await start({ app_info: () => fx.appInfoProd, lookup: () => fx.response(fx.cpfRegular) });
+    await waitFor(() => expect(screen.getByLabelText(/obrigatório/)).toBeTruthy());
+    type(input, '404.428.201-35');
+    await enter(input);
+    expect(screen.getByTestId('purpose-error').textContent).toMatch(/finalidade/);
+    expect(callsOf(calls, 'lookup')).toHaveLength(0);
+    const purpose = screen.getByTestId('lookup-purpose') as HTMLInputElement;
+    await fireEvent.input(purpose, { target: { value: 'Protocolo 123/2026' } });
+    await fireEvent.input(screen.getByTestId('lookup-auth-code'), { target: { value: 'ABC-XYZ' } });
+    await fireEvent.click(screen.getByTestId('lookup-no-record'));
+    await enter(input);
+    await screen.findByTestId('result-name');
+    expect(callsOf(calls, 'lookup')[0]!.args.request).toEqual({
+      input: '404.428.201-35',
+      view: null,
+      purpose: 'Protocolo 123/2026',
+      authorizationCode: 'ABC-XYZ',
+      doNotRecord: true,
+    });
+    // "não registrar" and the authorisation code are for one lookup only.
+    expect((screen.getByTestId('lookup-no-record') as HTMLInputElement).checked).toBe(false);
+    expect((screen.getByTestId('lookup-auth-code') as HTMLInputElement).value).toBe('');
+  });
+
+  it('sends the chosen CNPJ view', async () => {
+    const { calls, input } = await start({ lookup: () => fx.response(fx.cnpjBasica) });
+    type(input, '34.238.864/0001-68');
+    const view = (await screen.findByTestId('lookup-view')) as HTMLSelectElement;
+    await fireEvent.change(view, { target: { value: 'basica' } });
+    await enter(input);
+    await screen.findByTestId('result-cnpj');
+    expect((callsOf(calls, 'lookup')[0]!.args.request as { view: string }).view).toBe('basica');
+  });
+
+  it('Esc clears the input and the result and keeps focus in the input', async () => {
+    const { input } = await start({ lookup: () => fx.response(fx.cpfRegular) });
+    type(input, '404.428.201-35');
+    await enter(input);
+    await screen.findByTestId('result-name');
+    await fireEvent.keyDown(window, { key: 'Escape', code: 'Escape' });
+    expect(input.value).toBe('');
+    expect(screen.queryByTestId('result-name')).toBeNull();
+    expect(screen.getByTestId('lookup-empty')).toBeTruthy();
+    expect(document.activeElement).toBe(input);
+  });
+
+  it('shows the first-run card until dismissed, and saves firstRunDone', async () => {
+    const { calls } = await start({
+      settings_get: () => ({ ...fx.settings, firstRunDone: false }),
+      settings_save: () => null,
+    });
+    await fireEvent.click(await screen.findByTestId('first-run-dismiss'));
+    await waitFor(() => expect(screen.queryByTestId('first-run')).toBeNull());
+    expect(callsOf(calls, 'settings_save')[0]!.args.settings).toMatchObject({ firstRunDone: true });
+  });
+});
+
+describe('shell', () => {
+  it('status bar shows profile, environment, token and quota', async () => {
+    await start({ app_info: () => fx.appInfoProd, status_info: () => fx.statusProd });
+    await waitFor(() => expect(screen.getByTestId('status-quota').textContent).toBe('120 de 1.000'));
+    expect(screen.getByTestId('status-environment').textContent).toBe('Produção');
+    expect(screen.getByTestId('status-token').textContent).toMatch(/válido até \d\d\/\d\d\/2026 \d\d:\d\d/);
+  });
+
+  it('shows a start-up error with the message from Rust', async () => {
+    await start({ app_info: fail('HistoryLocked') });
+    expect((await screen.findByTestId('startup-error')).textContent).toContain(fx.messages.HistoryLocked);
+  });
+
+  it('Alt+1..6 switch screens (lazy-loaded), Esc goes back to Consulta with focus in the input', async () => {
+    const { input } = await start({
+      history_search: () => fx.historyPage,
+      history_stats: () => fx.emptyStats,
+      profiles_list: () => fx.profiles,
+    });
+    await fireEvent.keyDown(window, { key: '3', code: 'Digit3', altKey: true });
+    expect(await screen.findByTestId('history-filters')).toBeTruthy();
+    await fireEvent.keyDown(window, { key: '4', code: 'Digit4', altKey: true });
+    expect(await screen.findByTestId('receipt-empty')).toBeTruthy();
+    await fireEvent.keyDown(window, { key: '5', code: 'Digit5', altKey: true });
+    expect(await screen.findByTestId('profiles')).toBeTruthy();
+    await fireEvent.keyDown(window, { key: '6', code: 'Digit6', altKey: true });
+    expect(await screen.findByTestId('first-run')).toBeTruthy();
+    await fireEvent.keyDown(window, { key: '2', code: 'Digit2', altKey: true });
+    expect(await screen.findByTestId('compare-left-input')).toBeTruthy();
+    await fireEvent.keyDown(window, { key: 'Escape', code: 'Escape' });
+    await waitFor(() => expect(document.activeElement).toBe(input));
+    expect(screen.getByTestId('nav-consulta').getAttribute('aria-current')).toBe('page');
+  });
+
+  it('Ctrl+K returns to the input; Ctrl+P opens the receipt and prints from there', async () => {
+    const { input } = await start({ lookup: () => fx.response(fx.cpfRegular) });
+    type(input, '404.428.201-35');
+    await enter(input);
+    await screen.findByTestId('result-name');
+    await fireEvent.keyDown(window, { key: 'p', code: 'KeyP', ctrlKey: true });
+    expect((await screen.findByTestId('receipt-number')).textContent).toBe('404.428.201-35');
+    expect(window.print).not.toHaveBeenCalled();
+    await fireEvent.keyDown(window, { key: 'p', code: 'KeyP', ctrlKey: true });
+    expect(window.print).toHaveBeenCalledTimes(1);
+    await fireEvent.keyDown(window, { key: 'k', code: 'KeyK', ctrlKey: true });
+    await waitFor(() => expect(document.activeElement).toBe(input));
+  });
+
+  it('? and F1 open the shortcut help; Esc closes it', async () => {
+    await start();
+    await fireEvent.keyDown(document.body, { key: '?', code: 'Slash', shiftKey: true });
+    const help = await screen.findByTestId('help-overlay');
+    expect(screen.getAllByTestId('help-row').length).toBeGreaterThan(15);
+    expect(help.textContent).toContain('Alt+1');
+    await fireEvent.keyDown(window, { key: 'Escape', code: 'Escape' });
+    expect(screen.queryByTestId('help-overlay')).toBeNull();
+    await fireEvent.keyDown(window, { key: 'F1', code: 'F1' });
+    expect(await screen.findByTestId('help-overlay')).toBeTruthy();
+  });
+
+  it('? typed in the input is text, not the help', async () => {
+    const { input } = await start();
+    await fireEvent.keyDown(input, { key: '?', code: 'Slash', shiftKey: true });
+    expect(screen.queryByTestId('help-overlay')).toBeNull();
+  });
+
+  it('the whole flow lookup → compare → receipt works from the keyboard', async () => {
+    const { calls, input } = await start({
+      lookup: (a: { request: { input: string } }) =>
+        fx.response(a.request.input.startsWith('404') ? fx.cpfRegular : fx.cpfDeceased),
+      compare_records: () => ({ ...fx.diffChanged, sameDocument: false }),
+    });
+    type(input, '404.428.201-35');
+    await enter(input);
+    await screen.findByTestId('result-name');
+    await fireEvent.keyDown(window, { key: 'c', code: 'KeyC', altKey: true });
+    const right = (await screen.findByTestId('compare-right-input')) as HTMLInputElement;
+    expect(screen.getByTestId('compare-left-number').textContent).toBe('404.428.201-35');
+    await waitFor(() => expect(document.activeElement).toBe(right));
+    type(right, '630.172.859-95');
+    await fireEvent.submit(right.form!);
+    expect(await screen.findByTestId('compare-result')).toBeTruthy();
+    expect(callsOf(calls, 'compare_records')).toHaveLength(1);
+    await fireEvent.keyDown(window, { key: 'p', code: 'KeyP', ctrlKey: true });
+    expect((await screen.findByTestId('receipt-number')).textContent).toBe('404.428.201-35');
+  });
+
+  it('the theme toggle switches between system, dark and light', async () => {
+    await start();
+    const btn = screen.getByTestId('theme-toggle');
+    await fireEvent.click(btn);
+    expect(['dark', 'light']).toContain(document.documentElement.dataset.theme);
+    await fireEvent.click(btn);
+    expect(document.documentElement.dataset.theme).toBeUndefined();
+  });
+
+  it('locks after the idle minutes: the result leaves the screen until a key is pressed', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const { input } = await start({
+        settings_get: () => ({ ...fx.settings, idleLockMinutes: 1 }),
+        lookup: () => fx.response(fx.cpfRegular),
+      });
+      await vi.waitFor(() => expect(callsOf([], 'settings_get')).toHaveLength(0));
+      type(input, '404.428.201-35');
+      await enter(input);
+      await vi.waitFor(() => expect(screen.getByTestId('result-name')).toBeTruthy());
+      vi.advanceTimersByTime(61_000);
+      await vi.waitFor(() => expect(screen.getByTestId('idle-lock')).toBeTruthy());
+      expect(screen.queryByTestId('result-name')).toBeNull();
+      await fireEvent.keyDown(window, { key: 'a', code: 'KeyA' });
+      expect(screen.queryByTestId('idle-lock')).toBeNull();
+      expect(input.value).toBe('');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});

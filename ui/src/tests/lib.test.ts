@@ -1,0 +1,128 @@
+// Pure modules: pt-BR formatting, the shortcut matcher, the IPC wrapper's error and id handling, the input mask caret.
+import { describe, expect, it } from 'vitest';
+import { maskKeepingCaret, inspect } from '../lib/docInput';
+import * as f from '../lib/format';
+import { ipc, toAppError } from '../lib/ipc';
+import { match, onAction, runAction, table } from '../lib/shortcuts';
+import { nextTheme } from '../lib/theme';
+import { callsOf, mockCommands } from './helpers';
+
+function key(init: KeyboardEventInit & { target?: EventTarget }): KeyboardEvent {
+  const e = new KeyboardEvent('keydown', init);
+  if (init.target) Object.defineProperty(e, 'target', { value: init.target });
+  return e;
+}
+
+describe('format', () => {
+  it('dates, instants and ages', () => {
+    expect(f.date('2024-03-05')).toBe('05/03/2024');
+    expect(f.date('anterior a 10/11/1990')).toBe('anterior a 10/11/1990');
+    expect(f.date(null)).toBe('—');
+    expect(f.ageYears('1980-01-15', new Date(2020, 0, 14))).toBe(39);
+    expect(f.ageYears('1980-01-15', new Date(2020, 0, 15))).toBe(40);
+    expect(f.ageYears('15/01/1980')).toBeNull();
+    expect(f.dateTime('nonsense')).toBe('nonsense');
+  });
+
+  it('relative ages', () => {
+    const now = new Date('2026-11-26T12:00:00Z');
+    expect(f.since('2026-11-26T11:59:40Z', now)).toBe('agora há pouco');
+    expect(f.since('2026-11-26T11:00:00Z', now)).toBe('há 1 hora');
+    expect(f.since('2026-11-23T12:00:00Z', now)).toBe('há 3 dias');
+    expect(f.since('2026-06-26T12:00:00Z', now)).toBe('há 5 meses');
+    expect(f.since('2023-11-26T12:00:00Z', now)).toBe('há 3 anos');
+  });
+
+  it('money, phones, CEP, addresses and code labels', () => {
+    expect(f.reais(12345678)).toMatch(/^R\$\s123\.456,78$/);
+    expect(f.reais(0)).toMatch(/^R\$\s0,00$/);
+    expect(f.reais(null)).toBe('—');
+    expect(f.phone({ ddd: '61', number: '33334444' })).toBe('(61) 3333-4444');
+    expect(f.phone({ ddd: null, number: '999998888' })).toBe('99999-8888');
+    expect(f.cep('70040010')).toBe('70040-010');
+    expect(f.addressLines(null)).toEqual([]);
+    expect(f.codeLabel({ code: '', label: 'Só rótulo' })).toBe('Só rótulo');
+    expect(f.percent(0.974)).toBe('97%');
+  });
+});
+
+describe('shortcuts', () => {
+  it('maps keys to actions', () => {
+    expect(match(key({ key: '1', code: 'Digit1', altKey: true }))).toEqual({ kind: 'screen', screen: 'consulta' });
+    expect(match(key({ key: '6', code: 'Digit6', altKey: true }))).toEqual({ kind: 'screen', screen: 'inicio' });
+    expect(match(key({ key: 'k', code: 'KeyK', ctrlKey: true }))).toEqual({ kind: 'focusInput' });
+    expect(match(key({ key: 'p', code: 'KeyP', metaKey: true }))).toEqual({ kind: 'receipt' });
+    expect(match(key({ key: 'd', code: 'KeyD', altKey: true }))).toEqual({ kind: 'local', name: 'declaration' });
+    expect(match(key({ key: 'F1', code: 'F1' }))).toEqual({ kind: 'help' });
+    expect(match(key({ key: 'Escape', code: 'Escape' }))).toEqual({ kind: 'escape' });
+    expect(match(key({ key: 'a', code: 'KeyA' }))).toBeNull();
+    expect(match(key({ key: '?', target: document.createElement('input') }))).toBeNull();
+    expect(match(key({ key: '?', target: document.body }))).toEqual({ kind: 'help' });
+  });
+
+  it('runs local actions only while a handler is registered', () => {
+    let n = 0;
+    const off = onAction('view', () => (n += 1));
+    expect(runAction('view')).toBe(true);
+    off();
+    expect(runAction('view')).toBe(false);
+    expect(n).toBe(1);
+  });
+
+  it('documents every shortcut with a label', () => {
+    const rows = table();
+    expect(rows.length).toBe(19);
+    expect(new Set(rows.map((r) => r.keys)).size).toBe(rows.length);
+    expect(rows.every((r) => r.label.length > 3)).toBe(true);
+  });
+
+  it('cycles the theme through an explicit choice and back to the system', () => {
+    expect(['dark', 'light']).toContain(nextTheme('auto'));
+    expect(nextTheme('dark')).toBe('auto');
+  });
+});
+
+describe('ipc', () => {
+  it('keeps an AppError and turns anything else into Internal', () => {
+    expect(toAppError({ code: 'NotFound', message: 'x' })).toEqual({ code: 'NotFound', message: 'x' });
+    expect(toAppError({ code: 'Bogus', message: 'x' }).code).toBe('Internal');
+    expect(toAppError('texto').code).toBe('Internal');
+    expect(toAppError(new Error('e')).message).toMatch(/Erro inesperado/);
+  });
+
+  it('sends ids as JSON numbers and names arguments as the commands expect', async () => {
+    const calls = mockCommands({ history_get: () => ({}), history_search: () => ({ items: [], nextBeforeId: null }) });
+    await ipc.historyGet(BigInt(12) as unknown as number);
+    await ipc.historySearch({ text: null, profileId: null, outcome: null, from: null, to: null, beforeId: BigInt(3), limit: 10 });
+    await ipc.uiReady(12.7);
+    expect(callsOf(calls, 'history_get')[0]!.args).toEqual({ id: 12 });
+    expect((callsOf(calls, 'history_search')[0]!.args.query as { beforeId: unknown }).beforeId).toBe(3);
+    expect(callsOf(calls, 'ui_ready')[0]!.args).toEqual({ millis: 13 });
+  });
+
+  it('rejects with the AppError a command threw', async () => {
+    mockCommands({ lookup: () => Promise.reject({ code: 'Timeout', message: 'demorou' }) });
+    await expect(
+      ipc.lookup({ input: '1', view: null, purpose: null, authorizationCode: null, doNotRecord: false }),
+    ).rejects.toEqual({ code: 'Timeout', message: 'demorou' });
+  });
+});
+
+describe('lookup input', () => {
+  it('keeps the caret after the same character when the mask inserts separators', () => {
+    expect(maskKeepingCaret('40442820135', 11)).toEqual({ value: '404.428.201-35', caret: 14 });
+    const mid = maskKeepingCaret('404428201', 4);
+    expect(mid.value.startsWith('404.4')).toBe(true);
+    expect(mid.caret).toBe(5);
+  });
+
+  it('reports validity, kind and a pt-BR reason', () => {
+    expect(inspect('404.428.201-35')).toMatchObject({ valid: true, kind: 'cpf', error: null });
+    expect(inspect('12.ABC.345/01DE-35')).toMatchObject({ valid: true, kind: 'cnpj' });
+    const bad = inspect('34.238.864/0001-69');
+    expect(bad).toMatchObject({ valid: false, kind: 'cnpj', settled: true });
+    expect(bad.error).toMatch(/dígito verificador/);
+    expect(inspect('404.4').settled).toBe(false);
+    expect(inspect('404@').settled).toBe(true);
+  });
+});

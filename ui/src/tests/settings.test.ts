@@ -1,0 +1,188 @@
+// Configurações: profiles list, activation, connection test, profile editor, write-only credentials, settings form.
+import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { describe, expect, it } from 'vitest';
+import { app } from '../lib/state.svelte';
+import Configuracoes from '../screens/Configuracoes.svelte';
+import * as fx from './fixtures';
+import { callsOf, fail, mockCommands } from './helpers';
+
+const base = { profiles_list: () => fx.profiles, settings_save: () => null };
+
+function setup(extra: Parameters<typeof mockCommands>[0] = {}) {
+  app.info = fx.appInfoDemo;
+  app.settings = fx.settings;
+  const calls = mockCommands({ ...base, ...extra });
+  render(Configuracoes);
+  return calls;
+}
+
+describe('Configurações: profiles', () => {
+  it('lists profiles, marks the active one, and keeps Demonstração read-only', async () => {
+    setup();
+    const rows = await screen.findAllByTestId('profile-row');
+    expect(rows).toHaveLength(2);
+    expect(rows[0]!.textContent).toContain('ativo');
+    expect(rows[0]!.querySelector('[data-testid="profile-edit"]')).toBeNull();
+    expect(rows[0]!.querySelector('[data-testid="profile-delete"]')).toBeNull();
+    expect(rows[1]!.querySelector('[data-testid="profile-edit"]')).not.toBeNull();
+  });
+
+  it('activates a profile and updates the window', async () => {
+    const calls = setup({ profile_activate: () => fx.appInfoProd, status_info: () => fx.statusProd });
+    const rows = await screen.findAllByTestId('profile-row');
+    await fireEvent.click(rows[1]!.querySelector('[data-testid="profile-activate"]')!);
+    await waitFor(() => expect(app.info?.profile.id).toBe('serpro-prod'));
+    expect(callsOf(calls, 'profile_activate')[0]!.args).toEqual({ id: 'serpro-prod' });
+  });
+
+  it('tests a connection and shows the pt-BR result or error', async () => {
+    setup({
+      profile_test: (a: { id: string }) => {
+        if (a.id === 'serpro-prod') throw { code: 'Unauthorized', message: fx.messages.Unauthorized };
+        return 'Conexão bem-sucedida: token obtido e API respondeu.';
+      },
+    });
+    const tests = await screen.findAllByTestId('profile-test');
+    await fireEvent.click(tests[0]!);
+    await fireEvent.click(tests[1]!);
+    await waitFor(() => expect(screen.getAllByTestId('profile-test-result')).toHaveLength(2));
+    const results = screen.getAllByTestId('profile-test-result');
+    expect(results[0]!.dataset.ok).toBe('true');
+    expect(results[0]!.textContent).toContain('Conexão bem-sucedida');
+    expect(results[1]!.dataset.ok).toBe('false');
+    expect(results[1]!.textContent).toContain(fx.messages.Unauthorized);
+  });
+
+  it('creates a profile with an id from its name and shows Rust validation errors', async () => {
+    let n = 0;
+    const calls = setup({
+      profile_save: () => {
+        n += 1;
+        if (n === 1) throw { code: 'Config', message: 'Perfil «sefaz-homolog»: o Conecta exige o CPF do atendente.' };
+        return null;
+      },
+    });
+    await fireEvent.click(await screen.findByTestId('profile-new'));
+    await fireEvent.click(screen.getByTestId('profile-save'));
+    expect(screen.getByTestId('profile-edit-message').textContent).toBe('Dê um nome ao perfil.');
+    await fireEvent.input(screen.getByTestId('profile-name'), { target: { value: 'Sefaz Homolog' } });
+    expect((screen.getByTestId('profile-id') as HTMLInputElement).value).toBe('sefaz-homolog');
+    await fireEvent.change(screen.getByTestId('profile-provider'), { target: { value: 'conecta' } });
+    await fireEvent.change(screen.getByTestId('profile-environment'), { target: { value: 'homologacao' } });
+    await fireEvent.input(screen.getByTestId('profile-base-url'), { target: { value: 'https://h.example' } });
+    await fireEvent.input(screen.getByTestId('profile-quota-limit'), { target: { value: '1000' } });
+    await fireEvent.click(screen.getByTestId('profile-view-qsa'));
+    await fireEvent.click(screen.getByTestId('profile-save'));
+    await waitFor(() => expect(screen.getByTestId('profile-edit-message').textContent).toContain('exige o CPF'));
+    await fireEvent.click(screen.getByTestId('profile-save'));
+    await waitFor(() => expect(screen.getByTestId('profile-edit-message').textContent).toBe('Perfil salvo.'));
+    const saved = callsOf(calls, 'profile_save')[1]!.args.profile as Record<string, unknown>;
+    expect(saved).toMatchObject({
+      id: 'sefaz-homolog',
+      name: 'Sefaz Homolog',
+      provider: 'conecta',
+      environment: 'homologacao',
+      baseUrl: 'https://h.example',
+      cpfApi: 'conectaLight',
+      cnpjViews: ['qsa', 'empresa'],
+      quotaLimit: 1000,
+      quotaWarnPercent: null,
+    });
+    expect((saved.network as { maxRetries: number }).maxRetries).toBe(2);
+  });
+
+  it('rejects a non-numeric quota before calling', async () => {
+    const calls = setup({ profile_save: () => null });
+    const rows = await screen.findAllByTestId('profile-row');
+    await fireEvent.click(rows[1]!.querySelector('[data-testid="profile-edit"]')!);
+    await fireEvent.input(screen.getByTestId('profile-quota-limit'), { target: { value: 'mil' } });
+    await fireEvent.click(screen.getByTestId('profile-save'));
+    expect(screen.getByTestId('profile-edit-message').textContent).toMatch(/número inteiro/);
+    expect(callsOf(calls, 'profile_save')).toHaveLength(0);
+  });
+
+  it('writes credentials without ever showing them back', async () => {
+    const calls = setup({ profile_set_credentials: () => null });
+    const rows = await screen.findAllByTestId('profile-row');
+    await fireEvent.click(rows[1]!.querySelector('[data-testid="profile-edit"]')!);
+    expect(screen.getByTestId('credentials-state').textContent).toMatch(/não exibidas/);
+    const id = screen.getByTestId('profile-client-id') as HTMLInputElement;
+    const secret = screen.getByTestId('profile-client-secret') as HTMLInputElement;
+    expect(id.type).toBe('password');
+    expect(secret.type).toBe('password');
+    await fireEvent.input(id, { target: { value: 'minha-chave' } });
+    await fireEvent.input(secret, { target: { value: 's3gr3d0' } });
+    await fireEvent.click(screen.getByTestId('profile-credentials-save'));
+    await waitFor(() => expect(screen.getByTestId('credentials-state').textContent).toBe('Credenciais: definidas'));
+    expect(callsOf(calls, 'profile_set_credentials')[0]!.args).toEqual({
+      id: 'serpro-prod',
+      clientId: 'minha-chave',
+      clientSecret: 's3gr3d0',
+    });
+    expect(id.value).toBe('');
+    expect(secret.value).toBe('');
+    expect(document.body.textContent).not.toContain('s3gr3d0');
+  });
+
+  it('reports a keyring failure when writing credentials', async () => {
+    setup({ profile_set_credentials: fail('KeychainUnavailable') });
+    const rows = await screen.findAllByTestId('profile-row');
+    await fireEvent.click(rows[1]!.querySelector('[data-testid="profile-edit"]')!);
+    await fireEvent.input(screen.getByTestId('profile-client-id'), { target: { value: 'a' } });
+    await fireEvent.input(screen.getByTestId('profile-client-secret'), { target: { value: 'b' } });
+    await fireEvent.click(screen.getByTestId('profile-credentials-save'));
+    expect((await screen.findByTestId('credentials-message')).textContent).toBe(fx.messages.KeychainUnavailable);
+  });
+
+  it('deletes a profile only after confirmation', async () => {
+    const calls = setup({ profile_delete: () => null });
+    const rows = await screen.findAllByTestId('profile-row');
+    await fireEvent.click(rows[1]!.querySelector('[data-testid="profile-delete"]')!);
+    await fireEvent.click(screen.getByTestId('profile-delete-yes'));
+    await waitFor(() => expect(callsOf(calls, 'profile_delete')).toHaveLength(1));
+    expect(callsOf(calls, 'profile_delete')[0]!.args).toEqual({ id: 'serpro-prod' });
+  });
+
+  it('shows a list error', async () => {
+    setup({ profiles_list: fail('Config') });
+    expect((await screen.findByTestId('profiles-error')).textContent).toBe(fx.messages.Config);
+  });
+});
+
+describe('Configurações: atendimento', () => {
+  it('saves clerk CPF, purpose policy, retention and idle lock', async () => {
+    const calls = setup({ app_info: () => ({ ...fx.appInfoDemo, purposeRequired: true }) });
+    await fireEvent.input(await screen.findByTestId('settings-clerk-cpf'), { target: { value: '404.428.201-35' } });
+    await fireEvent.input(screen.getByTestId('settings-retention-days'), { target: { value: '30' } });
+    await fireEvent.input(screen.getByTestId('settings-retention-max'), { target: { value: '' } });
+    await fireEvent.input(screen.getByTestId('settings-idle'), { target: { value: '5' } });
+    await fireEvent.click(screen.getByTestId('settings-purpose-required'));
+    await fireEvent.click(screen.getByTestId('settings-save'));
+    await waitFor(() => expect(screen.getByTestId('settings-message').textContent).toBe('Salvo.'));
+    expect(callsOf(calls, 'settings_save')[0]!.args.settings).toEqual({
+      ...fx.settings,
+      clerkCpf: '404.428.201-35',
+      purposeRequired: true,
+      retentionDays: 30,
+      retentionMaxEntries: null,
+      idleLockMinutes: 5,
+    });
+    await waitFor(() => expect(app.info?.purposeRequired).toBe(true));
+  });
+
+  it('refuses an invalid clerk CPF with the pt-BR reason', async () => {
+    const calls = setup();
+    await fireEvent.input(await screen.findByTestId('settings-clerk-cpf'), { target: { value: '111.444.777-36' } });
+    await fireEvent.click(screen.getByTestId('settings-save'));
+    expect(screen.getByTestId('settings-message').textContent).toMatch(/dígito verificador/);
+    expect(callsOf(calls, 'settings_save')).toHaveLength(0);
+  });
+
+  it('refuses a non-numeric retention', async () => {
+    const calls = setup();
+    await fireEvent.input(await screen.findByTestId('settings-retention-days'), { target: { value: '3,5' } });
+    await fireEvent.click(screen.getByTestId('settings-save'));
+    expect(screen.getByTestId('settings-message').textContent).toMatch(/número inteiro/);
+    expect(callsOf(calls, 'settings_save')).toHaveLength(0);
+  });
+});

@@ -1,1 +1,66 @@
-//! placeholder
+//! Balcão's encrypted lookup history: one SQLCipher file (`history.db`) holding the history, the append-only
+//! audit trail and the quota counters, keyed by a random key kept in the OS keyring.
+//!
+//! Open it with [`History::open`] (or [`History::open_default`] for the app's data directory). Every write is
+//! one transaction with `synchronous=FULL`: once a call returns, the row is on disk.
+
+mod codec;
+mod error;
+mod export;
+mod migrate;
+mod open;
+mod record;
+mod retention;
+mod search;
+mod stats;
+mod text;
+
+use rusqlite::Connection;
+use time::UtcOffset;
+
+pub use export::Actor;
+pub use migrate::SCHEMA_VERSION;
+pub use open::{DB_FILE_NAME, KEY_NAME};
+pub use record::{LookupContext, LookupOutcome};
+pub use text::normalize_name;
+
+/// The open history store. Reads take `&self`, writes `&mut self`; share it behind a `Mutex`.
+#[derive(Debug)]
+pub struct History {
+    conn: Connection,
+    /// The offset that turns UTC instants into the clerk's local days (days of quota, stats and date filters).
+    offset: UtcOffset,
+}
+
+/// Brasília time (UTC−03:00, no daylight saving since 2019): the default for local days.
+pub const DEFAULT_DAY_OFFSET: UtcOffset = match UtcOffset::from_hms(-3, 0, 0) {
+    Ok(o) => o,
+    Err(_) => UtcOffset::UTC,
+};
+
+impl History {
+    /// Sets the UTC offset of the clerk's local day (default: Brasília, UTC−03:00).
+    pub fn with_day_offset(mut self, offset: UtcOffset) -> Self {
+        self.offset = offset;
+        self
+    }
+
+    pub fn day_offset(&self) -> UtcOffset {
+        self.offset
+    }
+
+    /// The schema version of the open file (equal to [`SCHEMA_VERSION`] once open).
+    pub fn schema_version(&self) -> Result<u32, balcao_core::AppError> {
+        migrate::user_version(&self.conn).map_err(|e| error::db(e, "ler a versão do histórico"))
+    }
+
+    /// `PRAGMA integrity_check`: `Ok(())` when the file is sound, else the problems found.
+    pub fn integrity_check(&self) -> Result<(), Vec<String>> {
+        let mut stmt = self.conn.prepare("PRAGMA integrity_check").map_err(|e| vec![e.to_string()])?;
+        let rows: Vec<String> = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .and_then(|rows| rows.collect())
+            .map_err(|e| vec![e.to_string()])?;
+        if rows == ["ok"] { Ok(()) } else { Err(rows) }
+    }
+}

@@ -1,0 +1,187 @@
+//! Opening `history.db`: the key from the secret store (generated on first run), `PRAGMA key`, an immediate
+//! read to verify it, the forward-compatibility guard, then WAL / synchronous=FULL / secure_delete and migrations.
+//! Nothing is written to the file before the key and the schema version have been checked.
+
+use std::path::{Path, PathBuf};
+
+use balcao_core::{AppError, Sensitive};
+use balcao_platform::SecretStore;
+use rusqlite::Connection;
+
+use crate::{DEFAULT_DAY_OFFSET, History, error, migrate};
+
+/// The file name inside the data directory.
+pub const DB_FILE_NAME: &str = "history.db";
+/// The secret-store key under which the database key (64 hex characters) is kept.
+pub const KEY_NAME: &str = "history-db-key";
+
+impl History {
+    /// Opens (creating on first run) `history.db` in `dir`, with its key from `secrets`.
+    ///
+    /// First run (no file and no key): a random 256-bit key is generated and stored under [`KEY_NAME`], read back to
+    /// prove it persisted, and only then is the file created. A file whose key is missing or wrong is refused with
+    /// `HistoryLocked` and left untouched; so is a file written by a newer Balcão.
+    pub fn open(dir: &Path, secrets: &dyn SecretStore) -> Result<Self, AppError> {
+        let path = dir.join(DB_FILE_NAME);
+        let exists = std::fs::metadata(&path).map(|m| m.len() > 0).unwrap_or(false);
+        let key = match secrets.get(KEY_NAME).map_err(AppError::from)? {
+            Some(key) => key,
+            None if exists => {
+                return Err(error::locked(
+                    "O histórico existe nesta máquina, mas a chave dele não está no cofre de senhas deste usuário \
+                     (cofre trocado ou apagado?). O arquivo não foi alterado. Avise a TI.",
+                ));
+            }
+            None => {
+                let key = generate_key()?;
+                secrets.set(KEY_NAME, &key).map_err(AppError::from)?;
+                match secrets.get(KEY_NAME).map_err(AppError::from)? {
+                    Some(stored) if stored == key => key,
+                    _ => {
+                        return Err(AppError::new(
+                            balcao_core::ErrorCode::KeychainUnavailable,
+                            "O cofre de senhas do sistema não guardou a chave do histórico. Nada foi gravado; avise a TI.",
+                        ));
+                    }
+                }
+            }
+        };
+        Self::open_with_key(&path, &key)
+    }
+
+    /// [`History::open`] in the app's data directory (`BALCAO_DATA_DIR` or the OS app-data directory).
+    pub fn open_default(secrets: &dyn SecretStore) -> Result<Self, AppError> {
+        let dir = balcao_platform::ensure_data_dir()?;
+        Self::open(&dir, secrets)
+    }
+
+    /// The path `open` uses in `dir`.
+    pub fn path_in(dir: &Path) -> PathBuf {
+        dir.join(DB_FILE_NAME)
+    }
+
+    /// Opens (creating if missing) the SQLCipher file at `path` with `key` (64 hex characters: a raw 256-bit key).
+    pub fn open_with_key(path: &Path, key: &Sensitive<String>) -> Result<Self, AppError> {
+        let hex = key.expose().trim();
+        if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(error::locked(
+                "A chave do histórico guardada no cofre de senhas está em formato inválido. O arquivo não foi \
+                 alterado. Avise a TI.",
+            ));
+        }
+        let conn = connect(path)?;
+        conn.execute_batch(&format!("PRAGMA key = \"x'{hex}'\";")).map_err(|e| open_error(e, path))?;
+        Self::finish_open(conn, path)
+    }
+
+    /// Opens the same schema WITHOUT encryption. Only for the benchmark's plain-SQLite baseline and for tests that
+    /// must read the bytes SQLCipher would hide; never compiled into the app (feature `plaintext-for-benchmarks`).
+    #[cfg(feature = "plaintext-for-benchmarks")]
+    pub fn open_unencrypted(path: &Path) -> Result<Self, AppError> {
+        let conn = connect(path)?;
+        Self::finish_open(conn, path)
+    }
+
+    fn finish_open(mut conn: Connection, path: &Path) -> Result<Self, AppError> {
+        // The first read: a wrong key shows up here ("file is not a database"), before anything is written.
+        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))
+            .map_err(|e| open_error(e, path))?;
+        migrate::guard(&conn)?;
+        configure(&conn).map_err(|e| open_error(e, path))?;
+        migrate::migrate(&mut conn)?;
+        Ok(Self { conn, offset: DEFAULT_DAY_OFFSET })
+    }
+}
+
+fn connect(path: &Path) -> Result<Connection, AppError> {
+    let conn = Connection::open(path).map_err(|e| open_error(e, path))?;
+    // SQLCipher logs a failed key check to stderr by itself; the caller gets a coded error instead.
+    conn.execute_batch("PRAGMA cipher_log_level = NONE;").map_err(|e| open_error(e, path))?;
+    conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(|e| open_error(e, path))?;
+    Ok(conn)
+}
+
+/// WAL (readers never block the writer), FULL sync (an acknowledged commit is on disk), secure_delete (freed
+/// pages are zeroed), temp data in memory (no plaintext temp files).
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        tracing::warn!(%mode, "history: WAL not available, using the rollback journal");
+    }
+    conn.execute_batch(
+        "PRAGMA synchronous = FULL;
+         PRAGMA secure_delete = ON;
+         PRAGMA temp_store = MEMORY;
+         PRAGMA foreign_keys = ON;",
+    )
+}
+
+fn open_error(e: rusqlite::Error, path: &Path) -> AppError {
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::NotADatabase) => error::locked(
+            "A chave guardada no cofre de senhas não abre o histórico desta máquina (o arquivo pode ser de outro \
+             usuário, ou a chave foi trocada). O arquivo não foi alterado. Avise a TI.",
+        ),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => error::locked(
+            "O histórico está em uso por outro programa. Feche outras janelas do Balcão (ou o balcao-cli) e tente de novo.",
+        ),
+        _ => error::locked(format!(
+            "Não foi possível abrir o histórico em {} ({e}). O arquivo não foi alterado. Verifique as permissões da \
+             pasta ou avise a TI.",
+            path.display()
+        )),
+    }
+}
+
+/// 32 random bytes from the OS, as 64 lower-case hex characters.
+fn generate_key() -> Result<Sensitive<String>, AppError> {
+    use rand::TryRngCore;
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.try_fill_bytes(&mut bytes).map_err(|e| {
+        AppError::new(
+            balcao_core::ErrorCode::Internal,
+            format!("O sistema não forneceu números aleatórios para a chave do histórico ({e}). Avise a TI."),
+        )
+    })?;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    bytes.fill(0);
+    Ok(Sensitive::new(hex))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_keys_are_random_hex() {
+        let a = generate_key().unwrap();
+        let b = generate_key().unwrap();
+        assert_eq!(a.expose().len(), 64);
+        assert!(a.expose().bytes().all(|c| c.is_ascii_hexdigit()));
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn durability_and_erasure_settings_are_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = generate_key().unwrap();
+        let h = History::open_with_key(&dir.path().join("h.db"), &key).unwrap();
+        let get = |p: &str| h.conn.query_row(&format!("PRAGMA {p}"), [], |r| r.get::<_, rusqlite::types::Value>(0));
+        assert_eq!(get("journal_mode").unwrap(), rusqlite::types::Value::Text("wal".into()));
+        assert_eq!(get("synchronous").unwrap(), rusqlite::types::Value::Integer(2), "FULL");
+        assert_eq!(get("secure_delete").unwrap(), rusqlite::types::Value::Integer(1));
+        assert_eq!(get("temp_store").unwrap(), rusqlite::types::Value::Integer(2), "MEMORY");
+        assert!(matches!(get("cipher_version").unwrap(), rusqlite::types::Value::Text(v) if !v.is_empty()));
+    }
+
+    #[test]
+    fn malformed_keys_are_refused_before_touching_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.db");
+        for bad in ["", "abc", &"zz".repeat(32), &"a".repeat(63), &format!("{}\"; DROP", "a".repeat(60))] {
+            let e = History::open_with_key(&path, &Sensitive::new(bad.to_owned())).unwrap_err();
+            assert_eq!(e.code, balcao_core::ErrorCode::HistoryLocked);
+        }
+        assert!(!path.exists());
+    }
+}

@@ -1,0 +1,113 @@
+//! Retention: the stored policy (by age and by count), "purge now", and the secure erase that follows a purge
+//! (secure_delete zeroes freed pages, VACUUM rebuilds the file, the WAL is checkpointed and truncated).
+
+use balcao_core::AppError;
+use balcao_core::history_api::{AuditEvent, PurgeResult, PurgeScope, RetentionPolicy};
+use rusqlite::{OptionalExtension, params};
+use time::{Duration, OffsetDateTime};
+
+use crate::export::Actor;
+use crate::text::instant;
+use crate::{History, error};
+
+const POLICY_KEY: &str = "retention";
+
+impl History {
+    /// The stored retention policy (the default one until a policy is set).
+    pub fn retention(&self) -> Result<RetentionPolicy, AppError> {
+        let err = |e| error::db(e, "ler a política de retenção");
+        let json: Option<String> = self
+            .conn
+            .query_row("SELECT value FROM settings WHERE key = ?1", [POLICY_KEY], |r| r.get(0))
+            .optional()
+            .map_err(err)?;
+        Ok(json.and_then(|j| serde_json::from_str(&j).ok()).unwrap_or_default())
+    }
+
+    /// Stores the retention policy. It is enforced by [`History::apply_retention`] and `purge(Policy)`.
+    pub fn set_retention(&mut self, policy: &RetentionPolicy) -> Result<(), AppError> {
+        let json = serde_json::to_string(policy).unwrap_or_default();
+        self.conn
+            .execute(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![POLICY_KEY, json],
+            )
+            .map_err(|e| error::db(e, "gravar a política de retenção"))?;
+        Ok(())
+    }
+
+    /// Enforces the stored policy now (call at start-up and after changing it). Audited when it removes anything.
+    pub fn apply_retention(&mut self, actor: &Actor) -> Result<PurgeResult, AppError> {
+        self.purge_inner(actor, &PurgeScope::Policy, OffsetDateTime::now_utc(), false)
+    }
+
+    /// "Apagar agora": removes history entries (never audit lines or quota counters), erases them securely and
+    /// writes an audit line saying who purged what.
+    pub fn purge(&mut self, actor: &Actor, scope: &PurgeScope) -> Result<PurgeResult, AppError> {
+        self.purge_inner(actor, scope, OffsetDateTime::now_utc(), true)
+    }
+
+    fn purge_inner(
+        &mut self,
+        actor: &Actor,
+        scope: &PurgeScope,
+        now: OffsetDateTime,
+        audit_always: bool,
+    ) -> Result<PurgeResult, AppError> {
+        let policy = match scope {
+            PurgeScope::All => None,
+            PurgeScope::Policy => Some(self.retention()?),
+            PurgeScope::OlderThan { days } => Some(RetentionPolicy { max_age_days: Some(*days), max_entries: None }),
+        };
+        let err = |e| error::db(e, "apagar o histórico");
+        let tx = self.conn.transaction().map_err(err)?;
+        let mut removed = 0u64;
+        match policy {
+            None => removed += tx.execute("DELETE FROM lookups", []).map_err(err)? as u64,
+            Some(p) => {
+                if let Some(days) = p.max_age_days {
+                    let cutoff = instant(now - Duration::days(i64::from(days)));
+                    removed += tx.execute("DELETE FROM lookups WHERE at < ?1", [cutoff]).map_err(err)? as u64;
+                }
+                if let Some(keep) = p.max_entries {
+                    removed += tx
+                        .execute(
+                            "DELETE FROM lookups WHERE id < (SELECT id FROM lookups ORDER BY id DESC LIMIT 1 OFFSET ?1)",
+                            [i64::from(keep.max(1)) - 1],
+                        )
+                        .map_err(err)? as u64;
+                    if keep == 0 {
+                        removed += tx.execute("DELETE FROM lookups", []).map_err(err)? as u64;
+                    }
+                }
+            }
+        }
+        let remaining: i64 = tx.query_row("SELECT count(*) FROM lookups", [], |r| r.get(0)).map_err(err)?;
+        let remaining = remaining.max(0) as u64;
+        if removed > 0 || audit_always {
+            let detail = format!("{}: {removed} consulta(s) apagada(s), {remaining} restante(s)", scope_label(scope));
+            actor.audit(&tx, AuditEvent::Purge, &instant(now), &detail).map_err(err)?;
+        }
+        tx.commit().map_err(err)?;
+        if removed > 0 {
+            self.erase_free_space()?;
+        }
+        Ok(PurgeResult { removed, remaining })
+    }
+
+    /// Rebuilds the file without the freed pages and empties the WAL, so no deleted row survives anywhere.
+    fn erase_free_space(&mut self) -> Result<(), AppError> {
+        let err = |e| error::db(e, "compactar o histórico");
+        self.conn.execute_batch("VACUUM;").map_err(err)?;
+        self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).map_err(err)?;
+        Ok(())
+    }
+}
+
+fn scope_label(scope: &PurgeScope) -> String {
+    match scope {
+        PurgeScope::All => "expurgo total".to_owned(),
+        PurgeScope::Policy => "política de retenção".to_owned(),
+        PurgeScope::OlderThan { days } => format!("expurgo de consultas com mais de {days} dia(s)"),
+    }
+}

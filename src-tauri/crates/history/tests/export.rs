@@ -1,0 +1,85 @@
+//! CSV exports of the history and of the audit trail: header naming who and when, period selection, masked
+//! numbers in the audit, and the export itself audited.
+
+mod common;
+
+use balcao_core::Cpf;
+use balcao_core::history_api::{AuditEvent, DayRange};
+use balcao_core::record::ApiKind;
+use balcao_history::Actor;
+use common::*;
+use time::macros::datetime;
+
+fn actor() -> Actor {
+    Actor { clerk_cpf: Some(Cpf::parse("91708635203").unwrap()), os_user: "supervisora".into() }
+}
+
+fn rows(bytes: &[u8]) -> Vec<Vec<String>> {
+    let text = std::str::from_utf8(bytes).unwrap();
+    let text = text.strip_prefix('\u{feff}').expect("UTF-8 BOM for spreadsheets");
+    let mut r =
+        csv::ReaderBuilder::new().delimiter(b';').flexible(true).has_headers(false).from_reader(text.as_bytes());
+    r.records().map(|rec| rec.unwrap().iter().map(str::to_owned).collect()).collect()
+}
+
+#[test]
+fn history_export_has_a_who_and_when_header_and_the_selected_days() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = open(&dir.path().join("history.db"));
+    let c = ctx();
+    h.record_at(&c, &found_cpf("40442820135", "Ana; \"Aspas\""), &doc("40442820135"), datetime!(2026-03-01 15:00 UTC))
+        .unwrap();
+    h.record_at(&c, &not_found(ApiKind::SerproCpfV1), &doc("63017285995"), datetime!(2026-03-02 15:00 UTC)).unwrap();
+    h.record_at(&c, &found_cpf("11144477735", "Fora"), &doc("11144477735"), datetime!(2026-03-05 15:00 UTC)).unwrap();
+    let mut out = Vec::new();
+    let range = DayRange { from: Some("2026-03-01".into()), to: Some("2026-03-02".into()) };
+    assert_eq!(h.export_history_csv(&mut out, &range, &actor()).unwrap(), 2);
+    let rows = rows(&out);
+    assert_eq!(rows[0], ["Balcão — Histórico de consultas"]);
+    assert_eq!(rows[1], ["Exportado por", "supervisora (CPF 917.086.352-03)"]);
+    assert_eq!(rows[2][0], "Exportado em (UTC)");
+    assert!(rows[2][1].ends_with('Z'));
+    assert_eq!(rows[3], ["Período", "01/03/2026 a 02/03/2026"]);
+    assert_eq!(rows[5][0], "Id");
+    let data = &rows[6..];
+    assert_eq!(data.len(), 2);
+    assert_eq!(data[0][8], "404.428.201-35");
+    assert_eq!(data[0][9], "Ana; \"Aspas\"");
+    assert_eq!(data[0][11], "Encontrado");
+    assert_eq!(data[1][11], "Não encontrado");
+    assert_eq!(data[1][13], "404");
+    let audit = h.audit(&Default::default(), None, None).unwrap().items;
+    assert_eq!(audit[0].event, AuditEvent::Export);
+    assert!(audit[0].detail.as_deref().unwrap().contains("2 linha(s)"));
+    assert_eq!(audit[0].clerk_cpf.as_deref(), Some("91708635203"));
+}
+
+#[test]
+fn audit_export_masks_numbers_and_lists_every_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = open(&dir.path().join("history.db"));
+    let mut c = ctx();
+    c.authorization_code = Some("ECAC-99".into());
+    c.do_not_record = true;
+    h.record(&c, &found_cpf("40442820135", "Ana"), &doc("40442820135")).unwrap();
+    h.record(&ctx(), &network_failure(), &doc("12ABC34501DE35")).unwrap();
+    let mut first = Vec::new();
+    h.export_history_csv(&mut first, &DayRange::default(), &actor()).unwrap();
+    let mut out = Vec::new();
+    assert_eq!(h.export_audit_csv(&mut out, &DayRange::default(), &actor()).unwrap(), 3);
+    let text = String::from_utf8(out.clone()).unwrap();
+    for whole in ["40442820135", "404.428.201-35", "12ABC34501DE35", "12.ABC.345/01DE-35"] {
+        assert!(!text.contains(whole), "the audit export shows {whole} unmasked");
+    }
+    let rows = rows(&out);
+    assert_eq!(rows[3], ["Período", "todo o período"]);
+    let data = &rows[6..];
+    assert_eq!(data[0][3], "consulta");
+    assert_eq!(data[0][4], "111.444.777-35");
+    assert_eq!(data[0][9], "***.428.201-**");
+    assert_eq!(data[0][11], "ECAC-99");
+    assert_eq!(data[0][17], "não", "não registrar");
+    assert_eq!(data[1][9], "**.***.345/01DE-**");
+    assert_eq!(data[1][13], "Network");
+    assert_eq!(data[2][3], "exportação");
+}

@@ -1,0 +1,108 @@
+//! Schema migrations: from an empty file and from a fixture of every earlier schema version (adding migration N
+//! requires adding `fixtures/schema_vN.sql`, which then becomes a case here), and the guard that refuses a file
+//! written by a newer Balcão without touching it.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use balcao_core::ErrorCode;
+use balcao_core::history_api::{AuditEvent, HistoryQuery, Outcome};
+use balcao_core::record::ApiKind;
+use balcao_history::{History, SCHEMA_VERSION};
+use common::*;
+use time::macros::datetime;
+
+fn fixture(version: u32) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/schema_v{version}.sql"))
+}
+
+/// An encrypted file at schema `version`, built from that version's fixture.
+fn file_at_version(dir: &Path, version: u32) -> PathBuf {
+    let sql = std::fs::read_to_string(fixture(version)).unwrap_or_else(|e| {
+        panic!("fixture for schema v{version} missing ({e}): add tests/fixtures/schema_v{version}.sql")
+    });
+    let path = dir.join(format!("v{version}.db"));
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(&format!("PRAGMA key = \"x'{KEY}'\";")).unwrap();
+    conn.execute_batch(&sql).unwrap();
+    let v: u32 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+    assert_eq!(v, version, "fixture v{version} sets user_version");
+    path
+}
+
+#[test]
+fn an_empty_file_gets_the_current_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.db");
+    let mut h = open(&path);
+    assert_eq!(h.schema_version().unwrap(), SCHEMA_VERSION);
+    h.integrity_check().unwrap();
+    h.record(&ctx(), &found_cpf("40442820135", "Ana"), &doc("40442820135")).unwrap().unwrap();
+    drop(h);
+    // Reopening an up-to-date file changes nothing.
+    let h = open(&path);
+    assert_eq!(h.schema_version().unwrap(), SCHEMA_VERSION);
+    assert_eq!(h.count().unwrap(), 1);
+}
+
+#[test]
+fn every_schema_version_has_a_fixture() {
+    for v in 1..=SCHEMA_VERSION {
+        assert!(fixture(v).is_file(), "add tests/fixtures/schema_v{v}.sql (a file as schema v{v} left it)");
+    }
+}
+
+#[test]
+fn every_earlier_schema_migrates_to_the_current_one_with_its_data() {
+    for v in 1..=SCHEMA_VERSION {
+        let dir = tempfile::tempdir().unwrap();
+        let path = file_at_version(dir.path(), v);
+        let mut h = open(&path);
+        assert_eq!(h.schema_version().unwrap(), SCHEMA_VERSION, "from v{v}");
+        h.integrity_check().unwrap_or_else(|e| panic!("from v{v}: {e:?}"));
+        // What every fixture holds must read back through the current API.
+        let page = h.search(&HistoryQuery { text: Some("jose".into()), ..Default::default() }).unwrap();
+        assert_eq!(page.items.len(), 1, "from v{v}");
+        let e = h.get(page.items[0].id).unwrap().unwrap();
+        let lookup = e.lookup.expect("record JSON still decodes");
+        assert_eq!(lookup.record.display_name(), Some("José da Silva"));
+        assert_eq!(lookup.meta.activity_id.as_deref(), Some("fixture-activity-1"));
+        let nf = h.search(&HistoryQuery { text: Some("630.172.859-95".into()), ..Default::default() }).unwrap();
+        assert_eq!(nf.items[0].outcome, Outcome::NotFound, "from v{v}");
+        let audit = h.audit(&Default::default(), None, None).unwrap().items;
+        assert!(audit.iter().filter(|a| a.event == AuditEvent::Lookup).count() >= 2, "from v{v}");
+        let q = h.quota_usage_at("demo", datetime!(2026-03-01 18:00 UTC)).unwrap();
+        assert_eq!(q.iter().find(|q| q.api == ApiKind::SerproCpfV1).map(|q| q.used_today), Some(2), "from v{v}");
+        assert_eq!(h.retention().unwrap().max_entries, Some(1000), "from v{v}");
+        // And the migrated file keeps working.
+        h.record(&ctx(), &found_cpf("40442820135", "José da Silva"), &doc("40442820135")).unwrap().unwrap();
+        let prev = h.latest_for(&doc("40442820135")).unwrap().unwrap();
+        assert!(h.previous(prev.summary.id).unwrap().is_some(), "from v{v}");
+    }
+}
+
+#[test]
+fn a_file_from_a_newer_balcao_is_refused_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.db");
+    {
+        let mut h = open(&path);
+        h.record(&ctx(), &found_cpf("40442820135", "Ana"), &doc("40442820135")).unwrap();
+    }
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(&format!("PRAGMA key = \"x'{KEY}'\";")).unwrap();
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
+        conn.execute_batch("CREATE TABLE from_the_future (x);").unwrap();
+    }
+    let before = fingerprint(&path);
+    let err = History::open_with_key(&path, &key()).unwrap_err();
+    assert_eq!(err.code, ErrorCode::HistoryLocked);
+    assert!(err.message.contains("Atualize o Balcão"), "{}", err.message);
+    assert!(err.message.contains(&format!("esquema {}", SCHEMA_VERSION + 1)), "{}", err.message);
+    assert_eq!(fingerprint(&path), before, "refused without writing");
+    // A second attempt behaves the same (nothing was half-done).
+    assert_eq!(History::open_with_key(&path, &key()).unwrap_err().code, ErrorCode::HistoryLocked);
+    assert_eq!(fingerprint(&path), before);
+}

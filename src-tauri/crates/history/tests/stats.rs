@@ -1,0 +1,65 @@
+//! Quota counters (today, month, total per profile and API) and the daily activity chart.
+
+mod common;
+
+use balcao_core::record::ApiKind;
+use balcao_history::DEFAULT_DAY_OFFSET;
+use common::*;
+use time::macros::datetime;
+
+#[test]
+fn quota_counts_billable_calls_per_profile_api_and_local_day() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = open(&dir.path().join("history.db"));
+    let c = ctx();
+    let mut other = ctx();
+    other.profile_id = "outro".into();
+    let at = |d| h_at(d);
+    h.record_at(&c, &found_cpf("40442820135", "A"), &doc("40442820135"), at("2026-02-27T12:00")).unwrap();
+    h.record_at(&c, &found_cpf("40442820135", "A"), &doc("40442820135"), at("2026-03-01T12:00")).unwrap();
+    // 22:00 in Brasília on 1 March is already 2 March in UTC: it counts for 1 March.
+    h.record_at(&c, &not_found(ApiKind::SerproCpfV1), &doc("63017285995"), at("2026-03-01T22:00")).unwrap();
+    h.record_at(&c, &network_failure(), &doc("63017285995"), at("2026-03-01T13:00")).unwrap();
+    h.record_at(&c, &found(cnpj_record("12ABC34501DE35", "X")), &doc("12ABC34501DE35"), at("2026-03-01T14:00"))
+        .unwrap();
+    h.record_at(&other, &found_cpf("40442820135", "A"), &doc("40442820135"), at("2026-03-01T12:00")).unwrap();
+    let now = datetime!(2026-03-01 20:00 -3);
+    let usage = h.quota_usage_at("demo", now).unwrap();
+    let cpf = usage.iter().find(|q| q.api == ApiKind::SerproCpfV1).unwrap();
+    assert_eq!((cpf.used_today, cpf.used_this_month, cpf.used_total), (2, 2, 3));
+    let cnpj = usage.iter().find(|q| q.api == ApiKind::SerproCnpj).unwrap();
+    assert_eq!((cnpj.used_today, cnpj.used_total), (1, 1));
+    assert_eq!(usage.len(), 2);
+    assert_eq!(h.quota_usage_at("outro", now).unwrap()[0].used_total, 1);
+    assert_eq!(h.quota_for("ninguem", ApiKind::ConectaCnpj).unwrap().used_total, 0);
+}
+
+#[test]
+fn daily_stats_cover_every_day_with_zeros() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = open(&dir.path().join("history.db"));
+    let c = ctx();
+    let mut hidden = ctx();
+    hidden.do_not_record = true;
+    h.record_at(&c, &found_cpf("40442820135", "A"), &doc("40442820135"), h_at("2026-03-01T12:00")).unwrap();
+    h.record_at(&hidden, &found_cpf("40442820135", "A"), &doc("40442820135"), h_at("2026-03-01T12:30")).unwrap();
+    h.record_at(&c, &network_failure(), &doc("40442820135"), h_at("2026-03-03T12:00")).unwrap();
+    h.record_at(&c, &found(cnpj_record("12ABC34501DE35", "X")), &doc("12ABC34501DE35"), h_at("2026-03-03T13:00"))
+        .unwrap();
+    h.record_at(&c, &found_cpf("40442820135", "A"), &doc("40442820135"), h_at("2026-02-20T12:00")).unwrap();
+    let stats = h.daily_stats_at(3, None, datetime!(2026-03-03 23:00 -3)).unwrap();
+    let days: Vec<_> = stats.iter().map(|s| s.day.as_str()).collect();
+    assert_eq!(days, ["2026-03-01", "2026-03-02", "2026-03-03"]);
+    assert_eq!((stats[0].lookups, stats[0].billable), (2, 2), "não registrar still counts");
+    assert_eq!(stats[0].by_api.len(), 1);
+    assert_eq!((stats[1].lookups, stats[1].billable), (0, 0));
+    assert_eq!((stats[2].lookups, stats[2].billable), (2, 1));
+    assert_eq!(stats[2].by_api[0].api, ApiKind::SerproCnpj);
+    assert_eq!(h.daily_stats_at(3, Some("outro"), datetime!(2026-03-03 23:00 -3)).unwrap()[0].lookups, 0);
+}
+
+/// A local (Brasília) date-time `AAAA-MM-DDTHH:MM`.
+fn h_at(s: &str) -> time::OffsetDateTime {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
+    time::PrimitiveDateTime::parse(s, fmt).unwrap().assume_offset(DEFAULT_DAY_OFFSET)
+}

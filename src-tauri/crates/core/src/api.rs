@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::doc::DocKind;
+use crate::history_api::{DailyStat, QuotaUsage, RetentionPolicy};
 use crate::record::{CnpjView, Lookup};
 
 /// Who runs the gateway a profile talks to.
@@ -95,4 +96,65 @@ pub struct Validation {
     pub canonical: Option<String>,
     pub formatted: Option<String>,
     pub error: Option<crate::error::AppError>,
+}
+
+/// Agency and clerk settings. The retention policy is kept in the history database itself (so the CLI applies
+/// the same one); everything else in settings.json in the data folder. No secret ever goes here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Settings {
+    /// The clerk's CPF: sent as `x-cpf-usuario` to Conecta and written in the audit trail.
+    pub clerk_cpf: Option<String>,
+    /// The agency requires a purpose (or protocol number) on every lookup.
+    pub purpose_required: bool,
+    pub retention: RetentionPolicy,
+    /// Hide personal data after this many idle minutes (None: never).
+    pub idle_lock_minutes: Option<u32>,
+    /// The active profile's id.
+    pub active_profile: String,
+    /// The first-run explanation was shown.
+    pub first_run_done: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            clerk_cpf: None,
+            purpose_required: false,
+            retention: RetentionPolicy::default(),
+            idle_lock_minutes: Some(10),
+            active_profile: crate::profile::DEMO_PROFILE_ID.to_owned(),
+            first_run_done: false,
+        }
+    }
+}
+
+/// What the status bar shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusInfo {
+    pub profile: ProfileSummary,
+    /// When the cached access token expires (RFC 3339), if one is held.
+    pub token_valid_until: Option<String>,
+    /// Billable calls counted for the active profile's CPF API, and its limit.
+    pub quota_used: Option<u64>,
+    pub quota_limit: Option<u64>,
+    /// The count is near the limit: warn the clerk.
+    pub quota_near_limit: bool,
+}
+
+/// The Histórico screen's charts: lookups per day and quota used per API.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryStats {
+    pub daily: Vec<DailyStat>,
+    pub quota: Vec<QuotaUsage>,
+}
+
+/// Which table a CSV export holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum ExportKind {
+    History,
+    Audit,
 }

@@ -38,6 +38,10 @@ fn typescript_bindings_are_fresh() {
         api::LookupRequest,
         api::LookupResponse,
         api::Validation,
+        api::Settings,
+        api::StatusInfo,
+        api::HistoryStats,
+        api::ExportKind,
         error::AppError,
         record::Record,
         record::Lookup,
@@ -51,14 +55,14 @@ fn typescript_bindings_are_fresh() {
         balcao_core::history_api::QuotaUsage,
         balcao_core::history_api::AuditPage,
         balcao_core::history_api::DayRange,
+        balcao_core::profile::Profile,
+        balcao_core::profile::TokenStatus,
+        balcao_core::profile::QuotaStatus,
         balcao_core::doc::DocError,
         balcao_core::compare::RecordDiff,
         balcao_core::compare::Declaration,
         balcao_core::compare::DeclarationCheck,
         balcao_core::compare::PartnerCheck,
-        balcao_core::profile::Profile,
-        balcao_core::profile::TokenStatus,
-        balcao_core::profile::QuotaStatus,
     );
     let generated = read_dir(&tmp);
     let _ = std::fs::remove_dir_all(&tmp);

@@ -1,3 +1,104 @@
 //! Balcão's use cases without Tauri: start-up, lookup, history, profiles and settings, as the shell's commands call them.
 
+mod history_ops;
+mod lookup;
+mod profiles;
 pub mod settings_store;
+mod start;
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use balcao_core::api::Validation;
+use balcao_core::doc::{Detection, detect};
+use balcao_core::profile::Profile;
+use balcao_core::{AppError, DocKind, ErrorCode};
+use balcao_gov::GovClient;
+use balcao_history::History;
+use balcao_platform::SecretStore;
+use balcao_sim::SimHandle;
+use tokio::sync::RwLock;
+
+pub use start::StartOptions;
+
+use settings_store::{SettingsFile, SettingsStore};
+
+/// The running app's services. Cheap to share behind an `Arc`; every method takes `&self`.
+#[derive(Debug)]
+pub struct Balcao {
+    data_dir: PathBuf,
+    secrets: Arc<dyn SecretStore>,
+    settings_store: SettingsStore,
+    settings: RwLock<SettingsFile>,
+    sim_addr: std::net::SocketAddr,
+    sim: RwLock<Option<SimHandle>>,
+    active: RwLock<Active>,
+    /// The history, or why it cannot be opened (then no lookup is made: every lookup must be audited).
+    history: Result<Arc<Mutex<History>>, AppError>,
+    os_user: String,
+}
+
+/// The active profile and its client.
+#[derive(Debug, Clone)]
+struct Active {
+    profile: Profile,
+    client: GovClient,
+}
+
+impl Balcao {
+    pub fn data_dir(&self) -> &std::path::Path {
+        &self.data_dir
+    }
+
+    /// The embedded simulator's gateway root, when Demonstração is active.
+    pub async fn sim_url(&self) -> Option<String> {
+        self.sim.read().await.as_ref().map(SimHandle::base_url)
+    }
+
+    /// Runs a closure on the history off the async threads; fails with the reason the history is unavailable.
+    async fn with_history<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut History) -> Result<T, AppError> + Send + 'static,
+    ) -> Result<T, AppError> {
+        let history = self.history.clone()?;
+        tokio::task::spawn_blocking(move || {
+            let mut guard = history.lock().map_err(|_| AppError::from(ErrorCode::HistoryLocked))?;
+            f(&mut guard)
+        })
+        .await
+        .map_err(|e| AppError::new(ErrorCode::Internal, format!("tarefa do histórico interrompida: {e}")))?
+    }
+}
+
+/// Validates one input locally (no call): what the UI shows as the clerk types.
+pub fn validate(input: &str) -> Validation {
+    let ok = |kind, canonical: String, formatted| Validation {
+        input: input.to_owned(),
+        kind: Some(kind),
+        valid: true,
+        canonical: Some(canonical),
+        formatted: Some(formatted),
+        error: None,
+    };
+    match detect(input) {
+        Detection::Cpf(c) => ok(DocKind::Cpf, c.to_string(), c.formatted()),
+        Detection::Cnpj(c) | Detection::Ambiguous { cnpj: c, .. } => ok(DocKind::Cnpj, c.to_string(), c.formatted()),
+        Detection::Invalid { kind, error } => Validation {
+            input: input.to_owned(),
+            kind,
+            valid: false,
+            canonical: None,
+            formatted: None,
+            error: Some(AppError::new(ErrorCode::InvalidDocument, error.to_string())),
+        },
+    }
+}
+
+static UI_READY_MS: OnceLock<f64> = OnceLock::new();
+
+/// The UI reports when its input is focused and ready; the first report is kept and printed for the start-up benchmark.
+pub fn report_ui_ready(millis: f64) {
+    if UI_READY_MS.set(millis).is_ok() {
+        eprintln!("BALCAO_UI_READY_MS={millis:.1}");
+    }
+}

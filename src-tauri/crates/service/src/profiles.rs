@@ -1,0 +1,146 @@
+//! Profiles and settings: list, save, delete, activate (rebuilding the client), write-only credentials, connection test.
+
+use balcao_core::api::{AppInfo, Settings};
+use balcao_core::profile::{DEMO_PROFILE_ID, Profile};
+use balcao_core::{AppError, Cpf, Document, ErrorCode, Sensitive};
+use balcao_gov::{Credentials, store_credentials};
+
+use crate::start::{build_client, find_profile, start_sim};
+use crate::{Active, Balcao};
+
+impl Balcao {
+    /// Demonstração first, then the configured profiles.
+    pub async fn profiles(&self) -> Vec<Profile> {
+        let demo_url = self.sim_url().await.unwrap_or_else(|| format!("http://{}", self.sim_addr));
+        let mut out = vec![Profile::demo(&demo_url)];
+        out.extend(self.settings.read().await.profiles.iter().cloned());
+        out
+    }
+
+    pub async fn profile_save(&self, profile: Profile) -> Result<(), AppError> {
+        if profile.id == DEMO_PROFILE_ID {
+            return Err(AppError::new(ErrorCode::Config, "A Demonstração é fixa e não pode ser alterada."));
+        }
+        profile.validate()?;
+        let mut file = self.settings.write().await;
+        let mut next = file.clone();
+        match next.profiles.iter_mut().find(|p| p.id == profile.id) {
+            Some(p) => *p = profile,
+            None => next.profiles.push(profile),
+        }
+        self.settings_store.save(&next)?;
+        *file = next;
+        Ok(())
+    }
+
+    pub async fn profile_delete(&self, id: &str) -> Result<(), AppError> {
+        if self.active.read().await.profile.id == id {
+            return Err(AppError::new(ErrorCode::Config, "Ative outro perfil antes de excluir este."));
+        }
+        let mut file = self.settings.write().await;
+        let mut next = file.clone();
+        next.profiles.retain(|p| p.id != id);
+        self.settings_store.save(&next)?;
+        *file = next;
+        for key in [balcao_gov::client_id_key(id), balcao_gov::client_secret_key(id)] {
+            self.secrets.delete(&key).map_err(AppError::from)?;
+        }
+        Ok(())
+    }
+
+    /// Switches the active profile: the new client is built (credentials read) before anything changes.
+    pub async fn profile_activate(&self, id: &str) -> Result<AppInfo, AppError> {
+        let settings = self.settings.read().await.clone();
+        let profile = match find_profile(&settings.profiles, id) {
+            Some(p) => p.clone(),
+            None if id == DEMO_PROFILE_ID => {
+                let mut sim = self.sim.write().await;
+                if sim.is_none() {
+                    *sim = Some(start_sim(self.sim_addr).await?);
+                }
+                Profile::demo(&sim.as_ref().map(|s| s.base_url()).unwrap_or_default())
+            }
+            None => return Err(AppError::new(ErrorCode::Config, format!("Perfil «{id}» não encontrado."))),
+        };
+        let client = build_client(&profile, &settings.settings, self.secrets.as_ref(), &self.history).await?;
+        *self.active.write().await = Active { profile, client };
+        let mut next = settings;
+        next.settings.active_profile = id.to_owned();
+        self.settings_store.save(&next)?;
+        *self.settings.write().await = next;
+        Ok(self.app_info().await)
+    }
+
+    /// Writes a profile's credentials to the OS keyring (they are never read back to the UI).
+    pub async fn profile_set_credentials(
+        &self,
+        id: &str,
+        client_id: String,
+        client_secret: Sensitive<String>,
+    ) -> Result<(), AppError> {
+        if client_id.trim().is_empty() || client_secret.expose().trim().is_empty() {
+            return Err(AppError::new(ErrorCode::Config, "Informe a chave (client id) e o segredo."));
+        }
+        let creds = Credentials { client_id: client_id.trim().to_owned(), client_secret };
+        store_credentials(self.secrets.as_ref(), id, &creds)
+    }
+
+    /// Tests a profile with one lookup of a public test number; a pt-BR line says what happened.
+    pub async fn profile_test(&self, id: &str) -> Result<String, AppError> {
+        let settings = self.settings.read().await.clone();
+        let profile = if id == DEMO_PROFILE_ID {
+            self.profiles().await.remove(0)
+        } else {
+            find_profile(&settings.profiles, id)
+                .cloned()
+                .ok_or_else(|| AppError::new(ErrorCode::Config, format!("Perfil «{id}» não encontrado.")))?
+        };
+        let client = build_client(&profile, &settings.settings, self.secrets.as_ref(), &self.history).await?;
+        let probe = match profile.cpf_api {
+            Some(_) => Document::Cpf(Cpf::parse("40442820135").map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?),
+            None => Document::parse("34238864000168").map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?,
+        };
+        match client.lookup(&probe, profile.default_view()).await {
+            Ok(l) => Ok(format!("Conexão funcionando: {} respondeu em {} ms.", l.meta.api.label(), l.meta.latency_ms)),
+            Err(f) if f.error.code == ErrorCode::NotFound => {
+                Ok("Conexão funcionando: a base respondeu (número de teste não cadastrado nela).".to_owned())
+            }
+            Err(f) => Err(f.error),
+        }
+    }
+
+    pub async fn settings(&self) -> Settings {
+        let mut s = self.settings.read().await.settings.clone();
+        if let Ok(policy) = self.with_history(|h| h.retention()).await {
+            s.retention = policy;
+        }
+        s
+    }
+
+    /// Saves settings; the retention policy goes to the history (and is applied at once), the rest to settings.json.
+    pub async fn settings_save(&self, settings: Settings) -> Result<(), AppError> {
+        if let Some(cpf) = settings.clerk_cpf.as_deref().filter(|c| !c.trim().is_empty()) {
+            Cpf::parse(cpf).map_err(|e| AppError::new(ErrorCode::InvalidDocument, format!("CPF do atendente: {e}")))?;
+        }
+        let policy = settings.retention;
+        let actor = self.actor_for(&settings);
+        self.with_history(move |h| {
+            h.set_retention(&policy)?;
+            h.apply_retention(&actor).map(|_| ())
+        })
+        .await?;
+        let mut file = self.settings.write().await;
+        let mut next = file.clone();
+        next.settings = Settings { active_profile: next.settings.active_profile.clone(), ..settings };
+        self.settings_store.save(&next)?;
+        *file = next;
+        Ok(())
+    }
+
+    fn actor_for(&self, settings: &Settings) -> balcao_history::Actor {
+        balcao_history::Actor {
+            clerk_cpf: settings.clerk_cpf.as_deref().and_then(|c| Cpf::parse(c).ok()),
+            os_user: self.os_user.clone(),
+        }
+    }
+}

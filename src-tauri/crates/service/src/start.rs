@@ -1,0 +1,138 @@
+//! Start-up: the data folder, the keyring, settings, the history, the active profile and (in Demonstração) the simulator.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use balcao_core::api::{Environment, Settings};
+use balcao_core::profile::{DEMO_PROFILE_ID, Profile};
+use balcao_core::record::ApiKind;
+use balcao_core::{AppError, ErrorCode};
+use balcao_gov::{Credentials, GovClient, credentials_from_store};
+use balcao_history::History;
+use balcao_platform::{KeyringStore, SecretStore};
+use balcao_sim::{SimConfig, SimHandle, Simulator};
+use tokio::sync::RwLock;
+
+use crate::settings_store::SettingsStore;
+use crate::{Active, Balcao};
+
+/// Where and how to start; `from_env` reads the redirects tests use.
+#[derive(Debug, Clone)]
+pub struct StartOptions {
+    pub data_dir: PathBuf,
+    /// Where the Demonstração simulator listens (`BALCAO_SIM_ADDR`, default a random loopback port).
+    pub sim_addr: SocketAddr,
+    pub secrets: Option<Arc<dyn SecretStore>>,
+}
+
+impl StartOptions {
+    /// The data folder from `BALCAO_DATA_DIR` (or the OS default), the keyring service from `BALCAO_KEYRING_SERVICE`.
+    pub fn from_env() -> Self {
+        let sim_addr = std::env::var("BALCAO_SIM_ADDR")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)));
+        Self { data_dir: balcao_platform::data_dir(), sim_addr, secrets: None }
+    }
+}
+
+impl Balcao {
+    pub async fn start(opts: StartOptions) -> Result<Self, AppError> {
+        std::fs::create_dir_all(&opts.data_dir).map_err(|e| {
+            AppError::new(
+                ErrorCode::Config,
+                format!("Não foi possível criar a pasta de dados {}: {e}.", opts.data_dir.display()),
+            )
+        })?;
+        let secrets: Arc<dyn SecretStore> = opts.secrets.clone().unwrap_or_else(|| Arc::new(KeyringStore::new()));
+        let settings_store = SettingsStore::new(&opts.data_dir);
+        let file = settings_store.load()?;
+        let history = open_history(opts.data_dir.clone(), secrets.clone()).await;
+        let (profile, sim) = match find_profile(&file.profiles, &file.settings.active_profile) {
+            Some(p) => (p.clone(), None),
+            None => {
+                let sim = start_sim(opts.sim_addr).await?;
+                (Profile::demo(&sim.base_url()), Some(sim))
+            }
+        };
+        let client = build_client(&profile, &file.settings, secrets.as_ref(), &history).await?;
+        Ok(Balcao {
+            data_dir: opts.data_dir,
+            secrets,
+            settings_store,
+            settings: RwLock::new(file),
+            sim_addr: opts.sim_addr,
+            sim: RwLock::new(sim),
+            active: RwLock::new(Active { profile, client }),
+            history,
+            os_user: balcao_platform::os_user_name(),
+        })
+    }
+}
+
+/// The profile with this id among the configured ones (Demonstração is never stored).
+pub(crate) fn find_profile<'a>(profiles: &'a [Profile], id: &str) -> Option<&'a Profile> {
+    if id == DEMO_PROFILE_ID { None } else { profiles.iter().find(|p| p.id == id) }
+}
+
+pub(crate) async fn start_sim(addr: SocketAddr) -> Result<SimHandle, AppError> {
+    Simulator::start(addr, SimConfig::default()).await.map_err(|e| {
+        AppError::new(ErrorCode::Internal, format!("Não foi possível iniciar o simulador da Demonstração em {addr}: {e}."))
+    })
+}
+
+async fn open_history(dir: PathBuf, secrets: Arc<dyn SecretStore>) -> Result<Arc<Mutex<History>>, AppError> {
+    let opened = tokio::task::spawn_blocking(move || History::open(&dir, secrets.as_ref()))
+        .await
+        .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))
+        .and_then(|r| r);
+    match opened {
+        Ok(h) => Ok(Arc::new(Mutex::new(h))),
+        Err(e) => {
+            tracing::warn!(code = ?e.code, "history unavailable");
+            Err(e)
+        }
+    }
+}
+
+/// A client for the profile: Demonstração uses the simulator's public pair, others the keyring; the quota
+/// counters start from what the history already counted.
+pub(crate) async fn build_client(
+    profile: &Profile,
+    settings: &Settings,
+    secrets: &dyn SecretStore,
+    history: &Result<Arc<Mutex<History>>, AppError>,
+) -> Result<GovClient, AppError> {
+    let mut profile = profile.clone();
+    if profile.clerk_cpf.is_none() {
+        profile.clerk_cpf = settings.clerk_cpf.as_deref().and_then(|c| balcao_core::Cpf::parse(c).ok());
+    }
+    let credentials = if profile.environment == Environment::Demonstracao {
+        Credentials::demo()
+    } else {
+        credentials_from_store(secrets, &profile.id)?
+    };
+    let client = GovClient::new(profile.clone(), credentials)?;
+    if let Ok(h) = history {
+        let h = h.clone();
+        let id = profile.id.clone();
+        let used = tokio::task::spawn_blocking(move || {
+            let guard = h.lock().ok()?;
+            Some(
+                [ApiKind::SerproCpfV1, ApiKind::SerproCpfV2, ApiKind::SerproCnpj, ApiKind::ConectaCpfLight, ApiKind::ConectaCnpj]
+                    .into_iter()
+                    .filter_map(|api| guard.quota_for(&id, api).ok().map(|q| (api, q.used_total)))
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+        for (api, n) in used {
+            client.quota().seed(api, n);
+        }
+    }
+    Ok(client)
+}

@@ -1,0 +1,92 @@
+//! The lookup use case end to end without a window: Demonstração simulator over loopback, a real SQLCipher history.
+
+use std::sync::Arc;
+
+use balcao_core::api::{LookupRequest, Settings};
+use balcao_core::history_api::HistoryQuery;
+use balcao_core::ErrorCode;
+use balcao_platform::MemoryStore;
+use balcao_service::{Balcao, StartOptions};
+
+async fn start(dir: &std::path::Path) -> Balcao {
+    let opts = StartOptions {
+        data_dir: dir.to_path_buf(),
+        sim_addr: "127.0.0.1:0".parse().unwrap(),
+        secrets: Some(Arc::new(MemoryStore::new())),
+    };
+    Balcao::start(opts).await.expect("starts in Demonstração")
+}
+
+fn request(input: &str) -> LookupRequest {
+    LookupRequest { input: input.into(), view: None, purpose: None, authorization_code: None, do_not_record: false }
+}
+
+async fn sim_requests(b: &Balcao) -> Vec<serde_json::Value> {
+    let url = format!("{}/__sim/requests", b.sim_url().await.expect("demo runs the simulator"));
+    reqwest::get(url).await.unwrap().json().await.unwrap()
+}
+
+#[tokio::test]
+async fn demo_lookup_is_recorded_and_found_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = start(dir.path()).await;
+    assert!(b.app_info().await.profile.is_demo);
+    let r = b.lookup(request("404.428.201-35")).await.expect("trial CPF answers");
+    let id = r.history_id.expect("recorded");
+    assert_eq!(r.lookup.record.display_name(), Some("Nome do CPF 404.428.201-35"));
+    assert_eq!(r.lookup.record.status().label, "Regular");
+    let page = b.history_search(HistoryQuery { text: Some("40442820135".into()), ..Default::default() }).await.unwrap();
+    assert_eq!(page.items.first().map(|i| i.id), Some(id));
+    let entry = b.history_get(id).await.unwrap();
+    assert_eq!(entry.summary.id, id);
+    let status = b.status_info().await;
+    assert!(status.token_valid_until.is_some(), "a token is cached after the lookup");
+}
+
+#[tokio::test]
+async fn invalid_number_makes_no_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = start(dir.path()).await;
+    let e = b.lookup(request("404.428.201-36")).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::InvalidDocument);
+    assert!(e.message.contains("dígito verificador"), "{}", e.message);
+    assert!(sim_requests(&b).await.is_empty(), "nothing reached the simulator");
+}
+
+#[tokio::test]
+async fn purpose_policy_blocks_before_any_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = start(dir.path()).await;
+    b.settings_save(Settings { purpose_required: true, ..b.settings().await }).await.unwrap();
+    let e = b.lookup(request("40442820135")).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::PurposeRequired);
+    assert!(sim_requests(&b).await.is_empty());
+    let ok = b.lookup(LookupRequest { purpose: Some("Protocolo 2026/123".into()), ..request("40442820135") }).await;
+    assert!(ok.is_ok(), "{ok:?}");
+}
+
+#[tokio::test]
+async fn do_not_record_keeps_it_out_of_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = start(dir.path()).await;
+    let r = b.lookup(LookupRequest { do_not_record: true, ..request("40442820135") }).await.unwrap();
+    assert_eq!(r.history_id, None);
+    assert_eq!(b.history_search(HistoryQuery::default()).await.unwrap().items.len(), 0);
+    let stats = b.history_stats(30).await.unwrap();
+    assert_eq!(stats.daily.iter().map(|d| d.lookups).sum::<u32>(), 1, "the audit still counts it");
+}
+
+#[tokio::test]
+async fn without_a_keyring_no_lookup_is_made() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = StartOptions {
+        data_dir: dir.path().to_path_buf(),
+        sim_addr: "127.0.0.1:0".parse().unwrap(),
+        secrets: Some(Arc::new(MemoryStore::unavailable())),
+    };
+    let b = Balcao::start(opts).await.expect("the window still opens");
+    let e = b.lookup(request("40442820135")).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::KeychainUnavailable);
+    assert!(sim_requests(&b).await.is_empty());
+    assert!(!dir.path().join("history.db").exists(), "never a plaintext fallback");
+}

@@ -1,0 +1,19 @@
+//! Commands of the Comparar screen: pure functions of the core crate, run off the UI thread.
+
+use balcao_core::compare::{self, Declaration, DeclarationCheck, PartnerCheck, RecordDiff};
+use balcao_core::record::{CnpjRecord, CpfRecord, Record};
+
+#[tauri::command]
+pub fn compare_records(left: Record, right: Record) -> RecordDiff {
+    compare::diff_records(&left, &right)
+}
+
+#[tauri::command]
+pub fn check_declaration(record: CpfRecord, declared: Declaration) -> DeclarationCheck {
+    compare::check_declaration(&record, &declared)
+}
+
+#[tauri::command]
+pub fn find_partner(record: CnpjRecord, query: String) -> PartnerCheck {
+    compare::find_partner(&record, &query)
+}

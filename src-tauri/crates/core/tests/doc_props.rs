@@ -115,11 +115,16 @@ proptest! {
         }
     }
 
+    /// No panic on any UTF-8, and detection agrees with the typed parsers (the fuzz target checks the same).
     #[test]
     fn parse_never_panics(input in any::<String>()) {
-        let _ = Cpf::parse(&input);
-        let _ = Cnpj::parse(&input);
-        let _ = detect(&input);
+        let (cpf, cnpj) = (Cpf::parse(&input), Cnpj::parse(&input));
+        match detect(&input) {
+            Detection::Cpf(c) => prop_assert_eq!(cpf, Ok(c)),
+            Detection::Cnpj(c) => prop_assert_eq!(cnpj, Ok(c)),
+            Detection::Ambiguous { cpf: a, cnpj: b } => prop_assert!(cpf == Ok(a) && cnpj == Ok(b)),
+            Detection::Invalid { .. } => prop_assert!(cpf.is_err() && cnpj.is_err()),
+        }
         if let Ok(d) = Document::parse(&input) {
             prop_assert_eq!(Document::parse(&d.formatted()), Ok(d));
         }

@@ -1,15 +1,5 @@
-//! Command types not yet in bindings/: exact mirrors of the Rust types (balcao-core compare.rs, history_api.rs, api.rs),
-//! to be replaced by re-exports of the generated files as they land.
+//! The command contract's types in one import: re-exports of the generated bindings, plus the id type as it crosses IPC.
 
-import type { ApiKind } from './bindings/ApiKind';
-import type { AppError } from './bindings/AppError';
-import type { CallMeta } from './bindings/CallMeta';
-import type { CnpjView } from './bindings/CnpjView';
-import type { DocKind } from './bindings/DocKind';
-import type { Environment } from './bindings/Environment';
-import type { ErrorCode } from './bindings/ErrorCode';
-import type { Lookup } from './bindings/Lookup';
-import type { Status } from './bindings/Status';
 
 export type { Profile } from './bindings/Profile';
 export type { Settings } from './bindings/Settings';
@@ -18,142 +8,32 @@ export type { StatusInfo } from './bindings/StatusInfo';
 /** A history id as it crosses IPC (a JSON number; ts-rs types i64 as bigint). */
 export type Id = number | bigint;
 
-// ---------- compare (balcao_core::compare) ----------
+// ---------- compare (generated) ----------
 
-export type DiffSide = 'both' | 'left' | 'right';
+export type { DiffItem } from './bindings/DiffItem';
+export type { DiffSide } from './bindings/DiffSide';
+export type { FieldDiff } from './bindings/FieldDiff';
+export type { RecordDiff } from './bindings/RecordDiff';
+export type { Declaration } from './bindings/Declaration';
+export type { DeclarationCheck } from './bindings/DeclarationCheck';
+export type { FieldCheck } from './bindings/FieldCheck';
+export type { MatchLevel } from './bindings/MatchLevel';
+export type { PartnerCheck } from './bindings/PartnerCheck';
+export type { PartnerMatch } from './bindings/PartnerMatch';
+export type { PartnerMatchBy } from './bindings/PartnerMatchBy';
+export type { PartnerQueryKind } from './bindings/PartnerQueryKind';
+export type { PartnerVerdict } from './bindings/PartnerVerdict';
 
-/** One item of a list field (a partner, a phone, a secondary CNAE), compared as a set. */
-export type DiffItem = { value: string; side: DiffSide };
+// ---------- history (generated) ----------
 
-export type FieldDiff = {
-  /** Stable key (`name`, `address.cep`, `partners`, `extra.<key>`…). */
-  key: string;
-  label: string;
-  left: string | null;
-  right: string | null;
-  changed: boolean;
-  /** List fields only. */
-  items: DiffItem[];
-};
-
-export type RecordDiff = {
-  leftKind: DocKind;
-  rightKind: DocKind;
-  leftNumber: string;
-  rightNumber: string;
-  sameDocument: boolean;
-  fields: FieldDiff[];
-  changedCount: number;
-};
-
-/** What the citizen declared; `birthDate` accepts dd/mm/aaaa, ddmmaaaa or aaaa-mm-dd. */
-export type Declaration = { name: string | null; birthDate: string | null; motherName: string | null };
-
-export type MatchLevel = 'match' | 'close' | 'different' | 'missing';
-
-export type FieldCheck = {
-  key: string;
-  label: string;
-  declared: string | null;
-  official: string | null;
-  level: MatchLevel;
-  levelLabel: string;
-  /** 0..1 */
-  score: number;
-  /** pt-BR: why this level. */
-  note: string;
-};
-
-export type DeclarationCheck = {
-  fields: FieldCheck[];
-  overall: MatchLevel;
-  overallLabel: string;
-  /** One pt-BR line explaining the rule. */
-  rule: string;
-};
-
-export type PartnerVerdict = 'sim' | 'nao' | 'naoConfirmavel';
-export type PartnerQueryKind = 'cpf' | 'cnpj' | 'name' | 'invalidDocument' | 'empty';
-export type PartnerMatchBy = 'document' | 'maskedDocument' | 'name';
-
-export type PartnerMatch = {
-  index: number;
-  name: string;
-  role: string;
-  document: string | null;
-  matchedBy: PartnerMatchBy;
-  score: number;
-  level: MatchLevel;
-};
-
-export type PartnerCheck = {
-  query: string;
-  queryKind: PartnerQueryKind;
-  verdict: PartnerVerdict;
-  verdictLabel: string;
-  explanation: string;
-  partnersPresent: boolean;
-  partnersHaveDocuments: boolean;
-  partnerCount: number;
-  matches: PartnerMatch[];
-};
-
-// ---------- history (balcao_core::history_api) ----------
-
-export type Outcome = 'found' | 'partial' | 'notFound' | 'failed';
-
-export type HistoryQuery = {
-  text: string | null;
-  profileId: string | null;
-  outcome: Outcome | null;
-  from: string | null;
-  to: string | null;
-  beforeId: Id | null;
-  limit: number | null;
-};
-
-export type HistorySummary = {
-  id: Id;
-  at: string;
-  day: string;
-  profileId: string;
-  profileName: string;
-  environment: Environment;
-  api: ApiKind | null;
-  view: CnpjView | null;
-  kind: DocKind;
-  number: string;
-  formatted: string;
-  name: string | null;
-  status: Status | null;
-  outcome: Outcome;
-  errorCode: ErrorCode | null;
-  httpStatus: number | null;
-  billable: boolean;
-};
-
-export type HistoryPage = { items: HistorySummary[]; nextBeforeId: Id | null };
-
-export type HistoryEntry = {
-  summary: HistorySummary;
-  lookup: Lookup | null;
-  error: AppError | null;
-  meta: CallMeta | null;
-  raw: string | null;
-};
-
-export type ApiCount = { api: ApiKind; count: number };
-
-export type DailyStat = { day: string; lookups: number; billable: number; byApi: ApiCount[] };
-
-export type QuotaUsage = {
-  profileId: string;
-  api: ApiKind;
-  usedToday: number | bigint;
-  usedThisMonth: number | bigint;
-  usedTotal: number | bigint;
-};
-
-export type HistoryStats = { daily: DailyStat[]; quota: QuotaUsage[] };
-
-export type ExportKind = 'history' | 'audit';
+export type { ApiCount } from './bindings/ApiCount';
+export type { DailyStat } from './bindings/DailyStat';
+export type { ExportKind } from './bindings/ExportKind';
+export type { HistoryEntry } from './bindings/HistoryEntry';
+export type { HistoryPage } from './bindings/HistoryPage';
+export type { HistoryQuery } from './bindings/HistoryQuery';
+export type { HistoryStats } from './bindings/HistoryStats';
+export type { HistorySummary } from './bindings/HistorySummary';
+export type { Outcome } from './bindings/Outcome';
+export type { QuotaUsage } from './bindings/QuotaUsage';
+export type { RetentionPolicy } from './bindings/RetentionPolicy';

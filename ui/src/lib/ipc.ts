@@ -75,7 +75,7 @@ export const ipc = {
   validateInput: (input: string) => call<Validation>('validate_input', { input }),
   lookup: (request: LookupRequest) => call<LookupResponse>('lookup', { request }),
 
-  historySearch: (query: HistoryQuery) =>
+  historySearch: (query: HistorySearch) =>
     call<HistoryPage>('history_search', {
       query: { ...query, beforeId: query.beforeId === null ? null : num(query.beforeId) },
     }),
@@ -109,3 +109,6 @@ export const ipc = {
 };
 
 export type Ipc = typeof ipc;
+
+/** A history search as the screens build it: the id to continue from may be a number (as JSON delivered it). */
+export type HistorySearch = Omit<HistoryQuery, 'beforeId'> & { beforeId: Id | null };

@@ -20,6 +20,8 @@ export type Shown = {
   historyId: Id | null;
   meta: CallMeta | null;
   partial: boolean;
+  /** The response body as received ("ver resposta original"). */
+  raw: string | null;
   purpose: string | null;
   source: 'live' | 'history';
   profileName: string | null;
@@ -72,6 +74,7 @@ export function shownFromLookup(resp: LookupResponse, req: LookupRequest): Shown
     historyId: resp.historyId,
     meta: resp.lookup.meta,
     partial: resp.lookup.partial,
+    raw: resp.lookup.raw,
     purpose: req.purpose,
     source: 'live',
     profileName: p?.name ?? null,
@@ -90,6 +93,7 @@ export function shownFromEntry(e: HistoryEntry): Shown | null {
     historyId: e.summary.id,
     meta: e.meta ?? e.lookup.meta,
     partial: e.lookup.partial,
+    raw: e.raw ?? e.lookup.raw,
     purpose: null,
     source: 'history',
     profileName: e.summary.profileName,

@@ -194,9 +194,16 @@ describe('consulta options', () => {
 describe('shell', () => {
   it('status bar shows profile, environment, token and quota', async () => {
     await start({ app_info: () => fx.appInfoProd, status_info: () => fx.statusProd });
-    await waitFor(() => expect(screen.getByTestId('status-quota').textContent).toBe('120 de 1.000'));
+    await waitFor(() => expect(screen.getByTestId('status-quota').textContent?.trim()).toBe('120 de 1.000'));
     expect(screen.getByTestId('status-environment').textContent).toBe('Produção');
     expect(screen.getByTestId('status-token').textContent).toMatch(/válido até \d\d\/\d\d\/2026 \d\d:\d\d/);
+    expect(screen.getByTestId('status-quota').dataset.near).toBe('false');
+  });
+
+  it('warns in the status bar when the quota is near its limit', async () => {
+    await start({ app_info: () => fx.appInfoProd, status_info: () => ({ ...fx.statusProd, quotaUsed: 950, quotaNearLimit: true }) });
+    await waitFor(() => expect(screen.getByTestId('status-quota').dataset.near).toBe('true'));
+    expect(screen.getByTestId('status-quota').textContent).toMatch(/950 de 1\.000 — perto do limite/);
   });
 
   it('shows a start-up error with the message from Rust', async () => {

@@ -61,20 +61,20 @@ export const appInfoProd: AppInfo = {
 export const settings: Settings = {
   clerkCpf: '111.444.777-35',
   purposeRequired: false,
-  retentionDays: 90,
-  retentionMaxEntries: 50000,
+  retention: { maxAgeDays: 90, maxEntries: 50000 },
   idleLockMinutes: 10,
   activeProfile: 'demonstracao',
   firstRunDone: true,
 };
 
-export const statusDemo: StatusInfo = { profile: { ...demoProfile }, tokenValidUntil: null, quotaUsed: n64(3), quotaLimit: null };
+export const statusDemo: StatusInfo = { profile: { ...demoProfile }, tokenValidUntil: null, quotaUsed: n64(3), quotaLimit: null, quotaNearLimit: false };
 
 export const statusProd: StatusInfo = {
   profile: { ...appInfoProd.profile },
   tokenValidUntil: '2026-11-26T15:30:00Z',
   quotaUsed: n64(120),
   quotaLimit: n64(1000),
+  quotaNearLimit: false,
 };
 
 export const cpfRegular: CpfRecord = {
@@ -215,7 +215,7 @@ export function response(
         activityId: 'act-123',
         billable: true,
       },
-      raw: '{}',
+      raw: JSON.stringify({ ni: 'cpf' in r ? (r as CpfRecord).cpf : (r as CnpjRecord).cnpj, situacao: { codigo: r.status.code } }),
       consultedAt: opts.consultedAt ?? '2026-11-26T14:00:00Z',
       partial: opts.partial ?? false,
     },

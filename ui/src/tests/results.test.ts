@@ -45,6 +45,7 @@ describe('CPF result', () => {
     expect(text('result-api')).toContain('SERPRO Consulta CPF v2');
     expect(screen.queryByTestId('result-death-year')).toBeNull();
     expect(screen.queryByTestId('result-partial')).toBeNull();
+    expect(screen.getByTestId('result-raw').textContent).toContain('Ver resposta original');
   });
 
   it('shows a deceased holder as a danger verdict with the death year, age at death', () => {

@@ -163,8 +163,7 @@ describe('Configurações: atendimento', () => {
       ...fx.settings,
       clerkCpf: '404.428.201-35',
       purposeRequired: true,
-      retentionDays: 30,
-      retentionMaxEntries: null,
+      retention: { maxAgeDays: 30, maxEntries: null },
       idleLockMinutes: 5,
     });
     await waitFor(() => expect(app.info?.purposeRequired).toBe(true));

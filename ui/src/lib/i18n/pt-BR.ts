@@ -80,6 +80,7 @@ export const t = {
     quotaValue: (used: number, limit: number | null) =>
       limit === null ? `${used.toLocaleString('pt-BR')} usadas` : `${used.toLocaleString('pt-BR')} de ${limit.toLocaleString('pt-BR')}`,
     quotaUnknown: 'desconhecida',
+    quotaNear: '— perto do limite: avise a TI',
   },
   lookup: {
     title: 'Consulta de CPF ou CNPJ',

@@ -1,0 +1,232 @@
+//! Credentials: the SERPRO (`POST /token`) and Conecta (`POST /oauth2/jwt-token`) token endpoints, HTTP Basic and
+//! form parsing, the Conecta JWT, and the bearer check on API calls.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::http::{HeaderMap, StatusCode, header};
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use serde_json::json;
+
+use crate::reply::Reply;
+use crate::routes::{Route, SERPRO_TRIAL_BEARER};
+use crate::state::{Gateway, Sim, TokenProblem};
+
+const FORM: &str = "application/x-www-form-urlencoded";
+
+/// The `Authorization: Bearer` value, if any.
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned()).filter(|t| !t.is_empty())
+}
+
+/// The `Authorization: Basic` user and password, if any.
+pub(crate) fn basic(headers: &HeaderMap) -> Option<(String, String)> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
+    let (scheme, encoded) = value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = STANDARD.decode(encoded.trim()).ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (user, password) = text.split_once(':')?;
+    Some((user.to_owned(), password.to_owned()))
+}
+
+/// `application/x-www-form-urlencoded` pairs.
+pub(crate) fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
+    String::from_utf8_lossy(body)
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decode(k), percent_decode(v))
+        })
+        .collect()
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                match u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"), 16) {
+                    Ok(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    Err(_) => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn is_form(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case(FORM)))
+}
+
+fn field<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
+
+fn accepted(list: &[(String, String)], id: &str, secret: &str) -> bool {
+    list.iter().any(|(k, s)| k == id && s == secret)
+}
+
+/// Checks what both token endpoints share: form content type, `grant_type=client_credentials`.
+fn check_token_request(headers: &HeaderMap, pairs: &[(String, String)]) -> Result<(), Reply> {
+    if !is_form(headers) {
+        return Err(Reply::oauth_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "invalid_request",
+            "Envie o corpo como application/x-www-form-urlencoded (grant_type=client_credentials).",
+        ));
+    }
+    match field(pairs, "grant_type") {
+        Some("client_credentials") => Ok(()),
+        Some(other) => Err(Reply::oauth_error(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            format!("grant_type não suportado: {other}. Use client_credentials."),
+        )),
+        None => Err(Reply::oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "Parâmetro grant_type ausente.")),
+    }
+}
+
+fn invalid_client(realm: &str) -> Reply {
+    Reply::oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "Credenciais do cliente inválidas ou ausentes.")
+        .with_header(header::WWW_AUTHENTICATE, format!("Basic realm=\"{realm}\""))
+}
+
+/// `POST /token`: HTTP Basic consumer key/secret, form `grant_type=client_credentials`, an opaque 32-hex token.
+pub(crate) fn serpro_token(sim: &Sim, headers: &HeaderMap, body: &[u8]) -> Reply {
+    let pairs = form_pairs(body);
+    if let Err(reply) = check_token_request(headers, &pairs) {
+        return reply;
+    }
+    let Some((key, secret)) = basic(headers) else { return invalid_client("SERPRO") };
+    if !accepted(&sim.config.serpro_credentials, &key, &secret) {
+        return invalid_client("SERPRO");
+    }
+    let token = crate::state::hex(&sim.random_bytes(16));
+    let ttl = sim.config.serpro_token_ttl_secs;
+    sim.issue_token(token.clone(), Gateway::Serpro, Duration::from_secs(ttl));
+    let mut reply = Reply::json(
+        StatusCode::OK,
+        &json!({"scope": "am_application_scope default", "token_type": "Bearer", "expires_in": ttl, "access_token": token}),
+    );
+    reply.identity = Some(key);
+    reply
+}
+
+/// `POST /oauth2/jwt-token`: client id/secret by HTTP Basic (or repeated as `client_id`/`client_secret` form
+/// fields), form `grant_type=client_credentials`; answers a JWT whose `exp - iat` is the configured lifetime.
+pub(crate) fn conecta_token(sim: &Sim, headers: &HeaderMap, body: &[u8]) -> Reply {
+    let pairs = form_pairs(body);
+    if let Err(reply) = check_token_request(headers, &pairs) {
+        return reply;
+    }
+    let credentials = basic(headers)
+        .or_else(|| Some((field(&pairs, "client_id")?.to_owned(), field(&pairs, "client_secret")?.to_owned())));
+    let Some((id, secret)) = credentials else { return invalid_client("Conecta") };
+    if !accepted(&sim.config.conecta_credentials, &id, &secret) {
+        let mut reply = invalid_client("Conecta");
+        reply.identity = Some(id);
+        return reply;
+    }
+    let ttl = sim.config.conecta_token_ttl_secs;
+    let scopes = field(&pairs, "scope").unwrap_or("api-cpf-light-v1 api-cnpj-v1").to_owned();
+    let jwt = conecta_jwt(sim, &id, &scopes, ttl);
+    sim.issue_token(jwt.clone(), Gateway::Conecta, Duration::from_secs(ttl));
+    let mut reply = Reply::json(
+        StatusCode::OK,
+        &json!({"access_token": jwt, "token_type": "Bearer", "expires_in": ttl, "scope": scopes}),
+    );
+    reply.identity = Some(id);
+    reply
+}
+
+/// A JWT shaped like Conecta's (header RS512; claims `sub{id,userId,type,scopes}`, `iat`, `exp`, `aud`, `iss`, `jti`).
+/// The signature is random bytes: the simulator recognises its tokens by value, clients only read the claims.
+fn conecta_jwt(sim: &Sim, client_id: &str, scopes: &str, ttl: u64) -> String {
+    let iat = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let header = json!({"alg": "RS512", "typ": "JWT"});
+    let claims = json!({
+        "sub": {"id": client_id, "userId": client_id, "type": "application", "scopes": scopes},
+        "iat": iat,
+        "exp": iat + ttl,
+        "aud": "conectagov-aud",
+        "iss": "conectagov-iss",
+        "jti": crate::state::hex(&sim.random_bytes(8)),
+    });
+    let signature = sim.random_bytes(256);
+    format!(
+        "{}.{}.{}",
+        URL_SAFE_NO_PAD.encode(header.to_string()),
+        URL_SAFE_NO_PAD.encode(claims.to_string()),
+        URL_SAFE_NO_PAD.encode(signature)
+    )
+}
+
+/// The bearer check of an API call: 401 with a JSON message when missing, unknown, expired or from the other
+/// gateway. `-trial` paths also take the public trial bearer.
+pub(crate) fn authorize(sim: &Sim, route: &Route, headers: &HeaderMap) -> Result<(), Reply> {
+    let unauthorized = |msg: &str| {
+        Reply::message(StatusCode::UNAUTHORIZED, msg)
+            .with_header(header::WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"")
+    };
+    let Some(token) = bearer(headers) else {
+        return Err(unauthorized("Token de acesso ausente. Envie o cabeçalho Authorization: Bearer <token>."));
+    };
+    if route.trial && token == SERPRO_TRIAL_BEARER {
+        return Ok(());
+    }
+    match sim.check_token(&token, route.gateway) {
+        Ok(()) => Ok(()),
+        Err(TokenProblem::Expired) => Err(unauthorized("Token de acesso expirado. Solicite um novo token.")),
+        Err(TokenProblem::Unknown | TokenProblem::WrongGateway) => {
+            Err(unauthorized("Token de acesso inválido. Verifique as credenciais e solicite um novo token."))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::HeaderValue;
+
+    use super::*;
+
+    #[test]
+    fn basic_and_bearer_parse() {
+        let mut h = HeaderMap::new();
+        let encoded = STANDARD.encode("key:se:cret");
+        h.insert(header::AUTHORIZATION, HeaderValue::from_str(&format!("Basic {encoded}")).unwrap());
+        assert_eq!(basic(&h), Some(("key".into(), "se:cret".into())));
+        assert_eq!(bearer(&h), None);
+        h.insert(header::AUTHORIZATION, HeaderValue::from_static("bearer abc"));
+        assert_eq!(bearer(&h), Some("abc".into()));
+        assert_eq!(basic(&h), None);
+    }
+
+    #[test]
+    fn form_decoding() {
+        let pairs = form_pairs(b"grant_type=client_credentials&scope=a+b%20c&x=%zz&flag");
+        assert_eq!(field(&pairs, "grant_type"), Some("client_credentials"));
+        assert_eq!(field(&pairs, "scope"), Some("a b c"));
+        assert_eq!(field(&pairs, "x"), Some("%zz"));
+        assert_eq!(field(&pairs, "flag"), Some(""));
+        assert_eq!(percent_decode("100%"), "100%");
+        assert_eq!(percent_decode("%C3%A9"), "é");
+    }
+}

@@ -75,7 +75,21 @@ struct Answer {
     body: String,
     meta: CallMeta,
     retry_after: Option<Duration>,
+    /// The body exceeded [`MAX_BODY`] and was not read.
+    oversized: bool,
 }
+
+/// One HTTP exchange as received.
+struct Raw {
+    status: u16,
+    activity_id: Option<String>,
+    retry_after: Option<Duration>,
+    body: String,
+    oversized: bool,
+}
+
+/// The largest answer read (CPF Light with 50 records is well under 100 KiB).
+pub const MAX_BODY: usize = 2 * 1024 * 1024;
 
 fn now_rfc3339() -> String {
     let now = OffsetDateTime::now_utc();
@@ -91,9 +105,38 @@ fn not_contracted(what: &str) -> CallFailure {
 
 /// The error of an answer that is not a record.
 fn answer_error(api: ApiKind, a: &Answer) -> AppError {
+    if a.oversized {
+        return AppError::new(
+            ErrorCode::Upstream,
+            format!(
+                "{} ({}: resposta maior que {} MiB, descartada).",
+                ErrorCode::Upstream.default_message(),
+                api.label(),
+                MAX_BODY / (1024 * 1024)
+            ),
+        );
+    }
     match (a.status, a.retry_after) {
+        (429, _) if gateway_quota_exhausted(&a.body) => AppError::new(
+            ErrorCode::QuotaExhausted,
+            format!("O gateway informou que a cota de consultas de {} deste perfil acabou. Avise a TI.", api.label()),
+        ),
         (429, Some(after)) => rate_limited_for(after.as_secs().max(1)),
         (status, _) => status_error(api, status, &a.body),
+    }
+}
+
+/// A 429 that says the quota is used up (waiting will not help, so it is not retried).
+fn gateway_quota_exhausted(body: &str) -> bool {
+    let lower = body.to_lowercase();
+    lower.contains("cota") || lower.contains("quota")
+}
+
+/// Decodes a body: UTF-8 as the gateways declare, Latin-1 when it is not valid UTF-8.
+fn decode(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_owned(),
+        Err(_) => bytes.iter().map(|&b| char::from(b)).collect(),
     }
 }
 
@@ -260,7 +303,7 @@ impl GovClient {
             Err(f) => return all(f),
         };
         let failed = |error: AppError| CallFailure { error, meta: Some(answer.meta.clone()) };
-        if !matches!(answer.status, 200 | 206) {
+        if answer.oversized || !matches!(answer.status, 200 | 206) {
             return all(failed(answer_error(api, &answer)));
         }
         let entries = match light_entries(&answer.body) {
@@ -299,7 +342,7 @@ impl GovClient {
         answer: Answer,
         parse: impl FnOnce(&str) -> Result<Record, ParseError>,
     ) -> Result<Lookup, CallFailure> {
-        if !matches!(answer.status, 200 | 206) {
+        if answer.oversized || !matches!(answer.status, 200 | 206) {
             return Err(CallFailure { error: answer_error(api, &answer), meta: Some(answer.meta) });
         }
         match parse(&answer.body) {
@@ -327,8 +370,8 @@ impl GovClient {
                 pacer.wait().await;
             }
             let started = Instant::now();
-            let (status, activity_id, after, body) = match self.attempt(&req, &bearer).await {
-                Ok(answer) => answer,
+            let raw = match self.attempt(&req, &bearer).await {
+                Ok(raw) => raw,
                 Err(e) => {
                     let failure = classify(&e);
                     tracing::debug!(api = api.as_str(), ?failure, retries, "gov call got no answer");
@@ -340,12 +383,13 @@ impl GovClient {
                     return Err(CallFailure::before_call(transport_error(failure, &e)));
                 }
             };
+            let status = raw.status;
             let latency_ms = u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX);
             tracing::debug!(
                 api = api.as_str(),
                 status,
                 latency_ms,
-                activity_id = activity_id.as_deref(),
+                activity_id = raw.activity_id.as_deref(),
                 retries,
                 "gov call answered"
             );
@@ -354,8 +398,12 @@ impl GovClient {
                 rejected = Some(bearer.generation);
                 continue;
             }
-            if retries < inner.retry.max_retries && AttemptFailure::Status(status).retryable(req.idempotency) {
-                let wait = match after {
+            let quota_gone = status == 429 && gateway_quota_exhausted(&raw.body);
+            if retries < inner.retry.max_retries
+                && !quota_gone
+                && AttemptFailure::Status(status).retryable(req.idempotency)
+            {
+                let wait = match raw.retry_after {
                     Some(asked) => inner.retry.honour_retry_after(asked).ok(),
                     None => Some(inner.retry.backoff(retries)),
                 };
@@ -369,20 +417,16 @@ impl GovClient {
                 api,
                 http_status: status,
                 latency_ms,
-                activity_id,
+                activity_id: raw.activity_id,
                 billable: CallMeta::billable_status(status),
             };
             reservation.finish(&meta);
-            return Ok(Answer { status, body, meta, retry_after: after });
+            return Ok(Answer { status, body: raw.body, meta, retry_after: raw.retry_after, oversized: raw.oversized });
         }
     }
 
-    /// One HTTP exchange: status, `activityid`, `Retry-After` and the body text.
-    async fn attempt(
-        &self,
-        req: &Req,
-        bearer: &Bearer,
-    ) -> Result<(u16, Option<String>, Option<Duration>, String), reqwest::Error> {
+    /// One HTTP exchange: status, `activityid`, `Retry-After` and the body (at most [`MAX_BODY`] bytes).
+    async fn attempt(&self, req: &Req, bearer: &Bearer) -> Result<Raw, reqwest::Error> {
         let inner = &*self.inner;
         let mut builder = match &req.json {
             None => inner.http.get(req.url.clone()),
@@ -394,7 +438,7 @@ impl GovClient {
         {
             builder = builder.header(CPF_USUARIO, clerk.as_str());
         }
-        let resp = builder.send().await?;
+        let mut resp = builder.send().await?;
         let status = resp.status().as_u16();
         let activity_id = resp
             .headers()
@@ -402,15 +446,35 @@ impl GovClient {
             .and_then(|v| v.to_str().ok())
             .map(|s| s.trim().chars().take(128).collect::<String>())
             .filter(|s| !s.is_empty());
-        let after = retry_after(resp.headers());
-        let body = resp.text().await?;
-        Ok((status, activity_id, after, body))
+        let retry_after = retry_after(resp.headers());
+        let announced = resp.content_length().and_then(|n| usize::try_from(n).ok()).unwrap_or(0);
+        let mut bytes = Vec::with_capacity(announced.min(MAX_BODY));
+        let mut oversized = announced > MAX_BODY;
+        while !oversized && let Some(chunk) = resp.chunk().await? {
+            if bytes.len() + chunk.len() > MAX_BODY {
+                oversized = true;
+            } else {
+                bytes.extend_from_slice(&chunk);
+            }
+        }
+        if oversized {
+            bytes.clear();
+        }
+        Ok(Raw { status, activity_id, retry_after, body: decode(&bytes), oversized })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bodies_decode_as_utf8_or_latin1() {
+        assert_eq!(decode("São Paulo".as_bytes()), "São Paulo");
+        assert_eq!(decode(b"S\xe3o Paulo"), "São Paulo");
+        assert!(gateway_quota_exhausted(r#"{"mensagem":"Cota de chamadas da API x esgotada"}"#));
+        assert!(!gateway_quota_exhausted(r#"{"mensagem":"Limite de requisições por segundo excedido"}"#));
+    }
 
     #[test]
     fn light_messages_map_to_codes() {

@@ -45,16 +45,23 @@ fn with_detail(code: ErrorCode, detail: impl fmt::Display) -> AppError {
     AppError::new(code, format!("{} ({detail})", code.default_message()))
 }
 
-/// Whether any error in the chain is a TLS/certificate failure.
+/// Whether `e` is a rustls error, possibly wrapped in `io::Error`s (whose `source()` skips the wrapped error).
+fn is_rustls(e: &(dyn std::error::Error + 'static)) -> bool {
+    if e.downcast_ref::<rustls::Error>().is_some() {
+        return true;
+    }
+    match e.downcast_ref::<std::io::Error>().and_then(std::io::Error::get_ref) {
+        Some(inner) => is_rustls(inner),
+        None => false,
+    }
+}
+
+/// Whether any error in the chain is a TLS failure (untrusted certificate, handshake refused, not TLS at all).
 fn is_tls(e: &reqwest::Error) -> bool {
     let mut source = e.source();
     while let Some(s) = source {
         let text = s.to_string().to_ascii_lowercase();
-        if text.contains("certificate")
-            || text.contains("tls")
-            || text.contains("handshake")
-            || text.contains("unknownissuer")
-        {
+        if is_rustls(s) || text.contains("certificate") || text.contains("handshake") {
             return true;
         }
         source = s.source();

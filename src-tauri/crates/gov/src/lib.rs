@@ -14,7 +14,7 @@ mod retry;
 mod token;
 mod transport;
 
-pub use client::{CPF_LIGHT_BATCH, GovClient};
+pub use client::{CPF_LIGHT_BATCH, GovClient, MAX_BODY};
 pub use credentials::{
     CLIENT_ID_ENV, CLIENT_SECRET_ENV, Credentials, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, client_id_key,
     client_secret_key, credentials_from_env, credentials_from_store, store_credentials,

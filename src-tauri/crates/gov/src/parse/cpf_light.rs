@@ -76,7 +76,9 @@ const KNOWN: &[&str] = &[
 fn extra_label(key: &str) -> Option<&'static str> {
     const LABELS: &[(&str, &str)] = &[
         ("NaturezaOcupacao", "Natureza da ocupação (código)"),
+        ("NomeNaturezaOcupacao", "Natureza da ocupação"),
         ("OcupacaoPrincipal", "Ocupação principal (código)"),
+        ("NomeOcupacaoPrincipal", "Ocupação principal"),
         ("ExercicioOcupacao", "Exercício da ocupação"),
         ("UnidadeAdministrativa", "Unidade administrativa da RFB (código)"),
         ("NomeUnidadeAdministrativa", "Unidade administrativa da RFB"),

@@ -7,8 +7,8 @@
 // 2. Tokens are runs of non-separators. Whole tokens at the start or end that spell a label (CPF, CNPJ, MF, Nº,
 //    número…, accents ignored) are dropped, and so is a CPF/CNPJ glued before a digit.
 // 3. The text without labels is read first. If it is not a valid number, the readings that keep the glued prefix,
-//    then the last leading label, the last two… are tried, and the first valid one wins. Failing all, the error is
-//    the first reading's.
+//    then the last leading label, the last two… (up to four) are tried, and the first valid one wins. Failing all,
+//    the error is the first reading's.
 
 import type { DocKind } from './bindings/DocKind';
 import type { DocError } from './bindings/DocError';
@@ -89,6 +89,9 @@ function range(from: number, to: number): string[] {
   for (let c = from; c <= to; c++) out.push(String.fromCodePoint(c));
   return out;
 }
+
+/** How many leading labels the alternative readings may keep. */
+const MAX_KEPT_LABELS = 4;
 
 const LABELS = new Set(['CPF', 'CNPJ', 'CIC', 'MF', 'N', 'NO', 'NR', 'NRO', 'NUM', 'NUMERO', 'DO', 'DA', 'DE']);
 
@@ -172,7 +175,8 @@ function scan(input: string): { ok: true; scan: Scan } | { ok: false; error: Doc
     }
   }
   if (primary.text.length === 0) return fail({ reason: 'empty' });
-  for (let from = start - 1; from >= 0; from--) {
+  // At most the last four labels are tried (enough for "CNPJ/MF nº"), keeping the work linear in the input.
+  for (let from = start - 1; from >= Math.max(0, start - MAX_KEPT_LABELS); from--) {
     if (tokens[from]!.some((i) => i.cls.t === 'invalid')) break;
     alternatives.push(sigOf(from));
   }

@@ -8,8 +8,8 @@
 //! 2. Tokens are runs of non-separators. Whole tokens at the start or end that spell a label (`CPF`, `CNPJ`,
 //!    `MF`, `Nº`, `número`…, accents ignored) are dropped, and so is a `CPF`/`CNPJ` glued before a digit.
 //! 3. The text without labels is read first. If it is not a valid number, the readings that keep the glued
-//!    prefix, then the last leading label, the last two… are tried (an alphanumeric CNPJ may start with `NO`
-//!    or `MF`), and the first valid one wins. Failing all, the error is the first reading's.
+//!    prefix, then the last leading label, the last two… (up to four) are tried (an alphanumeric CNPJ may start
+//!    with `NO` or `MF`), and the first valid one wins. Failing all, the error is the first reading's.
 
 use std::fmt;
 
@@ -161,6 +161,9 @@ fn is_separator(c: char) -> bool {
 /// Words dropped when they form a whole token at the start or the end of the input (compared without accents).
 const LABELS: [&str; 13] = ["CPF", "CNPJ", "CIC", "MF", "N", "NO", "NR", "NRO", "NUM", "NUMERO", "DO", "DA", "DE"];
 
+/// How many leading labels the alternative readings may keep.
+const MAX_KEPT_LABELS: usize = 4;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Class {
     /// An upper-case ASCII letter or digit.
@@ -276,7 +279,8 @@ fn scan(input: &str) -> Result<Scan, DocError> {
     if primary.text.is_empty() {
         return Err(DocError::Empty);
     }
-    for from in (0..start).rev() {
+    // At most the last four labels are tried (enough for "CNPJ/MF nº"), keeping the work linear in the input.
+    for from in (start.saturating_sub(MAX_KEPT_LABELS)..start).rev() {
         if tokens[from].iter().any(|i| i.class == Class::Invalid) {
             break;
         }

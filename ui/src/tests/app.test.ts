@@ -3,6 +3,7 @@
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { describe, expect, it, vi } from 'vitest';
 import App from '../App.svelte';
+import { app } from '../lib/state.svelte';
 import type { ErrorCode } from '../lib/bindings/ErrorCode';
 import type { LookupResponse } from '../lib/bindings/LookupResponse';
 import * as fx from './fixtures';
@@ -301,7 +302,7 @@ describe('shell', () => {
         settings_get: () => ({ ...fx.settings, idleLockMinutes: 1 }),
         lookup: () => fx.response(fx.cpfRegular),
       });
-      await vi.waitFor(() => expect(callsOf([], 'settings_get')).toHaveLength(0));
+      await vi.waitFor(() => expect(app.settings?.idleLockMinutes).toBe(1));
       type(input, '404.428.201-35');
       await enter(input);
       await vi.waitFor(() => expect(screen.getByTestId('result-name')).toBeTruthy());

@@ -49,6 +49,11 @@ impl History {
         self.offset
     }
 
+    /// A stored instant (`at` of an entry) as the clerk's local `31/03/2026 14:05`.
+    pub fn local_datetime(&self, at: &str) -> String {
+        text::local_datetime(at, self.offset)
+    }
+
     /// The schema version of the open file (equal to [`SCHEMA_VERSION`] once open).
     pub fn schema_version(&self) -> Result<u32, balcao_core::AppError> {
         migrate::user_version(&self.conn).map_err(|e| error::db(e, "ler a versão do histórico"))

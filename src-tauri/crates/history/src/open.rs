@@ -16,7 +16,7 @@ pub const DB_FILE_NAME: &str = "history.db";
 pub const KEY_NAME: &str = "history-db-key";
 
 impl History {
-    /// Opens (creating on first run) `history.db` in `dir`, with its key from `secrets`.
+    /// Opens (creating on first run, with `dir` if missing) `history.db` in `dir`, with its key from `secrets`.
     ///
     /// First run (no file and no key): a random 256-bit key is generated and stored under [`KEY_NAME`], read back to
     /// prove it persisted, and only then is the file created. A file whose key is missing or wrong is refused with
@@ -33,6 +33,12 @@ impl History {
                 ));
             }
             None => {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    error::locked(format!(
+                        "Não foi possível criar a pasta do histórico ({}): {e}. Verifique as permissões ou avise a TI.",
+                        dir.display()
+                    ))
+                })?;
                 let key = generate_key()?;
                 secrets.set(KEY_NAME, &key).map_err(AppError::from)?;
                 match secrets.get(KEY_NAME).map_err(AppError::from)? {

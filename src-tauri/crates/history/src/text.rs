@@ -50,6 +50,15 @@ pub(crate) fn day_of_instant(at: &str, offset: UtcOffset) -> String {
         .unwrap_or_else(|_| at.get(..10).unwrap_or_default().to_owned())
 }
 
+/// `31/03/2026 14:05` in `offset` for a stored instant (the input itself when it does not parse).
+pub(crate) fn local_datetime(at: &str, offset: UtcOffset) -> String {
+    let fmt = format_description!("[day]/[month]/[year] [hour]:[minute]");
+    OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339)
+        .ok()
+        .and_then(|t| t.to_offset(offset).format(fmt).ok())
+        .unwrap_or_else(|| at.to_owned())
+}
+
 pub(crate) fn parse_day(s: &str) -> Result<Date, AppError> {
     Date::parse(s.trim(), DAY).map_err(|_| {
         crate::error::input(format!("Data inválida «{s}»: use o formato AAAA-MM-DD (por exemplo 2026-03-31)."))
@@ -107,6 +116,8 @@ mod tests {
         assert_eq!(instant(t), "2026-03-01T04:02:03.400Z");
         assert_eq!(day_of(datetime!(2026-03-02 01:00 UTC), crate::DEFAULT_DAY_OFFSET), "2026-03-01");
         assert_eq!(day_of_instant("2026-03-02T01:00:00.000Z", crate::DEFAULT_DAY_OFFSET), "2026-03-01");
+        assert_eq!(local_datetime("2026-03-02T01:05:00.000Z", crate::DEFAULT_DAY_OFFSET), "01/03/2026 22:05");
+        assert_eq!(local_datetime("garbage", crate::DEFAULT_DAY_OFFSET), "garbage");
     }
 
     #[test]

@@ -102,11 +102,23 @@ pub(crate) enum QuotaCheck {
 }
 
 /// Everything a request handler needs.
-#[derive(Debug)]
 pub(crate) struct Sim {
     pub config: SimConfig,
     pub data: Arc<Dataset>,
     inner: Mutex<Mutable>,
+}
+
+/// Issued tokens and the log hold bearer tokens: `Debug` shows only the configuration (itself redacted) and counts.
+impl std::fmt::Debug for Sim {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let m = self.lock();
+        f.debug_struct("Sim")
+            .field("config", &self.config)
+            .field("issued_tokens", &m.tokens.len())
+            .field("pending_faults", &m.faults.pending().len())
+            .field("logged_requests", &m.log.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Sim {
@@ -244,6 +256,15 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_shows_no_token() {
+        let sim = Sim::new(SimConfig::default(), Dataset::embedded().unwrap());
+        sim.issue_token("secret-token-value".into(), Gateway::Serpro, Duration::from_secs(60));
+        let text = format!("{sim:?}");
+        assert!(text.contains("issued_tokens: 1"), "{text}");
+        assert!(!text.contains("secret-token-value"));
+    }
 
     #[test]
     fn bucket_allows_burst_then_asks_to_wait() {

@@ -82,6 +82,18 @@ describe('spine', () => {
     expect(callsOf(calls, 'validate_input')).toHaveLength(0);
   });
 
+  it('takes the previous result away when Enter is pressed on an invalid number', async () => {
+    const { calls, input } = await start({ lookup: () => fx.response(fx.cpfRegular) });
+    type(input, '404.428.201-35');
+    await enter(input);
+    await screen.findByTestId('result-name');
+    type(input, '404.428.201-36');
+    await enter(input);
+    expect(screen.getByTestId('input-error')).toBeTruthy();
+    expect(screen.queryByTestId('result-name')).toBeNull();
+    expect(callsOf(calls, 'lookup')).toHaveLength(1);
+  });
+
   it('does not nag while a number is still being typed, but explains on Enter', async () => {
     const { calls, input } = await start();
     type(input, '404.42');

@@ -5,6 +5,7 @@ import * as f from '../lib/format';
 import { ipc, toAppError } from '../lib/ipc';
 import { match, onAction, runAction, table } from '../lib/shortcuts';
 import { nextTheme } from '../lib/theme';
+import { t } from '../lib/i18n/pt-BR';
 import { callsOf, mockCommands } from './helpers';
 
 function key(init: KeyboardEventInit & { target?: EventTarget }): KeyboardEvent {
@@ -43,6 +44,8 @@ describe('format', () => {
     expect(f.addressLines(null)).toEqual([]);
     expect(f.codeLabel({ code: '', label: 'Só rótulo' })).toBe('Só rótulo');
     expect(f.percent(0.974)).toBe('97%');
+    expect(t.statusBar.quotaValue(1, null)).toBe('1 usada');
+    expect(t.statusBar.quotaValue(1200, null)).toBe('1.200 usadas');
   });
 });
 

@@ -78,7 +78,7 @@ export const t = {
     tokenLocal: 'não se aplica',
     quota: 'Cota',
     quotaValue: (used: number, limit: number | null) =>
-      limit === null ? `${used.toLocaleString('pt-BR')} usadas` : `${used.toLocaleString('pt-BR')} de ${limit.toLocaleString('pt-BR')}`,
+      limit === null ? `${used.toLocaleString('pt-BR')} ${plural(used, 'usada', 'usadas')}` : `${used.toLocaleString('pt-BR')} de ${limit.toLocaleString('pt-BR')}`,
     quotaUnknown: 'desconhecida',
     quotaNear: '— perto do limite: avise a TI',
   },

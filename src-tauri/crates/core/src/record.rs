@@ -227,6 +227,8 @@ pub struct CnpjRecord {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 #[ts(rename = "OfficialRecord")]
+// A record is built once per lookup and moved whole to the UI or the history: boxing the larger variant buys nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Record {
     Cpf(CpfRecord),
     Cnpj(CnpjRecord),

@@ -298,6 +298,19 @@ describe('shell', () => {
     expect((await screen.findByTestId('receipt-number')).textContent).toBe('404.428.201-35');
   });
 
+  it("Consulta's shortcuts do nothing while another screen shows", async () => {
+    await start({ history_search: () => fx.historyPage, history_stats: () => fx.emptyStats });
+    await fireEvent.keyDown(window, { key: '3', code: 'Digit3', altKey: true });
+    await screen.findByTestId('history-filters');
+    await fireEvent.keyDown(window, { key: 'n', code: 'KeyN', altKey: true });
+    expect((screen.getByTestId('lookup-no-record') as HTMLInputElement).checked).toBe(false);
+    await fireEvent.keyDown(window, { key: '1', code: 'Digit1', altKey: true });
+    await fireEvent.keyDown(window, { key: 'n', code: 'KeyN', altKey: true });
+    expect((screen.getByTestId('lookup-no-record') as HTMLInputElement).checked).toBe(true);
+    await fireEvent.keyDown(window, { key: 'f', code: 'KeyF', altKey: true });
+    expect(document.activeElement).toBe(screen.getByTestId('lookup-purpose'));
+  });
+
   it('the theme toggle switches between system, dark and light', async () => {
     await start();
     const btn = screen.getByTestId('theme-toggle');

@@ -61,6 +61,9 @@ impl History {
         let tx = self.conn.transaction().map_err(|e| error::db(e, "gravar a consulta"))?;
         let id = insert(&tx, ctx, outcome, number, at, offset).map_err(|e| error::db(e, "gravar a consulta"))?;
         tx.commit().map_err(|e| error::db(e, "gravar a consulta"))?;
+        if id.is_some_and(|i| i % crate::retention::TRIM_EVERY == 0) {
+            self.trim_after_record(ctx);
+        }
         Ok(id)
     }
 
@@ -78,7 +81,22 @@ impl History {
             ids.push(insert(&tx, ctx, outcome, number, at, offset).map_err(err)?);
         }
         tx.commit().map_err(err)?;
+        let every = crate::retention::TRIM_EVERY;
+        let (first, last) = (ids.iter().flatten().min(), ids.iter().flatten().max());
+        if let (Some(a), Some(b)) = (first, last)
+            && b / every > (a - 1) / every
+        {
+            self.trim_after_record(ctx);
+        }
         Ok(ids)
+    }
+
+    /// The lookup is already on disk: a failure to trim is logged, never reported as a failed lookup.
+    fn trim_after_record(&mut self, ctx: &LookupContext) {
+        let actor = crate::Actor { clerk_cpf: ctx.clerk_cpf, os_user: ctx.os_user.clone() };
+        if let Err(e) = self.trim_to_policy(&actor) {
+            tracing::warn!(code = ?e.code, "history: retention trim failed: {}", e.message);
+        }
     }
 }
 

@@ -11,6 +11,8 @@ use crate::text::instant;
 use crate::{History, error};
 
 const POLICY_KEY: &str = "retention";
+/// `record` enforces the retention policy each time the history id reaches a multiple of this.
+pub(crate) const TRIM_EVERY: i64 = 100;
 
 impl History {
     /// The stored retention policy (the default one until a policy is set).
@@ -38,13 +40,19 @@ impl History {
 
     /// Enforces the stored policy now (call at start-up and after changing it). Audited when it removes anything.
     pub fn apply_retention(&mut self, actor: &Actor) -> Result<PurgeResult, AppError> {
-        self.purge_inner(actor, &PurgeScope::Policy, OffsetDateTime::now_utc(), false)
+        self.purge_inner(actor, &PurgeScope::Policy, OffsetDateTime::now_utc(), false, true)
+    }
+
+    /// Keeps the history within the policy while the app runs: called by `record` every
+    /// [`TRIM_EVERY`] entries. Deleted rows are zeroed (secure_delete) but the file is not rebuilt.
+    pub(crate) fn trim_to_policy(&mut self, actor: &Actor) -> Result<PurgeResult, AppError> {
+        self.purge_inner(actor, &PurgeScope::Policy, OffsetDateTime::now_utc(), false, false)
     }
 
     /// "Apagar agora": removes history entries (never audit lines or quota counters), erases them securely and
     /// writes an audit line saying who purged what.
     pub fn purge(&mut self, actor: &Actor, scope: &PurgeScope) -> Result<PurgeResult, AppError> {
-        self.purge_inner(actor, scope, OffsetDateTime::now_utc(), true)
+        self.purge_inner(actor, scope, OffsetDateTime::now_utc(), true, true)
     }
 
     fn purge_inner(
@@ -53,6 +61,7 @@ impl History {
         scope: &PurgeScope,
         now: OffsetDateTime,
         audit_always: bool,
+        erase: bool,
     ) -> Result<PurgeResult, AppError> {
         let policy = match scope {
             PurgeScope::All => None,
@@ -89,7 +98,7 @@ impl History {
             actor.audit(&tx, AuditEvent::Purge, &instant(now), &detail).map_err(err)?;
         }
         tx.commit().map_err(err)?;
-        if removed > 0 {
+        if removed > 0 && erase {
             self.erase_free_space()?;
         }
         Ok(PurgeResult { removed, remaining })

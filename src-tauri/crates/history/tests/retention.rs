@@ -42,6 +42,30 @@ fn policy_is_stored_and_enforced_by_age_and_by_count() {
 }
 
 #[test]
+fn recording_keeps_the_history_within_the_count_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = open(&dir.path().join("history.db"));
+    h.set_retention(&RetentionPolicy { max_age_days: None, max_entries: Some(30) }).unwrap();
+    let mut last = 0;
+    for i in 0..200 {
+        let name = format!("Pessoa {i}");
+        last = h.record(&ctx(), &found_cpf("40442820135", &name), &doc("40442820135")).unwrap().unwrap();
+    }
+    // Trimmed when the id reached 100 and 200: the newest 30 remain.
+    assert_eq!(h.count().unwrap(), 30);
+    let newest = h.search(&HistoryQuery { limit: Some(1), ..Default::default() }).unwrap();
+    assert_eq!(newest.items[0].id, last);
+    let items: Vec<_> = (0..150).map(|_| (found_cpf("40442820135", "Lote"), doc("40442820135"))).collect();
+    h.record_batch(&ctx(), &items).unwrap();
+    assert_eq!(h.count().unwrap(), 30, "a batch crossing a multiple of 100 trims too");
+    let trims = h.audit(&Default::default(), None, Some(500)).unwrap().items;
+    let trims: Vec<_> = trims.iter().filter(|a| a.event == AuditEvent::Purge).collect();
+    assert_eq!(trims.len(), 3);
+    assert_eq!(trims[0].os_user, "atendente1");
+    h.integrity_check().unwrap();
+}
+
+#[test]
 fn purge_all_keeps_the_audit_and_the_quota_and_is_itself_audited() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = open(&dir.path().join("history.db"));

@@ -1,11 +1,232 @@
-//! `balcao-cli lookup` (being built; see its issue).
+//! `balcao-cli lookup`: one CPF or CNPJ through a profile (Demonstração by default), printed as JSON.
 
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-#[derive(Debug, clap::Args)]
-pub struct Args {}
+use balcao_core::api::Environment;
+use balcao_core::profile::{DEMO_PROFILE_ID, Profile};
+use balcao_core::record::CnpjView;
+use balcao_core::{AppError, Cnpj, Cpf, Document, ErrorCode};
+use balcao_gov::{Credentials, GovClient, credentials_from_env, credentials_from_store, load_profiles_toml};
+use balcao_platform::KeyringStore;
+use balcao_sim::{SimConfig, Simulator};
 
-pub fn run(_args: Args) -> ExitCode {
-    eprintln!("balcao-cli lookup: ainda não disponível nesta versão.");
-    ExitCode::from(2)
+/// The exit status of each error code (0 is success, 2 a usage error).
+pub const EXIT_CODES_HELP: &str = "\
+Saída: o registro normalizado em JSON (a resposta original na chave \"raw\"), status 0.
+Em caso de erro: {\"error\": {\"code\": ..., \"message\": ...}} na saída padrão e o status abaixo.
+
+Status de saída:
+   0  consulta feita
+   2  uso incorreto da linha de comando
+  10  InvalidDocument      número inválido (nenhuma consulta feita)
+  11  NotFound             nenhum cadastro para o número (consulta cobrada)
+  12  Unauthorized         credenciais recusadas
+  13  Forbidden            API ou visão não contratada
+  14  MinorDataBlocked     dados de menor de idade (LGPD)
+  15  RateLimited          consultas demais em pouco tempo
+  16  QuotaExhausted       cota do perfil esgotada
+  17  Upstream             erro do serviço do governo
+  18  Network              sem conexão
+  19  Timeout              o serviço demorou demais
+  20  Tls                  certificado do servidor não confiável
+  21  KeychainUnavailable  cofre de senhas do sistema indisponível
+  22  HistoryLocked        histórico indisponível
+  23  Config               perfil ou configuração inválidos
+  24  PurposeRequired      finalidade exigida
+  25  Internal             erro inesperado
+
+Sem --profile e sem --config, consulta a Demonstração (simulador embutido, dados fictícios).
+Com --credentials-from-env, a chave e o segredo vêm de BALCAO_CLIENT_ID e BALCAO_CLIENT_SECRET;
+sem ela, do cofre de senhas do sistema (entradas profile/<id>/client-id e profile/<id>/client-secret).";
+
+/// The exit status for an error code (documented in `--help` and docs/profiles.md).
+pub fn exit_status(code: ErrorCode) -> u8 {
+    match code {
+        ErrorCode::InvalidDocument => 10,
+        ErrorCode::NotFound => 11,
+        ErrorCode::Unauthorized => 12,
+        ErrorCode::Forbidden => 13,
+        ErrorCode::MinorDataBlocked => 14,
+        ErrorCode::RateLimited => 15,
+        ErrorCode::QuotaExhausted => 16,
+        ErrorCode::Upstream => 17,
+        ErrorCode::Network => 18,
+        ErrorCode::Timeout => 19,
+        ErrorCode::Tls => 20,
+        ErrorCode::KeychainUnavailable => 21,
+        ErrorCode::HistoryLocked => 22,
+        ErrorCode::Config => 23,
+        ErrorCode::PurposeRequired => 24,
+        ErrorCode::Internal => 25,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Kind {
+    Cpf,
+    Cnpj,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum View {
+    Basica,
+    Qsa,
+    Empresa,
+}
+
+impl From<View> for CnpjView {
+    fn from(v: View) -> Self {
+        match v {
+            View::Basica => CnpjView::Basica,
+            View::Qsa => CnpjView::Qsa,
+            View::Empresa => CnpjView::Empresa,
+        }
+    }
+}
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = EXIT_CODES_HELP)]
+pub struct Args {
+    /// Arquivo de perfis (TOML, veja docs/profiles.md).
+    #[arg(long, value_name = "ARQUIVO")]
+    pub config: Option<PathBuf>,
+    /// Identificador (ou nome) do perfil; sem ele, o único perfil do arquivo ou a Demonstração.
+    #[arg(long, value_name = "PERFIL")]
+    pub profile: Option<String>,
+    /// O tipo de número.
+    #[arg(value_enum, value_name = "TIPO")]
+    pub kind: Kind,
+    /// O número, com ou sem máscara.
+    #[arg(value_name = "NÚMERO")]
+    pub number: String,
+    /// A visão da Consulta CNPJ (padrão: a mais completa contratada).
+    #[arg(long, value_enum)]
+    pub view: Option<View>,
+    /// Lê a chave e o segredo de BALCAO_CLIENT_ID e BALCAO_CLIENT_SECRET em vez do cofre de senhas.
+    #[arg(long)]
+    pub credentials_from_env: bool,
+}
+
+pub fn run(args: Args) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            return fail(&AppError::new(ErrorCode::Internal, format!("Não foi possível iniciar o runtime: {e}")));
+        }
+    };
+    match runtime.block_on(lookup(args)) {
+        Ok(json) => {
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{json}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&e),
+    }
+}
+
+fn fail(e: &AppError) -> ExitCode {
+    let body = serde_json::json!({ "error": { "code": e.code, "message": e.message } });
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{}", serde_json::to_string_pretty(&body).unwrap_or_default());
+    ExitCode::from(exit_status(e.code))
+}
+
+fn parse_document(kind: Kind, number: &str) -> Result<Document, AppError> {
+    let parsed = match kind {
+        Kind::Cpf => Cpf::parse(number).map(Document::Cpf),
+        Kind::Cnpj => Cnpj::parse(number).map(Document::Cnpj),
+    };
+    parsed.map_err(|e| AppError::new(ErrorCode::InvalidDocument, format!("{e} Nenhuma consulta foi feita.")))
+}
+
+fn read_profiles(path: &Path) -> Result<Vec<Profile>, AppError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        AppError::new(ErrorCode::Config, format!("Não foi possível ler o arquivo de perfis {}: {e}.", path.display()))
+    })?;
+    load_profiles_toml(&text)
+}
+
+/// The profile asked for, or `None` for Demonstração.
+fn choose_profile(config: Option<&Path>, wanted: Option<&str>) -> Result<Option<Profile>, AppError> {
+    if config.is_none() && wanted.is_none_or(|w| w == DEMO_PROFILE_ID) {
+        return Ok(None);
+    }
+    let path = match config {
+        Some(p) => p.to_path_buf(),
+        None => balcao_platform::data_dir().join("profiles.toml"),
+    };
+    let profiles = read_profiles(&path)?;
+    let ids = || profiles.iter().map(|p| p.id.as_str()).collect::<Vec<_>>().join(", ");
+    match wanted {
+        Some(w) => match profiles.iter().find(|p| p.id == w || p.name.eq_ignore_ascii_case(w)) {
+            Some(p) => Ok(Some(p.clone())),
+            None if w == DEMO_PROFILE_ID => Ok(None),
+            None => Err(AppError::new(
+                ErrorCode::Config,
+                format!("Perfil «{w}» não encontrado em {}. Perfis disponíveis: {}.", path.display(), ids()),
+            )),
+        },
+        None if profiles.len() == 1 => Ok(profiles.into_iter().next()),
+        None => Err(AppError::new(
+            ErrorCode::Config,
+            format!("O arquivo {} tem vários perfis; escolha um com --profile ({}).", path.display(), ids()),
+        )),
+    }
+}
+
+fn credentials(profile: &Profile, from_env: bool) -> Result<Credentials, AppError> {
+    if profile.environment == Environment::SerproTrial && profile.paths.token.is_none() {
+        // The public trial bearer needs no credential.
+        return Ok(Credentials::new("", ""));
+    }
+    if from_env { credentials_from_env() } else { credentials_from_store(&KeyringStore::new(), &profile.id) }
+}
+
+async fn lookup(args: Args) -> Result<String, AppError> {
+    let doc = parse_document(args.kind, &args.number)?;
+    let view = args.view.map(CnpjView::from);
+    let lookup = match choose_profile(args.config.as_deref(), args.profile.as_deref())? {
+        Some(profile) => {
+            let creds = credentials(&profile, args.credentials_from_env)?;
+            GovClient::new(profile, creds)?.lookup(&doc, view).await
+        }
+        None => {
+            let addr = ([127, 0, 0, 1], 0).into();
+            let sim = Simulator::start(addr, SimConfig::default()).await.map_err(|e| {
+                AppError::new(ErrorCode::Internal, format!("Não foi possível iniciar a Demonstração: {e}."))
+            })?;
+            let client = GovClient::new(Profile::demo(&sim.base_url()), Credentials::demo())?;
+            let result = client.lookup(&doc, view).await;
+            sim.shutdown().await;
+            result
+        }
+    };
+    let lookup = lookup.map_err(|f| f.error)?;
+    serde_json::to_string_pretty(&lookup).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_has_a_distinct_documented_exit_status() {
+        let mut seen = std::collections::HashSet::new();
+        for code in ErrorCode::ALL {
+            let status = exit_status(code);
+            assert!(status >= 10, "{code:?} collides with success/usage codes");
+            assert!(seen.insert(status), "{code:?} repeats {status}");
+            let line = format!("{status:>4}  {code:?}");
+            assert!(EXIT_CODES_HELP.contains(&line), "help lacks «{line}»");
+        }
+    }
+
+    #[test]
+    fn invalid_numbers_are_invalid_document() {
+        assert_eq!(parse_document(Kind::Cpf, "404.428.201-36").unwrap_err().code, ErrorCode::InvalidDocument);
+        assert_eq!(parse_document(Kind::Cpf, "34238864000168").unwrap_err().code, ErrorCode::InvalidDocument);
+        assert!(parse_document(Kind::Cnpj, "12.abc.345/01de-35").is_ok());
+    }
 }

@@ -243,6 +243,7 @@ export const t = {
     rightTitle: 'Segundo',
     fromHistory: 'Do histórico',
     useCurrent: 'Usar o cadastro em tela',
+    change: 'Trocar',
     needTwo: 'Informe os dois números.',
     kindsDiffer: 'Compare CPF com CPF ou CNPJ com CNPJ.',
     loading: 'Consultando e comparando…',

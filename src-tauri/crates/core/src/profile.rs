@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::api::{Environment, Provider, ProfileSummary};
+use crate::api::{Environment, ProfileSummary, Provider};
 use crate::doc::Cpf;
 use crate::error::{AppError, ErrorCode};
 use crate::record::CnpjView;
@@ -144,7 +144,10 @@ pub struct Profile {
 pub const DEMO_PROFILE_ID: &str = "demonstracao";
 
 fn config_error(profile_id: &str, detail: impl std::fmt::Display) -> AppError {
-    AppError::new(ErrorCode::Config, format!("Perfil «{profile_id}»: {detail} Revise o perfil em Configurações ou peça à TI."))
+    AppError::new(
+        ErrorCode::Config,
+        format!("Perfil «{profile_id}»: {detail} Revise o perfil em Configurações ou peça à TI."),
+    )
 }
 
 impl Profile {
@@ -257,10 +260,16 @@ impl Profile {
         for (name, path, ni) in checks {
             let Some(path) = path else { continue };
             if !path.starts_with('/') || path.contains("://") {
-                return Err(config_error(&self.id, format!("o caminho «{name}» deve começar com «/» (relativo ao gateway).")));
+                return Err(config_error(
+                    &self.id,
+                    format!("o caminho «{name}» deve começar com «/» (relativo ao gateway)."),
+                ));
             }
             if ni && !path.contains("{ni}") {
-                return Err(config_error(&self.id, format!("o caminho «{name}» deve conter «{{ni}}» no lugar do número.")));
+                return Err(config_error(
+                    &self.id,
+                    format!("o caminho «{name}» deve conter «{{ni}}» no lugar do número."),
+                ));
             }
         }
         Ok(())

@@ -1,6 +1,25 @@
 //! balcao-gov: the SERPRO and Conecta gov.br API clients (profiles, OAuth2 tokens, calls, parsing).
 //!
-//! Entry point: [`GovClient`], built from a [`balcao_core::profile::Profile`] and [`Credentials`].
+//! Entry point: [`GovClient`], built from a [`balcao_core::profile::Profile`] and [`Credentials`]. It turns a
+//! valid [`balcao_core::Document`] into a normalized [`balcao_core::record::Lookup`], or a [`CallFailure`] whose
+//! coded pt-BR [`balcao_core::AppError`] tells the clerk what to do (and whose `meta` says whether the failed
+//! call was billed). Profiles come from the app's settings or from a TOML file ([`load_profiles_toml`]);
+//! credentials from the OS keyring ([`credentials_from_store`]) or, for scripts, the environment.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use balcao_core::{Document, profile::Profile, record::ApiKind};
+//! use balcao_gov::{Credentials, GovClient};
+//!
+//! let client = GovClient::new(Profile::demo("http://127.0.0.1:8080"), Credentials::demo())?;
+//! client.quota().seed(ApiKind::SerproCpfV2, 12); // from the history
+//! client.quota().on_billable(|meta| println!("billable call: {:?}", meta.api));
+//! let lookup = client.lookup(&Document::parse("404.428.201-35")?, None).await?;
+//! println!("{} {}", lookup.record.number(), lookup.record.status().label);
+//! # Ok(()) }
+//! ```
+//!
+//! Behaviour (retries, token cache, quota, TLS) is documented for IT in `docs/profiles.md`.
 
 mod client;
 mod credentials;

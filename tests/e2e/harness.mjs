@@ -24,16 +24,22 @@ export async function openApp() {
     hostname: '127.0.0.1',
     port: env.driverPort,
     logLevel: 'warn',
-    connectionRetryCount: 2,
+    connectionRetryCount: 0,
+    connectionRetryTimeout: 30000,
     capabilities: { 'tauri:options': { application: env.app } },
   });
 }
 
-/** Saves a screenshot of what the clerk sees, under the folder the run printed. */
+/**
+ * Saves a screenshot of what the clerk sees, under the folder the run printed. It captures the X display itself
+ * (ImageMagick's `import`), not WebKitWebDriver's snapshot: that one never answers after a form submission the page
+ * cancelled (seen with WebKitGTK 2.50), and the display is what a person would see anyway.
+ */
 export async function screenshot(browser, name) {
   mkdirSync(env.screenshots, { recursive: true });
   const file = join(env.screenshots, `${name}.png`);
-  await browser.saveScreenshot(file);
+  await browser.pause(150); // let the last frame reach the display
+  execFileSync('import', ['-window', 'root', file], { stdio: 'pipe', timeout: 15000 });
   return file;
 }
 

@@ -49,7 +49,7 @@ test('looks up a trial CPF through the simulator and keeps it in the encrypted h
   assert.notEqual(header, 'SQLite format 3\u0000', 'the history file is not plaintext SQLite');
   const err = openWithoutKey(db);
   assert.ok(err && /not a database|encrypted/i.test(err), `opening without the key fails (${err})`);
-  const rows = cli(['history', 'search', '--number', '40442820135', '--json']);
+  const rows = cli(['history', 'search', '40442820135', '--json']);
   assert.ok(rows.some((r) => JSON.stringify(r).includes('Nome do CPF 404.428.201-35')), `history holds the lookup: ${JSON.stringify(rows)}`);
 });
 

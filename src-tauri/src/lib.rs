@@ -51,6 +51,7 @@ fn set_env_before_threads(key: &str, value: &str) {
 }
 
 fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("BALCAO_LOG").unwrap_or_else(|_| "warn,balcao=info".into());
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_env("BALCAO_LOG").unwrap_or_else(|_| "warn,balcao=info".into());
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
 }

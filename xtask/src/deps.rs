@@ -60,7 +60,10 @@ pub fn ensure_system() -> Result {
     let mut prefix: Vec<&str> = Vec::new();
     if !is_root {
         if !sh::has("sudo") {
-            return Err(format!("faltam pacotes e não há sudo. Como root, rode: apt-get install -y {}", missing.join(" ")));
+            return Err(format!(
+                "faltam pacotes e não há sudo. Como root, rode: apt-get install -y {}",
+                missing.join(" ")
+            ));
         }
         prefix.push("sudo");
     }

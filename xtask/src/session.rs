@@ -73,10 +73,20 @@ impl Sandbox {
     }
 
     fn start_xvfb(&mut self) -> Result {
-        let n = (90..200).find(|n| !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() && !Path::new(&format!("/tmp/.X{n}-lock")).exists())
+        let n = (90..200)
+            .find(|n| {
+                !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() && !Path::new(&format!("/tmp/.X{n}-lock")).exists()
+            })
             .ok_or("no free X display number")?;
         let child = Command::new("Xvfb")
-            .args([format!(":{n}"), "-screen".into(), "0".into(), "1366x768x24".into(), "-nolisten".into(), "tcp".into()])
+            .args([
+                format!(":{n}"),
+                "-screen".into(),
+                "0".into(),
+                "1366x768x24".into(),
+                "-nolisten".into(),
+                "tcp".into(),
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

@@ -20,7 +20,10 @@ pub fn run(cmd: &mut Command) -> Result {
 
 /// Whether a program is on PATH.
 pub fn has(program: &str) -> bool {
-    Command::new("sh").args(["-c", &format!("command -v {program} >/dev/null 2>&1")]).status().is_ok_and(|s| s.success())
+    Command::new("sh")
+        .args(["-c", &format!("command -v {program} >/dev/null 2>&1")])
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
 pub fn describe(cmd: &Command) -> String {

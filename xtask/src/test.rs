@@ -1,7 +1,7 @@
 //! `cargo xtask test`: the whole suite in stages (deps, fmt, UI, clippy, Rust tests, fuzz smoke, e2e) with a timing summary.
 
-use crate::sh::{self, Result, Stages};
 use crate::session::Sandbox;
+use crate::sh::{self, Result, Stages};
 use crate::{deps, e2e, fuzz};
 
 /// How long the test command fuzzes the document parser.

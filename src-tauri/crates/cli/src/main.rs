@@ -10,7 +10,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "balcao-cli", version, about = "Balcão na linha de comando: validar, consultar, simular e gerir o histórico.")]
+#[command(
+    name = "balcao-cli",
+    version,
+    about = "Balcão na linha de comando: validar, consultar, simular e gerir o histórico."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

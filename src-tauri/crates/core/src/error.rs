@@ -66,20 +66,38 @@ impl ErrorCode {
         match self {
             ErrorCode::InvalidDocument => "Número inválido. Confira os dígitos digitados; nenhuma consulta foi feita.",
             ErrorCode::NotFound => "Nenhum cadastro encontrado para este número na base consultada.",
-            ErrorCode::Unauthorized => "As credenciais deste perfil foram recusadas. Peça à TI para conferir a chave e o segredo em Configurações.",
-            ErrorCode::Forbidden => "Esta API não está contratada para este perfil. Peça à TI para conferir o contrato ou o caminho configurado.",
-            ErrorCode::MinorDataBlocked => "Os dados deste CPF pertencem a menor de idade e não podem ser exibidos (LGPD).",
+            ErrorCode::Unauthorized => {
+                "As credenciais deste perfil foram recusadas. Peça à TI para conferir a chave e o segredo em Configurações."
+            }
+            ErrorCode::Forbidden => {
+                "Esta API não está contratada para este perfil. Peça à TI para conferir o contrato ou o caminho configurado."
+            }
+            ErrorCode::MinorDataBlocked => {
+                "Os dados deste CPF pertencem a menor de idade e não podem ser exibidos (LGPD)."
+            }
             ErrorCode::RateLimited => "Muitas consultas em pouco tempo. Aguarde alguns segundos e tente de novo.",
-            ErrorCode::QuotaExhausted => "A cota de consultas deste perfil acabou. Avise a TI; nenhuma nova consulta será cobrada.",
-            ErrorCode::Upstream => "O serviço do governo respondeu com erro. Tente de novo em instantes; se persistir, avise a TI.",
+            ErrorCode::QuotaExhausted => {
+                "A cota de consultas deste perfil acabou. Avise a TI; nenhuma nova consulta será cobrada."
+            }
+            ErrorCode::Upstream => {
+                "O serviço do governo respondeu com erro. Tente de novo em instantes; se persistir, avise a TI."
+            }
             ErrorCode::Network => "Sem conexão com o serviço do governo. Verifique a rede e tente de novo.",
             ErrorCode::Timeout => "O serviço do governo demorou demais para responder. Tente de novo em instantes.",
-            ErrorCode::Tls => "Conexão segura recusada: o certificado do servidor não é confiável nesta máquina. Avise a TI.",
-            ErrorCode::KeychainUnavailable => "O cofre de senhas do sistema não está disponível. Desbloqueie sua sessão ou avise a TI; nada foi gravado sem criptografia.",
-            ErrorCode::HistoryLocked => "Não foi possível abrir o histórico criptografado. Avise a TI; o arquivo não foi alterado.",
+            ErrorCode::Tls => {
+                "Conexão segura recusada: o certificado do servidor não é confiável nesta máquina. Avise a TI."
+            }
+            ErrorCode::KeychainUnavailable => {
+                "O cofre de senhas do sistema não está disponível. Desbloqueie sua sessão ou avise a TI; nada foi gravado sem criptografia."
+            }
+            ErrorCode::HistoryLocked => {
+                "Não foi possível abrir o histórico criptografado. Avise a TI; o arquivo não foi alterado."
+            }
             ErrorCode::Config => "A configuração deste perfil está incompleta. Revise-a em Configurações.",
             ErrorCode::PurposeRequired => "Informe a finalidade ou o número do protocolo antes de consultar.",
-            ErrorCode::Internal => "Erro inesperado no Balcão. Tente de novo; se persistir, copie o diagnóstico e avise a TI.",
+            ErrorCode::Internal => {
+                "Erro inesperado no Balcão. Tente de novo; se persistir, copie o diagnóstico e avise a TI."
+            }
         }
     }
 }

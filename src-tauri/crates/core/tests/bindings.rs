@@ -77,10 +77,7 @@ fn typescript_bindings_are_fresh() {
         return;
     }
     let committed = read_dir(&dir);
-    let stale: Vec<_> = generated
-        .keys()
-        .chain(committed.keys())
-        .filter(|k| generated.get(*k) != committed.get(*k))
-        .collect();
+    let stale: Vec<_> =
+        generated.keys().chain(committed.keys()).filter(|k| generated.get(*k) != committed.get(*k)).collect();
     assert!(stale.is_empty(), "stale TypeScript bindings {stale:?}: run `cargo xtask bindings` and commit the result");
 }

@@ -97,7 +97,9 @@ impl Balcao {
         };
         let client = build_client(&profile, &settings.settings, self.secrets.as_ref(), &self.history).await?;
         let probe = match profile.cpf_api {
-            Some(_) => Document::Cpf(Cpf::parse("40442820135").map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?),
+            Some(_) => {
+                Document::Cpf(Cpf::parse("40442820135").map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?)
+            }
             None => Document::parse("34238864000168").map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?,
         };
         match client.lookup(&probe, profile.default_view()).await {

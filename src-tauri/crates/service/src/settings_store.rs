@@ -36,10 +36,9 @@ impl SettingsStore {
                 )
             }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(SettingsFile::default()),
-            Err(e) => Err(AppError::new(
-                ErrorCode::Config,
-                format!("Não foi possível ler {}: {e}.", self.path.display()),
-            )),
+            Err(e) => {
+                Err(AppError::new(ErrorCode::Config, format!("Não foi possível ler {}: {e}.", self.path.display())))
+            }
         }
     }
 

@@ -78,7 +78,10 @@ pub(crate) fn find_profile<'a>(profiles: &'a [Profile], id: &str) -> Option<&'a 
 
 pub(crate) async fn start_sim(addr: SocketAddr) -> Result<SimHandle, AppError> {
     Simulator::start(addr, SimConfig::default()).await.map_err(|e| {
-        AppError::new(ErrorCode::Internal, format!("Não foi possível iniciar o simulador da Demonstração em {addr}: {e}."))
+        AppError::new(
+            ErrorCode::Internal,
+            format!("Não foi possível iniciar o simulador da Demonstração em {addr}: {e}."),
+        )
     })
 }
 
@@ -120,10 +123,16 @@ pub(crate) async fn build_client(
         let used = tokio::task::spawn_blocking(move || {
             let guard = h.lock().ok()?;
             Some(
-                [ApiKind::SerproCpfV1, ApiKind::SerproCpfV2, ApiKind::SerproCnpj, ApiKind::ConectaCpfLight, ApiKind::ConectaCnpj]
-                    .into_iter()
-                    .filter_map(|api| guard.quota_for(&id, api).ok().map(|q| (api, q.used_total)))
-                    .collect::<Vec<_>>(),
+                [
+                    ApiKind::SerproCpfV1,
+                    ApiKind::SerproCpfV2,
+                    ApiKind::SerproCnpj,
+                    ApiKind::ConectaCpfLight,
+                    ApiKind::ConectaCnpj,
+                ]
+                .into_iter()
+                .filter_map(|api| guard.quota_for(&id, api).ok().map(|q| (api, q.used_total)))
+                .collect::<Vec<_>>(),
             )
         })
         .await

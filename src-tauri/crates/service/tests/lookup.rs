@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
+use balcao_core::ErrorCode;
 use balcao_core::api::{LookupRequest, Settings};
 use balcao_core::history_api::HistoryQuery;
-use balcao_core::ErrorCode;
 use balcao_platform::MemoryStore;
 use balcao_service::{Balcao, StartOptions};
 

@@ -182,7 +182,8 @@ describe('Histórico', () => {
     expect(lookups!.data[0]).toHaveLength(30);
     expect(lookups!.data[1]!.reduce((a, b) => a + b, 0)).toBe(7);
     expect(lookups!.data[2]!.reduce((a, b) => a + b, 0)).toBe(6);
-    expect(perApi!.opts.series.map((s) => s.label)).toEqual([undefined, 'SERPRO Consulta CPF v2', 'SERPRO Consulta CNPJ v2']);
+    expect(perApi!.opts.series.map((s) => s.label)).toEqual(['Dia', 'SERPRO Consulta CPF v2', 'SERPRO Consulta CNPJ v2']);
+    expect(lookups!.opts.series[0]!.label).toBe('Dia');
     expect(perApi!.data[1]!.reduce((a, b) => a + b, 0)).toBe(5);
     expect(screen.getByTestId('chart-table').querySelectorAll('tbody tr')).toHaveLength(2);
     const quota = screen.getAllByTestId('quota-row');

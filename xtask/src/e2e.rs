@@ -50,11 +50,13 @@ pub fn run() -> Result {
 
     let mut sb = Sandbox::start(true)?;
     let driver_port = free_port()?;
+    // WebKitWebDriver's port too, so runs side by side (a developer and CI on one machine) never meet.
+    let native_port = free_port()?;
     let sim_port = free_port()?;
     let log = std::fs::File::create(sh::root().join("artifacts/tauri-driver.log")).map_err(|e| e.to_string())?;
     let driver = sb
         .command("tauri-driver")
-        .args(["--port", &driver_port.to_string()])
+        .args(["--port", &driver_port.to_string(), "--native-port", &native_port.to_string()])
         .env("BALCAO_SIM_ADDR", format!("127.0.0.1:{sim_port}"))
         .stdout(log.try_clone().map_err(|e| e.to_string())?)
         .stderr(log)

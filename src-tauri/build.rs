@@ -1,31 +1,13 @@
-//! Generates one permission per app command (`allow-<command>`), so the capability can list exactly Balcão's commands.
+//! Generates one permission per app command (`allow-<command>`, from commands.list), so the capability can list
+//! exactly Balcão's commands; rebuilds when the updater's build inputs change.
 
-const COMMANDS: &[&str] = &[
-    "app_info",
-    "status_info",
-    "ui_ready",
-    "validate_input",
-    "lookup",
-    "history_search",
-    "history_get",
-    "history_previous",
-    "history_purge",
-    "history_export",
-    "history_stats",
-    "compare_records",
-    "check_declaration",
-    "find_partner",
-    "profiles_list",
-    "profile_save",
-    "profile_delete",
-    "profile_activate",
-    "profile_set_credentials",
-    "profile_test",
-    "settings_get",
-    "settings_save",
-];
+const COMMANDS: &[&str] = &include!("commands.list");
 
 fn main() {
+    // The production update key and default endpoint are build inputs (see docs/release.md).
+    println!("cargo:rerun-if-env-changed=BALCAO_UPDATER_PUBKEY");
+    println!("cargo:rerun-if-env-changed=BALCAO_UPDATE_ENDPOINT");
+    println!("cargo:rerun-if-changed=commands.list");
     tauri_build::try_build(
         tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
     )

@@ -1,26 +1,41 @@
-//! The Tauri shell: environment fixes, plugins, state and the command table. Everything else lives in the crates.
+//! The Tauri shell: environment fixes, logging, plugins, state and the command table. Everything else lives in the crates.
 
+mod activity;
 mod commands;
+pub mod diagnostics;
+pub mod idle_lock;
+pub mod logging;
 mod state;
+pub mod updater;
 
-use tauri::Manager;
+use std::ffi::OsStr;
 
+use tauri::{Manager, Runtime};
+
+pub use activity::Activity;
+pub use balcao_service::lock::IdleLock;
 pub use state::AppState;
+
+/// Every app command the webview may call; build.rs makes one `allow-<command>` permission for each.
+pub const COMMANDS: &[&str] = &include!("../commands.list");
 
 /// Starts Balcão.
 pub fn run() {
     platform_env();
-    init_logging();
-    tauri::Builder::default()
-        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
-            // A second launch focuses the window already open.
-            if let Some(w) = app.get_webview_window("main") {
-                let _ = w.unminimize();
-                let _ = w.set_focus();
-            }
-        }))
-        .manage(AppState::default())
-        .setup(|app| {
+    let data_dir = balcao_platform::data_dir();
+    let _ = logging::init(&logging::log_dir(&data_dir));
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), os = %diagnostics::os_description(), "Balcão starting");
+    // The single-instance plugin goes first: a second launch must stop before anything else starts.
+    let builder = tauri::Builder::default().plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+        // A second launch focuses the window already open.
+        if let Some(w) = app.get_webview_window("main") {
+            let _ = w.unminimize();
+            let _ = w.show();
+            let _ = w.set_focus();
+        }
+    }));
+    configure(builder)
+        .setup(move |app| {
             // Start the simulator and open the history off the main thread, while the window paints.
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
@@ -28,18 +43,43 @@ pub fn run() {
                     tracing::warn!(code = ?e.code, "start-up incomplete");
                 }
             });
+            // Look for an update once the window is up; the clerk is told and chooses when to install.
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+                let _ = updater::check_on_start(handle, data_dir).await;
+            });
             Ok(())
         })
-        .invoke_handler(commands::handler())
         .run(tauri::generate_context!())
         .expect("Balcão could not start its window");
 }
 
-/// WebKitGTK renders a blank window on some GPUs with the DMA-BUF renderer: turn it off unless the user chose.
+/// Everything but the window and the OS integration: the updater plugin (configured at run time from the build's
+/// key and IT's endpoints), the state and the command table. Tests build it on Tauri's mock runtime.
+pub fn configure<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+    builder
+        .plugin(tauri_plugin_updater::Builder::new().build())
+        .manage(AppState::default())
+        .manage(IdleLock::default())
+        .manage(Activity::default())
+        .manage(updater::Updates::default())
+        .invoke_handler(commands::handler())
+}
+
+/// The Linux rule for WebKitGTK's DMA-BUF renderer (a blank window on some GPUs): turn it off, unless the user
+/// already chose a value — even an empty one. Returns the variable to set, if any.
+pub fn dmabuf_override(current: Option<&OsStr>) -> Option<(&'static str, &'static str)> {
+    match current {
+        Some(_) => None,
+        None => Some(("WEBKIT_DISABLE_DMABUF_RENDERER", "1")),
+    }
+}
+
 fn platform_env() {
     #[cfg(target_os = "linux")]
-    if std::env::var_os("WEBKIT_DISABLE_DMABUF_RENDERER").is_none() {
-        set_env_before_threads("WEBKIT_DISABLE_DMABUF_RENDERER", "1");
+    if let Some((key, value)) = dmabuf_override(std::env::var_os("WEBKIT_DISABLE_DMABUF_RENDERER").as_deref()) {
+        set_env_before_threads(key, value);
     }
 }
 
@@ -50,8 +90,15 @@ fn set_env_before_threads(key: &str, value: &str) {
     unsafe { std::env::set_var(key, value) }
 }
 
-fn init_logging() {
-    let filter =
-        tracing_subscriber::EnvFilter::try_from_env("BALCAO_LOG").unwrap_or_else(|_| "warn,balcao=info".into());
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dmabuf_is_turned_off_only_when_the_user_did_not_choose() {
+        assert_eq!(dmabuf_override(None), Some(("WEBKIT_DISABLE_DMABUF_RENDERER", "1")));
+        assert_eq!(dmabuf_override(Some(OsStr::new("0"))), None, "the user's 0 is kept");
+        assert_eq!(dmabuf_override(Some(OsStr::new("1"))), None);
+        assert_eq!(dmabuf_override(Some(OsStr::new(""))), None, "even an empty value is the user's choice");
+    }
 }

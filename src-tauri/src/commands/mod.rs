@@ -1,12 +1,22 @@
-//! The command table: every command the webview may call (each has its own permission in capabilities/main.json).
+//! The command table: every command the webview may call (each has its own permission in capabilities/main.json),
+//! behind the idle lock's gate.
 
 mod compare;
 mod history;
 mod lookup;
 mod settings;
 
-pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
-    tauri::generate_handler![
+use balcao_service::lock::IdleLock;
+use tauri::ipc::Invoke;
+use tauri::{Manager, Runtime};
+
+use crate::{activity, diagnostics, idle_lock, updater};
+
+/// The Consulta screen's lookup command, called by [`activity::tracked_lookup`].
+pub(crate) use lookup::lookup as lookup_command;
+
+pub fn handler<R: Runtime>() -> impl Fn(Invoke<R>) -> bool + Send + Sync + 'static {
+    let inner = typed::<R, _>(tauri::generate_handler![
         lookup::app_info,
         lookup::status_info,
         lookup::ui_ready,
@@ -29,5 +39,35 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         settings::profile_test,
         settings::settings_get,
         settings::settings_save,
-    ]
+        idle_lock::lock_status,
+        idle_lock::lock_now,
+        idle_lock::lock_unlock,
+        idle_lock::lock_set_pin,
+        updater::update_status,
+        updater::update_check,
+        updater::update_install,
+        diagnostics::diagnostics,
+    ]);
+    move |invoke: Invoke<R>| {
+        let refuse = invoke
+            .message
+            .webview_ref()
+            .try_state::<IdleLock>()
+            .is_some_and(|lock| !idle_lock::allowed(&lock, invoke.message.command()));
+        if refuse {
+            invoke.resolver.reject(idle_lock::locked_error());
+            return true;
+        }
+        if invoke.message.command() == "lookup" {
+            // Counted as running work, so that an update never installs in the middle of a lookup.
+            activity::tracked_lookup(invoke);
+            return true;
+        }
+        inner(invoke)
+    }
+}
+
+/// Names the handler's argument type (the generated closure cannot infer it in a generic function).
+fn typed<R: Runtime, F: Fn(Invoke<R>) -> bool>(f: F) -> F {
+    f
 }

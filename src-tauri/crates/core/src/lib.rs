@@ -5,6 +5,7 @@ pub mod compare;
 pub mod doc;
 pub mod error;
 pub mod history_api;
+pub mod lock_api;
 pub mod profile;
 pub mod record;
 pub mod secret;

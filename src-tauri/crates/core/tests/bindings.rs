@@ -63,6 +63,9 @@ fn typescript_bindings_are_fresh() {
         balcao_core::compare::Declaration,
         balcao_core::compare::DeclarationCheck,
         balcao_core::compare::PartnerCheck,
+        balcao_core::lock_api::LockStatus,
+        balcao_core::lock_api::UpdateCheck,
+        balcao_core::lock_api::UpdateProgress,
     );
     let generated = read_dir(&tmp);
     let _ = std::fs::remove_dir_all(&tmp);

@@ -1,6 +1,7 @@
 //! Balcão's use cases without Tauri: start-up, lookup, history, profiles and settings, as the shell's commands call them.
 
 mod history_ops;
+pub mod lock;
 mod lookup;
 mod profiles;
 pub mod settings_store;

@@ -1,0 +1,77 @@
+//! What the app is doing right now (lookups, batches): an update is never installed while any of it runs.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use balcao_core::api::LookupRequest;
+use tauri::ipc::{CommandArg, CommandItem, Invoke, InvokeError};
+use tauri::{Manager, Runtime};
+
+use crate::AppState;
+
+/// Work in progress, counted by guards.
+#[derive(Debug, Default)]
+pub struct Activity {
+    running: AtomicUsize,
+}
+
+impl Activity {
+    /// Marks work as running until the guard is dropped (also on error or panic).
+    pub fn begin(&self) -> BusyGuard<'_> {
+        self.running.fetch_add(1, Ordering::SeqCst);
+        BusyGuard(self)
+    }
+
+    pub fn is_busy(&self) -> bool {
+        self.running.load(Ordering::SeqCst) > 0
+    }
+}
+
+/// Ends one piece of work when dropped.
+#[derive(Debug)]
+pub struct BusyGuard<'a>(&'a Activity);
+
+impl Drop for BusyGuard<'_> {
+    fn drop(&mut self) {
+        self.0.running.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Runs the `lookup` command counted as running work: Tauri's own argument parsing, then the Consulta screen's
+/// command body (unchanged), with a guard held until the answer is ready.
+pub fn tracked_lookup<R: Runtime>(invoke: Invoke<R>) {
+    let Invoke { message, resolver, acl } = invoke;
+    let item = CommandItem { plugin: None, name: "lookup", key: "request", message: &message, acl: &acl };
+    let request = match LookupRequest::from_command(item) {
+        Ok(r) => r,
+        Err(e) => return resolver.invoke_error(e),
+    };
+    let webview = message.webview();
+    resolver.respond_async(async move {
+        let activity = webview.state::<Activity>();
+        let _busy = activity.begin();
+        crate::commands::lookup_command(webview.state::<AppState>(), request).await.map_err(InvokeError::from)
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guards_count_running_work_even_when_it_fails() {
+        let a = Activity::default();
+        assert!(!a.is_busy());
+        let g1 = a.begin();
+        let g2 = a.begin();
+        drop(g1);
+        assert!(a.is_busy());
+        drop(g2);
+        assert!(!a.is_busy());
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let _g = a.begin();
+            panic!("a failing lookup");
+        }));
+        assert!(r.is_err());
+        assert!(!a.is_busy());
+    }
+}

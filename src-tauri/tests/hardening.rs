@@ -1,0 +1,205 @@
+//! Hardening on Tauri's mock runtime with the real config and capability: only local pages may call commands,
+//! only Balcão's own commands are allowed, every command refuses malformed arguments, the idle lock gates data
+//! commands, and the CSP stays strict.
+
+use balcao_app::{COMMANDS, IdleLock};
+use serde_json::{Value, json};
+use tauri::Manager;
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder};
+use tauri::webview::InvokeRequest;
+
+const LOCAL: &str = if cfg!(windows) { "http://tauri.localhost" } else { "tauri://localhost" };
+
+fn app() -> (tauri::App<MockRuntime>, tauri::WebviewWindow<MockRuntime>) {
+    let app = balcao_app::configure(mock_builder()).build(tauri::generate_context!()).expect("builds");
+    let w = app.get_webview_window("main").unwrap_or_else(|| {
+        tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().expect("main window")
+    });
+    (app, w)
+}
+
+fn invoke(w: &tauri::WebviewWindow<MockRuntime>, origin: &str, cmd: &str, body: Value) -> Result<Value, Value> {
+    get_ipc_response(
+        w,
+        InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: origin.parse().unwrap(),
+            body: InvokeBody::Json(body),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        },
+    )
+    .map(|b| b.deserialize::<Value>().unwrap_or(Value::Null))
+}
+
+fn text(v: &Value) -> String {
+    v.as_str().map_or_else(|| v.to_string(), str::to_owned)
+}
+
+#[test]
+fn no_command_runs_for_a_page_from_another_origin() {
+    let (app, w) = app();
+    for origin in ["https://evil.example/", "http://localhost:1420/", "https://tauri.localhost.evil.example/"] {
+        for cmd in COMMANDS {
+            let e = invoke(&w, origin, cmd, json!({})).expect_err(cmd);
+            assert!(text(&e).contains("not allowed"), "{cmd} from {origin}: {e}");
+        }
+    }
+    // The refused lock_now did not run.
+    assert!(!app.state::<IdleLock>().is_locked());
+    // The same call from Balcão's own page runs.
+    let ok = invoke(&w, LOCAL, "validate_input", json!({"input": "404.428.201-35"})).expect("local call");
+    assert_eq!(ok["valid"], json!(true));
+}
+
+#[test]
+fn plugin_and_core_commands_are_not_allowed_even_locally() {
+    let (_app, w) = app();
+    for cmd in [
+        "plugin:updater|check",
+        "plugin:updater|download_and_install",
+        "plugin:event|listen",
+        "plugin:webview|create_webview_window",
+        "plugin:fs|read_file",
+        "plugin:shell|execute",
+        "not_a_command",
+    ] {
+        let e = invoke(&w, LOCAL, cmd, json!({})).expect_err(cmd);
+        assert!(text(&e).contains("not allowed") || text(&e).contains("not found"), "{cmd}: {e}");
+    }
+}
+
+/// Malformed arguments for every command that takes any; commands without arguments ignore the body.
+fn bad_arguments(cmd: &str) -> Option<Value> {
+    Some(match cmd {
+        "ui_ready" => json!({"millis": "soon"}),
+        "validate_input" => json!({"input": 12}),
+        "lookup" => json!({"request": {"input": 40442820135_u64}}),
+        "history_search" => json!({"query": {"limit": -1}}),
+        "history_get" | "history_previous" => json!({"id": "1; drop table history"}),
+        "history_export" => json!({"kind": "everything", "from": null, "to": null}),
+        "history_stats" => json!({"days": -7}),
+        "compare_records" => json!({"left": {"kind": "cpf"}, "right": 3}),
+        "check_declaration" => json!({"record": [], "declared": {}}),
+        "find_partner" => json!({"record": {}, "query": ["x"]}),
+        "profile_save" => json!({"profile": {"id": 5}}),
+        "profile_delete" | "profile_activate" | "profile_test" => json!({"id": {"$ne": null}}),
+        "profile_set_credentials" => json!({"id": "p", "clientId": 1, "clientSecret": null}),
+        "settings_save" => json!({"settings": {"idleLockMinutes": "never"}}),
+        "lock_unlock" => json!({"pin": 1234}),
+        "lock_set_pin" => json!({"pin": ["1234"], "current": null}),
+        "update_install" => json!({"onProgress": "not a channel"}),
+        _ => return None,
+    })
+}
+
+#[test]
+fn every_command_with_arguments_refuses_malformed_ones_before_running() {
+    let (_app, w) = app();
+    let no_args =
+        ["app_info", "status_info", "history_purge", "profiles_list", "settings_get", "lock_status", "lock_now"];
+    let no_args_shell = ["update_status", "update_check", "diagnostics"];
+    for cmd in COMMANDS {
+        match bad_arguments(cmd) {
+            Some(body) => {
+                let e = invoke(&w, LOCAL, cmd, body).expect_err(cmd);
+                let t = text(&e);
+                assert!(t.contains("invalid") || t.contains("missing"), "{cmd}: {t}");
+                // A missing argument is refused too.
+                if !["lock_unlock", "lock_set_pin"].contains(cmd) {
+                    let e = invoke(&w, LOCAL, cmd, json!({})).expect_err(cmd);
+                    assert!(text(&e).contains("missing required key"), "{cmd} without arguments: {e}");
+                }
+            }
+            None => assert!(
+                no_args.contains(cmd) || no_args_shell.contains(cmd),
+                "{cmd} takes arguments: add malformed ones to bad_arguments()"
+            ),
+        }
+    }
+}
+
+#[test]
+fn a_pin_that_is_not_4_to_12_digits_is_refused() {
+    assert!(balcao_service::lock::validate_pin("12ab").is_err());
+    assert!(balcao_service::lock::validate_pin("4821").is_ok());
+}
+
+#[test]
+fn while_locked_only_harmless_commands_run() {
+    let (app, w) = app();
+    app.state::<IdleLock>().lock();
+    let e = invoke(&w, LOCAL, "validate_input", json!({"input": "404.428.201-35"})).expect_err("locked");
+    assert_eq!(e["code"], json!("Unauthorized"), "{e}");
+    assert!(text(&e["message"]).contains("bloqueada"), "{e}");
+    for cmd in ["history_search", "lookup", "diagnostics", "settings_get", "compare_records"] {
+        let e = invoke(&w, LOCAL, cmd, json!({})).expect_err(cmd);
+        assert!(text(&e["message"]).contains("bloqueada"), "{cmd}: {e}");
+    }
+    invoke(&w, LOCAL, "ui_ready", json!({"millis": 12.5})).expect("ui_ready is harmless");
+}
+
+#[test]
+fn the_capability_lists_exactly_balcaos_commands() {
+    let cap: Value = serde_json::from_str(include_str!("../capabilities/main.json")).unwrap();
+    assert_eq!(cap["local"], json!(true));
+    assert_eq!(cap["windows"], json!(["main"]));
+    assert!(cap.get("remote").is_none(), "no remote URL may use the capability");
+    let mut listed: Vec<String> =
+        cap["permissions"].as_array().unwrap().iter().map(|p| p.as_str().unwrap().to_owned()).collect();
+    let mut want: Vec<String> = COMMANDS.iter().map(|c| format!("allow-{}", c.replace('_', "-"))).collect();
+    listed.sort();
+    want.sort();
+    assert_eq!(listed, want);
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("capabilities");
+    let files: Vec<_> = std::fs::read_dir(dir).unwrap().flatten().map(|e| e.file_name()).collect();
+    assert_eq!(files, ["main.json"], "one capability only");
+}
+
+#[test]
+fn the_csp_allows_no_eval_no_inline_script_and_no_remote_host() {
+    let conf: Value = serde_json::from_str(include_str!("../tauri.conf.json")).unwrap();
+    let csp = conf["app"]["security"]["csp"].as_str().expect("a CSP string");
+    for banned in
+        ["unsafe-eval", "unsafe-inline", "unsafe-hashes", "wasm-unsafe-eval", "*", "https:", "http:", "data: 'self'"]
+    {
+        let hit = csp.split(';').flat_map(str::split_whitespace).any(|t| t == banned || t.trim_matches('\'') == banned);
+        assert!(!hit, "CSP contains {banned}: {csp}");
+    }
+    let directive = |name: &str| {
+        csp.split(';')
+            .map(str::trim)
+            .find(|d| d.starts_with(name))
+            .unwrap_or_else(|| panic!("{name} missing"))
+            .to_owned()
+    };
+    assert_eq!(directive("script-src"), "script-src 'self'");
+    assert_eq!(directive("default-src"), "default-src 'self'");
+    assert_eq!(directive("connect-src"), "connect-src ipc: http://ipc.localhost");
+    assert_eq!(directive("object-src"), "object-src 'none'");
+    assert!(conf["app"]["security"].get("dangerousDisableAssetCspModification").is_none());
+    assert!(conf["app"]["withGlobalTauri"].is_null(), "no global __TAURI__ object");
+}
+
+#[test]
+fn the_version_comes_from_the_workspace_only() {
+    let conf: Value = serde_json::from_str(include_str!("../tauri.conf.json")).unwrap();
+    assert!(conf.get("version").is_none(), "tauri.conf.json must not set a version: Tauri reads Cargo.toml's");
+    let workspace = include_str!("../../Cargo.toml");
+    assert!(workspace.contains(&format!("version = \"{}\"", env!("CARGO_PKG_VERSION"))));
+}
+
+#[test]
+fn the_updater_is_configured_at_run_time_and_safe_by_default() {
+    let conf: Value = serde_json::from_str(include_str!("../tauri.conf.json")).unwrap();
+    let up = &conf["plugins"]["updater"];
+    assert_eq!(up["pubkey"], json!(""), "the key is a build input, not in the committed config");
+    assert_eq!(up["endpoints"], json!([]), "IT configures the endpoint");
+    assert_eq!(up["requireSignedVersion"], json!(true));
+    for k in ["dangerousInsecureTransportProtocol", "dangerousAcceptInvalidCerts", "dangerousAcceptInvalidHostnames"] {
+        assert!(up.get(k).is_none(), "{k} must stay off");
+    }
+}

@@ -43,6 +43,20 @@ export async function screenshot(browser, name) {
   return file;
 }
 
+/**
+ * Types text as real X11 key events (xdotool, through XTEST), as a keyboard or a barcode scanner would.
+ * WebKitWebDriver's own key injection drops characters typed into inputs that re-render (seen with WebKitGTK 2.50),
+ * while real key events at 1 ms per character all arrive: the flow tests type through the display.
+ */
+export function xtype(text) {
+  execFileSync('xdotool', ['type', '--delay', '12', text], { stdio: 'pipe' });
+}
+
+/** Presses key chords as real X11 key events, e.g. xkey('ctrl+k'), xkey('alt+d'), xkey('Return'). */
+export function xkey(...chords) {
+  execFileSync('xdotool', ['key', '--delay', '40', ...chords], { stdio: 'pipe' });
+}
+
 /** The simulator's request log (every HTTP call the app made to the embedded gateway). */
 export async function simRequests() {
   const res = await fetch(`${env.simUrl}/__sim/requests`);

@@ -22,6 +22,7 @@ const DEBIAN_PACKAGES: &[&str] = &[
     "gnome-keyring",
     "file",
     "imagemagick",
+    "xdotool",
 ];
 
 /// Everything: system packages, npm packages and tauri-driver.

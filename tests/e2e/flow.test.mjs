@@ -1,0 +1,126 @@
+// The clerk's keyboard-only flow in the real window (Demonstração): lookup, declared vs official, what changed,
+// CNPJ with partners and "é sócio?", history search, compare two entries, receipt. No mouse event is sent.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { openApp, screenshot, focusedTestId, xtype, xkey } from './harness.mjs';
+
+let browser;
+const $ = (id) => browser.$(`[data-testid="${id}"]`);
+const shown = async (id, timeout = 15000) => {
+  const el = await $(id);
+  await el.waitForDisplayed({ timeout });
+  return el;
+};
+const focused = (id) =>
+  browser.waitUntil(async () => (await focusedTestId(browser)) === id, {
+    timeout: 5000,
+    timeoutMsg: `focus never reached ${id}`,
+  });
+
+/** Presses Tab (or another chord) until the nth element with this test id has focus. */
+async function tabTo(id, nth, chord = 'Tab') {
+  for (let i = 0; i < 60; i += 1) {
+    const here = await browser.execute(
+      (tid, n) => document.activeElement === document.querySelectorAll(`[data-testid="${tid}"]`)[n],
+      id,
+      nth,
+    );
+    if (here) return;
+    xkey(chord);
+  }
+  throw new Error(`${chord} never reached ${id} #${nth}`);
+}
+
+/** Ctrl+K, type, Enter: what a clerk does for every citizen. */
+async function lookUp(number) {
+  xkey('ctrl+k');
+  await focused('lookup-input');
+  xtype(number);
+  xkey('Return');
+}
+
+before(async () => {
+  browser = await openApp();
+  await shown('lookup-input');
+  await focused('lookup-input');
+});
+
+after(async () => {
+  await browser?.deleteSession();
+});
+
+test('a CPF lookup, then the citizen’s declaration checked field by field', async () => {
+  await lookUp('111.444.777-35');
+  const name = await shown('result-name');
+  assert.equal(await name.getText(), 'MARIA APARECIDA DA SILVA');
+  await focused('lookup-input');
+  xkey('alt+d');
+  await focused('declaration-name');
+  xtype('maria aparecida silva');
+  xkey('Return');
+  const result = await shown('declaration-result');
+  const rows = await browser.$$('[data-testid="declaration-row"]');
+  assert.ok(rows.length >= 1, 'one row per declared field');
+  assert.match(await result.getText(), /Parecido|Confere/);
+  assert.match(await (await $('declaration-rule')).getText(), /acento|maiúscula/i);
+  await screenshot(browser, '04-conferir-declaracao');
+});
+
+test('the same CPF again shows what changed since the earlier lookup', async () => {
+  await lookUp('11144477735');
+  const changes = await shown('changes-since');
+  await browser.waitUntil(async () => (await changes.getText()).length > 0);
+  assert.match(await changes.getText(), /mud|alter/i);
+  await screenshot(browser, '05-o-que-mudou');
+});
+
+test('a CNPJ with partners, and "é sócio?" for a CPF among them', async () => {
+  await lookUp('11.222.333/0001-81');
+  await shown('result-cnpj');
+  const partners = await shown('partners-table');
+  assert.match(await partners.getText(), /Nome do CPF 404\.428\.201-35/);
+  xkey('alt+s');
+  await focused('partner-query');
+  xtype('404.428.201-35');
+  xkey('Return');
+  const verdict = await shown('partner-verdict');
+  assert.match(await verdict.getText(), /^Sim/);
+  await verdict.scrollIntoView({ block: 'center' });
+  await screenshot(browser, '06-cnpj-socios');
+});
+
+test('history search finds the lookups, and two entries are compared', async () => {
+  xkey('alt+3');
+  await shown('screen-historico');
+  xkey('alt+b');
+  await focused('history-search');
+  xtype('maria');
+  xkey('Return');
+  await browser.waitUntil(async () => (await browser.$$('[data-testid="history-row"]')).length >= 2, {
+    timeout: 10000,
+    timeoutMsg: 'the two lookups of the same CPF are in the history',
+  });
+  await screenshot(browser, '07-historico');
+  // Tab from the search box to the first row's checkbox, Space; Tab to the second, Space; then to "Comparar".
+  await tabTo('history-select', 0);
+  xkey('space');
+  await tabTo('history-select', 1);
+  xkey('space');
+  await tabTo('history-compare', 0, 'shift+Tab');
+  xkey('Return');
+  const diff = await shown('compare-result');
+  const changed = await browser.$$('[data-testid="diff-row"][data-changed="true"]');
+  assert.ok(changed.length >= 1, 'the changed fields are highlighted');
+  assert.match(await diff.getText(), /MARIA APARECIDA DA SILVA SANTOS/);
+  await screenshot(browser, '08-comparar');
+});
+
+test('the receipt of the lookup on screen', async () => {
+  xkey('alt+1');
+  await focused('lookup-input');
+  xkey('ctrl+p');
+  const receipt = await shown('receipt');
+  assert.match(await (await $('receipt-number')).getText(), /11\.222\.333\/0001-81/);
+  assert.match(await receipt.getText(), /Demonstração/);
+  await screenshot(browser, '09-recibo');
+});

@@ -124,3 +124,16 @@ test('the receipt of the lookup on screen', async () => {
   assert.match(await receipt.getText(), /Demonstração/);
   await screenshot(browser, '09-recibo');
 });
+
+test('settings and the first-run explanation are one shortcut away', async () => {
+  xkey('alt+5');
+  const settings = await shown('screen-config');
+  assert.match(await settings.getText(), /Demonstração/);
+  await screenshot(browser, '10-configuracoes');
+  xkey('alt+6');
+  const intro = await shown('screen-inicio');
+  assert.match(await intro.getText(), /Demonstração/);
+  await screenshot(browser, '11-primeiros-passos');
+  xkey('alt+1');
+  await focused('lookup-input');
+});

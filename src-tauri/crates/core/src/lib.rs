@@ -1,6 +1,7 @@
 //! Balcão's domain core: document numbers, normalized records, comparison, coded errors and secrets.
 
 pub mod api;
+pub mod batch_api;
 pub mod compare;
 pub mod doc;
 pub mod error;

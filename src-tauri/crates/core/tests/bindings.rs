@@ -66,6 +66,10 @@ fn typescript_bindings_are_fresh() {
         balcao_core::lock_api::LockStatus,
         balcao_core::lock_api::UpdateCheck,
         balcao_core::lock_api::UpdateProgress,
+        balcao_core::batch_api::BatchOptions,
+        balcao_core::batch_api::BatchPreview,
+        balcao_core::batch_api::BatchProgress,
+        balcao_core::batch_api::BatchSaved,
     );
     let generated = read_dir(&tmp);
     let _ = std::fs::remove_dir_all(&tmp);

@@ -1,0 +1,58 @@
+//! History reuse: a number found in the history of the same environment, recently enough, is answered from there
+//! instead of being looked up again (no call, nothing billed). Only found records are reused; a "not found" is
+//! always asked again.
+
+use balcao_core::AppError;
+use balcao_core::api::Environment;
+use balcao_core::history_api::HistoryEntry;
+use balcao_history::History;
+use time::format_description::well_known::Rfc3339;
+use time::{Duration, OffsetDateTime};
+
+use crate::batch::Batch;
+use crate::verdict::Verdict;
+
+/// Whether `entry` may stand in for a call made in `environment` at `now`, reusing nothing older than `days`.
+fn reusable(entry: &HistoryEntry, environment: Environment, days: u32, now: OffsetDateTime) -> bool {
+    let oldest = now - Duration::days(i64::from(days));
+    entry.summary.environment == environment
+        && OffsetDateTime::parse(&entry.summary.at, &Rfc3339).is_ok_and(|at| at >= oldest && at <= now)
+}
+
+impl Batch {
+    /// Answers from `history` the numbers without an answer, when `reuseMaxAgeDays` is set. Blocking (one indexed
+    /// read per number): call it off the async threads. Returns how many numbers were answered.
+    pub fn reuse_history(
+        &mut self,
+        history: &History,
+        environment: Environment,
+        now: OffsetDateTime,
+    ) -> Result<u32, AppError> {
+        let Some(days) = self.options.reuse_max_age_days else {
+            return Ok(0);
+        };
+        let mut found = Vec::new();
+        for (i, doc) in self.plan.numbers.iter().enumerate() {
+            if self.verdicts[i].is_some() {
+                continue;
+            }
+            let Some(entry) = history.latest_for(doc)? else { continue };
+            if !reusable(&entry, environment, days, now) {
+                continue;
+            }
+            if let Some(v) = Verdict::of_history(&entry, history.local_datetime(&entry.summary.at)) {
+                found.push((i, v));
+            }
+        }
+        let n = u32::try_from(found.len()).unwrap_or(u32::MAX);
+        if let Some(journal) = self.journal.as_mut() {
+            let lines: Vec<_> = found.iter().map(|(i, v)| (self.plan.numbers[*i], v.clone())).collect();
+            journal.append(&lines)?;
+        }
+        for (i, v) in found {
+            self.verdicts[i] = Some(v);
+        }
+        self.reused += n;
+        Ok(n)
+    }
+}

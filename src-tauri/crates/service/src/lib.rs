@@ -1,5 +1,6 @@
 //! Balcão's use cases without Tauri: start-up, lookup, history, profiles and settings, as the shell's commands call them.
 
+mod batch_ops;
 mod history_ops;
 pub mod lock;
 mod lookup;
@@ -20,6 +21,7 @@ use balcao_platform::SecretStore;
 use balcao_sim::SimHandle;
 use tokio::sync::RwLock;
 
+pub use batch_ops::ProgressSink;
 pub use start::StartOptions;
 
 use settings_store::{SettingsFile, SettingsStore};
@@ -37,6 +39,8 @@ pub struct Balcao {
     /// The history, or why it cannot be opened (then no lookup is made: every lookup must be audited).
     history: Result<Arc<Mutex<History>>, AppError>,
     os_user: String,
+    /// The batch validation of this session (held or running).
+    batch: batch_ops::BatchSlot,
 }
 
 /// The active profile and its client.

@@ -67,6 +67,7 @@ impl Balcao {
             active: RwLock::new(Active { profile, client }),
             history,
             os_user: balcao_platform::os_user_name(),
+            batch: Default::default(),
         })
     }
 }

@@ -1,0 +1,496 @@
+//! Batch validation use cases: preview a file (local checks, history reuse, cost), start, cancel, resume (also after a
+//! restart, from the state file in the data folder), export the result CSV to the clerk's Downloads, discard.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use balcao_batch::{Batch, Cancel, Journal};
+use balcao_core::batch_api::{BatchOptions, BatchPreview, BatchProgress, BatchSaved, BatchState};
+use balcao_core::{AppError, ErrorCode};
+use balcao_history::LookupContext;
+use tokio::sync::Mutex;
+
+use crate::Balcao;
+
+/// Receives the progress of a running batch (a few times a second, and once at the end): the shell emits it as an
+/// event to the window.
+pub type ProgressSink = Arc<dyn Fn(BatchProgress) + Send + Sync>;
+
+/// The state file's folder and name inside the data folder (one saved batch at a time).
+const STATE_DIR: &str = "lote";
+const STATE_FILE: &str = "estado.jsonl";
+
+/// The app's pt-BR advice when a batch stops or is cancelled.
+const APP_RESUME_HINT: &str = "O que já foi consultado está salvo e não será consultado (nem cobrado) de novo. \
+     Para concluir, clique em «Retomar lote»; se o Balcão for fechado, escolha o mesmo arquivo na tela Lote e \
+     clique em «Retomar».";
+
+/// The batch of this session: none, one held (ready, finished, stopped, cancelled or reopened), or one running.
+#[derive(Clone, Default)]
+pub(crate) struct BatchSlot(Arc<Mutex<Slot>>);
+
+#[derive(Default)]
+enum Slot {
+    #[default]
+    Empty,
+    Idle(Box<Batch>),
+    Running {
+        cancel: Cancel,
+        progress: Arc<std::sync::Mutex<BatchProgress>>,
+    },
+}
+
+impl fmt::Debug for BatchSlot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = match self.0.try_lock() {
+            Ok(g) => match &*g {
+                Slot::Empty => "empty",
+                Slot::Idle(_) => "idle",
+                Slot::Running { .. } => "running",
+            },
+            Err(_) => "busy",
+        };
+        f.debug_tuple("BatchSlot").field(&state).finish()
+    }
+}
+
+fn running_error() -> AppError {
+    AppError::new(ErrorCode::Config, "Há um lote em andamento. Aguarde o fim ou cancele-o antes.")
+}
+
+fn no_batch_error() -> AppError {
+    AppError::new(ErrorCode::Config, "Nenhum lote aberto. Escolha um arquivo na tela Lote.")
+}
+
+/// Takes the held batch out of the slot (left as it was when there is none to take).
+fn take_idle(slot: &mut Slot) -> Result<Box<Batch>, AppError> {
+    match std::mem::take(slot) {
+        Slot::Idle(b) => Ok(b),
+        other => {
+            let e = if matches!(other, Slot::Running { .. }) { running_error() } else { no_batch_error() };
+            *slot = other;
+            Err(e)
+        }
+    }
+}
+
+fn join_error(e: tokio::task::JoinError) -> AppError {
+    AppError::new(ErrorCode::Internal, format!("tarefa do lote interrompida: {e}"))
+}
+
+impl Balcao {
+    fn batch_state_path(&self) -> PathBuf {
+        self.data_dir.join(STATE_DIR).join(STATE_FILE)
+    }
+
+    async fn batch_context(&self) -> (LookupContext, balcao_gov::GovClient) {
+        let active = self.active.read().await.clone();
+        let ctx = LookupContext {
+            profile_id: active.profile.id.clone(),
+            profile_name: active.profile.name.clone(),
+            environment: active.profile.environment,
+            clerk_cpf: active.client.profile().clerk_cpf,
+            os_user: self.os_user.clone(),
+            purpose: None,
+            authorization_code: None,
+            view: None,
+            do_not_record: false,
+        };
+        (ctx, active.client)
+    }
+
+    /// Reads and validates a file locally (no call), answers what it can from recent history when asked, and
+    /// estimates the cost. The batch is kept, ready for [`Balcao::batch_start`]; a previous idle batch is dropped.
+    pub async fn batch_preview(
+        &self,
+        file_name: String,
+        bytes: Vec<u8>,
+        options: BatchOptions,
+    ) -> Result<BatchPreview, AppError> {
+        let mut slot = self.batch.0.lock().await;
+        if matches!(*slot, Slot::Running { .. }) {
+            return Err(running_error());
+        }
+        let mut batch = tokio::task::spawn_blocking(move || Batch::prepare(&file_name, &bytes, &options))
+            .await
+            .map_err(join_error)??;
+        let (ctx, client) = self.batch_context().await;
+        if batch.options().reuse_max_age_days.is_some() {
+            let environment = ctx.environment;
+            batch = self
+                .with_history(move |h| {
+                    batch.reuse_history(h, environment, time::OffsetDateTime::now_utc())?;
+                    Ok(batch)
+                })
+                .await?;
+        }
+        batch.set_resume_hint(APP_RESUME_HINT);
+        let preview = batch.preview(&client);
+        *slot = Slot::Idle(Box::new(batch));
+        Ok(preview)
+    }
+
+    /// Starts the previewed batch in the background under the active profile. Its state file (in the data folder)
+    /// replaces any saved batch. Returns the first progress; the rest goes to `on_progress`.
+    pub async fn batch_start(&self, on_progress: ProgressSink) -> Result<BatchProgress, AppError> {
+        let mut slot = self.batch.0.lock().await;
+        let mut batch = take_idle(&mut slot)?;
+        let (ctx, client) = match self.start_checks(&batch).await {
+            Ok(ctx) => ctx,
+            Err(e) => {
+                *slot = Slot::Idle(batch);
+                return Err(e);
+            }
+        };
+        if let Err(e) = batch.start_journal(&self.batch_state_path(), &ctx) {
+            *slot = Slot::Idle(batch);
+            return Err(e);
+        }
+        self.launch(&mut slot, batch, ctx, client, on_progress)
+    }
+
+    /// What must hold before any call: not already started, the purpose the agency requires, a usable history.
+    async fn start_checks(&self, batch: &Batch) -> Result<(LookupContext, balcao_gov::GovClient), AppError> {
+        if batch.state() != BatchState::Ready || batch.journal_path().is_some() {
+            return Err(AppError::new(
+                ErrorCode::Config,
+                "Este lote já foi iniciado. Use «Retomar lote», ou escolha o arquivo de novo para um lote novo.",
+            ));
+        }
+        if self.settings.read().await.settings.purpose_required && batch.options().purpose.is_none() {
+            return Err(ErrorCode::PurposeRequired.into());
+        }
+        self.history.as_ref().map_err(Clone::clone)?;
+        Ok(self.batch_context().await)
+    }
+
+    /// Runs `batch` in a background task; the slot holds its cancel token and latest progress until it ends.
+    fn launch(
+        &self,
+        slot: &mut Slot,
+        batch: Box<Batch>,
+        ctx: LookupContext,
+        client: balcao_gov::GovClient,
+        on_progress: ProgressSink,
+    ) -> Result<BatchProgress, AppError> {
+        let history = match self.history.clone() {
+            Ok(h) => h,
+            Err(e) => {
+                *slot = Slot::Idle(batch);
+                return Err(e);
+            }
+        };
+        if let Some(h) = batch.header()
+            && (h.profile_id != ctx.profile_id || h.environment != ctx.environment)
+        {
+            let e = AppError::new(
+                ErrorCode::Config,
+                format!(
+                    "Este lote foi iniciado no perfil «{}» ({}). Ative esse perfil para retomá-lo; nenhuma consulta foi feita.",
+                    h.profile_name,
+                    h.environment.label()
+                ),
+            );
+            *slot = Slot::Idle(batch);
+            return Err(e);
+        }
+        let first = BatchProgress { state: BatchState::Running, ..batch.progress() };
+        let cancel = Cancel::new();
+        let progress = Arc::new(std::sync::Mutex::new(first.clone()));
+        *slot = Slot::Running { cancel: cancel.clone(), progress: progress.clone() };
+        let holder = self.batch.clone();
+        let mut batch = batch;
+        tokio::spawn(async move {
+            let report = move |p: &BatchProgress| {
+                if let Ok(mut last) = progress.lock() {
+                    *last = p.clone();
+                }
+                on_progress(p.clone());
+            };
+            if let Err(e) = batch.run(&client, history, &ctx, &cancel, &report).await {
+                tracing::error!(code = ?e.code, "batch: run refused");
+            }
+            *holder.0.lock().await = Slot::Idle(batch);
+        });
+        Ok(first)
+    }
+
+    /// Asks the running batch to stop: calls in flight finish and are recorded, no new call starts.
+    pub async fn batch_cancel(&self) -> Result<(), AppError> {
+        if let Slot::Running { cancel, .. } = &*self.batch.0.lock().await {
+            cancel.cancel();
+        }
+        Ok(())
+    }
+
+    /// The current batch's progress (`None` when there is none).
+    pub async fn batch_progress(&self) -> Option<BatchProgress> {
+        match &*self.batch.0.lock().await {
+            Slot::Empty => None,
+            Slot::Idle(b) => Some(b.progress()),
+            Slot::Running { progress, .. } => progress.lock().ok().map(|p| p.clone()),
+        }
+    }
+
+    /// The batch saved in the data folder (for the Lote screen after a restart), if any.
+    pub async fn batch_saved(&self) -> Result<Option<BatchSaved>, AppError> {
+        let path = self.batch_state_path();
+        if !path.exists() {
+            return Ok(None);
+        }
+        let (header, done) =
+            tokio::task::spawn_blocking(move || Journal::summary(&path)).await.map_err(join_error)??;
+        Ok(Some(BatchSaved {
+            file_name: header.file_name,
+            started_at: header.started_at,
+            profile_id: header.profile_id,
+            profile_name: header.profile_name,
+            numbers_done: u32::try_from(done).unwrap_or(u32::MAX),
+        }))
+    }
+
+    /// Reopens the saved batch with the same file chosen again (after a restart): what is left is estimated, and
+    /// the batch can be resumed or exported.
+    pub async fn batch_open_saved(&self, file_name: String, bytes: Vec<u8>) -> Result<BatchPreview, AppError> {
+        let mut slot = self.batch.0.lock().await;
+        if matches!(*slot, Slot::Running { .. }) {
+            return Err(running_error());
+        }
+        let path = self.batch_state_path();
+        if !path.exists() {
+            return Err(AppError::new(ErrorCode::Config, "Não há lote salvo para retomar."));
+        }
+        let mut batch = tokio::task::spawn_blocking(move || Batch::resume(&path, &file_name, &bytes))
+            .await
+            .map_err(join_error)??;
+        batch.set_resume_hint(APP_RESUME_HINT);
+        let (_, client) = self.batch_context().await;
+        let preview = batch.preview(&client);
+        *slot = Slot::Idle(Box::new(batch));
+        Ok(preview)
+    }
+
+    /// Resumes the held batch (stopped, cancelled, or reopened): only numbers without an answer are looked up, plus
+    /// the failed ones when `retry_failed`. Returns the first progress; the rest goes to `on_progress`.
+    pub async fn batch_resume(&self, retry_failed: bool, on_progress: ProgressSink) -> Result<BatchProgress, AppError> {
+        let mut slot = self.batch.0.lock().await;
+        let mut batch = take_idle(&mut slot)?;
+        if batch.journal_path().is_none() {
+            *slot = Slot::Idle(batch);
+            return Err(AppError::new(ErrorCode::Config, "Este lote ainda não foi iniciado: use «Iniciar lote»."));
+        }
+        if retry_failed {
+            batch.retry_failed();
+        }
+        if batch.pending() == 0 {
+            let p = batch.progress();
+            *slot = Slot::Idle(batch);
+            return Ok(p);
+        }
+        let (ctx, client) = self.batch_context().await;
+        self.launch(&mut slot, batch, ctx, client, on_progress)
+    }
+
+    /// Writes the held batch's result CSV (every input row with the verdict columns; rows not yet looked up marked
+    /// «Pendente») to the clerk's Downloads folder; returns its path.
+    pub async fn batch_export(&self) -> Result<String, AppError> {
+        self.batch_export_to(&downloads_dir(&self.data_dir)).await
+    }
+
+    /// [`Balcao::batch_export`] into `dir` (a folder the clerk chose).
+    pub async fn batch_export_to(&self, dir: &std::path::Path) -> Result<String, AppError> {
+        let mut slot = self.batch.0.lock().await;
+        if matches!(*slot, Slot::Running { .. }) {
+            return Err(AppError::new(
+                ErrorCode::Config,
+                "Aguarde o fim do lote (ou cancele-o) para exportar o resultado.",
+            ));
+        }
+        let batch = take_idle(&mut slot)?;
+        let stem: String = std::path::Path::new(batch.file_name())
+            .file_stem()
+            .map(|s| s.to_string_lossy().chars().filter(|c| c.is_alphanumeric() || "-_".contains(*c)).collect())
+            .unwrap_or_default();
+        let stem = if stem.is_empty() { "lista".to_owned() } else { stem };
+        let stamp = time::OffsetDateTime::now_utc().unix_timestamp();
+        let path = dir.join(format!("balcao-lote-{stem}-{stamp}.csv"));
+        let target = path.clone();
+        let (batch, written) = tokio::task::spawn_blocking(move || {
+            let io = |e: std::io::Error| {
+                AppError::new(ErrorCode::Config, format!("Não foi possível gravar {}: {e}.", target.display()))
+            };
+            let write = || -> Result<(), AppError> {
+                std::fs::create_dir_all(target.parent().unwrap_or(&target)).map_err(io)?;
+                let mut file = std::io::BufWriter::new(std::fs::File::create(&target).map_err(io)?);
+                batch.write_csv(&mut file)?;
+                std::io::Write::flush(&mut file).map_err(io)
+            };
+            let written = write();
+            (batch, written)
+        })
+        .await
+        .map_err(join_error)?;
+        *slot = Slot::Idle(batch);
+        written.map(|()| path.to_string_lossy().into_owned())
+    }
+
+    /// Forgets the held batch and deletes the saved state file (its answers stay in the history).
+    pub async fn batch_discard(&self) -> Result<(), AppError> {
+        let mut slot = self.batch.0.lock().await;
+        if matches!(*slot, Slot::Running { .. }) {
+            return Err(running_error());
+        }
+        *slot = Slot::Empty;
+        let path = self.batch_state_path();
+        match std::fs::remove_file(&path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => {
+                Err(AppError::new(ErrorCode::Config, format!("Não foi possível apagar {}: {e}.", path.display())))
+            }
+        }
+    }
+}
+
+/// `~/Downloads` (or `XDG_DOWNLOAD_DIR`) when it exists, else `exports/` in the data folder — as the history export.
+fn downloads_dir(data_dir: &std::path::Path) -> PathBuf {
+    let home = std::env::var_os("HOME").or_else(|| std::env::var_os("USERPROFILE")).map(PathBuf::from);
+    let candidates = [std::env::var_os("XDG_DOWNLOAD_DIR").map(PathBuf::from), home.map(|h| h.join("Downloads"))];
+    candidates.into_iter().flatten().find(|d| d.is_dir()).unwrap_or_else(|| data_dir.join("exports"))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use balcao_core::history_api::HistoryQuery;
+    use balcao_core::{Cpf, Document};
+    use balcao_platform::{MemoryStore, SecretStore};
+    use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
+
+    use super::*;
+    use crate::StartOptions;
+
+    async fn start(dir: &std::path::Path, secrets: Arc<dyn SecretStore>) -> Balcao {
+        let opts = StartOptions {
+            data_dir: dir.to_path_buf(),
+            sim_addr: "127.0.0.1:0".parse().unwrap(),
+            secrets: Some(secrets),
+        };
+        Balcao::start(opts).await.expect("starts in Demonstração")
+    }
+
+    fn sink() -> (ProgressSink, UnboundedReceiver<BatchProgress>) {
+        let (tx, rx) = unbounded_channel();
+        (Arc::new(move |p| drop(tx.send(p))), rx)
+    }
+
+    async fn end_of(rx: &mut UnboundedReceiver<BatchProgress>) -> BatchProgress {
+        loop {
+            let p = tokio::time::timeout(Duration::from_secs(120), rx.recv()).await.expect("progress").expect("open");
+            if !matches!(p.state, BatchState::Running | BatchState::Cancelling) {
+                return p;
+            }
+        }
+    }
+
+    /// `n` distinct valid CPFs (mostly unknown to the simulator: 404), each twice, plus two invalid rows.
+    fn list(n: u32) -> Vec<u8> {
+        let mut s = String::from("nome;cpf\n");
+        for i in 0..n {
+            let cpf = Cpf::with_check_digits(&(210_000_000 + i).to_string()).unwrap();
+            s.push_str(&format!("Pessoa {i};{}\nDe novo {i};{cpf}\n", cpf.formatted()));
+        }
+        s.push_str("Erro;404.428.201-36\nVazio;\n");
+        s.into_bytes()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn preview_start_export_and_discard() {
+        let dir = tempfile::tempdir().unwrap();
+        let b = start(dir.path(), Arc::new(MemoryStore::new())).await;
+        assert!(b.batch_progress().await.is_none());
+        let preview = b.batch_preview("lista.csv".into(), list(60), BatchOptions::default()).await.unwrap();
+        assert_eq!((preview.column, preview.has_header), (2, true));
+        assert_eq!((preview.counts.rows, preview.counts.unique, preview.counts.duplicates), (122, 60, 60));
+        assert_eq!(preview.estimate.calls, 60);
+        let (on_progress, mut rx) = sink();
+        let first = b.batch_start(on_progress.clone()).await.unwrap();
+        assert_eq!(first.state, BatchState::Running);
+        assert!(b.batch_start(on_progress).await.is_err(), "one batch at a time");
+        let end = end_of(&mut rx).await;
+        assert_eq!(end.state, BatchState::Completed, "{end:?}");
+        assert_eq!((end.done_rows, end.not_found, end.invalid, end.empty), (122, 120, 1, 1));
+        let page = b.history_search(HistoryQuery::default()).await.unwrap();
+        assert_eq!(page.items.len(), 50, "every call is in the history");
+        let saved = b.batch_saved().await.unwrap().expect("state saved in the data folder");
+        assert_eq!((saved.file_name.as_str(), saved.numbers_done), ("lista.csv", 60));
+        let out = tempfile::tempdir().unwrap();
+        let path = b.batch_export_to(out.path()).await.unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.starts_with('\u{FEFF}') && path.ends_with(".csv"), "{path}");
+        assert_eq!(text.lines().count(), 123);
+        assert!(text.lines().nth(1).unwrap().contains("Não encontrado"));
+        b.batch_discard().await.unwrap();
+        assert!(b.batch_saved().await.unwrap().is_none());
+        assert!(b.batch_export_to(out.path()).await.is_err());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn cancel_then_resume_after_a_restart_with_the_same_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let secrets: Arc<dyn SecretStore> = Arc::new(MemoryStore::new());
+        let bytes = list(1500);
+        let b = start(dir.path(), secrets.clone()).await;
+        b.batch_preview("grande.csv".into(), bytes.clone(), BatchOptions::default()).await.unwrap();
+        let (on_progress, mut rx) = sink();
+        b.batch_start(on_progress).await.unwrap();
+        loop {
+            let p = rx.recv().await.unwrap();
+            if p.numbers_done > 0 {
+                break;
+            }
+        }
+        b.batch_cancel().await.unwrap();
+        let end = end_of(&mut rx).await;
+        assert_eq!(end.state, BatchState::Cancelled, "{end:?}");
+        assert!(end.resume_hint.as_deref().is_some_and(|h| h.contains("Retomar")));
+        let done = end.numbers_done;
+        assert!(done > 0 && done < 1500, "{done}");
+        drop(b);
+
+        let b = start(dir.path(), secrets).await;
+        let saved = b.batch_saved().await.unwrap().unwrap();
+        assert_eq!(saved.numbers_done, done);
+        let mut other = bytes.clone();
+        other.extend_from_slice(b"X;40442820135\n");
+        let e = b.batch_open_saved("grande.csv".into(), other).await.unwrap_err();
+        assert!(e.message.contains("não é o mesmo"), "{}", e.message);
+        let preview = b.batch_open_saved("grande.csv".into(), bytes).await.unwrap();
+        assert_eq!(preview.estimate.already_done, done);
+        assert_eq!(preview.estimate.to_look_up, 1500 - done);
+        let (on_progress, mut rx) = sink();
+        b.batch_resume(false, on_progress).await.unwrap();
+        let end = end_of(&mut rx).await;
+        assert_eq!(end.state, BatchState::Completed, "{end:?}");
+        assert_eq!(end.numbers_total, 1500 - done, "only what was left was looked up");
+        let doc = Document::Cpf(Cpf::with_check_digits("210000000").unwrap());
+        let page = b.history_search(HistoryQuery { text: Some(doc.to_string()), ..Default::default() }).await.unwrap();
+        assert_eq!(page.items.len(), 1, "looked up once across both sessions");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn purpose_policy_is_enforced_before_any_call() {
+        let dir = tempfile::tempdir().unwrap();
+        let b = start(dir.path(), Arc::new(MemoryStore::new())).await;
+        b.settings_save(balcao_core::api::Settings { purpose_required: true, ..b.settings().await }).await.unwrap();
+        b.batch_preview("l.csv".into(), list(3), BatchOptions::default()).await.unwrap();
+        let (on_progress, _rx) = sink();
+        let e = b.batch_start(on_progress.clone()).await.unwrap_err();
+        assert_eq!(e.code, ErrorCode::PurposeRequired);
+        let opts = BatchOptions { purpose: Some("Recadastramento 2026".into()), ..Default::default() };
+        b.batch_preview("l.csv".into(), list(3), opts).await.unwrap();
+        assert!(b.batch_start(on_progress).await.is_ok());
+    }
+}

@@ -1,7 +1,9 @@
 //! balcao-cli: the terminal entry point; each subcommand lives in its own module.
 
+mod batch;
 mod history;
 mod lookup;
+mod profile_args;
 mod sim;
 mod validate;
 
@@ -30,6 +32,8 @@ enum Command {
     Lookup(lookup::Args),
     /// Pesquisa, exporta ou expurga o histórico criptografado.
     History(history::Args),
+    /// Valida uma lista (CSV ou texto) de CPFs e CNPJs, com retomada (Demonstração por padrão).
+    Batch(batch::Args),
 }
 
 fn main() -> ExitCode {
@@ -45,5 +49,6 @@ fn main() -> ExitCode {
         Command::Sim(args) => sim::run(args),
         Command::Lookup(args) => lookup::run(args),
         Command::History(args) => history::run(args),
+        Command::Batch(args) => batch::run(args),
     }
 }

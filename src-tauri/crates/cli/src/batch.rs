@@ -1,0 +1,440 @@
+//! `balcao-cli batch`: validates a CSV or text list through a profile (Demonstração by default), with a progress line
+//! on stderr, every call in the encrypted history, a resumable state file next to the output, and the result CSV.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use balcao_batch::{Batch, Cancel, state_path_for};
+use balcao_core::batch_api::{BatchEstimate, BatchOptions, BatchPreview, BatchProgress, BatchState};
+use balcao_core::record::{ApiKind, CnpjView};
+use balcao_core::{AppError, DocKind, ErrorCode};
+use balcao_gov::GovClient;
+use balcao_history::{History, LookupContext};
+use balcao_platform::KeyringStore;
+
+use crate::lookup::{Kind, View, exit_status};
+use crate::profile_args::{ProfileArgs, connect};
+
+const HELP: &str = "\
+Entrada: CSV (separado por «,», «;» ou tabulação) ou texto com um número por linha, em UTF-8 ou Windows-1252.
+A coluna dos números e o cabeçalho são detectados (use --column N e --header/--no-header para escolher).
+Números inválidos são relatados sem consulta; repetidos são consultados uma vez.
+
+Saída: SAÍDA (CSV UTF-8 com BOM, mesmo separador da entrada) com todas as linhas da entrada, na ordem, e as
+colunas balcao_resultado, balcao_documento, balcao_tipo, balcao_situacao_codigo, balcao_situacao, balcao_nome,
+balcao_erro_codigo, balcao_mensagem e balcao_observacao. Na saída padrão, um resumo em JSON; o progresso vai
+para a saída de erros. Cada consulta é gravada no histórico e na auditoria, como uma consulta avulsa.
+
+Interrupção: o estado fica em SAÍDA.lote.jsonl (Ctrl-C, cota esgotada, credenciais recusadas…). Para retomar,
+repita o mesmo comando acrescentando --resume: só os números que faltam são consultados.
+
+Status de saída: 0 lote concluído; 130 cancelado (Ctrl-C); 2 uso incorreto; demais como em `balcao-cli lookup
+--help` (16 cota esgotada, 23 configuração ou arquivo inválido…).";
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = HELP)]
+pub struct Args {
+    #[command(flatten)]
+    pub profile: ProfileArgs,
+    /// O arquivo com os números.
+    #[arg(value_name = "ENTRADA")]
+    pub input: PathBuf,
+    /// O arquivo de resultado (CSV).
+    #[arg(long, short, value_name = "SAÍDA")]
+    pub out: PathBuf,
+    /// A coluna dos números, contada a partir de 1 (padrão: a que tem mais números válidos).
+    #[arg(long, value_name = "N")]
+    pub column: Option<u32>,
+    /// A primeira linha é cabeçalho.
+    #[arg(long, conflicts_with = "no_header")]
+    pub header: bool,
+    /// A primeira linha já é um dado.
+    #[arg(long)]
+    pub no_header: bool,
+    /// Reaproveita consultas encontradas no histórico com até DIAS dias, sem nova chamada.
+    #[arg(long, value_name = "DIAS")]
+    pub reuse_days: Option<u32>,
+    /// Como ler 14 dígitos que são ao mesmo tempo CNPJ e CPF com zeros (padrão: o tipo da maioria das linhas).
+    #[arg(long, value_enum, value_name = "TIPO")]
+    pub ambiguous_as: Option<Kind>,
+    /// Finalidade ou número do protocolo, gravado na auditoria de cada consulta.
+    #[arg(long, value_name = "TEXTO")]
+    pub purpose: Option<String>,
+    /// A visão da Consulta CNPJ (padrão: a mais completa contratada).
+    #[arg(long, value_enum)]
+    pub view: Option<View>,
+    /// Retoma o lote interrompido desta SAÍDA (estado em SAÍDA.lote.jsonl).
+    #[arg(long)]
+    pub resume: bool,
+    /// Ao retomar, consulta de novo os números cuja consulta falhou.
+    #[arg(long, requires = "resume")]
+    pub retry_failed: bool,
+    /// Só lê, valida e estima o custo (JSON na saída padrão); nenhuma consulta.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Sem linha de progresso.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+pub fn run(args: Args) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => return fail(&AppError::new(ErrorCode::Internal, format!("Não foi possível iniciar o runtime: {e}"))),
+    };
+    match runtime.block_on(batch(args)) {
+        Ok((summary, code)) => {
+            let _ = writeln!(std::io::stdout().lock(), "{summary}");
+            code
+        }
+        Err(e) => fail(&e),
+    }
+}
+
+fn fail(e: &AppError) -> ExitCode {
+    let body = serde_json::json!({ "error": { "code": e.code, "message": e.message } });
+    let _ = writeln!(std::io::stdout().lock(), "{}", serde_json::to_string_pretty(&body).unwrap_or_default());
+    ExitCode::from(exit_status(e.code))
+}
+
+fn options(args: &Args) -> BatchOptions {
+    BatchOptions {
+        column: args.column,
+        has_header: if args.header {
+            Some(true)
+        } else if args.no_header {
+            Some(false)
+        } else {
+            None
+        },
+        reuse_max_age_days: args.reuse_days,
+        ambiguous_as: args.ambiguous_as.map(|k| match k {
+            Kind::Cpf => DocKind::Cpf,
+            Kind::Cnpj => DocKind::Cnpj,
+        }),
+        purpose: args.purpose.clone(),
+        view: args.view.map(CnpjView::from),
+    }
+}
+
+/// The command line that resumes this batch (the arguments given, plus `--resume`).
+fn resume_command() -> String {
+    let quote = |a: String| {
+        if a.is_empty() || a.contains(|c: char| c.is_whitespace() || "'\"$`\\;&|<>()*?".contains(c)) {
+            format!("'{}'", a.replace('\'', r"'\''"))
+        } else {
+            a
+        }
+    };
+    let mut parts: Vec<String> = std::env::args().map(quote).collect();
+    if !parts.iter().any(|a| a == "--resume") {
+        parts.push("--resume".to_owned());
+    }
+    parts.join(" ")
+}
+
+/// Opens the history with its key from the OS keyring, and seeds the client's quota counters from it.
+fn open_history(client: &GovClient) -> Result<Arc<Mutex<History>>, AppError> {
+    let history = History::open_default(&KeyringStore::new())?;
+    let id = &client.profile().id;
+    for api in [
+        ApiKind::SerproCpfV1,
+        ApiKind::SerproCpfV2,
+        ApiKind::SerproCnpj,
+        ApiKind::ConectaCpfLight,
+        ApiKind::ConectaCnpj,
+    ] {
+        if let Ok(q) = history.quota_for(id, api) {
+            client.quota().seed(api, q.used_total);
+        }
+    }
+    Ok(Arc::new(Mutex::new(history)))
+}
+
+fn describe(p: &BatchPreview) -> String {
+    let c = &p.counts;
+    let e = &p.estimate;
+    let mut s = format!(
+        "{}: {} linhas ({}, separador {}, {}), coluna {} «{}».\n\
+         {} números válidos ({} distintos: {} CPF, {} CNPJ; {} repetidos), {} inválidos, {} vazios.\n",
+        p.file_name,
+        c.rows,
+        p.encoding.label(),
+        p.delimiter.label(),
+        if p.has_header { "com cabeçalho" } else { "sem cabeçalho" },
+        p.column,
+        p.columns.get(p.column as usize - 1).map(String::as_str).unwrap_or_default(),
+        c.valid,
+        c.unique,
+        c.unique_cpf,
+        c.unique_cnpj,
+        c.duplicates,
+        c.invalid,
+        c.empty,
+    );
+    s.push_str(&estimate_line(e));
+    s
+}
+
+fn estimate_line(e: &BatchEstimate) -> String {
+    let mut s =
+        format!("A consultar: {} números em {} chamadas (até {} cobradas)", e.to_look_up, e.calls, e.billable_max);
+    if e.already_done > 0 {
+        s.push_str(&format!("; {} já consultados antes", e.already_done));
+    }
+    if e.reused > 0 {
+        s.push_str(&format!("; {} reaproveitados do histórico", e.reused));
+    }
+    if e.not_contracted > 0 {
+        s.push_str(&format!("; {} de API não contratada (sem consulta)", e.not_contracted));
+    }
+    if let Some(secs) = e.seconds {
+        s.push_str(&format!("; cerca de {} no limite de ritmo do perfil", duration(secs)));
+    }
+    s.push_str(".\n");
+    if e.quota_exceeded {
+        s.push_str("Atenção: a cota restante do perfil não basta; o lote vai parar na cota e poderá ser retomado.\n");
+    }
+    s
+}
+
+fn duration(secs: u32) -> String {
+    match secs {
+        0..60 => format!("{secs}s"),
+        60..3600 => format!("{}min{:02}s", secs / 60, secs % 60),
+        _ => format!("{}h{:02}min", secs / 3600, secs % 3600 / 60),
+    }
+}
+
+/// One progress line: a bar, counts, rate and time left.
+fn progress_line(p: &BatchProgress) -> String {
+    let pct = if p.rows == 0 { 100 } else { u64::from(p.done_rows) * 100 / u64::from(p.rows) };
+    let filled = (pct / 5) as usize;
+    let mut s = format!(
+        "[{}{}] {pct:>3}% {}/{} linhas · {} encontrados · {} não encontrados · {} inválidos · {} erros",
+        "#".repeat(filled),
+        ".".repeat(20 - filled),
+        p.done_rows,
+        p.rows,
+        p.found,
+        p.not_found,
+        p.invalid + p.empty,
+        p.errors
+    );
+    if p.per_second > 0.0 {
+        s.push_str(&format!(" · {:.1}/s", p.per_second).replace('.', ","));
+    }
+    if let Some(left) = p.seconds_left {
+        s.push_str(&format!(" · faltam {}", duration(left)));
+    }
+    if p.state == BatchState::Cancelling {
+        s.push_str(" · cancelando…");
+    }
+    s
+}
+
+/// Writes progress to stderr: a `\r` line on a terminal, a line every few seconds otherwise.
+struct Meter {
+    terminal: bool,
+    quiet: bool,
+    last: Mutex<Option<Instant>>,
+}
+
+impl Meter {
+    fn show(&self, p: &BatchProgress) {
+        if self.quiet {
+            return;
+        }
+        let final_state = !matches!(p.state, BatchState::Running | BatchState::Cancelling);
+        let mut last = self.last.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let every = if self.terminal { Duration::ZERO } else { Duration::from_secs(2) };
+        if !final_state && last.is_some_and(|t| t.elapsed() < every) {
+            return;
+        }
+        *last = Some(Instant::now());
+        let mut err = std::io::stderr().lock();
+        let line = progress_line(p);
+        let _ = if self.terminal {
+            write!(err, "\r{line}\x1b[K{}", if final_state { "\n" } else { "" })
+        } else {
+            writeln!(err, "{line}")
+        };
+        let _ = err.flush();
+    }
+}
+
+/// Replaces `path` with what `write` produces, through a temporary file in the same folder.
+fn write_atomically(path: &Path, write: impl FnOnce(&mut dyn Write) -> Result<u64, AppError>) -> Result<u64, AppError> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    let io = |e: std::io::Error| {
+        AppError::new(ErrorCode::Config, format!("Não foi possível gravar {}: {e}.", path.display()))
+    };
+    let mut file = std::io::BufWriter::new(std::fs::File::create(&tmp).map_err(io)?);
+    let rows = write(&mut file)?;
+    file.flush().map_err(io)?;
+    file.get_ref().sync_all().map_err(io)?;
+    drop(file);
+    std::fs::rename(&tmp, path).map_err(io)?;
+    Ok(rows)
+}
+
+async fn batch(args: Args) -> Result<(String, ExitCode), AppError> {
+    let bytes = std::fs::read(&args.input).map_err(|e| {
+        AppError::new(ErrorCode::Config, format!("Não foi possível ler {}: {e}.", args.input.display()))
+    })?;
+    let file_name = args.input.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let state = state_path_for(&args.out);
+    let conn = connect(&args.profile).await?;
+    let result = run_batch(&args, &bytes, &file_name, &state, &conn.client).await;
+    conn.close().await;
+    result
+}
+
+async fn run_batch(
+    args: &Args,
+    bytes: &[u8],
+    file_name: &str,
+    state: &Path,
+    client: &GovClient,
+) -> Result<(String, ExitCode), AppError> {
+    let profile = client.profile();
+    let history = open_history(client)?;
+    let mut batch = if args.resume {
+        if !state.exists() {
+            return Err(AppError::new(
+                ErrorCode::Config,
+                format!("Não há lote interrompido para {} (falta {}).", args.out.display(), state.display()),
+            ));
+        }
+        let mut b = Batch::resume(state, file_name, bytes)?;
+        if args.retry_failed {
+            b.retry_failed();
+        }
+        b
+    } else {
+        if state.exists() {
+            return Err(AppError::new(
+                ErrorCode::Config,
+                format!(
+                    "Já existe um lote interrompido para {} (estado em {}). Para retomá-lo, repita o comando com \
+                     --resume; para começar do zero, apague esse arquivo.",
+                    args.out.display(),
+                    state.display()
+                ),
+            ));
+        }
+        let mut b = Batch::prepare(file_name, bytes, &options(args))?;
+        let h = history.lock().map_err(|_| AppError::from(ErrorCode::HistoryLocked))?;
+        b.reuse_history(&h, profile.environment, time::OffsetDateTime::now_utc())?;
+        drop(h);
+        b
+    };
+    let preview = batch.preview(client);
+    if !args.quiet {
+        eprint!("Perfil: {} ({}).\n{}", profile.name, profile.environment.label(), describe(&preview));
+    }
+    if args.dry_run {
+        let json =
+            serde_json::to_string_pretty(&preview).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
+        return Ok((json, ExitCode::SUCCESS));
+    }
+    let ctx = LookupContext {
+        profile_id: profile.id.clone(),
+        profile_name: profile.name.clone(),
+        environment: profile.environment,
+        clerk_cpf: profile.clerk_cpf,
+        os_user: balcao_platform::os_user_name(),
+        purpose: None,
+        authorization_code: None,
+        view: None,
+        do_not_record: false,
+    };
+    if !args.resume {
+        batch.start_journal(state, &ctx)?;
+    }
+    batch.set_resume_hint(format!(
+        "O que já foi consultado está salvo em {} e não será consultado de novo. Para continuar, repita o comando \
+         com --resume: {}",
+        state.display(),
+        resume_command()
+    ));
+    let cancel = Cancel::new();
+    let on_signal = cancel.clone();
+    let quiet = args.quiet;
+    let signal = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            on_signal.cancel();
+            if !quiet {
+                eprintln!("\nCancelando: aguardando as consultas em andamento (o que foi feito fica salvo)…");
+            }
+        }
+    });
+    let meter = Meter { terminal: std::io::stderr().is_terminal(), quiet: args.quiet, last: Mutex::new(None) };
+    let end = if batch.pending() == 0 {
+        batch.progress()
+    } else {
+        batch.run(client, history, &ctx, &cancel, &|p| meter.show(p)).await?
+    };
+    signal.abort();
+    let rows = write_atomically(&args.out, |w| batch.write_csv(w))?;
+    let code = match end.state {
+        BatchState::Completed => {
+            let _ = std::fs::remove_file(state);
+            ExitCode::SUCCESS
+        }
+        BatchState::Cancelled => ExitCode::from(130),
+        _ => ExitCode::from(end.stop.as_ref().map_or(exit_status(ErrorCode::Internal), |e| exit_status(e.code))),
+    };
+    if !args.quiet {
+        match (&end.stop, &end.resume_hint) {
+            (Some(stop), Some(hint)) => eprintln!("Lote interrompido: {}\n{hint}", stop.message),
+            (None, Some(hint)) => eprintln!("Lote cancelado. {hint}"),
+            _ => eprintln!("Lote concluído: {rows} linhas em {}.", args.out.display()),
+        }
+    }
+    let mut summary = serde_json::to_value(&end).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
+    summary["out"] = serde_json::Value::String(args.out.display().to_string());
+    if end.state != BatchState::Completed {
+        summary["stateFile"] = serde_json::Value::String(state.display().to_string());
+    }
+    let text = serde_json::to_string_pretty(&summary).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
+    Ok((text, code))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_line_and_durations() {
+        let p = BatchProgress {
+            state: BatchState::Running,
+            rows: 200,
+            done_rows: 50,
+            found: 30,
+            not_found: 10,
+            invalid: 8,
+            empty: 2,
+            errors: 0,
+            reused: 0,
+            numbers_total: 100,
+            numbers_done: 25,
+            calls: 25,
+            billable_calls: 25,
+            per_second: 12.5,
+            seconds_left: Some(75),
+            elapsed_seconds: 2,
+            stop: None,
+            resume_hint: None,
+        };
+        let line = progress_line(&p);
+        assert!(line.starts_with("[#####...............]  25% 50/200 linhas"), "{line}");
+        assert!(line.contains("10 inválidos") && line.contains("12,5/s") && line.ends_with("faltam 1min15s"), "{line}");
+        assert_eq!(duration(3725), "1h02min");
+    }
+}

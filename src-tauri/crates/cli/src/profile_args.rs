@@ -1,0 +1,104 @@
+//! Choosing the profile of a subcommand that calls an API (`--config`, `--profile`, `--credentials-from-env`):
+//! a profiles file and the keyring or environment credentials, or Demonstração (an embedded simulator) by default.
+
+use std::path::{Path, PathBuf};
+
+use balcao_core::api::Environment;
+use balcao_core::profile::{DEMO_PROFILE_ID, Profile};
+use balcao_core::{AppError, ErrorCode};
+use balcao_gov::{Credentials, GovClient, credentials_from_env, credentials_from_store, load_profiles_toml};
+use balcao_platform::KeyringStore;
+use balcao_sim::{SimConfig, SimHandle, Simulator};
+
+/// The profile options shared by `lookup` and `batch`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ProfileArgs {
+    /// Arquivo de perfis (TOML, veja docs/profiles.md).
+    #[arg(long, value_name = "ARQUIVO")]
+    pub config: Option<PathBuf>,
+    /// Identificador (ou nome) do perfil; sem ele, o único perfil do arquivo ou a Demonstração.
+    #[arg(long, value_name = "PERFIL")]
+    pub profile: Option<String>,
+    /// Lê a chave e o segredo de BALCAO_CLIENT_ID e BALCAO_CLIENT_SECRET em vez do cofre de senhas.
+    #[arg(long)]
+    pub credentials_from_env: bool,
+}
+
+pub fn read_profiles(path: &Path) -> Result<Vec<Profile>, AppError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        AppError::new(ErrorCode::Config, format!("Não foi possível ler o arquivo de perfis {}: {e}.", path.display()))
+    })?;
+    load_profiles_toml(&text)
+}
+
+/// The profile asked for, or `None` for Demonstração.
+pub fn choose_profile(config: Option<&Path>, wanted: Option<&str>) -> Result<Option<Profile>, AppError> {
+    if config.is_none() && wanted.is_none_or(|w| w == DEMO_PROFILE_ID) {
+        return Ok(None);
+    }
+    let path = match config {
+        Some(p) => p.to_path_buf(),
+        None => balcao_platform::data_dir().join("profiles.toml"),
+    };
+    let profiles = read_profiles(&path)?;
+    let ids = || profiles.iter().map(|p| p.id.as_str()).collect::<Vec<_>>().join(", ");
+    match wanted {
+        Some(w) => match profiles.iter().find(|p| p.id == w || p.name.eq_ignore_ascii_case(w)) {
+            Some(p) => Ok(Some(p.clone())),
+            None if w == DEMO_PROFILE_ID => Ok(None),
+            None => Err(AppError::new(
+                ErrorCode::Config,
+                format!("Perfil «{w}» não encontrado em {}. Perfis disponíveis: {}.", path.display(), ids()),
+            )),
+        },
+        None if profiles.len() == 1 => Ok(profiles.into_iter().next()),
+        None => Err(AppError::new(
+            ErrorCode::Config,
+            format!("O arquivo {} tem vários perfis; escolha um com --profile ({}).", path.display(), ids()),
+        )),
+    }
+}
+
+/// The profile's credentials: none for the public SERPRO trial, the environment or the OS keyring otherwise.
+pub fn credentials(profile: &Profile, from_env: bool) -> Result<Credentials, AppError> {
+    if profile.environment == Environment::SerproTrial && profile.paths.token.is_none() {
+        // The public trial bearer needs no credential.
+        return Ok(Credentials::new("", ""));
+    }
+    if from_env { credentials_from_env() } else { credentials_from_store(&KeyringStore::new(), &profile.id) }
+}
+
+/// A client for the chosen profile, and the Demonstração simulator behind it when there is one.
+#[derive(Debug)]
+pub struct Connection {
+    pub client: GovClient,
+    sim: Option<SimHandle>,
+}
+
+impl Connection {
+    /// Stops the Demonstração simulator, if one was started.
+    pub async fn close(self) {
+        if let Some(sim) = self.sim {
+            sim.shutdown().await;
+        }
+    }
+}
+
+/// Builds the client of the chosen profile, starting the embedded simulator for Demonstração.
+pub async fn connect(args: &ProfileArgs) -> Result<Connection, AppError> {
+    match choose_profile(args.config.as_deref(), args.profile.as_deref())? {
+        Some(profile) => {
+            let creds = credentials(&profile, args.credentials_from_env)?;
+            let client = GovClient::new(profile, creds)?;
+            Ok(Connection { client, sim: None })
+        }
+        None => {
+            let addr = ([127, 0, 0, 1], 0).into();
+            let sim = Simulator::start(addr, SimConfig::default()).await.map_err(|e| {
+                AppError::new(ErrorCode::Internal, format!("Não foi possível iniciar a Demonstração: {e}."))
+            })?;
+            let client = GovClient::new(Profile::demo(&sim.base_url()), Credentials::demo())?;
+            Ok(Connection { client, sim: Some(sim) })
+        }
+    }
+}

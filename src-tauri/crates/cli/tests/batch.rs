@@ -1,0 +1,252 @@
+//! `balcao-cli batch` as a user runs it: the real binary, Demonstração by default and a profiles file pointing at a
+//! simulator with a quota, the history in a real SQLCipher file keyed from a real Secret Service.
+//!
+//! The test re-runs itself inside `dbus-run-session` with a throw-away HOME and an unlocked gnome-keyring (packages
+//! `dbus` and `gnome-keyring`), a redirected data dir and a unique keyring service: the user's real history and
+//! keyring are never touched.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use balcao_core::Cpf;
+use balcao_core::history_api::HistoryQuery;
+use balcao_history::History;
+use balcao_platform::KeyringStore;
+use balcao_sim::{LoggedRequest, SimConfig, SimHandle, Simulator};
+use serde_json::Value;
+
+const INSIDE: &str = "BALCAO_CLI_BATCH_TEST_INSIDE";
+const TEST_NAME: &str = "batch_cli_against_a_real_keyring";
+
+#[test]
+fn batch_cli_against_a_real_keyring() {
+    if std::env::var_os(INSIDE).is_some() {
+        inside_session();
+        return;
+    }
+    let tmp = Scratch::new("session");
+    let home = tmp.0.join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let script =
+        r#"echo -n test | gnome-keyring-daemon --unlock --components=secrets >/dev/null || exit 97; exec "$@""#;
+    let out = Command::new("dbus-run-session")
+        .args(["--", "sh", "-c", script, "sh"])
+        .arg(std::env::current_exe().unwrap())
+        .args(["--exact", TEST_NAME, "--nocapture", "--test-threads=1"])
+        .env(INSIDE, "1")
+        .env("HOME", &home)
+        .env("BALCAO_DATA_DIR", tmp.0.join("data"))
+        .env("BALCAO_KEYRING_SERVICE", format!("br.gov.balcao.test.cli-batch.{}", std::process::id()))
+        .env_remove("BALCAO_CLIENT_ID")
+        .env_remove("BALCAO_CLIENT_SECRET")
+        .output()
+        .expect("dbus-run-session runs (install the packages dbus and gnome-keyring)");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "inside the D-Bus session: {stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("1 passed"), "the test ran inside the session: {stdout}");
+}
+
+/// A private scratch dir, removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(tag: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("balcao-cli-batch-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("scratch dir");
+        Scratch(dir)
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Runs `balcao-cli batch ARGS`: exit status, stdout as JSON, stderr.
+fn batch(args: &[&str], env: &[(&str, &str)]) -> (i32, Value, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_balcao-cli"));
+    cmd.arg("batch").args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let Output { status, stdout, stderr } = cmd.output().expect("balcao-cli runs");
+    let stderr = String::from_utf8_lossy(&stderr).into_owned();
+    let text = String::from_utf8(stdout).expect("UTF-8 stdout");
+    let json = serde_json::from_str(&text).unwrap_or_else(|e| panic!("stdout is JSON ({e}): {text}\nstderr: {stderr}"));
+    (status.code().expect("exit status"), json, stderr)
+}
+
+/// The output CSV's rows (BOM checked and dropped), `;`-separated.
+fn read_csv(path: &Path) -> Vec<Vec<String>> {
+    let bytes = std::fs::read(path).unwrap();
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "UTF-8 with BOM");
+    csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .has_headers(false)
+        .from_reader(&bytes[3..])
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect()
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime")
+}
+
+fn start_sim(rt: &tokio::runtime::Runtime, quota: u64) -> SimHandle {
+    let creds = vec![("cli-id".to_owned(), "cli-secret".to_owned())];
+    let config = SimConfig { serpro_credentials: creds, quota: Some(quota), ..SimConfig::default() };
+    rt.block_on(Simulator::start("127.0.0.1:0".parse().unwrap(), config)).expect("simulator")
+}
+
+fn profiles(scratch: &Scratch, base: &str) -> PathBuf {
+    let path = scratch.path("profiles.toml");
+    let text = format!(
+        r#"
+[[profile]]
+id = "serpro-hom"
+name = "SERPRO homologação"
+provider = "serpro"
+environment = "homologacao"
+base_url = "{base}"
+cpf_api = "serpro_v2"
+cnpj_views = ["basica"]
+"#
+    );
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Numbers the API answered (no fault, no quota refusal).
+fn answered(sim: &SimHandle) -> Vec<String> {
+    sim.requests()
+        .iter()
+        .filter(|r: &&LoggedRequest| r.is_api_call() && r.status != 429 && r.fault.is_none())
+        .map(|r| r.path.rsplit('/').next().unwrap().to_owned())
+        .collect()
+}
+
+fn inside_session() {
+    let s = Scratch::new("inside");
+    demonstracao_windows_1252_list(&s);
+    quota_stop_and_resume_with_a_profiles_file(&s);
+    usage_errors(&s);
+}
+
+/// Demonstração: a pt-BR Excel export (Windows-1252, `;`, header), every row out with its verdict, calls in history.
+fn demonstracao_windows_1252_list(s: &Scratch) {
+    let text = "Nome;CPF/CNPJ;Observação\r\n\
+                João;404.428.201-35;ok\r\n\
+                Conceição;40442820135;repetido\r\n\
+                Zé;404.428.201-36;dígito errado\r\n\
+                Inês;;sem número\r\n\
+                Órgão;34.238.864/0001-68;empresa\r\n\
+                Ninguém;123.456.789-09;não existe\r\n";
+    let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(text);
+    let input = s.path("lista.csv");
+    std::fs::write(&input, &bytes).unwrap();
+    let out = s.path("resultado.csv");
+    let (code, json, stderr) = batch(&[input.to_str().unwrap(), "--out", out.to_str().unwrap()], &[]);
+    assert_eq!(code, 0, "{json}\n{stderr}");
+    assert_eq!(json["state"], "completed");
+    assert_eq!((json["rows"].as_u64(), json["found"].as_u64(), json["notFound"].as_u64()), (Some(6), Some(3), Some(1)));
+    assert_eq!((json["invalid"].as_u64(), json["empty"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(json["calls"].as_u64(), Some(3), "the repeated CPF is looked up once");
+    assert!(stderr.contains("Windows-1252") && stderr.contains("coluna 2"), "{stderr}");
+    assert!(stderr.contains("linhas ·") && stderr.contains("Lote concluído"), "{stderr}");
+    assert!(!balcao_batch::state_path_for(&out).exists(), "a completed batch leaves no state behind");
+    let rows = read_csv(&out);
+    assert_eq!(rows.len(), 7);
+    assert_eq!(&rows[0][..3], ["Nome", "CPF/CNPJ", "Observação"]);
+    assert_eq!(rows[0][3], "balcao_resultado");
+    assert_eq!(&rows[2][..3], ["Conceição", "40442820135", "repetido"], "cells kept, accents decoded");
+    let results: Vec<&str> = rows[1..].iter().map(|r| r[3].as_str()).collect();
+    assert_eq!(results, ["Encontrado", "Encontrado", "Inválido", "Sem número", "Encontrado", "Não encontrado"]);
+    assert!(rows[2][11].contains("repetido da linha 2"), "{:?}", rows[2]);
+
+    let h = History::open_default(&KeyringStore::new()).expect("the CLI's history opens with the keyring key");
+    let page = h.search(&HistoryQuery::default()).unwrap();
+    assert_eq!(page.items.len(), 3, "every call is in the history");
+    assert!(page.items.iter().all(|i| i.profile_id == "demonstracao"));
+}
+
+/// A profiles file at a simulator with a quota of 4 calls: exit 16 with a state file, then resume (the same command
+/// with --resume) against a simulator with a larger quota: no number called twice.
+fn quota_stop_and_resume_with_a_profiles_file(s: &Scratch) {
+    let rt = runtime();
+    let cpfs: Vec<String> =
+        (0..10).map(|i| Cpf::with_check_digits(&(310_000_000 + i).to_string()).unwrap().to_string()).collect();
+    let input = s.path("cpfs.txt");
+    std::fs::write(&input, cpfs.iter().chain(&cpfs[..3]).map(|c| format!("{c}\n")).collect::<String>()).unwrap();
+    let out = s.path("quota.csv");
+    let state = balcao_batch::state_path_for(&out);
+    let creds = [("BALCAO_CLIENT_ID", "cli-id"), ("BALCAO_CLIENT_SECRET", "cli-secret")];
+
+    let sim1 = start_sim(&rt, 4);
+    let config = profiles(s, &sim1.base_url());
+    let args = [
+        "--config",
+        config.to_str().unwrap(),
+        "--credentials-from-env",
+        input.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ];
+    let (code, json, stderr) = batch(&args, &creds);
+    assert_eq!(code, 16, "QuotaExhausted: {json}\n{stderr}");
+    assert_eq!(json["state"], "stopped");
+    assert_eq!(json["stop"]["code"], "QuotaExhausted");
+    assert!(json["resumeHint"].as_str().is_some_and(|h| h.contains("--resume")), "{json}");
+    assert_eq!(json["stateFile"].as_str().map(PathBuf::from), Some(state.clone()));
+    assert!(state.exists());
+    let rows = read_csv(&out);
+    assert_eq!(rows.len(), 14);
+    assert!(rows[1..].iter().any(|r| r[1] == "Pendente"), "rows not looked up are marked");
+    let first = answered(&sim1);
+    assert_eq!(first.len(), 4);
+
+    let (code, json, _) = batch(&args, &creds);
+    assert_eq!((code, json["error"]["code"].as_str()), (23, Some("Config")), "a saved batch is never overwritten");
+    assert!(json["error"]["message"].as_str().unwrap().contains("--resume"));
+
+    let sim2 = start_sim(&rt, 1000);
+    profiles(s, &sim2.base_url());
+    let mut resume = args.to_vec();
+    resume.push("--resume");
+    let (code, json, stderr) = batch(&resume, &creds);
+    assert_eq!(code, 0, "{json}\n{stderr}");
+    assert_eq!((json["state"].as_str(), json["doneRows"].as_u64()), (Some("completed"), Some(13)));
+    let second = answered(&sim2);
+    let (a, b): (HashSet<_>, HashSet<_>) = (first.into_iter().collect(), second.iter().cloned().collect());
+    assert_eq!(second.len(), 6, "only the six numbers left were called");
+    assert!(a.is_disjoint(&b));
+    assert_eq!(a.len() + b.len(), 10);
+    assert!(read_csv(&out)[1..].iter().all(|r| r[1] == "Não encontrado"));
+    assert!(!state.exists());
+    rt.block_on(async {
+        sim1.shutdown().await;
+        sim2.shutdown().await;
+    });
+}
+
+fn usage_errors(s: &Scratch) {
+    let input = s.path("um.txt");
+    std::fs::write(&input, "40442820135\n").unwrap();
+    let out = s.path("x.csv");
+    let (code, json, _) = batch(&[input.to_str().unwrap(), "--out", out.to_str().unwrap(), "--column", "3"], &[]);
+    assert_eq!((code, json["error"]["code"].as_str()), (23, Some("Config")));
+    assert!(json["error"]["message"].as_str().unwrap().contains("A coluna 3 não existe"));
+    let (code, json, _) = batch(&[input.to_str().unwrap(), "--out", out.to_str().unwrap(), "--resume"], &[]);
+    assert_eq!(code, 23, "{json}");
+    let (code, json, _) = batch(&[input.to_str().unwrap(), "--out", out.to_str().unwrap(), "--dry-run"], &[]);
+    assert_eq!(code, 0, "{json}");
+    assert_eq!(json["estimate"]["calls"], 1);
+    assert!(!out.exists(), "a dry run writes nothing");
+}

@@ -158,14 +158,21 @@ pub fn run() -> Result {
         let home = work.join("criterion");
         let rows = std::env::var("BALCAO_BENCH_ROWS").unwrap_or_else(|_| "20000".into());
         r.history_rows = rows.clone();
-        sh::run(
-            sh::cargo()
-                .args(["bench", "-p", "balcao-sim", "-p", "balcao-history"])
-                .env("CRITERION_HOME", &home)
-                .env("BALCAO_BENCH_ROWS", &rows),
-        )?;
+        // One cargo call per bench, so a failing bench does not hide the others' figures.
+        let mut failed = Vec::new();
+        for (pkg, bench) in [("balcao-sim", "start"), ("balcao-history", "history")] {
+            let run = sh::run(
+                sh::cargo()
+                    .args(["bench", "-p", pkg, "--bench", bench])
+                    .env("CRITERION_HOME", &home)
+                    .env("BALCAO_BENCH_ROWS", &rows),
+            );
+            if let Err(e) = run {
+                failed.push(format!("{pkg}/{bench}: {e}"));
+            }
+        }
         r.criterion = http::all_estimates(&home);
-        Ok(())
+        if failed.is_empty() { Ok(()) } else { Err(failed.join("; ")) }
     });
     r.loads.push(("end".into(), loadavg()));
 
@@ -242,7 +249,10 @@ fn lock_version(name: &str) -> String {
 }
 
 fn machine() -> Vec<(String, String)> {
-    let os = first_line_with("/etc/os-release", "PRETTY_NAME").trim_matches('"').to_owned();
+    let os = std::fs::read_to_string("/etc/os-release")
+        .ok()
+        .and_then(|t| t.lines().find_map(|l| l.strip_prefix("PRETTY_NAME=")).map(|v| v.trim_matches('"').to_owned()))
+        .unwrap_or_default();
     let mem_kb: f64 = first_line_with("/proc/meminfo", "MemTotal").trim_end_matches("kB").trim().parse().unwrap_or(0.0);
     let cores = std::thread::available_parallelism().map_or(0, usize::from);
     let commit = output("git", &["-C", &sh::root().to_string_lossy(), "rev-parse", "--short", "HEAD"]);

@@ -544,7 +544,11 @@ fn profile_section(w: &mut String, r: &Results) {
         table(w, "thread (comm)", &p.by_thread);
         table(w, "library (dso)", &p.by_library);
         if !p.main_thread.is_empty() {
-            let _ = writeln!(w, "Main thread (`{}` comm) hottest library/symbol (share of all samples):\n", p.app);
+            let _ = writeln!(
+                w,
+                "Threads named after the binary (the main thread and unnamed helpers): hottest library/symbol, share of \
+                 all samples:\n"
+            );
             table(w, "library, symbol", &p.main_thread);
         }
     }
@@ -558,7 +562,7 @@ fn criterion_section(w: &mut String, r: &Results) {
     }
     let _ = writeln!(
         w,
-        "`cargo bench -p balcao-sim -p balcao-history` with `BALCAO_BENCH_ROWS={}` (a smaller history than the 1M-row \
+        "`cargo bench -p balcao-sim --bench start` and `-p balcao-history --bench history` with `BALCAO_BENCH_ROWS={}` (a smaller history than the 1M-row \
          reference run merged below). Median time per iteration, 95 % interval of the median.\n\n| bench | median | interval |\n|---|---|---|",
         r.history_rows
     );

@@ -203,3 +203,18 @@ fn the_updater_is_configured_at_run_time_and_safe_by_default() {
         assert!(up.get(k).is_none(), "{k} must stay off");
     }
 }
+
+#[test]
+fn linux_packages_get_an_ascii_name_and_keep_the_accented_menu_entry() {
+    let linux: Value = serde_json::from_str(include_str!("../tauri.linux.conf.json")).unwrap();
+    let name = linux["productName"].as_str().unwrap();
+    assert!(name.bytes().all(|b| b.is_ascii_alphanumeric()), "dpkg and rpm refuse {name:?} as a package name");
+    let desktop = include_str!("../linux/balcao.desktop");
+    assert!(desktop.contains("Name=Balcão") && desktop.contains("Exec={{exec}}"), "{desktop}");
+    let conf: Value = serde_json::from_str(include_str!("../tauri.conf.json")).unwrap();
+    assert_eq!(conf["productName"], json!("Balcão"));
+    assert_eq!(conf["bundle"]["windows"]["nsis"]["installMode"], json!("perMachine"));
+    assert_eq!(conf["bundle"]["windows"]["webviewInstallMode"]["type"], json!("offlineInstaller"));
+    assert_eq!(conf["bundle"]["macOS"]["hardenedRuntime"], json!(true));
+    assert_eq!(conf["bundle"]["createUpdaterArtifacts"], json!(true));
+}

@@ -219,3 +219,61 @@ async fn download_error(app: &tauri::App<MockRuntime>, server: &Server) -> balca
     assert_eq!(info.state, UpdateState::Available);
     updater::download(&update.unwrap(), |_| {}).await.expect_err("the download must be refused")
 }
+
+/// The check goes through the system proxy (here `http_proxy`, as a Linux desktop or IT sets it): the endpoint's
+/// host does not even resolve, so only the proxy can answer. The proxy setting is per process, so the test runs
+/// its own binary again with the variable set.
+#[tokio::test]
+async fn the_check_goes_through_the_system_proxy() {
+    const CHILD: &str = "BALCAO_TEST_PROXY_CHILD";
+    const UNRESOLVABLE: &str = "http://updates.balcao.invalid/latest.json";
+    if std::env::var_os(CHILD).is_some() {
+        let app = app();
+        let source = UpdateSource {
+            endpoints: vec![Url::parse(UNRESOLVABLE).unwrap()],
+            pubkey: TEST_PUBKEY.trim().to_owned(),
+            check_on_start: true,
+            origin: "teste".into(),
+        };
+        let (info, _) = updater::check(app.handle(), &source).await.expect("answered through the proxy");
+        assert_eq!(info.offered_version.as_deref(), Some("9.9.9"));
+        return;
+    }
+    // The parent: a loopback "proxy" that answers any absolute-form request and remembers the hosts asked for.
+    let hosts: Arc<Mutex<Vec<String>>> = Arc::default();
+    let seen = hosts.clone();
+    let manifest = serde_json::json!({
+        "version": "9.9.9", "url": "http://updates.balcao.invalid/balcao.deb",
+        "signature": sign(&test_secret_key(), ARTIFACT, "9.9.9"),
+    })
+    .to_string();
+    let proxy = Router::new().fallback(move |req: axum::extract::Request| {
+        let seen = seen.clone();
+        let manifest = manifest.clone();
+        async move {
+            seen.lock().unwrap().push(req.uri().host().unwrap_or("").to_owned());
+            manifest
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, proxy).await.unwrap() });
+    let exe = std::env::current_exe().unwrap();
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(exe)
+            .args(["--exact", "the_check_goes_through_the_system_proxy", "--nocapture"])
+            .env(CHILD, "1")
+            .env("http_proxy", format!("http://{addr}"))
+            .env("HTTP_PROXY", format!("http://{addr}"))
+            .env_remove("NO_PROXY")
+            .env_remove("no_proxy")
+            .output()
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "the proxied check failed:\n{log}");
+    assert!(log.contains("1 passed"), "the child ran the check:\n{log}");
+    assert_eq!(hosts.lock().unwrap().as_slice(), ["updates.balcao.invalid"]);
+}

@@ -1,12 +1,14 @@
 //! `cargo xtask`: the build, test, bench and bundle automation behind the README's two commands.
 
 mod bench;
+mod bundle;
 mod deps;
 mod e2e;
 mod fuzz;
 mod run;
 mod session;
 mod sh;
+mod supply;
 mod test;
 
 use std::process::ExitCode;
@@ -19,6 +21,9 @@ const USAGE: &str = "uso: cargo xtask <comando>
   bindings            regenera os tipos TypeScript gerados a partir do Rust
   fuzz [segundos]     roda o fuzzer do analisador de CPF/CNPJ (padrão: 60 s)
   bench               roda os benchmarks e escreve docs/benchmarks.md
+  bundle [--no-smoke] [--keep-installed]
+                      compila a versão de distribuição e os pacotes (.deb e .rpm aqui); no Linux instala o .deb e
+                      testa o app instalado (janela, uma consulta, segunda instância, registros)
   deps                só instala as dependências do sistema e do npm";
 
 fn main() -> ExitCode {
@@ -33,6 +38,7 @@ fn main() -> ExitCode {
             fuzz::run(secs)
         }
         Some("bench") => bench::run(),
+        Some("bundle") => bundle::run(&args[1..]),
         Some("deps") => deps::ensure_all(),
         _ => {
             eprintln!("{USAGE}");

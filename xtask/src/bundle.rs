@@ -1,0 +1,338 @@
+//! `cargo xtask bundle`: the release app and its packages (Tauri's bundler, signed updater artifacts), then on Linux
+//! the install-and-launch smoke of the `.deb` (dpkg, the installed /usr/bin/balcao in a sandboxed Xvfb session,
+//! one Demonstração lookup through tauri-driver, the simulator's log, the log files, a second launch).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::session::Sandbox;
+use crate::sh::{self, Result};
+use crate::{deps, e2e};
+
+/// The committed TEST key pair (its private half is public: never for a release anyone installs).
+const TEST_KEY: &str = "src-tauri/keys/balcao-updater-TEST-ONLY.key";
+const TEST_PUBKEY: &str = "src-tauri/keys/balcao-updater-TEST-ONLY.key.pub";
+
+pub fn run(args: &[String]) -> Result {
+    let smoke = !args.iter().any(|a| a == "--no-smoke");
+    let keep = args.iter().any(|a| a == "--keep-installed");
+    deps::ensure_system()?;
+    deps::ensure_npm("ui")?;
+    sh::run(sh::npm("ui").args(["run", "build"]))?;
+    let started = Instant::now();
+    build()?;
+    let took = started.elapsed();
+    let packages = list_packages()?;
+    eprintln!("\n==> pacotes ({:.1} min de compilação e empacotamento)", took.as_secs_f64() / 60.0);
+    for p in &packages {
+        let size = p.metadata().map(|m| m.len()).unwrap_or(0);
+        eprintln!("  {:>7.2} MB  {}", size as f64 / 1_048_576.0, p.display());
+    }
+    check_signatures(&packages)?;
+    if smoke && cfg!(target_os = "linux") {
+        let deb =
+            packages.iter().find(|p| p.extension().is_some_and(|e| e == "deb")).ok_or("nenhum .deb foi gerado")?;
+        deps::ensure_npm("tests/e2e")?;
+        deps::ensure_tauri_driver()?;
+        deb_smoke(deb, keep)?;
+    }
+    Ok(())
+}
+
+/// The bundles this OS builds. AppImage is configured but needs its runtime from the internet: opt in with
+/// `BALCAO_BUNDLE_APPIMAGE=1`.
+fn bundles() -> Vec<&'static str> {
+    if cfg!(target_os = "linux") {
+        let mut b = vec!["deb", "rpm"];
+        if std::env::var_os("BALCAO_BUNDLE_APPIMAGE").is_some_and(|v| v == "1") {
+            b.push("appimage");
+        }
+        b
+    } else if cfg!(windows) {
+        vec!["nsis", "msi"]
+    } else {
+        vec!["app", "dmg"]
+    }
+}
+
+/// Signing inputs come from the environment only (docs/release.md). Without a signing key the updater artifacts
+/// are signed with the TEST key, and without `BALCAO_UPDATER_PUBKEY` the app built has no updater. Returns the
+/// public key matching the signing key (the bundler checks the pair).
+fn signing_env(cmd: &mut Command) -> Result<String> {
+    let root = sh::root();
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+    let production_pubkey = var("BALCAO_UPDATER_PUBKEY");
+    if var("TAURI_SIGNING_PRIVATE_KEY").is_some() {
+        eprintln!("bundle: artefatos de atualização assinados com TAURI_SIGNING_PRIVATE_KEY");
+        return production_pubkey.ok_or_else(|| {
+            "TAURI_SIGNING_PRIVATE_KEY está definida mas BALCAO_UPDATER_PUBKEY (a chave pública do par) não".to_owned()
+        });
+    }
+    if production_pubkey.is_some() {
+        return Err("BALCAO_UPDATER_PUBKEY está definida mas TAURI_SIGNING_PRIVATE_KEY não: os pacotes \
+                    seriam assinados com uma chave que o app não aceita"
+            .into());
+    }
+    let key = std::fs::read_to_string(root.join(TEST_KEY)).map_err(|e| format!("{TEST_KEY}: {e}"))?;
+    let pubkey = std::fs::read_to_string(root.join(TEST_PUBKEY)).map_err(|e| format!("{TEST_PUBKEY}: {e}"))?;
+    eprintln!(
+        "bundle: AVISO — sem TAURI_SIGNING_PRIVATE_KEY: artefatos assinados com a chave de TESTE ({TEST_KEY}); \
+         não distribua. Sem BALCAO_UPDATER_PUBKEY, o app gerado não tem atualizador (a TI atualiza por pacote)."
+    );
+    cmd.env("TAURI_SIGNING_PRIVATE_KEY", key.trim()).env("TAURI_SIGNING_PRIVATE_KEY_PASSWORD", "");
+    Ok(pubkey.trim().to_owned())
+}
+
+/// A config overlay (in memory, nothing written): the public key the bundler checks the signing key against, and
+/// Windows code signing from the environment. The app itself takes its key from `BALCAO_UPDATER_PUBKEY` at
+/// compile time (src-tauri/src/updater.rs), never from this config.
+fn config_overlay(pubkey: &str) -> String {
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+    let mut windows = Vec::new();
+    if let Some(t) = var("BALCAO_WINDOWS_CERT_THUMBPRINT") {
+        windows.push(format!("\"certificateThumbprint\": {t:?}"));
+    }
+    if let Some(t) = var("BALCAO_WINDOWS_TIMESTAMP_URL") {
+        windows.push(format!("\"timestampUrl\": {t:?}"));
+    }
+    if let Some(t) = var("BALCAO_WINDOWS_SIGN_COMMAND") {
+        windows.push(format!("\"signCommand\": {t:?}"));
+    }
+    format!(
+        "{{\"plugins\": {{\"updater\": {{\"pubkey\": {pubkey:?}}}}}, \"bundle\": {{\"windows\": {{{}}}}}}}",
+        windows.join(", ")
+    )
+}
+
+fn build() -> Result {
+    let root = sh::root();
+    let cli = root.join("ui/node_modules/.bin").join(if cfg!(windows) { "tauri.cmd" } else { "tauri" });
+    let mut cmd = Command::new(cli);
+    cmd.current_dir(root.join("src-tauri")).arg("build").arg("--bundles").args(bundles());
+    let pubkey = signing_env(&mut cmd)?;
+    cmd.arg("--config").arg(config_overlay(&pubkey));
+    sh::run(&mut cmd)
+}
+
+fn bundle_dir() -> PathBuf {
+    e2e::target_dir().join("release/bundle")
+}
+
+/// The packages of this build (newest version only), not their signatures.
+fn list_packages() -> Result<Vec<PathBuf>> {
+    let version = env!("CARGO_PKG_VERSION");
+    let mut out = Vec::new();
+    for kind in ["deb", "rpm", "appimage", "nsis", "msi", "dmg", "macos"] {
+        let Ok(rd) = std::fs::read_dir(bundle_dir().join(kind)) else { continue };
+        for e in rd.flatten() {
+            let p = e.path();
+            let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let is_pkg =
+                [".deb", ".rpm", ".AppImage", ".exe", ".msi", ".dmg", ".app.tar.gz"].iter().any(|s| name.ends_with(s));
+            if is_pkg && (name.contains(version) || name.ends_with(".app.tar.gz")) {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    if out.is_empty() {
+        return Err(format!("nenhum pacote em {}", bundle_dir().display()));
+    }
+    Ok(out)
+}
+
+/// Every package has its updater signature, made for this version (the app requires the signed version).
+fn check_signatures(packages: &[PathBuf]) -> Result {
+    let version = env!("CARGO_PKG_VERSION");
+    for p in packages {
+        let sig = PathBuf::from(format!("{}.sig", p.display()));
+        let text = std::fs::read_to_string(&sig).map_err(|e| format!("{}: {e}", sig.display()))?;
+        let out =
+            Command::new("base64").arg("-d").stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().and_then(|mut c| {
+                use std::io::Write;
+                c.stdin.take().expect("stdin").write_all(text.trim().as_bytes())?;
+                c.wait_with_output()
+            });
+        let decoded = out.map(|o| String::from_utf8_lossy(&o.stdout).into_owned()).unwrap_or_default();
+        if !decoded.contains(&format!("version:{version}")) {
+            return Err(format!("{} não diz a versão assinada ({version}): {decoded}", sig.display()));
+        }
+        eprintln!("  assinatura ok (versão {version}): {}", sig.display());
+    }
+    Ok(())
+}
+
+/// Installs the `.deb` like on a clean machine (apt resolves its dependencies), then launches the installed app.
+fn deb_smoke(deb: &Path, keep: bool) -> Result {
+    let guard = e2e::RealDataGuard::capture();
+    let as_root = Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0"));
+    let sudo = |args: &[&str]| {
+        let mut c = if as_root { Command::new(args[0]) } else { Command::new("sudo") };
+        if as_root {
+            c.args(&args[1..]);
+        } else {
+            c.args(args);
+        }
+        c.env("DEBIAN_FRONTEND", "noninteractive");
+        c
+    };
+    let deb_abs = deb.canonicalize().map_err(|e| e.to_string())?;
+    sh::run(&mut sudo(&["apt-get", "install", "-y", "-qq", "--reinstall", &deb_abs.to_string_lossy()]))?;
+    let r = installed_checks();
+    if !keep {
+        let _ = sh::run(&mut sudo(&["dpkg", "-r", "balcao"]));
+    }
+    r?;
+    guard.verify()
+}
+
+fn installed_checks() -> Result {
+    let bin = Path::new("/usr/bin/balcao");
+    if !bin.exists() {
+        return Err("o pacote não instalou /usr/bin/balcao".into());
+    }
+    let listing = Command::new("dpkg").args(["-L", "balcao"]).output().map_err(|e| e.to_string())?;
+    let listing = String::from_utf8_lossy(&listing.stdout);
+    for want in ["/usr/bin/balcao", ".desktop", "/usr/share/icons/"] {
+        if !listing.contains(want) {
+            return Err(format!("o pacote não traz {want}:\n{listing}"));
+        }
+    }
+    let started = Instant::now();
+    launch_and_lookup(bin)?;
+    eprintln!(
+        "bundle: o app instalado abriu, consultou e recusou uma segunda instância ({:.1} s)",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// The installed app in a sandboxed Xvfb + D-Bus + keyring session, driven by tauri-driver: the window appears, a
+/// Demonstração lookup reaches the simulator, the log files hold no full CPF, and a second launch exits at once.
+fn launch_and_lookup(bin: &Path) -> Result {
+    let mut sb = Sandbox::start(true)?;
+    let driver_port = e2e::free_port()?;
+    let sim_port = e2e::free_port()?;
+    let artifacts = sh::root().join("artifacts");
+    std::fs::create_dir_all(&artifacts).map_err(|e| e.to_string())?;
+    let log = std::fs::File::create(artifacts.join("bundle-smoke-driver.log")).map_err(|e| e.to_string())?;
+    let driver = sb
+        .command("tauri-driver")
+        .args(["--port", &driver_port.to_string()])
+        .env("BALCAO_SIM_ADDR", format!("127.0.0.1:{sim_port}"))
+        .stdout(log.try_clone().map_err(|e| e.to_string())?)
+        .stderr(log)
+        .stdin(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("tauri-driver: {e}"))?;
+    sb.adopt(driver);
+    wait_port(driver_port)?;
+    let data_dir = sb.var("BALCAO_DATA_DIR").unwrap_or_default().to_owned();
+    let shots = artifacts.join("bundle-smoke");
+    let mut node = sb.command("node");
+    node.current_dir(sh::root().join("tests/e2e"))
+        .args(["--input-type=module", "-e", SMOKE_SCRIPT])
+        .env("BALCAO_APP", bin)
+        .env("TAURI_DRIVER_PORT", driver_port.to_string())
+        .env("BALCAO_SIM_URL", format!("http://127.0.0.1:{sim_port}"))
+        .env("BALCAO_E2E_DATA_DIR", &data_dir)
+        .env("BALCAO_E2E_SCREENSHOTS", &shots);
+    sh::run(&mut node)?;
+    eprintln!("bundle: capturas em {}", shots.display());
+    Ok(())
+}
+
+/// Driven through the e2e harness (tests/e2e/harness.mjs), from the tests/e2e folder.
+const SMOKE_SCRIPT: &str = r#"
+import { openApp, simRequests, screenshot, env } from './harness.mjs';
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+const fail = (m) => { throw new Error(m); };
+const b = await openApp();
+try {
+  const banner = await b.$('[data-testid="demo-banner"]');
+  await banner.waitForDisplayed({ timeout: 30000 });
+  const input = await b.$('[data-testid="lookup-input"]');
+  await input.setValue('404.428.201-35');
+  await b.keys('Enter');
+  const name = await b.$('[data-testid="result-name"]');
+  await name.waitForDisplayed({ timeout: 30000 });
+  const got = await name.getText();
+  if (got !== 'Nome do CPF 404.428.201-35') fail(`unexpected result: ${got}`);
+  const calls = await simRequests();
+  if (!calls.some((r) => r.path.endsWith('/cpf/40442820135') && r.status === 200)) fail(`no CPF call: ${JSON.stringify(calls)}`);
+  await screenshot(b, 'installed-deb-lookup');
+  // A second launch hands over to the running window and exits.
+  const t0 = Date.now();
+  const second = spawnSync(env.app, [], { timeout: 20000, stdio: 'pipe' });
+  if (second.error || second.status !== 0) fail(`second launch: status ${second.status} ${second.error ?? ''} ${second.stderr}`);
+  console.log(`second launch exited in ${Date.now() - t0} ms`);
+  if (!(await b.$('[data-testid="result-name"]').isDisplayed())) fail('the first window went away');
+  // Log files exist and hold no full CPF.
+  const logs = join(env.dataDir, 'logs');
+  if (!existsSync(logs)) fail(`no log folder at ${logs}`);
+  const files = readdirSync(logs).filter((f) => f.endsWith('.log'));
+  if (files.length === 0) fail('no log file');
+  for (const f of files) {
+    const text = readFileSync(join(logs, f), 'utf8');
+    if (/40442820135|404\.428\.201-35/.test(text)) fail(`${f} holds a full CPF`);
+  }
+  console.log(`installed app ok; logs: ${files.join(', ')}`);
+} finally {
+  await b.deleteSession();
+}
+"#;
+
+fn wait_port(port: u16) -> Result {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(20) {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Err(format!("nothing listened on 127.0.0.1:{port}"))
+}
+
+/// Single instance on the debug build (a `cargo xtask test` stage): a second launch in the same session exits
+/// at once with success while the first keeps running.
+pub fn single_instance_check() -> Result {
+    let app = e2e::app_binary();
+    if !app.exists() {
+        return Err(format!("{} is missing: build the app first", app.display()));
+    }
+    let sb = Sandbox::start(true)?;
+    let mut first = sb.command(&app).stdout(Stdio::null()).stderr(Stdio::null()).spawn().map_err(|e| e.to_string())?;
+    // The first instance owns the D-Bus name once its event loop runs.
+    std::thread::sleep(Duration::from_secs(4));
+    if let Ok(Some(status)) = first.try_wait() {
+        return Err(format!("the first instance exited early ({status})"));
+    }
+    let t0 = Instant::now();
+    let mut second = sb.command(&app).stdout(Stdio::null()).stderr(Stdio::null()).spawn().map_err(|e| e.to_string())?;
+    let status = loop {
+        if let Some(s) = second.try_wait().map_err(|e| e.to_string())? {
+            break s;
+        }
+        if t0.elapsed() > Duration::from_secs(20) {
+            let _ = second.kill();
+            let _ = first.kill();
+            return Err("a second launch kept running: single instance is broken".into());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let first_alive = first.try_wait().map_err(|e| e.to_string())?.is_none();
+    let _ = first.kill();
+    let _ = first.wait();
+    drop(sb);
+    if !status.success() {
+        return Err(format!("the second launch failed ({status})"));
+    }
+    if !first_alive {
+        return Err("the first instance died when the second started".into());
+    }
+    eprintln!("single instance: the second launch exited in {:.1} s", t0.elapsed().as_secs_f64());
+    Ok(())
+}

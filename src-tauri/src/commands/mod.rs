@@ -1,6 +1,7 @@
 //! The command table: every command the webview may call (each has its own permission in capabilities/main.json),
 //! behind the idle lock's gate.
 
+mod batch;
 mod compare;
 mod history;
 mod lookup;
@@ -47,6 +48,15 @@ pub fn handler<R: Runtime>() -> impl Fn(Invoke<R>) -> bool + Send + Sync + 'stat
         updater::update_check,
         updater::update_install,
         diagnostics::diagnostics,
+        batch::batch_preview,
+        batch::batch_start,
+        batch::batch_progress,
+        batch::batch_cancel,
+        batch::batch_saved,
+        batch::batch_open_saved,
+        batch::batch_resume,
+        batch::batch_export,
+        batch::batch_discard,
     ]);
     move |invoke: Invoke<R>| {
         let refuse = invoke

@@ -1,5 +1,6 @@
 //! What the app is doing right now (lookups, batches): an update is never installed while any of it runs.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use balcao_core::api::LookupRequest;
@@ -11,7 +12,7 @@ use crate::AppState;
 /// Work in progress, counted by guards.
 #[derive(Debug, Default)]
 pub struct Activity {
-    running: AtomicUsize,
+    running: Arc<AtomicUsize>,
 }
 
 impl Activity {
@@ -19,6 +20,13 @@ impl Activity {
     pub fn begin(&self) -> BusyGuard<'_> {
         self.running.fetch_add(1, Ordering::SeqCst);
         BusyGuard(self)
+    }
+
+    /// A guard that can travel with background work (a batch's task or its progress callback) and ends it when
+    /// dropped.
+    pub fn begin_owned(&self) -> OwnedBusyGuard {
+        self.running.fetch_add(1, Ordering::SeqCst);
+        OwnedBusyGuard(self.running.clone())
     }
 
     pub fn is_busy(&self) -> bool {
@@ -33,6 +41,16 @@ pub struct BusyGuard<'a>(&'a Activity);
 impl Drop for BusyGuard<'_> {
     fn drop(&mut self) {
         self.0.running.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Ends one piece of background work when dropped.
+#[derive(Debug)]
+pub struct OwnedBusyGuard(Arc<AtomicUsize>);
+
+impl Drop for OwnedBusyGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -73,5 +91,9 @@ mod tests {
         }));
         assert!(r.is_err());
         assert!(!a.is_busy());
+        let owned = a.begin_owned();
+        let task = std::thread::spawn(move || drop(owned));
+        task.join().unwrap();
+        assert!(!a.is_busy(), "an owned guard ends the work wherever it is dropped");
     }
 }

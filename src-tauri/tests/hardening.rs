@@ -92,6 +92,9 @@ fn bad_arguments(cmd: &str) -> Option<Value> {
         "lock_unlock" => json!({"pin": 1234}),
         "lock_set_pin" => json!({"pin": ["1234"], "current": null}),
         "update_install" => json!({"onProgress": "not a channel"}),
+        "batch_preview" => json!({"fileName": "lote.csv", "bytesBase64": 42, "options": {}}),
+        "batch_open_saved" => json!({"fileName": ["lote.csv"], "bytesBase64": "AAAA"}),
+        "batch_resume" => json!({"retryFailed": "yes"}),
         _ => return None,
     })
 }
@@ -102,6 +105,7 @@ fn every_command_with_arguments_refuses_malformed_ones_before_running() {
     let no_args =
         ["app_info", "status_info", "history_purge", "profiles_list", "settings_get", "lock_status", "lock_now"];
     let no_args_shell = ["update_status", "update_check", "diagnostics"];
+    let no_args_batch = ["batch_start", "batch_progress", "batch_cancel", "batch_saved", "batch_export", "batch_discard"];
     for cmd in COMMANDS {
         match bad_arguments(cmd) {
             Some(body) => {
@@ -115,7 +119,7 @@ fn every_command_with_arguments_refuses_malformed_ones_before_running() {
                 }
             }
             None => assert!(
-                no_args.contains(cmd) || no_args_shell.contains(cmd),
+                no_args.contains(cmd) || no_args_shell.contains(cmd) || no_args_batch.contains(cmd),
                 "{cmd} takes arguments: add malformed ones to bad_arguments()"
             ),
         }

@@ -105,7 +105,8 @@ fn every_command_with_arguments_refuses_malformed_ones_before_running() {
     let no_args =
         ["app_info", "status_info", "history_purge", "profiles_list", "settings_get", "lock_status", "lock_now"];
     let no_args_shell = ["update_status", "update_check", "diagnostics"];
-    let no_args_batch = ["batch_start", "batch_progress", "batch_cancel", "batch_saved", "batch_export", "batch_discard"];
+    let no_args_batch =
+        ["batch_start", "batch_progress", "batch_cancel", "batch_saved", "batch_export", "batch_discard"];
     for cmd in COMMANDS {
         match bad_arguments(cmd) {
             Some(body) => {

@@ -37,3 +37,24 @@ export type { HistorySummary } from './bindings/HistorySummary';
 export type { Outcome } from './bindings/Outcome';
 export type { QuotaUsage } from './bindings/QuotaUsage';
 export type { RetentionPolicy } from './bindings/RetentionPolicy';
+
+// ---------- batch (generated) ----------
+
+export type { ApiEstimate } from './bindings/ApiEstimate';
+export type { BatchCounts } from './bindings/BatchCounts';
+export type { BatchEstimate } from './bindings/BatchEstimate';
+export type { BatchOptions } from './bindings/BatchOptions';
+export type { BatchPreview } from './bindings/BatchPreview';
+export type { BatchProgress } from './bindings/BatchProgress';
+export type { BatchSaved } from './bindings/BatchSaved';
+export type { BatchState } from './bindings/BatchState';
+export type { Delimiter } from './bindings/Delimiter';
+export type { InputEncoding } from './bindings/InputEncoding';
+export type { InvalidRow } from './bindings/InvalidRow';
+
+// ---------- idle lock, updates (generated) ----------
+
+export type { LockStatus } from './bindings/LockStatus';
+export type { UpdateCheck } from './bindings/UpdateCheck';
+export type { UpdateProgress } from './bindings/UpdateProgress';
+export type { UpdateState } from './bindings/UpdateState';

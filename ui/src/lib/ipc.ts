@@ -11,6 +11,10 @@ import type { LookupResponse } from './bindings/LookupResponse';
 import type { OfficialRecord } from './bindings/OfficialRecord';
 import type { Validation } from './bindings/Validation';
 import type {
+  BatchOptions,
+  BatchPreview,
+  BatchProgress,
+  BatchSaved,
   Declaration,
   DeclarationCheck,
   ExportKind,
@@ -105,6 +109,18 @@ export const ipc = {
   settingsGet: () => call<Settings>('settings_get'),
   settingsSave: (settings: Settings) => call<void>('settings_save', { settings }),
 
+  batchPreview: (fileName: string, bytesBase64: string, options: BatchOptions) =>
+    call<BatchPreview>('batch_preview', { fileName, bytesBase64, options }),
+  batchStart: () => call<BatchProgress>('batch_start'),
+  batchProgress: () => call<BatchProgress | null>('batch_progress'),
+  batchCancel: () => call<void>('batch_cancel'),
+  batchSaved: () => call<BatchSaved | null>('batch_saved'),
+  batchOpenSaved: (fileName: string, bytesBase64: string) =>
+    call<BatchPreview>('batch_open_saved', { fileName, bytesBase64 }),
+  batchResume: (retryFailed: boolean) => call<BatchProgress>('batch_resume', { retryFailed }),
+  batchExport: () => call<string>('batch_export'),
+  batchDiscard: () => call<void>('batch_discard'),
+
   uiReady: (millis: number) => call<void>('ui_ready', { millis: Math.round(millis) }),
 };
 
@@ -112,3 +128,14 @@ export type Ipc = typeof ipc;
 
 /** A history search as the screens build it: the id to continue from may be a number (as JSON delivered it). */
 export type HistorySearch = Omit<HistoryQuery, 'beforeId'> & { beforeId: Id | null };
+
+/** A file's bytes as base64, for commands that take a file the clerk chose (the webview has no file-system access). */
+export async function fileBase64(file: Blob): Promise<string> {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  let bin = '';
+  const CHUNK = 0x8000;
+  for (let i = 0; i < bytes.length; i += CHUNK) {
+    bin += String.fromCharCode(...bytes.subarray(i, i + CHUNK));
+  }
+  return btoa(bin);
+}

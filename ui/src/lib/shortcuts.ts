@@ -31,6 +31,7 @@ const SCREEN_KEYS: Record<string, ScreenId> = {
   Digit4: 'recibo',
   Digit5: 'config',
   Digit6: 'inicio',
+  Digit7: 'lote',
 };
 
 const ALT_LOCAL: Record<string, LocalAction> = {
@@ -97,6 +98,7 @@ const ORDER = [
   'recibo',
   'config',
   'inicio',
+  'lote',
   'focusInput',
   'lookup',
   'escape',

@@ -9,7 +9,7 @@ import type { OfficialRecord } from './bindings/OfficialRecord';
 import type { HistoryEntry, Id, Settings, StatusInfo } from './contract';
 import { ipc } from './ipc';
 
-export const SCREENS = ['consulta', 'comparar', 'historico', 'recibo', 'config', 'inicio'] as const;
+export const SCREENS = ['consulta', 'comparar', 'historico', 'recibo', 'config', 'inicio', 'lote'] as const;
 export type ScreenId = (typeof SCREENS)[number];
 
 /** A record on display, from a lookup just made or from a history entry. */

@@ -26,7 +26,24 @@ export type Command =
   | 'profile_test'
   | 'settings_get'
   | 'settings_save'
-  | 'ui_ready';
+  | 'ui_ready'
+  | 'batch_preview'
+  | 'batch_start'
+  | 'batch_progress'
+  | 'batch_cancel'
+  | 'batch_saved'
+  | 'batch_open_saved'
+  | 'batch_resume'
+  | 'batch_export'
+  | 'batch_discard'
+  | 'lock_status'
+  | 'lock_now'
+  | 'lock_unlock'
+  | 'lock_set_pin'
+  | 'update_status'
+  | 'update_check'
+  | 'update_install'
+  | 'diagnostics';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Handler = (args: any) => unknown;

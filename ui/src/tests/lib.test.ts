@@ -74,7 +74,7 @@ describe('shortcuts', () => {
 
   it('documents every shortcut with a label', () => {
     const rows = table();
-    expect(rows.length).toBe(19);
+    expect(rows.length).toBe(20);
     expect(new Set(rows.map((r) => r.keys)).size).toBe(rows.length);
     expect(rows.every((r) => r.label.length > 3)).toBe(true);
   });

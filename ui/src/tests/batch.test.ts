@@ -1,0 +1,284 @@
+// Lote: choose a file, preview (reading, counts, invalid rows, cost) before any call, start and follow the
+// progress, cancel, resume, export; a saved batch reopened by choosing the same file.
+import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { BatchPreview, BatchProgress, BatchSaved } from '../lib/contract';
+import { fileBase64 } from '../lib/ipc';
+import Lote from '../screens/Lote.svelte';
+import { callsOf, fail, mockCommands } from './helpers';
+
+const CSV = 'cpf;nome\n40442820135;Ana\n40442820136;Bia\n40442820135;Ana de novo\n12345678909;Zé\n';
+
+const preview: BatchPreview = {
+  fileName: 'lista.csv',
+  encoding: 'utf8',
+  delimiter: 'semicolon',
+  hasHeader: true,
+  columns: ['cpf', 'nome'],
+  column: 1,
+  sample: [
+    ['40442820135', 'Ana'],
+    ['40442820136', 'Bia'],
+  ],
+  counts: {
+    rows: 4,
+    empty: 0,
+    invalid: 1,
+    valid: 3,
+    duplicates: 1,
+    unique: 2,
+    uniqueCpf: 2,
+    uniqueCnpj: 0,
+    ambiguous: 0,
+    zerosRestored: 0,
+  },
+  invalidSample: [{ line: 3, input: '40442820136', message: 'CPF inválido: os dígitos verificadores não conferem.' }],
+  estimate: {
+    alreadyDone: 0,
+    reused: 0,
+    notContracted: 0,
+    toLookUp: 2,
+    calls: 2,
+    billableMax: 2,
+    byApi: [{ api: 'serproCpfV1', numbers: 2, calls: 2, quotaRemaining: 100 }],
+    quotaExceeded: false,
+    seconds: 125,
+  },
+};
+
+function prog(over: Partial<BatchProgress>): BatchProgress {
+  return {
+    state: 'running',
+    rows: 4,
+    doneRows: 1,
+    found: 0,
+    notFound: 0,
+    invalid: 1,
+    empty: 0,
+    errors: 0,
+    reused: 0,
+    numbersTotal: 2,
+    numbersDone: 0,
+    calls: 0,
+    billableCalls: 0,
+    perSecond: 2.5,
+    secondsLeft: 3,
+    elapsedSeconds: 1,
+    stop: null,
+    resumeHint: null,
+    ...over,
+  };
+}
+
+const saved: BatchSaved = {
+  fileName: 'lista.csv',
+  startedAt: '2026-11-25T13:00:00Z',
+  profileId: 'demo',
+  profileName: 'Demonstração',
+  numbersDone: 1,
+};
+
+async function choose(text = CSV) {
+  const input = (await screen.findByTestId('batch-file')) as HTMLInputElement;
+  const file = new File([text], 'lista.csv', { type: 'text/csv' });
+  Object.defineProperty(input, 'files', { value: [file], configurable: true });
+  await fireEvent.change(input);
+}
+
+afterEach(() => vi.useRealTimers());
+
+describe('Lote', () => {
+  it('encodes the chosen file as base64 with its bytes intact', async () => {
+    const b64 = await fileBase64(new Blob([new Uint8Array([0xef, 0xbb, 0xbf, 0x41, 0xe7, 0x0a])]));
+    expect(b64).toBe('77u/QecK');
+  });
+
+  it('previews the file before any call: reading, counts, invalid rows with reasons, cost', async () => {
+    const calls = mockCommands({ batch_progress: () => null, batch_saved: () => null, batch_preview: () => preview });
+    render(Lote);
+    await choose();
+    await screen.findByTestId('batch-preview');
+    const args = callsOf(calls, 'batch_preview')[0]!.args as { fileName: string; bytesBase64: string; options: unknown };
+    expect(args.fileName).toBe('lista.csv');
+    expect(new TextDecoder().decode(Uint8Array.from(atob(args.bytesBase64), (c) => c.charCodeAt(0)))).toBe(CSV);
+    expect(args.options).toEqual({
+      column: null,
+      hasHeader: null,
+      reuseMaxAgeDays: null,
+      ambiguousAs: null,
+      purpose: null,
+      view: null,
+    });
+    expect(screen.getByTestId('batch-encoding').textContent).toBe('UTF-8');
+    expect(screen.getByTestId('batch-delimiter').textContent).toBe('ponto e vírgula');
+    expect(screen.getByTestId('batch-count-rows').textContent).toBe('4');
+    expect(screen.getByTestId('batch-count-valid').textContent).toBe('3');
+    expect(screen.getByTestId('batch-count-invalid').textContent).toBe('1');
+    expect(screen.getByTestId('batch-count-duplicates').textContent).toBe('1');
+    const bad = screen.getAllByTestId('batch-invalid-row');
+    expect(bad).toHaveLength(1);
+    expect(bad[0]!.textContent).toContain('dígitos verificadores');
+    expect(screen.getByTestId('batch-estimate-calls').textContent).toBe('2');
+    expect(screen.getByTestId('batch-estimate-billable').textContent).toBe('2');
+    expect(screen.getByTestId('batch-estimate-seconds').textContent).toBe('2 min 5 s');
+    expect(screen.getByTestId('batch-estimate-api').textContent).toContain('SERPRO Consulta CPF v1');
+    expect(screen.queryByTestId('batch-quota-exceeded')).toBeNull();
+    expect(callsOf(calls, 'batch_start')).toHaveLength(0);
+  });
+
+  it('reads the file again when the clerk changes the column, header or reuse options', async () => {
+    const calls = mockCommands({ batch_progress: () => null, batch_saved: () => null, batch_preview: () => preview });
+    render(Lote);
+    await choose();
+    await screen.findByTestId('batch-preview');
+    await fireEvent.change(screen.getByTestId('batch-column'), { target: { value: '2' } });
+    await waitFor(() => expect(callsOf(calls, 'batch_preview')).toHaveLength(2));
+    expect((callsOf(calls, 'batch_preview')[1]!.args as { options: { column: number } }).options.column).toBe(2);
+    await fireEvent.change(screen.getByTestId('batch-header'), { target: { value: 'no' } });
+    await waitFor(() => expect(callsOf(calls, 'batch_preview')).toHaveLength(3));
+    expect((callsOf(calls, 'batch_preview')[2]!.args as { options: { hasHeader: boolean } }).options.hasHeader).toBe(false);
+    const reuse = screen.getByTestId('batch-reuse') as HTMLInputElement;
+    await fireEvent.input(reuse, { target: { value: '30' } });
+    await fireEvent.change(reuse);
+    await waitFor(() => expect(callsOf(calls, 'batch_preview')).toHaveLength(4));
+    expect((callsOf(calls, 'batch_preview')[3]!.args as { options: { reuseMaxAgeDays: number } }).options.reuseMaxAgeDays).toBe(30);
+  });
+
+  it('warns before starting when the quota left is not enough', async () => {
+    mockCommands({
+      batch_progress: () => null,
+      batch_saved: () => null,
+      batch_preview: () => ({ ...preview, estimate: { ...preview.estimate, quotaExceeded: true } }),
+    });
+    render(Lote);
+    await choose();
+    expect((await screen.findByTestId('batch-quota-exceeded')).textContent).toContain('cota');
+  });
+
+  it('shows the reading error in pt-BR with its code', async () => {
+    mockCommands({
+      batch_progress: () => null,
+      batch_saved: () => null,
+      batch_preview: fail('Config', 'O arquivo está vazio. Escolha um CSV ou TXT com um número por linha.'),
+    });
+    render(Lote);
+    await choose('');
+    const err = await screen.findByTestId('batch-error');
+    expect(err.dataset.code).toBe('Config');
+    expect(err.textContent).toContain('arquivo está vazio');
+    expect(screen.queryByTestId('batch-preview')).toBeNull();
+  });
+
+  it('starts, polls the progress until completed, then exports and shows the path', async () => {
+    let polls = 0;
+    const calls = mockCommands({
+      batch_saved: () => null,
+      batch_preview: () => preview,
+      batch_start: () => prog({}),
+      batch_progress: () => {
+        polls += 1;
+        if (polls === 1) return null; // on open: no batch yet
+        return polls < 3
+          ? prog({ doneRows: 3, found: 1, numbersDone: 1, calls: 1, billableCalls: 1 })
+          : prog({ state: 'completed', doneRows: 4, found: 1, notFound: 1, numbersDone: 2, calls: 2, billableCalls: 2, secondsLeft: 0 });
+      },
+      batch_export: () => '/home/atendente/Downloads/lista-resultado.csv',
+    });
+    render(Lote);
+    await choose();
+    await fireEvent.click(await screen.findByTestId('batch-start'));
+    const box = await screen.findByTestId('batch-progress');
+    expect(box.dataset.state).toBe('running');
+    expect(screen.getByTestId('batch-rate').textContent).toBe('2,5 por segundo');
+    expect(screen.getByTestId('batch-left').textContent).toBe('3 s');
+    expect(screen.getByTestId('batch-cancel')).toBeTruthy();
+    expect(screen.queryByTestId('batch-export')).toBeNull();
+    await waitFor(() => expect(screen.getByTestId('batch-progress').dataset.state).toBe('completed'), { timeout: 3000 });
+    expect(screen.getByTestId('batch-done').textContent).toBe('4 de 4');
+    expect(screen.getByTestId('batch-found').textContent).toBe('1');
+    expect(screen.getByTestId('batch-not-found').textContent).toBe('1');
+    expect(screen.getByTestId('batch-invalid').textContent).toBe('1');
+    expect(screen.getByTestId('batch-errors').textContent).toBe('0');
+    expect((screen.getByTestId('batch-progress-bar') as HTMLProgressElement).value).toBe(4);
+    expect(screen.queryByTestId('batch-cancel')).toBeNull();
+    await fireEvent.click(screen.getByTestId('batch-export'));
+    expect((await screen.findByTestId('batch-export-path')).textContent).toContain('/home/atendente/Downloads/lista-resultado.csv');
+    const n = polls;
+    await new Promise((r) => setTimeout(r, 900));
+    expect(polls).toBe(n); // polling stopped once finished
+    expect(callsOf(calls, 'batch_export')).toHaveLength(1);
+  });
+
+  it('cancels at any moment, keeps what was done, and resumes', async () => {
+    let state: BatchProgress = prog({ doneRows: 2, found: 1 });
+    const calls = mockCommands({
+      batch_saved: () => null,
+      batch_progress: () => state,
+      batch_cancel: () => {
+        state = prog({ state: 'cancelled', doneRows: 2, found: 1, resumeHint: 'Retome o lote para consultar os 1 números restantes.' });
+        return null;
+      },
+      batch_resume: () => {
+        state = prog({ doneRows: 2, found: 1 });
+        return state;
+      },
+    });
+    render(Lote);
+    await fireEvent.click(await screen.findByTestId('batch-cancel'));
+    await waitFor(() => expect(screen.getByTestId('batch-progress').dataset.state).toBe('cancelled'));
+    expect(screen.getByTestId('batch-found').textContent).toBe('1');
+    expect(screen.getByTestId('batch-resume-hint').textContent).toContain('Retome');
+    expect(screen.getByTestId('batch-export')).toBeTruthy();
+    await fireEvent.click(screen.getByTestId('batch-resume-retry'));
+    await waitFor(() => expect(screen.getByTestId('batch-progress').dataset.state).toBe('running'));
+    expect(callsOf(calls, 'batch_resume')[0]!.args).toEqual({ retryFailed: true });
+  });
+
+  it('shows why a batch stopped (quota) and offers to resume', async () => {
+    mockCommands({
+      batch_saved: () => null,
+      batch_progress: () =>
+        prog({
+          state: 'stopped',
+          stop: { code: 'QuotaExhausted', message: 'A cota contratada acabou.' },
+          resumeHint: 'Retome quando a cota for renovada.',
+        }),
+    });
+    render(Lote);
+    const reason = await screen.findByTestId('batch-stop-reason');
+    expect(reason.dataset.code).toBe('QuotaExhausted');
+    expect(reason.textContent).toContain('cota contratada acabou');
+    expect(screen.getByTestId('batch-resume')).toBeTruthy();
+    expect(screen.getByTestId('batch-discard')).toBeTruthy();
+  });
+
+  it('offers a batch saved in an earlier session: the same file reopens it, then resumes', async () => {
+    const calls = mockCommands({
+      batch_progress: () => null,
+      batch_saved: () => saved,
+      batch_open_saved: () => ({ ...preview, estimate: { ...preview.estimate, alreadyDone: 1, toLookUp: 1, calls: 1, billableMax: 1 } }),
+      batch_resume: () => prog({}),
+    });
+    render(Lote);
+    expect((await screen.findByTestId('batch-saved')).textContent).toContain('lista.csv');
+    await choose();
+    await screen.findByTestId('batch-preview');
+    expect(callsOf(calls, 'batch_open_saved')).toHaveLength(1);
+    expect(callsOf(calls, 'batch_preview')).toHaveLength(0);
+    expect(screen.getByTestId('batch-estimate-done').textContent).toBe('1');
+    expect(screen.queryByTestId('batch-start')).toBeNull();
+    await fireEvent.click(screen.getByTestId('batch-resume'));
+    await screen.findByTestId('batch-progress');
+    expect(callsOf(calls, 'batch_resume')[0]!.args).toEqual({ retryFailed: false });
+  });
+
+  it('discards a saved batch only after confirmation', async () => {
+    const calls = mockCommands({ batch_progress: () => null, batch_saved: () => saved, batch_discard: () => null });
+    render(Lote);
+    await fireEvent.click(await screen.findByTestId('batch-discard'));
+    expect(callsOf(calls, 'batch_discard')).toHaveLength(0);
+    await fireEvent.click(screen.getByTestId('batch-discard-yes'));
+    await waitFor(() => expect(screen.queryByTestId('batch-saved')).toBeNull());
+    expect(callsOf(calls, 'batch_discard')).toHaveLength(1);
+  });
+});

@@ -1,0 +1,96 @@
+// The Lote screen in the real window (Demonstração): a small CSV chosen through the file input, the preview with its
+// counts and cost before any call, the run to the end, and the exported result CSV with the verdict columns.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openApp, screenshot, xkey, simRequests } from './harness.mjs';
+
+let browser;
+let dir;
+const $ = (id) => browser.$(`[data-testid="${id}"]`);
+const shown = async (id, timeout = 15000) => {
+  const el = await $(id);
+  await el.waitForDisplayed({ timeout });
+  return el;
+};
+const text = async (id) => (await shown(id)).getText();
+
+// Three trial CPFs, an invalid check digit, a repeat (formatted differently) and a valid CPF the simulator does not know.
+const CSV = [
+  'cpf;nome',
+  '40442820135;Primeira',
+  '63017285995;Segunda',
+  '91708635203;Terceira',
+  '40442820136;Dígito errado',
+  '404.428.201-35;Repetida',
+  '12345678909;Desconhecida',
+  '',
+].join('\n');
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'balcao-lote-'));
+  browser = await openApp();
+  await shown('lookup-input');
+});
+
+after(async () => {
+  await browser?.deleteSession();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+test('a CSV previewed with its cost, run to the end and exported with the verdict columns', async () => {
+  const file = join(dir, 'lista-lote.csv');
+  writeFileSync(file, CSV, 'utf8');
+
+  xkey('alt+7');
+  await shown('screen-lote');
+  const input = await $('batch-file');
+  await input.waitForExist({ timeout: 15000 });
+  await input.setValue(file);
+
+  await shown('batch-preview');
+  assert.equal(await text('batch-count-rows'), '6');
+  assert.equal(await text('batch-count-valid'), '5');
+  assert.equal(await text('batch-count-invalid'), '1');
+  assert.equal(await text('batch-count-duplicates'), '1');
+  assert.equal(await text('batch-count-unique'), '4');
+  assert.equal(await text('batch-header-detected'), 'cabeçalho detectado');
+  const bad = await browser.$$('[data-testid="batch-invalid-row"]');
+  assert.equal(bad.length, 1);
+  assert.match(await bad[0].getText(), /40442820136/);
+  await shown('batch-estimate');
+  assert.equal(await text('batch-estimate-lookups'), '4');
+  assert.ok(Number(await text('batch-estimate-calls')) >= 1, 'the estimate shows the calls');
+  assert.ok(Number(await text('batch-estimate-billable')) >= 1, 'the estimate shows the billable calls');
+  const before = (await simRequests()).length;
+
+  await (await shown('batch-start')).click();
+  const progress = await shown('batch-progress');
+  await browser.waitUntil(async () => (await progress.getAttribute('data-state')) === 'completed', {
+    timeout: 60000,
+    timeoutMsg: 'the batch never completed',
+  });
+  assert.equal(await text('batch-done'), '6 de 6');
+  assert.equal(await text('batch-found'), '4');
+  assert.equal(await text('batch-not-found'), '1');
+  assert.equal(await text('batch-invalid'), '1');
+  assert.equal(await text('batch-errors'), '0');
+  assert.ok((await simRequests()).length > before, 'the batch called the simulator');
+  assert.equal(await (await $('batch-cancel')).isExisting(), false);
+
+  await (await shown('batch-export')).click();
+  const saved = await text('batch-export-path');
+  const path = saved.replace(/^Resultado gravado em /, '').trim();
+  assert.ok(existsSync(path), `the exported CSV exists at ${path}`);
+  const out = readFileSync(path, 'utf8').replace(/^\uFEFF/, '');
+  const [head, ...lines] = out.split(/\r?\n/).filter(Boolean);
+  for (const col of ['balcao_resultado', 'balcao_documento', 'balcao_situacao', 'balcao_nome', 'balcao_mensagem']) {
+    assert.ok(head.includes(col), `the result has ${col}: ${head}`);
+  }
+  assert.equal(lines.length, 6, 'every input row is in the result');
+  assert.match(lines[3], /Inválido/);
+  await screenshot(browser, '12-lote');
+  rmSync(path, { force: true });
+});

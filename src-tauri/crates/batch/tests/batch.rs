@@ -1,5 +1,5 @@
 //! Batch validation end to end: the simulator over loopback (its request log is the witness of every call), a real
-//! SQCipher history in a temp dir, lists of 10 000 rows mixing valid, invalid, duplicate and not-found numbers with
+//! SQLCipher history in a temp dir, lists of 10 000 rows mixing valid, invalid, duplicate and not-found numbers with
 //! injected faults, quota stops resumed from the state file, cancel, history reuse and a rate-limited gateway.
 
 use std::collections::{HashMap, HashSet};

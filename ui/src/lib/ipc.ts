@@ -1,6 +1,6 @@
 //! The one typed wrapper over Tauri commands: every screen calls the Rust side through here, and tests mock only `invoke`.
 
-import { invoke } from '@tauri-apps/api/core';
+import { Channel, invoke } from '@tauri-apps/api/core';
 import type { AppError } from './bindings/AppError';
 import type { AppInfo } from './bindings/AppInfo';
 import type { CnpjRecord } from './bindings/CnpjRecord';
@@ -17,6 +17,9 @@ import type {
   BatchSaved,
   Declaration,
   DeclarationCheck,
+  LockStatus,
+  UpdateCheck,
+  UpdateProgress,
   ExportKind,
   HistoryEntry,
   HistoryPage,
@@ -120,6 +123,24 @@ export const ipc = {
   batchResume: (retryFailed: boolean) => call<BatchProgress>('batch_resume', { retryFailed }),
   batchExport: () => call<string>('batch_export'),
   batchDiscard: () => call<void>('batch_discard'),
+
+  lockStatus: () => call<LockStatus>('lock_status'),
+  lockNow: () => call<LockStatus>('lock_now'),
+  lockUnlock: (pin: string | null) => call<LockStatus>('lock_unlock', { pin }),
+  /** Sets, changes or (pin null) removes the PIN; `current` is required when one is set. */
+  lockSetPin: (pin: string | null, current: string | null) => call<LockStatus>('lock_set_pin', { pin, current }),
+
+  updateStatus: () => call<UpdateCheck>('update_status'),
+  updateCheck: () => call<UpdateCheck>('update_check'),
+  /** Downloads, verifies and installs the update found by the last check, then the app restarts into it. */
+  updateInstall: (onProgress: (p: { downloaded: number; total: number | null }) => void) => {
+    const channel = new Channel<UpdateProgress>();
+    channel.onmessage = (p) =>
+      onProgress({ downloaded: Number(p.downloaded), total: p.total === null ? null : Number(p.total) });
+    return call<void>('update_install', { onProgress: channel });
+  },
+
+  diagnostics: () => call<string>('diagnostics'),
 
   uiReady: (millis: number) => call<void>('ui_ready', { millis: Math.round(millis) }),
 };

@@ -6,7 +6,7 @@ import type { Environment } from './bindings/Environment';
 import type { LookupRequest } from './bindings/LookupRequest';
 import type { LookupResponse } from './bindings/LookupResponse';
 import type { OfficialRecord } from './bindings/OfficialRecord';
-import type { HistoryEntry, Id, Settings, StatusInfo } from './contract';
+import type { HistoryEntry, Id, LockStatus, Settings, StatusInfo, UpdateCheck } from './contract';
 import { ipc } from './ipc';
 
 export const SCREENS = ['consulta', 'comparar', 'historico', 'recibo', 'config', 'inicio', 'lote'] as const;
@@ -40,8 +40,14 @@ class AppState {
   compareSeed = $state<CompareSeed | null>(null);
   helpOpen = $state(false);
   locked = $state(false);
+  /** The shell's lock (PIN set, wait after wrong PINs); null until asked. */
+  lock = $state<LockStatus | null>(null);
+  /** The last update check (at start or asked in Configurações). */
+  update = $state<UpdateCheck | null>(null);
   /** Set by the Consulta screen: puts the caret in the lookup input. */
   focusInput: () => void = () => {};
+  /** Set by the window: hides personal data and locks now (Configurações' «Bloquear agora»). */
+  requestLock: () => void = () => {};
   /** Set by the Consulta screen: empties the input and the result. */
   clearConsulta: () => void = () => {};
 

@@ -320,12 +320,15 @@ describe('shell', () => {
     expect(document.documentElement.dataset.theme).toBeUndefined();
   });
 
-  it('locks after the idle minutes: the result leaves the screen until a key is pressed', async () => {
+  it('locks after the idle minutes: the shell is told, the result leaves the screen, keys do not unlock', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     try {
-      const { input } = await start({
+      let locked = false;
+      const { calls, input } = await start({
         settings_get: () => ({ ...fx.settings, idleLockMinutes: 1 }),
         lookup: () => fx.response(fx.cpfRegular),
+        lock_now: () => ((locked = true), { locked, pinSet: false, retryAfterSecs: null }),
+        lock_unlock: () => ((locked = false), { locked, pinSet: false, retryAfterSecs: null }),
       });
       await vi.waitFor(() => expect(app.settings?.idleLockMinutes).toBe(1));
       type(input, '404.428.201-35');
@@ -334,11 +337,58 @@ describe('shell', () => {
       vi.advanceTimersByTime(61_000);
       await vi.waitFor(() => expect(screen.getByTestId('idle-lock')).toBeTruthy());
       expect(screen.queryByTestId('result-name')).toBeNull();
-      await fireEvent.keyDown(window, { key: 'a', code: 'KeyA' });
-      expect(screen.queryByTestId('idle-lock')).toBeNull();
+      await vi.waitFor(() => expect(callsOf(calls, 'lock_now')).toHaveLength(1));
+      await fireEvent.keyDown(window, { key: '3', code: 'Digit3', altKey: true });
+      expect(app.screen).toBe('consulta');
+      expect(screen.getByTestId('idle-lock')).toBeTruthy();
+      await fireEvent.click(screen.getByTestId('idle-unlock'));
+      await vi.waitFor(() => expect(screen.queryByTestId('idle-lock')).toBeNull());
+      expect(callsOf(calls, 'lock_unlock')[0]!.args).toEqual({ pin: null });
       expect(input.value).toBe('');
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  it('starts locked when the shell is locked, and unlocks only with the right PIN', async () => {
+    let locked = true;
+    const calls = mockCommands({
+      lock_status: () => ({ locked, pinSet: true, retryAfterSecs: null }),
+      lock_unlock: (a: { pin: string }) => {
+        if (a.pin !== '2468') throw { code: 'Unauthorized', message: 'PIN incorreto. Tente de novo.' };
+        locked = false;
+        return { locked, pinSet: true, retryAfterSecs: null };
+      },
+    });
+    render(App);
+    const pin = (await screen.findByTestId('idle-pin')) as HTMLInputElement;
+    await fireEvent.click(screen.getByTestId('idle-unlock'));
+    expect(screen.getByTestId('idle-error').textContent).toBe('Digite o PIN.');
+    expect(callsOf(calls, 'lock_unlock')).toHaveLength(0);
+    await fireEvent.input(pin, { target: { value: '1111' } });
+    await fireEvent.click(screen.getByTestId('idle-unlock'));
+    expect((await screen.findByTestId('idle-error')).textContent).toContain('PIN incorreto');
+    expect(screen.getByTestId('idle-lock')).toBeTruthy();
+    await fireEvent.input(pin, { target: { value: '2468' } });
+    await fireEvent.click(screen.getByTestId('idle-unlock'));
+    await waitFor(() => expect(screen.queryByTestId('idle-lock')).toBeNull());
+    expect(callsOf(calls, 'lock_unlock').map((c) => c.args)).toEqual([{ pin: '1111' }, { pin: '2468' }]);
+  });
+
+  it('shows a discreet update notice in the status bar that opens Configurações', async () => {
+    await start({
+      update_status: () => ({
+        state: 'available',
+        currentVersion: '0.1.0',
+        offeredVersion: '0.2.0',
+        date: null,
+        notes: 'Correções.',
+        message: 'A versão 0.2.0 está disponível.',
+      }),
+    });
+    const notice = await screen.findByTestId('status-update');
+    expect(notice.textContent).toContain('Atualização 0.2.0 disponível');
+    await fireEvent.click(notice);
+    expect(app.screen).toBe('config');
   });
 });

@@ -55,6 +55,15 @@ const DEFAULTS: Partial<Record<Command, Handler>> = {
   status_info: () => fx.statusDemo,
   ui_ready: () => null,
   history_previous: () => null,
+  lock_status: () => ({ locked: false, pinSet: false, retryAfterSecs: null }),
+  update_status: () => ({
+    state: 'upToDate',
+    currentVersion: '0.1.0',
+    offeredVersion: null,
+    date: null,
+    notes: null,
+    message: 'O Balcão está atualizado.',
+  }),
 };
 
 /** Mocks the Rust side: `handlers` override the defaults; an unmocked command rejects as Internal. */
@@ -101,6 +110,9 @@ export function resetApp(): void {
   app.compareSeed = null;
   app.helpOpen = false;
   app.locked = false;
+  app.lock = null;
+  app.update = null;
+  app.requestLock = () => {};
   app.focusInput = () => {};
   app.clearConsulta = () => {};
 }

@@ -185,3 +185,68 @@ describe('Configurações: atendimento', () => {
     expect(callsOf(calls, 'settings_save')).toHaveLength(0);
   });
 });
+
+describe('Configurações: PIN, updates, diagnostics', () => {
+  it('sets the PIN after checking it, then changing it asks for the current one', async () => {
+    let pinSet = false;
+    const calls = setup({
+      lock_status: () => ({ locked: false, pinSet, retryAfterSecs: null }),
+      lock_set_pin: (a: { pin: string | null }) => ((pinSet = a.pin !== null), { locked: false, pinSet, retryAfterSecs: null }),
+    });
+    await screen.findByTestId('lock-settings');
+    await fireEvent.input(screen.getByTestId('lock-new'), { target: { value: '12' } });
+    await fireEvent.click(screen.getByTestId('lock-save'));
+    expect(screen.getByTestId('lock-message').textContent).toContain('4 a 12 dígitos');
+    await fireEvent.input(screen.getByTestId('lock-new'), { target: { value: '2468' } });
+    await fireEvent.input(screen.getByTestId('lock-again'), { target: { value: '2469' } });
+    await fireEvent.click(screen.getByTestId('lock-save'));
+    expect(screen.getByTestId('lock-message').textContent).toContain('não são iguais');
+    await fireEvent.input(screen.getByTestId('lock-again'), { target: { value: '2468' } });
+    await fireEvent.click(screen.getByTestId('lock-save'));
+    await waitFor(() => expect(screen.getByTestId('lock-message').textContent).toBe('PIN gravado.'));
+    expect(callsOf(calls, 'lock_set_pin')[0]!.args).toEqual({ pin: '2468', current: null });
+    expect(screen.getByTestId('lock-pin-state').dataset.pinSet).toBe('true');
+    await fireEvent.click(screen.getByTestId('lock-remove'));
+    expect(screen.getByTestId('lock-message').textContent).toBe('Digite o PIN atual.');
+    await fireEvent.input(screen.getByTestId('lock-current'), { target: { value: '2468' } });
+    await fireEvent.click(screen.getByTestId('lock-remove'));
+    await waitFor(() => expect(screen.getByTestId('lock-message').textContent).toBe('PIN removido.'));
+    expect(callsOf(calls, 'lock_set_pin')[1]!.args).toEqual({ pin: null, current: '2468' });
+  });
+
+  it('checks for updates on demand and installs only when the clerk clicks', async () => {
+    const calls = setup({
+      update_check: () => ({
+        state: 'available',
+        currentVersion: '0.1.0',
+        offeredVersion: '0.2.0',
+        date: null,
+        notes: 'Correções.',
+        message: 'A versão 0.2.0 está disponível.',
+      }),
+      update_install: fail('Config', 'Há uma consulta ou um lote em andamento. Instale a atualização quando terminar.'),
+    });
+    await fireEvent.click(await screen.findByTestId('update-check'));
+    const install = await screen.findByTestId('update-install');
+    expect(screen.getByTestId('update-message').textContent).toContain('0.2.0 está disponível');
+    expect(callsOf(calls, 'update_install')).toHaveLength(0);
+    await fireEvent.click(install);
+    expect((await screen.findByTestId('update-error')).textContent).toContain('lote em andamento');
+    expect(callsOf(calls, 'update_install')).toHaveLength(1);
+  });
+
+  it('copies the diagnostics to the clipboard and shows them read-only', async () => {
+    const writes: string[] = [];
+    Object.defineProperty(navigator, 'clipboard', {
+      value: { writeText: async (s: string) => void writes.push(s) },
+      configurable: true,
+    });
+    setup({ diagnostics: () => 'Balcão 0.1.0\nSistema: Debian' });
+    await fireEvent.click(await screen.findByTestId('diagnostics-copy'));
+    const area = (await screen.findByTestId('diagnostics-text')) as HTMLTextAreaElement;
+    expect(area.readOnly).toBe(true);
+    expect(area.value).toContain('Balcão 0.1.0');
+    expect(writes).toEqual(['Balcão 0.1.0\nSistema: Debian']);
+    expect((await screen.findByTestId('diagnostics-message')).textContent).toContain('copiado');
+  });
+});

@@ -503,6 +503,30 @@ async fn quota_stop_then_resume_from_the_state_file_with_a_higher_quota() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_profiles_own_quota_stops_before_calling_past_it() {
+    let list = mixed_list(300, &known_cpfs(), &unknown_cpfs(100, 450_000_000), 5, 0, 13);
+    let sim = sim(SimConfig::default()).await;
+    let mut profile = Profile::demo(&sim.base_url());
+    profile.quota_limit = Some(40);
+    let client = client(&profile);
+    client.quota().seed(balcao_core::record::ApiKind::SerproCpfV2, 15);
+    let env = Env::new();
+    let mut batch = Batch::prepare("l.csv", list.text().as_bytes(), &BatchOptions::default()).unwrap();
+    let est = batch.estimate(&client);
+    assert!(est.quota_exceeded, "the estimate warns before starting: {est:?}");
+    assert_eq!(est.by_api[0].quota_remaining, Some(25));
+    batch.start_journal(&env.path("q.jsonl"), &ctx(&profile)).unwrap();
+    let end = batch.run(&client, env.history.clone(), &ctx(&profile), &Cancel::new(), &|_| {}).await.unwrap();
+    assert_eq!(end.state, BatchState::Stopped);
+    assert_eq!(end.stop.as_ref().map(|e| e.code), Some(ErrorCode::QuotaExhausted));
+    let requests = sim.requests();
+    assert_eq!(billed(&requests).len(), 25, "exactly what the quota had left was called");
+    assert!(requests.iter().all(|r| r.status != 429), "nothing was sent past the quota");
+    assert_eq!(end.billable_calls, 25);
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancel_keeps_what_was_done_and_resume_finishes() {
     let list = mixed_list(1_500, &known_cpfs(), &unknown_cpfs(600, 500_000_000), 10, 0, 5);
     let unique = list.unique_numbers();

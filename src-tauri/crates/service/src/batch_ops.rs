@@ -201,17 +201,36 @@ impl Balcao {
         *slot = Slot::Running { cancel: cancel.clone(), progress: progress.clone() };
         let holder = self.batch.clone();
         let mut batch = batch;
-        tokio::spawn(async move {
+        let sink = on_progress.clone();
+        let last = progress.clone();
+        let worker = tokio::spawn(async move {
             let report = move |p: &BatchProgress| {
                 if let Ok(mut last) = progress.lock() {
                     *last = p.clone();
                 }
-                on_progress(p.clone());
+                sink(p.clone());
             };
             if let Err(e) = batch.run(&client, history, &ctx, &cancel, &report).await {
                 tracing::error!(code = ?e.code, "batch: run refused");
+                report(&BatchProgress { state: BatchState::Stopped, stop: Some(e), ..batch.progress() });
             }
-            *holder.0.lock().await = Slot::Idle(batch);
+            batch
+        });
+        // The window always gets a final event, even if the run panicked (then the batch is lost, its state file
+        // is not: it can be reopened with the same file).
+        tokio::spawn(async move {
+            let next = match worker.await {
+                Ok(batch) => Slot::Idle(batch),
+                Err(e) => {
+                    tracing::error!(error = %e, "batch: task failed");
+                    let before = last.lock().map(|p| p.clone()).unwrap_or_else(|p| p.into_inner().clone());
+                    let stop =
+                        AppError::new(ErrorCode::Internal, format!("{} ({e})", ErrorCode::Internal.default_message()));
+                    on_progress(BatchProgress { state: BatchState::Stopped, stop: Some(stop), ..before });
+                    Slot::Empty
+                }
+            };
+            *holder.0.lock().await = next;
         });
         Ok(first)
     }

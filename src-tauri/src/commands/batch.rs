@@ -1,9 +1,9 @@
 //! Commands of the Lote screen: preview a file, start, follow (polled), cancel, resume, export, discard.
 
-use base64::Engine;
 use balcao_core::AppError;
-use balcao_core::batch_api::{BatchOptions, BatchPreview, BatchProgress, BatchSaved};
 use balcao_core::ErrorCode;
+use balcao_core::batch_api::{BatchOptions, BatchPreview, BatchProgress, BatchSaved};
+use base64::Engine;
 use tauri::State;
 
 use crate::AppState;

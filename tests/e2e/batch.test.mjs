@@ -94,3 +94,52 @@ test('a CSV previewed with its cost, run to the end and exported with the verdic
   await screenshot(browser, '12-lote');
   rmSync(path, { force: true });
 });
+
+test('a slow batch cancelled midway keeps what was done, then resumes to the end', async () => {
+  // Every trial CPF (answers slowed down by the simulator), so there is time to cancel.
+  const cpfs = ['40442820135', '63017285995', '91708635203', '58136053391', '40532176871', '47123586964',
+    '07691852312', '10975384600', '01648527949', '47893062592', '98302514705', '18025346790', '64913872591',
+    '52389071686', '05137518743', '08849979878'];
+  const file = join(dir, 'lista-lenta.csv');
+  writeFileSync(file, ['cpf', ...cpfs, ''].join('\n'), 'utf8');
+  const slow = await fetch(`${process.env.BALCAO_SIM_URL}/__sim/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ kind: 'latency', ms: 700, times: 100, scope: 'api' }),
+  });
+  assert.equal(slow.status, 201, 'the simulator took the latency fault');
+
+  await (await shown('batch-new')).click();
+  const input = await $('batch-file');
+  await input.waitForExist({ timeout: 15000 });
+  await input.setValue(file);
+  await shown('batch-preview');
+  assert.equal(await text('batch-count-unique'), String(cpfs.length));
+  await (await shown('batch-start')).click();
+  const progress = await shown('batch-progress');
+  await browser.waitUntil(async () => Number((await text('batch-done')).split(' ')[0]) >= 1, {
+    timeout: 30000,
+    timeoutMsg: 'the slow batch made no progress',
+  });
+  await (await shown('batch-cancel')).click();
+  await browser.waitUntil(async () => (await progress.getAttribute('data-state')) === 'cancelled', {
+    timeout: 30000,
+    timeoutMsg: 'the batch never reached the cancelled state',
+  });
+  const doneAtCancel = Number((await text('batch-done')).split(' ')[0]);
+  assert.ok(doneAtCancel >= 1 && doneAtCancel < cpfs.length, `some, not all, were done (${doneAtCancel})`);
+  await shown('batch-resume-hint');
+  await screenshot(browser, '13-lote-cancelado');
+
+  await fetch(`${process.env.BALCAO_SIM_URL}/__sim/faults`, { method: 'DELETE' });
+  const calls = (await simRequests()).filter((r) => r.path.includes('/cpf/')).map((r) => r.path);
+  await (await shown('batch-resume')).click();
+  await browser.waitUntil(async () => (await progress.getAttribute('data-state')) === 'completed', {
+    timeout: 60000,
+    timeoutMsg: 'the resumed batch never completed',
+  });
+  assert.equal(await text('batch-done'), `${cpfs.length} de ${cpfs.length}`);
+  const after = (await simRequests()).filter((r) => r.path.includes('/cpf/')).map((r) => r.path);
+  const again = after.slice(calls.length).filter((p) => calls.includes(p));
+  assert.deepEqual(again, [], 'nothing answered before the cancel was called again');
+});

@@ -59,7 +59,7 @@ impl History {
     ) -> Result<Option<i64>, AppError> {
         let offset = self.offset;
         let tx = self.conn.transaction().map_err(|e| error::db(e, "gravar a consulta"))?;
-        let id = insert(&tx, ctx, outcome, number, at, offset).map_err(|e| error::db(e, "gravar a consulta"))?;
+        let id = insert(&tx, ctx, outcome, number, at, offset, true).map_err(|e| error::db(e, "gravar a consulta"))?;
         tx.commit().map_err(|e| error::db(e, "gravar a consulta"))?;
         if id.is_some_and(|i| i % crate::retention::TRIM_EVERY == 0) {
             self.trim_after_record(ctx);
@@ -77,8 +77,17 @@ impl History {
         let err = |e| error::db(e, "gravar as consultas");
         let tx = self.conn.transaction().map_err(err)?;
         let mut ids = Vec::with_capacity(items.len());
+        // One HTTP call can answer many numbers (CPF Light: up to 50): its lookups share one CallMeta, and the
+        // call counts once against the quota, as the gateway and the client count it.
+        let mut calls = std::collections::HashSet::new();
         for (outcome, number) in items {
-            ids.push(insert(&tx, ctx, outcome, number, at, offset).map_err(err)?);
+            let meta = match outcome {
+                Ok(l) => Some(&l.meta),
+                Err((_, m)) => m.as_ref(),
+            };
+            // Without a request id two calls cannot be told apart: each counts (never under-count a quota).
+            let first_of_its_call = meta.and_then(call_key).is_none_or(|k| calls.insert(k));
+            ids.push(insert(&tx, ctx, outcome, number, at, offset, first_of_its_call).map_err(err)?);
         }
         tx.commit().map_err(err)?;
         let every = crate::retention::TRIM_EVERY;
@@ -100,6 +109,12 @@ impl History {
     }
 }
 
+/// What identifies one HTTP call among the lookups of a batch: its request id (`activityid`) and API.
+fn call_key(m: &CallMeta) -> Option<(String, &'static str)> {
+    m.activity_id.clone().map(|id| (id, m.api.as_str()))
+}
+
+/// Writes one lookup; `count_quota` is false for the second and later numbers answered by the same call.
 fn insert(
     tx: &Transaction<'_>,
     ctx: &LookupContext,
@@ -107,6 +122,7 @@ fn insert(
     number: &Document,
     at: OffsetDateTime,
     offset: time::UtcOffset,
+    count_quota: bool,
 ) -> rusqlite::Result<Option<i64>> {
     let at_s = instant(at);
     let meta = match outcome {
@@ -192,7 +208,7 @@ fn insert(
         history_id.is_some(),
         history_id,
     ])?;
-    if let (true, Some(api)) = (billable, api) {
+    if let (true, true, Some(api)) = (billable, count_quota, api) {
         tx.prepare_cached(
             "INSERT INTO quota (profile_id, api, day, count) VALUES (?1, ?2, ?3, 1)
              ON CONFLICT (profile_id, api, day) DO UPDATE SET count = count + 1",

@@ -63,3 +63,26 @@ fn h_at(s: &str) -> time::OffsetDateTime {
     let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
     time::PrimitiveDateTime::parse(s, fmt).unwrap().assume_offset(DEFAULT_DAY_OFFSET)
 }
+
+#[test]
+fn one_call_answering_many_numbers_counts_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = open(&dir.path().join("history.db"));
+    // A CPF Light call answers several CPFs: their lookups share the call's metadata.
+    let light = |number: &str| {
+        let mut outcome = found_cpf(number, "A");
+        if let Ok(l) = outcome.as_mut() {
+            l.meta = meta(ApiKind::ConectaCpfLight, 200);
+            l.meta.activity_id = Some("call-1".into());
+        }
+        (outcome, doc(number))
+    };
+    let mut second_call = light("91708635203");
+    if let Ok(l) = second_call.0.as_mut() {
+        l.meta.activity_id = Some("call-2".into());
+    }
+    let items = vec![light("40442820135"), light("63017285995"), second_call];
+    let ids = h.record_batch(&ctx(), &items).unwrap();
+    assert_eq!(ids.iter().flatten().count(), 3, "every number is in the history");
+    assert_eq!(h.quota_for("demo", ApiKind::ConectaCpfLight).unwrap().used_total, 2, "two calls, two units");
+}

@@ -29,6 +29,8 @@ pub struct Launch {
     pub spawn_to_ready_ms: f64,
     /// What the page reported: `performance.now()` at ready, i.e. ms since the page's navigation started.
     pub page_ready_ms: f64,
+    /// CPU time (user + system) of the whole process tree when the ready line was read (ms, 10 ms ticks).
+    pub cpu_to_ready_ms: f64,
     /// Sum over the process tree after the idle pause (kB); 0 when memory was not measured.
     pub rss_kb: u64,
     pub pss_kb: u64,
@@ -66,6 +68,7 @@ pub fn launch(sb: &Sandbox, app: &App, log: &Path, idle: Option<Duration>) -> Re
     let ready = rx.recv_timeout(Duration::from_secs(90));
     let result = match ready {
         Ok((wall, page)) => {
+            let cpu = procs::cpu_ms(pid);
             let mem = idle.map(|d| {
                 std::thread::sleep(d);
                 procs::memory(pid)
@@ -74,6 +77,7 @@ pub fn launch(sb: &Sandbox, app: &App, log: &Path, idle: Option<Duration>) -> Re
             Ok(Launch {
                 spawn_to_ready_ms: wall.as_secs_f64() * 1000.0,
                 page_ready_ms: page,
+                cpu_to_ready_ms: cpu,
                 rss_kb: procs.iter().map(|p| p.rss_kb).sum(),
                 pss_kb: procs.iter().map(|p| p.pss_kb).sum(),
                 procs,

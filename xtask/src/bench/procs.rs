@@ -45,6 +45,22 @@ fn stat(pid: u32) -> Option<(u32, char)> {
     Some((ppid, state))
 }
 
+/// CPU time (user + system, ms) used so far by every process in the tree of `pid`, from /proc/PID/stat (clock
+/// ticks of 10 ms: coarse, but unlike wall time it does not grow when other work takes the cores).
+pub fn cpu_ms(pid: u32) -> f64 {
+    tree(pid)
+        .into_iter()
+        .filter_map(|p| {
+            let text = std::fs::read_to_string(format!("/proc/{p}/stat")).ok()?;
+            let rest = &text[text.rfind(')')? + 2..];
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            // After the comm: state(0) ppid(1) … utime(11) stime(12).
+            Some(f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?)
+        })
+        .sum::<f64>()
+        * 10.0
+}
+
 /// Whether the process exists and is not a zombie.
 pub fn alive(pid: u32) -> bool {
     stat(pid).is_some_and(|(_, s)| s != 'Z' && s != 'X')
@@ -108,6 +124,7 @@ mod tests {
         assert_eq!(mem.len(), 2);
         assert!(mem.iter().all(|m| m.rss_kb > 0 && m.pss_kb > 0 && m.pss_kb <= m.rss_kb));
         assert!(mem.iter().any(|m| m.name == "sleep"));
+        assert!(cpu_ms(pid) >= 0.0 && cpu_ms(pid).is_finite());
         signal(t[1], "TERM");
         signal(pid, "TERM");
         let _ = child.wait();

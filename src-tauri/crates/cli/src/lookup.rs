@@ -1,15 +1,15 @@
 //! `balcao-cli lookup`: one CPF or CNPJ through a profile (Demonstração by default), printed as JSON.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use balcao_core::api::Environment;
-use balcao_core::profile::{DEMO_PROFILE_ID, Profile};
+use balcao_core::profile::Profile;
 use balcao_core::record::CnpjView;
 use balcao_core::{AppError, Cnpj, Cpf, Document, ErrorCode};
-use balcao_gov::{Credentials, GovClient, credentials_from_env, credentials_from_store, load_profiles_toml};
-use balcao_platform::KeyringStore;
+use balcao_gov::{Credentials, GovClient};
+
+use crate::profile_args::{choose_profile, credentials};
 use balcao_sim::{SimConfig, Simulator};
 
 /// The exit status of each error code (0 is success, 2 a usage error).
@@ -139,49 +139,6 @@ fn parse_document(kind: Kind, number: &str) -> Result<Document, AppError> {
         Kind::Cnpj => Cnpj::parse(number).map(Document::Cnpj),
     };
     parsed.map_err(|e| AppError::new(ErrorCode::InvalidDocument, format!("{e} Nenhuma consulta foi feita.")))
-}
-
-fn read_profiles(path: &Path) -> Result<Vec<Profile>, AppError> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        AppError::new(ErrorCode::Config, format!("Não foi possível ler o arquivo de perfis {}: {e}.", path.display()))
-    })?;
-    load_profiles_toml(&text)
-}
-
-/// The profile asked for, or `None` for Demonstração.
-fn choose_profile(config: Option<&Path>, wanted: Option<&str>) -> Result<Option<Profile>, AppError> {
-    if config.is_none() && wanted.is_none_or(|w| w == DEMO_PROFILE_ID) {
-        return Ok(None);
-    }
-    let path = match config {
-        Some(p) => p.to_path_buf(),
-        None => balcao_platform::data_dir().join("profiles.toml"),
-    };
-    let profiles = read_profiles(&path)?;
-    let ids = || profiles.iter().map(|p| p.id.as_str()).collect::<Vec<_>>().join(", ");
-    match wanted {
-        Some(w) => match profiles.iter().find(|p| p.id == w || p.name.eq_ignore_ascii_case(w)) {
-            Some(p) => Ok(Some(p.clone())),
-            None if w == DEMO_PROFILE_ID => Ok(None),
-            None => Err(AppError::new(
-                ErrorCode::Config,
-                format!("Perfil «{w}» não encontrado em {}. Perfis disponíveis: {}.", path.display(), ids()),
-            )),
-        },
-        None if profiles.len() == 1 => Ok(profiles.into_iter().next()),
-        None => Err(AppError::new(
-            ErrorCode::Config,
-            format!("O arquivo {} tem vários perfis; escolha um com --profile ({}).", path.display(), ids()),
-        )),
-    }
-}
-
-fn credentials(profile: &Profile, from_env: bool) -> Result<Credentials, AppError> {
-    if profile.environment == Environment::SerproTrial && profile.paths.token.is_none() {
-        // The public trial bearer needs no credential.
-        return Ok(Credentials::new("", ""));
-    }
-    if from_env { credentials_from_env() } else { credentials_from_store(&KeyringStore::new(), &profile.id) }
 }
 
 async fn lookup(args: Args) -> Result<String, AppError> {

@@ -50,7 +50,12 @@ pub fn cargo_deny_advisories() -> Result {
             .any(|s| err.contains(s));
     let strict = std::env::var("BALCAO_REQUIRE_ADVISORIES").is_ok_and(|v| v == "1");
     if fetch_failed && !strict {
-        let first = err.lines().find(|l| l.contains("error")).unwrap_or("").trim();
+        let why = ["Could not resolve host", "unable to access", "failed to fetch"]
+            .iter()
+            .find_map(|k| err.lines().find(|l| l.contains(k)))
+            .unwrap_or("sem acesso à rede")
+            .trim();
+        let first: String = why.chars().take(160).collect();
         eprintln!(
             "AVISO: cargo deny advisories NÃO RODOU: o banco RustSec (github.com/rustsec/advisory-db) não pôde ser \
              baixado desta máquina ({first}). Rode com BALCAO_REQUIRE_ADVISORIES=1 numa máquina com acesso."

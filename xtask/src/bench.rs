@@ -1,6 +1,7 @@
 //! `cargo xtask bench`: the performance budget (issue 10). Builds the release app and the hello floor, measures
 //! start-up, memory, response-to-paint, HTTP throughput, token economy and sizes in one run, profiles start-up,
-//! runs the workspace's criterion benches, and writes `docs/benchmarks.md` with the chart `docs/benchmarks/budget.svg`.
+//! runs the workspace's other criterion benches (simulator start, history store, batch throughput), and writes
+//! `docs/benchmarks.md` with the chart `docs/benchmarks/budget.svg`.
 //!
 //! Knobs (environment): `BALCAO_BENCH_REPS` (start-up/memory launches per app, default 7),
 //! `BALCAO_BENCH_LOOKUPS` (painted lookups, default 15), `BALCAO_BENCH_HTTP_REPS` (default 5),
@@ -160,7 +161,7 @@ pub fn run() -> Result {
         r.history_rows = rows.clone();
         // One cargo call per bench, so a failing bench does not hide the others' figures.
         let mut failed = Vec::new();
-        for (pkg, bench) in [("balcao-sim", "start"), ("balcao-history", "history")] {
+        for (pkg, bench) in [("balcao-sim", "start"), ("balcao-history", "history"), ("balcao-batch", "throughput")] {
             let run = sh::run(
                 sh::cargo()
                     .args(["bench", "-p", pkg, "--bench", bench])

@@ -590,7 +590,8 @@ fn criterion_section(w: &mut String, r: &Results) {
     }
     let _ = writeln!(
         w,
-        "`cargo bench -p balcao-sim --bench start` and `-p balcao-history --bench history` with `BALCAO_BENCH_ROWS={}` (a smaller history than the 1M-row \
+        "`cargo bench -p balcao-sim --bench start`, `-p balcao-history --bench history` and `-p balcao-batch --bench \
+         throughput` with `BALCAO_BENCH_ROWS={}` (a smaller history than the 1M-row \
          reference run merged below). Median time per iteration, 95 % interval of the median.\n\n| bench | median | interval |\n|---|---|---|",
         r.history_rows
     );

@@ -1,12 +1,14 @@
 //! Commands of the Lote screen: preview a file, start, follow (polled), cancel, resume, export, discard.
 
-use balcao_core::AppError;
-use balcao_core::ErrorCode;
-use balcao_core::batch_api::{BatchOptions, BatchPreview, BatchProgress, BatchSaved};
+use std::sync::{Arc, Mutex};
+
+use balcao_core::batch_api::{BatchOptions, BatchPreview, BatchProgress, BatchSaved, BatchState};
+use balcao_core::{AppError, ErrorCode};
+use balcao_service::ProgressSink;
 use base64::Engine;
 use tauri::State;
 
-use crate::AppState;
+use crate::{Activity, AppState};
 
 /// The file arrives from the webview (a file the clerk chose) as base64: JSON has no bytes.
 fn decode(bytes_base64: &str) -> Result<Vec<u8>, AppError> {
@@ -25,10 +27,21 @@ pub async fn batch_preview(
     state.get().await?.batch_preview(file_name, decode(&bytes_base64)?, options).await
 }
 
+/// A progress sink that holds the app busy (no update install) until the batch reaches a final state; the service
+/// always sends one, also when the run is refused or its task fails.
+fn busy_until_done(activity: &Activity) -> ProgressSink {
+    let guard = Mutex::new(Some(activity.begin_owned()));
+    Arc::new(move |p: BatchProgress| {
+        if matches!(p.state, BatchState::Completed | BatchState::Cancelled | BatchState::Stopped) {
+            guard.lock().map(|mut g| g.take()).ok();
+        }
+    })
+}
+
 /// Starts the previewed batch; the window follows it with `batch_progress`.
 #[tauri::command]
-pub async fn batch_start(state: State<'_, AppState>) -> Result<BatchProgress, AppError> {
-    state.get().await?.batch_start(std::sync::Arc::new(|_| {})).await
+pub async fn batch_start(state: State<'_, AppState>, activity: State<'_, Activity>) -> Result<BatchProgress, AppError> {
+    state.get().await?.batch_start(busy_until_done(&activity)).await
 }
 
 #[tauri::command]
@@ -56,8 +69,12 @@ pub async fn batch_open_saved(
 }
 
 #[tauri::command]
-pub async fn batch_resume(state: State<'_, AppState>, retry_failed: bool) -> Result<BatchProgress, AppError> {
-    state.get().await?.batch_resume(retry_failed, std::sync::Arc::new(|_| {})).await
+pub async fn batch_resume(
+    state: State<'_, AppState>,
+    activity: State<'_, Activity>,
+    retry_failed: bool,
+) -> Result<BatchProgress, AppError> {
+    state.get().await?.batch_resume(retry_failed, busy_until_done(&activity)).await
 }
 
 /// Writes the result CSV to the clerk's Downloads folder and returns its path.

@@ -227,7 +227,7 @@ fn launch_and_lookup(bin: &Path) -> Result {
         .spawn()
         .map_err(|e| format!("tauri-driver: {e}"))?;
     sb.adopt(driver);
-    wait_port(driver_port)?;
+    e2e::wait_port(driver_port)?;
     let data_dir = sb.var("BALCAO_DATA_DIR").unwrap_or_default().to_owned();
     let shots = artifacts.join("bundle-smoke");
     let mut node = sb.command("node");
@@ -284,17 +284,6 @@ try {
   await b.deleteSession();
 }
 "#;
-
-fn wait_port(port: u16) -> Result {
-    let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(20) {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Ok(());
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Err(format!("nothing listened on 127.0.0.1:{port}"))
-}
 
 /// Single instance on the debug build (a `cargo xtask test` stage): a second launch in the same session exits
 /// at once with success while the first keeps running.

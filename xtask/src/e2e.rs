@@ -26,7 +26,8 @@ pub fn free_port() -> Result<u16> {
     Ok(l.local_addr().map_err(|e| e.to_string())?.port())
 }
 
-fn wait_port(port: u16) -> Result {
+/// Waits (up to 20 s) until something listens on a loopback port.
+pub fn wait_port(port: u16) -> Result {
     let start = Instant::now();
     while start.elapsed() < Duration::from_secs(20) {
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {

@@ -203,8 +203,18 @@ impl Balcao {
         let mut batch = batch;
         let sink = on_progress.clone();
         let last = progress.clone();
+        // The final progress is announced only once the slot holds the finished batch again, so that whoever
+        // hears "completed" (the window, a test) can export or resume at once.
+        let ending = Arc::new(std::sync::Mutex::new(None::<BatchProgress>));
+        let held_ending = ending.clone();
         let worker = tokio::spawn(async move {
             let report = move |p: &BatchProgress| {
+                if matches!(p.state, BatchState::Completed | BatchState::Cancelled | BatchState::Stopped) {
+                    if let Ok(mut end) = held_ending.lock() {
+                        *end = Some(p.clone());
+                    }
+                    return;
+                }
                 if let Ok(mut last) = progress.lock() {
                     *last = p.clone();
                 }
@@ -219,18 +229,21 @@ impl Balcao {
         // The window always gets a final event, even if the run panicked (then the batch is lost, its state file
         // is not: it can be reopened with the same file).
         tokio::spawn(async move {
-            let next = match worker.await {
-                Ok(batch) => Slot::Idle(batch),
+            let (next, end) = match worker.await {
+                Ok(batch) => {
+                    let end = ending.lock().ok().and_then(|mut e| e.take()).unwrap_or_else(|| batch.progress());
+                    (Slot::Idle(batch), end)
+                }
                 Err(e) => {
                     tracing::error!(error = %e, "batch: task failed");
                     let before = last.lock().map(|p| p.clone()).unwrap_or_else(|p| p.into_inner().clone());
                     let stop =
                         AppError::new(ErrorCode::Internal, format!("{} ({e})", ErrorCode::Internal.default_message()));
-                    on_progress(BatchProgress { state: BatchState::Stopped, stop: Some(stop), ..before });
-                    Slot::Empty
+                    (Slot::Empty, BatchProgress { state: BatchState::Stopped, stop: Some(stop), ..before })
                 }
             };
             *holder.0.lock().await = next;
+            on_progress(end);
         });
         Ok(first)
     }

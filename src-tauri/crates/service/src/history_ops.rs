@@ -4,15 +4,14 @@ use std::path::PathBuf;
 
 use balcao_core::api::{ExportKind, HistoryStats};
 use balcao_core::history_api::{DayRange, HistoryEntry, HistoryPage, HistoryQuery, PurgeScope};
-use balcao_core::{AppError, Cpf, ErrorCode};
+use balcao_core::{AppError, ErrorCode};
 use balcao_history::Actor;
 
 use crate::Balcao;
 
 impl Balcao {
     async fn actor(&self) -> Actor {
-        let clerk = self.settings.read().await.settings.clerk_cpf.clone();
-        Actor { clerk_cpf: clerk.as_deref().and_then(|c| Cpf::parse(c).ok()), os_user: self.os_user.clone() }
+        self.actor_for(&self.settings.read().await.settings)
     }
 
     pub async fn history_search(&self, query: HistoryQuery) -> Result<HistoryPage, AppError> {

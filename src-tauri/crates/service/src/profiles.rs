@@ -139,7 +139,7 @@ impl Balcao {
         Ok(())
     }
 
-    fn actor_for(&self, settings: &Settings) -> balcao_history::Actor {
+    pub(crate) fn actor_for(&self, settings: &Settings) -> balcao_history::Actor {
         balcao_history::Actor {
             clerk_cpf: settings.clerk_cpf.as_deref().and_then(|c| Cpf::parse(c).ok()),
             os_user: self.os_user.clone(),

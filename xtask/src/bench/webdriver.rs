@@ -14,12 +14,13 @@ pub fn request(port: u16, method: &str, path: &str, body: Option<&str>, timeout:
     let mut s = TcpStream::connect(("127.0.0.1", port)).map_err(|e| format!("127.0.0.1:{port}: {e}"))?;
     s.set_read_timeout(Some(timeout)).map_err(|e| e.to_string())?;
     let body = body.unwrap_or("");
-    let head = format!(
+    // Head and body in one write: a server that answers after its first read must not leave a body unread.
+    let request = format!(
         "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json; charset=utf-8\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n",
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
-    s.write_all(head.as_bytes()).and_then(|()| s.write_all(body.as_bytes())).map_err(|e| format!("{path}: {e}"))?;
+    s.write_all(request.as_bytes()).map_err(|e| format!("{path}: {e}"))?;
     let mut raw = Vec::new();
     s.read_to_end(&mut raw).map_err(|e| format!("{method} {path}: {e}"))?;
     let text = String::from_utf8_lossy(&raw);
@@ -117,9 +118,16 @@ mod tests {
         let port = l.local_addr().unwrap().port();
         let server = std::thread::spawn(move || {
             let (mut c, _) = l.accept().unwrap();
+            // Reads the whole request (head and its 2-byte body) before answering: closing a socket with unread
+            // input makes the kernel reset the connection, and the client would see that instead of the answer.
+            let mut raw = Vec::new();
             let mut buf = [0u8; 1024];
-            let n = c.read(&mut buf).unwrap();
-            let req = String::from_utf8_lossy(&buf[..n]).into_owned();
+            while !raw.windows(4).any(|w| w == b"\r\n\r\n") || !raw.ends_with(b"{}") {
+                let n = c.read(&mut buf).unwrap();
+                assert!(n > 0, "client closed before sending its whole request");
+                raw.extend_from_slice(&buf[..n]);
+            }
+            let req = String::from_utf8_lossy(&raw).into_owned();
             c.write_all(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n{\"a\"\r\n3\r\n:1}\r\n0\r\n\r\n")
                 .unwrap();
             req

@@ -1,8 +1,9 @@
-// Pure modules: pt-BR formatting, the shortcut matcher, the IPC wrapper's error and id handling, the input mask caret.
+// Pure modules: pt-BR formatting, the lazy loader, the shortcut matcher, the IPC wrapper's error and id handling, the input mask caret.
 import { describe, expect, it } from 'vitest';
 import { maskKeepingCaret, inspect } from '../lib/docInput';
 import * as f from '../lib/format';
 import { ipc, toAppError } from '../lib/ipc';
+import { once } from '../lib/lazy';
 import { match, onAction, runAction, table } from '../lib/shortcuts';
 import { nextTheme } from '../lib/theme';
 import { t } from '../lib/i18n/pt-BR';
@@ -127,5 +128,20 @@ describe('lookup input', () => {
     expect(bad.error).toMatch(/dígito verificador/);
     expect(inspect('404.4').settled).toBe(false);
     expect(inspect('404@').settled).toBe(true);
+  });
+});
+
+describe('lazy', () => {
+  it('loads once while it succeeds and tries again after a failure', async () => {
+    let calls = 0;
+    const load = once(async () => {
+      calls += 1;
+      if (calls === 1) throw new Error('chunk missing');
+      return calls;
+    });
+    await expect(load()).rejects.toThrow('chunk missing');
+    expect(await load()).toBe(2);
+    expect(await load()).toBe(2);
+    expect(calls).toBe(2);
   });
 });

@@ -432,7 +432,7 @@ pub async fn update_install<R: Runtime>(
     use std::sync::atomic::Ordering;
     if activity.is_busy() {
         return Err(AppError::new(
-            ErrorCode::Config,
+            ErrorCode::Busy,
             "Há uma consulta ou um lote em andamento. Instale a atualização quando terminar.",
         ));
     }
@@ -440,7 +440,7 @@ pub async fn update_install<R: Runtime>(
         AppError::new(ErrorCode::Config, "Nenhuma atualização pendente: verifique se há atualizações primeiro.")
     })?;
     if updates.installing.swap(true, Ordering::SeqCst) {
-        return Err(AppError::new(ErrorCode::Config, "A atualização já está sendo instalada."));
+        return Err(AppError::new(ErrorCode::Busy, "A atualização já está sendo instalada."));
     }
     let result = async {
         let bytes = download(&update, move |p| {
@@ -449,7 +449,7 @@ pub async fn update_install<R: Runtime>(
         .await?;
         if activity.is_busy() {
             return Err(AppError::new(
-                ErrorCode::Config,
+                ErrorCode::Busy,
                 "Uma consulta começou durante o download. Instale a atualização quando terminar.",
             ));
         }

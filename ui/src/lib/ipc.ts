@@ -50,6 +50,7 @@ const CODES: readonly ErrorCode[] = [
   'HistoryLocked',
   'Config',
   'PurposeRequired',
+  'Busy',
   'Internal',
 ];
 

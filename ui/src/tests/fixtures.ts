@@ -39,6 +39,7 @@ export const messages: Record<ErrorCode, string> = {
   HistoryLocked: 'Não foi possível abrir o histórico criptografado. Avise a TI; o arquivo não foi alterado.',
   Config: 'A configuração deste perfil está incompleta. Revise-a em Configurações.',
   PurposeRequired: 'Informe a finalidade ou o número do protocolo antes de consultar.',
+  Busy: 'Há uma operação em andamento. Aguarde o fim dela e tente de novo.',
   Internal: 'Erro inesperado no Balcão. Tente de novo; se persistir, copie o diagnóstico e avise a TI.',
 };
 

@@ -224,7 +224,7 @@ describe('Configurações: PIN, updates, diagnostics', () => {
         notes: 'Correções.',
         message: 'A versão 0.2.0 está disponível.',
       }),
-      update_install: fail('Config', 'Há uma consulta ou um lote em andamento. Instale a atualização quando terminar.'),
+      update_install: fail('Busy', 'Há uma consulta ou um lote em andamento. Instale a atualização quando terminar.'),
     });
     await fireEvent.click(await screen.findByTestId('update-check'));
     const install = await screen.findByTestId('update-install');

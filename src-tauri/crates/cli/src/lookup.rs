@@ -36,6 +36,7 @@ Status de saída:
   23  Config               perfil ou configuração inválidos
   24  PurposeRequired      finalidade exigida
   25  Internal             erro inesperado
+  26  Busy                 outra operação em andamento
 
 Sem --profile e sem --config, consulta a Demonstração (simulador embutido, dados fictícios).
 Com --credentials-from-env, a chave e o segredo vêm de BALCAO_CLIENT_ID e BALCAO_CLIENT_SECRET;
@@ -60,6 +61,7 @@ pub fn exit_status(code: ErrorCode) -> u8 {
         ErrorCode::Config => 23,
         ErrorCode::PurposeRequired => 24,
         ErrorCode::Internal => 25,
+        ErrorCode::Busy => 26,
     }
 }
 

@@ -254,7 +254,14 @@ fn help_documents_the_exit_statuses() {
     let out = Command::new(env!("CARGO_BIN_EXE_balcao-cli")).args(["lookup", "--help"]).output().unwrap();
     assert!(out.status.success());
     let help = String::from_utf8(out.stdout).unwrap();
-    for line in ["10  InvalidDocument", "11  NotFound", "16  QuotaExhausted", "21  KeychainUnavailable", "23  Config"] {
+    for line in [
+        "10  InvalidDocument",
+        "11  NotFound",
+        "16  QuotaExhausted",
+        "21  KeychainUnavailable",
+        "23  Config",
+        "26  Busy",
+    ] {
         assert!(help.contains(line), "help lacks «{line}»:\n{help}");
     }
     assert!(help.contains("--credentials-from-env"));

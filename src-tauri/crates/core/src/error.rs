@@ -36,13 +36,15 @@ pub enum ErrorCode {
     Config,
     /// The agency requires a purpose (or protocol) for each lookup and none was given.
     PurposeRequired,
+    /// Another operation (a lookup, a batch, an update) is running and this one must wait for its end.
+    Busy,
     /// Anything else: a bug in Balcão.
     Internal,
 }
 
 impl ErrorCode {
     /// Every code, in declaration order (for tests and documentation).
-    pub const ALL: [ErrorCode; 16] = [
+    pub const ALL: [ErrorCode; 17] = [
         ErrorCode::InvalidDocument,
         ErrorCode::NotFound,
         ErrorCode::Unauthorized,
@@ -58,6 +60,7 @@ impl ErrorCode {
         ErrorCode::HistoryLocked,
         ErrorCode::Config,
         ErrorCode::PurposeRequired,
+        ErrorCode::Busy,
         ErrorCode::Internal,
     ];
 
@@ -95,6 +98,7 @@ impl ErrorCode {
             }
             ErrorCode::Config => "A configuração deste perfil está incompleta. Revise-a em Configurações.",
             ErrorCode::PurposeRequired => "Informe a finalidade ou o número do protocolo antes de consultar.",
+            ErrorCode::Busy => "Há uma operação em andamento. Aguarde o fim dela e tente de novo.",
             ErrorCode::Internal => {
                 "Erro inesperado no Balcão. Tente de novo; se persistir, copie o diagnóstico e avise a TI."
             }

@@ -56,7 +56,7 @@ impl fmt::Debug for BatchSlot {
 }
 
 fn running_error() -> AppError {
-    AppError::new(ErrorCode::Config, "Há um lote em andamento. Aguarde o fim ou cancele-o antes.")
+    AppError::new(ErrorCode::Busy, "Há um lote em andamento. Aguarde o fim ou cancele-o antes.")
 }
 
 fn no_batch_error() -> AppError {
@@ -335,7 +335,7 @@ impl Balcao {
         let mut slot = self.batch.0.lock().await;
         if matches!(*slot, Slot::Running { .. }) {
             return Err(AppError::new(
-                ErrorCode::Config,
+                ErrorCode::Busy,
                 "Aguarde o fim do lote (ou cancele-o) para exportar o resultado.",
             ));
         }
@@ -484,6 +484,10 @@ mod tests {
                 break;
             }
         }
+        let (again, _rx) = sink();
+        assert_eq!(b.batch_start(again).await.unwrap_err().code, ErrorCode::Busy, "one batch at a time");
+        let out = tempfile::tempdir().unwrap();
+        assert_eq!(b.batch_export_to(out.path()).await.unwrap_err().code, ErrorCode::Busy, "no export mid-batch");
         b.batch_cancel().await.unwrap();
         let end = end_of(&mut rx).await;
         assert_eq!(end.state, BatchState::Cancelled, "{end:?}");

@@ -3,4 +3,4 @@
 /**
  * What went wrong, as a stable code the UI can branch on. Add a variant only when a consumer uses it.
  */
-export type ErrorCode = "InvalidDocument" | "NotFound" | "Unauthorized" | "Forbidden" | "MinorDataBlocked" | "RateLimited" | "QuotaExhausted" | "Upstream" | "Network" | "Timeout" | "Tls" | "KeychainUnavailable" | "HistoryLocked" | "Config" | "PurposeRequired" | "Internal";
+export type ErrorCode = "InvalidDocument" | "NotFound" | "Unauthorized" | "Forbidden" | "MinorDataBlocked" | "RateLimited" | "QuotaExhausted" | "Upstream" | "Network" | "Timeout" | "Tls" | "KeychainUnavailable" | "HistoryLocked" | "Config" | "PurposeRequired" | "Busy" | "Internal";

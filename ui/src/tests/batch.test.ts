@@ -169,7 +169,7 @@ describe('Lote', () => {
     expect(screen.queryByTestId('batch-preview')).toBeNull();
   });
 
-  it('starts, polls the progress until completed, then exports and shows the path', async () => {
+  it('starts, polls the progress until completed (then refreshes the status bar), exports and shows the path', async () => {
     let polls = 0;
     const calls = mockCommands({
       batch_saved: () => null,
@@ -194,6 +194,7 @@ describe('Lote', () => {
     expect(screen.getByTestId('batch-cancel')).toBeTruthy();
     expect(screen.queryByTestId('batch-export')).toBeNull();
     await waitFor(() => expect(screen.getByTestId('batch-progress').dataset.state).toBe('completed'), { timeout: 3000 });
+    await waitFor(() => expect(callsOf(calls, 'status_info').length).toBeGreaterThan(0)); // the quota follows the calls
     expect(screen.getByTestId('batch-done').textContent).toBe('4 de 4');
     expect(screen.getByTestId('batch-found').textContent).toBe('1');
     expect(screen.getByTestId('batch-not-found').textContent).toBe('1');

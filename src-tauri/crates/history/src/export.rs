@@ -233,6 +233,16 @@ impl History {
         Ok((sql, values))
     }
 
+    /// Notes in the audit trail that a file made elsewhere (a batch's result, `what` names it) was exported with
+    /// `rows` rows: every export of lookup results leaves a trace, whoever wrote the file.
+    pub fn audit_file_export(&mut self, what: &str, rows: u64, actor: &Actor) -> Result<(), AppError> {
+        let err = |e| error::db(e, "registrar a exportação na auditoria");
+        let tx = self.conn.transaction().map_err(err)?;
+        let detail = format!("exportação de {what}: {rows} linha(s)");
+        actor.audit(&tx, AuditEvent::Export, &instant(OffsetDateTime::now_utc()), &detail).map_err(err)?;
+        tx.commit().map_err(err)
+    }
+
     fn audit_export(
         &mut self,
         what: &str,

@@ -83,3 +83,15 @@ fn audit_export_masks_numbers_and_lists_every_event() {
     assert_eq!(data[1][13], "Network");
     assert_eq!(data[2][3], "exportação");
 }
+
+#[test]
+fn a_file_exported_elsewhere_is_audited_with_its_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = open(&dir.path().join("history.db"));
+    h.audit_file_export("lote «lista.csv»", 122, &actor()).unwrap();
+    let audit = h.audit(&Default::default(), None, None).unwrap().items;
+    assert_eq!(audit.len(), 1);
+    assert_eq!(audit[0].event, AuditEvent::Export);
+    assert_eq!(audit[0].detail.as_deref(), Some("exportação de lote «lista.csv»: 122 linha(s)"));
+    assert_eq!(audit[0].clerk_cpf.as_deref(), Some("91708635203"));
+}

@@ -327,7 +327,7 @@ impl Balcao {
     /// Writes the held batch's result CSV (every input row with the verdict columns; rows not yet looked up marked
     /// «Pendente») to the clerk's Downloads folder; returns its path.
     pub async fn batch_export(&self) -> Result<String, AppError> {
-        self.batch_export_to(&downloads_dir(&self.data_dir)).await
+        self.batch_export_to(&crate::history_ops::downloads_dir(&self.data_dir)).await
     }
 
     /// [`Balcao::batch_export`] into `dir` (a folder the clerk chose).
@@ -348,15 +348,17 @@ impl Balcao {
         let stamp = time::OffsetDateTime::now_utc().unix_timestamp();
         let path = dir.join(format!("balcao-lote-{stem}-{stamp}.csv"));
         let target = path.clone();
+        let what = format!("lote «{}»", batch.file_name());
         let (batch, written) = tokio::task::spawn_blocking(move || {
             let io = |e: std::io::Error| {
                 AppError::new(ErrorCode::Config, format!("Não foi possível gravar {}: {e}.", target.display()))
             };
-            let write = || -> Result<(), AppError> {
+            let write = || -> Result<u64, AppError> {
                 std::fs::create_dir_all(target.parent().unwrap_or(&target)).map_err(io)?;
                 let mut file = std::io::BufWriter::new(std::fs::File::create(&target).map_err(io)?);
-                batch.write_csv(&mut file)?;
-                std::io::Write::flush(&mut file).map_err(io)
+                let rows = batch.write_csv(&mut file)?;
+                std::io::Write::flush(&mut file).map_err(io)?;
+                Ok(rows)
             };
             let written = write();
             (batch, written)
@@ -364,7 +366,14 @@ impl Balcao {
         .await
         .map_err(join_error)?;
         *slot = Slot::Idle(batch);
-        written.map(|()| path.to_string_lossy().into_owned())
+        let rows = written?;
+        // An export of lookup results leaves a trace in the audit trail; one that cannot is taken back.
+        let actor = self.actor().await;
+        if let Err(e) = self.with_history(move |h| h.audit_file_export(&what, rows, &actor)).await {
+            let _ = std::fs::remove_file(&path);
+            return Err(e);
+        }
+        Ok(path.to_string_lossy().into_owned())
     }
 
     /// Forgets the held batch and deletes the saved state file (its answers stay in the history).
@@ -383,13 +392,6 @@ impl Balcao {
             }
         }
     }
-}
-
-/// `~/Downloads` (or `XDG_DOWNLOAD_DIR`) when it exists, else `exports/` in the data folder — as the history export.
-fn downloads_dir(data_dir: &std::path::Path) -> PathBuf {
-    let home = std::env::var_os("HOME").or_else(|| std::env::var_os("USERPROFILE")).map(PathBuf::from);
-    let candidates = [std::env::var_os("XDG_DOWNLOAD_DIR").map(PathBuf::from), home.map(|h| h.join("Downloads"))];
-    candidates.into_iter().flatten().find(|d| d.is_dir()).unwrap_or_else(|| data_dir.join("exports"))
 }
 
 #[cfg(test)]
@@ -464,6 +466,9 @@ mod tests {
         assert!(text.starts_with('\u{FEFF}') && path.ends_with(".csv"), "{path}");
         assert_eq!(text.lines().count(), 123);
         assert!(text.lines().nth(1).unwrap().contains("Não encontrado"));
+        let audit = b.with_history(|h| h.audit(&Default::default(), None, None)).await.unwrap().items;
+        assert_eq!(audit[0].event, balcao_core::history_api::AuditEvent::Export);
+        assert_eq!(audit[0].detail.as_deref(), Some("exportação de lote «lista.csv»: 122 linha(s)"));
         b.batch_discard().await.unwrap();
         assert!(b.batch_saved().await.unwrap().is_none());
         assert!(b.batch_export_to(out.path()).await.is_err());

@@ -10,7 +10,7 @@ use balcao_history::Actor;
 use crate::Balcao;
 
 impl Balcao {
-    async fn actor(&self) -> Actor {
+    pub(crate) async fn actor(&self) -> Actor {
         self.actor_for(&self.settings.read().await.settings)
     }
 
@@ -43,7 +43,7 @@ impl Balcao {
         to: Option<String>,
     ) -> Result<String, AppError> {
         let actor = self.actor().await;
-        let dir = export_dir(&self.data_dir);
+        let dir = downloads_dir(&self.data_dir);
         let stamp = time::OffsetDateTime::now_utc().unix_timestamp();
         let name = match kind {
             ExportKind::History => format!("balcao-historico-{stamp}.csv"),
@@ -78,7 +78,7 @@ impl Balcao {
 }
 
 /// `~/Downloads` (or the XDG download folder) when it exists, else `exports/` in the data folder.
-fn export_dir(data_dir: &std::path::Path) -> PathBuf {
+pub(crate) fn downloads_dir(data_dir: &std::path::Path) -> PathBuf {
     let home = std::env::var_os("HOME").or_else(|| std::env::var_os("USERPROFILE")).map(PathBuf::from);
     let candidates = [std::env::var_os("XDG_DOWNLOAD_DIR").map(PathBuf::from), home.map(|h| h.join("Downloads"))];
     candidates.into_iter().flatten().find(|d| d.is_dir()).unwrap_or_else(|| data_dir.join("exports"))

@@ -2,14 +2,14 @@
 
 use balcao_core::AppError;
 use balcao_core::api::{AppInfo, Settings};
-use balcao_core::profile::Profile;
+use balcao_core::profile::{Profile, ProfileEntry};
 use tauri::State;
 
 use crate::AppState;
 
 #[tauri::command]
-pub async fn profiles_list(state: State<'_, AppState>) -> Result<Vec<Profile>, AppError> {
-    Ok(state.get().await?.profiles().await)
+pub async fn profiles_list(state: State<'_, AppState>) -> Result<Vec<ProfileEntry>, AppError> {
+    Ok(state.get().await?.profile_entries().await)
 }
 
 #[tauri::command]

@@ -1,7 +1,9 @@
 //! The command contract's types in one import: re-exports of the generated bindings, plus the id type as it crosses IPC.
 
 
+export type { CredentialsState } from './bindings/CredentialsState';
 export type { Profile } from './bindings/Profile';
+export type { ProfileEntry } from './bindings/ProfileEntry';
 export type { Settings } from './bindings/Settings';
 export type { StatusInfo } from './bindings/StatusInfo';
 

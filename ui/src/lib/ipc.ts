@@ -28,6 +28,7 @@ import type {
   Id,
   PartnerCheck,
   Profile,
+  ProfileEntry,
   RecordDiff,
   Settings,
   StatusInfo,
@@ -102,7 +103,7 @@ export const ipc = {
 
   statusInfo: () => call<StatusInfo>('status_info'),
 
-  profilesList: () => call<Profile[]>('profiles_list'),
+  profilesList: () => call<ProfileEntry[]>('profiles_list'),
   profileSave: (profile: Profile) => call<void>('profile_save', { profile }),
   profileDelete: (id: string) => call<void>('profile_delete', { id }),
   profileActivate: (id: string) => call<AppInfo>('profile_activate', { id }),

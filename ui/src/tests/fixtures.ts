@@ -13,6 +13,7 @@ import type {
   HistorySummary,
   PartnerCheck,
   Profile,
+  ProfileEntry,
   RecordDiff,
   Settings,
   StatusInfo,
@@ -423,7 +424,7 @@ const network = {
 
 const noPaths = { token: null, cpf: null, cnpjBasica: null, cnpjQsa: null, cnpjEmpresa: null };
 
-export const profiles: Profile[] = [
+export const profileList: Profile[] = [
   {
     id: 'demonstracao',
     name: 'Demonstração',
@@ -454,4 +455,10 @@ export const profiles: Profile[] = [
     quotaWarnPercent: 90,
     network,
   },
+];
+
+/** What profiles_list answers: each profile with whether its credentials are stored. */
+export const profiles: ProfileEntry[] = [
+  { profile: profileList[0]!, credentials: 'notNeeded' },
+  { profile: profileList[1]!, credentials: 'missing' },
 ];

@@ -105,7 +105,7 @@ describe('Configurações: profiles', () => {
     const calls = setup({ profile_set_credentials: () => null });
     const rows = await screen.findAllByTestId('profile-row');
     await fireEvent.click(rows[1]!.querySelector('[data-testid="profile-edit"]')!);
-    expect(screen.getByTestId('credentials-state').textContent).toMatch(/não exibidas/);
+    expect(screen.getByTestId('credentials-state').textContent).toMatch(/Credenciais: não definidas/);
     const id = screen.getByTestId('profile-client-id') as HTMLInputElement;
     const secret = screen.getByTestId('profile-client-secret') as HTMLInputElement;
     expect(id.type).toBe('password');
@@ -122,6 +122,23 @@ describe('Configurações: profiles', () => {
     expect(id.value).toBe('');
     expect(secret.value).toBe('');
     expect(document.body.textContent).not.toContain('s3gr3d0');
+  });
+
+  it('lists which profiles have their credentials stored, without any value', async () => {
+    setup({
+      profiles_list: () => [
+        fx.profiles[0],
+        { ...fx.profiles[1], credentials: 'unavailable' },
+        { profile: { ...fx.profileList[1], id: 'conecta-h', name: 'Conecta H' }, credentials: 'defined' },
+      ],
+    });
+    const rows = await screen.findAllByTestId('profile-row');
+    expect(rows[0]!.querySelector('[data-testid="profile-credentials"]')).toBeNull(); // Demonstração needs none
+    const pill = rows[1]!.querySelector('[data-testid="profile-credentials"]') as HTMLElement;
+    expect([pill.dataset.state, pill.textContent?.trim()]).toEqual(['unavailable', 'cofre indisponível']);
+    expect(rows[2]!.querySelector('[data-testid="profile-credentials"]')).toBeNull();
+    await fireEvent.click(rows[2]!.querySelector('[data-testid="profile-edit"]')!);
+    expect(screen.getByTestId('credentials-state').textContent).toBe('Credenciais: definidas');
   });
 
   it('reports a keyring failure when writing credentials', async () => {

@@ -302,6 +302,28 @@ pub enum TokenSource {
     FixedTrial,
 }
 
+/// Whether a profile's credentials are in the OS keyring, for Configurações. Never their values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum CredentialsState {
+    /// Demonstração: the embedded simulator needs none.
+    NotNeeded,
+    /// Both the client id and the secret are stored.
+    Defined,
+    /// One of them (or both) is not stored: lookups with this profile will be refused until IT records them.
+    Missing,
+    /// The keyring could not be asked (locked or absent Secret Service).
+    Unavailable,
+}
+
+/// A profile as Configurações lists it: its settings and whether its credentials are stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ProfileEntry {
+    pub profile: Profile,
+    pub credentials: CredentialsState,
+}
+
 /// The access token's state, for the status bar. Never the token itself.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]

@@ -56,6 +56,8 @@ fn typescript_bindings_are_fresh() {
         balcao_core::history_api::AuditPage,
         balcao_core::history_api::DayRange,
         balcao_core::profile::Profile,
+        balcao_core::profile::ProfileEntry,
+        balcao_core::profile::CredentialsState,
         balcao_core::profile::TokenStatus,
         balcao_core::profile::QuotaStatus,
         balcao_core::doc::DocError,

@@ -1,7 +1,8 @@
 //! Profiles and settings: list, save, delete, activate (rebuilding the client), write-only credentials, connection test.
 
+use balcao_core::api::Environment;
 use balcao_core::api::{AppInfo, Settings};
-use balcao_core::profile::{DEMO_PROFILE_ID, Profile};
+use balcao_core::profile::{CredentialsState, DEMO_PROFILE_ID, Profile, ProfileEntry};
 use balcao_core::{AppError, Cpf, Document, ErrorCode, Sensitive};
 use balcao_gov::{Credentials, store_credentials};
 
@@ -15,6 +16,23 @@ impl Balcao {
         let mut out = vec![Profile::demo(&demo_url)];
         out.extend(self.settings.read().await.profiles.iter().cloned());
         out
+    }
+
+    /// [`Balcao::profiles`], each with whether its credentials are in the keyring (asked without reading them out).
+    pub async fn profile_entries(&self) -> Vec<ProfileEntry> {
+        let profiles = self.profiles().await;
+        let secrets = self.secrets.clone();
+        let states = tokio::task::spawn_blocking(move || {
+            profiles
+                .into_iter()
+                .map(|p| {
+                    let credentials = credentials_state(secrets.as_ref(), &p);
+                    ProfileEntry { profile: p, credentials }
+                })
+                .collect::<Vec<_>>()
+        })
+        .await;
+        states.unwrap_or_default()
     }
 
     pub async fn profile_save(&self, profile: Profile) -> Result<(), AppError> {
@@ -144,5 +162,69 @@ impl Balcao {
             clerk_cpf: settings.clerk_cpf.as_deref().and_then(|c| Cpf::parse(c).ok()),
             os_user: self.os_user.clone(),
         }
+    }
+}
+
+/// Whether `profile`'s credentials are stored: both keys present and not blank (the values go no further).
+fn credentials_state(secrets: &dyn balcao_platform::SecretStore, profile: &Profile) -> CredentialsState {
+    if profile.environment == Environment::Demonstracao {
+        return CredentialsState::NotNeeded;
+    }
+    let keys = [balcao_gov::client_id_key(&profile.id), balcao_gov::client_secret_key(&profile.id)];
+    let mut defined = true;
+    for key in keys {
+        match secrets.get(&key) {
+            Ok(Some(v)) if !v.expose().trim().is_empty() => {}
+            Ok(_) => defined = false,
+            Err(_) => return CredentialsState::Unavailable,
+        }
+    }
+    if defined { CredentialsState::Defined } else { CredentialsState::Missing }
+}
+
+#[cfg(test)]
+mod tests {
+    use balcao_core::Sensitive;
+    use balcao_platform::{MemoryStore, SecretError, SecretFailure, SecretStore};
+
+    use super::*;
+
+    /// A keyring that is there but locked.
+    #[derive(Debug)]
+    struct Locked;
+    impl SecretStore for Locked {
+        fn get(&self, _: &str) -> Result<Option<Sensitive<String>>, SecretError> {
+            Err(SecretError::new(SecretFailure::Locked, "locked"))
+        }
+        fn set(&self, _: &str, _: &Sensitive<String>) -> Result<(), SecretError> {
+            Err(SecretError::new(SecretFailure::Locked, "locked"))
+        }
+        fn delete(&self, _: &str) -> Result<(), SecretError> {
+            Err(SecretError::new(SecretFailure::Locked, "locked"))
+        }
+    }
+
+    fn production() -> Profile {
+        let mut p = Profile::demo("https://gateway.apiserpro.serpro.gov.br");
+        p.id = "serpro-prod".into();
+        p.environment = Environment::Producao;
+        p
+    }
+
+    #[test]
+    fn credentials_state_says_whether_both_keys_are_stored_without_reading_them_out() {
+        let store = MemoryStore::new();
+        assert_eq!(credentials_state(&store, &Profile::demo("http://127.0.0.1:1")), CredentialsState::NotNeeded);
+        let p = production();
+        assert_eq!(credentials_state(&store, &p), CredentialsState::Missing);
+        store.set(&balcao_gov::client_id_key(&p.id), &Sensitive::new("id".into())).unwrap();
+        assert_eq!(credentials_state(&store, &p), CredentialsState::Missing, "the secret is still missing");
+        store.set(&balcao_gov::client_secret_key(&p.id), &Sensitive::new("  ".into())).unwrap();
+        assert_eq!(credentials_state(&store, &p), CredentialsState::Missing, "a blank secret is no secret");
+        store.set(&balcao_gov::client_secret_key(&p.id), &Sensitive::new("s3cr3t".into())).unwrap();
+        assert_eq!(credentials_state(&store, &p), CredentialsState::Defined);
+        assert_eq!(credentials_state(&Locked, &p), CredentialsState::Unavailable);
+        let json = serde_json::to_string(&ProfileEntry { profile: p, credentials: CredentialsState::Defined }).unwrap();
+        assert!(!json.contains("s3cr3t") && json.contains(r#""credentials":"defined""#), "{json}");
     }
 }

@@ -167,7 +167,6 @@ fn criterion(setup: &Setup, base: &str, tool: Tool, c: usize, secs: u64, log: &P
         .args(["--measurement-time", &secs.to_string()])
         .env("BALCAO_BENCH_SIM_URL", base)
         .env("BALCAO_BENCH_CONCURRENCY", c.to_string())
-        .env("BALCAO_BENCH_THREADS", "1") // as wrk -t1
         .env("CRITERION_HOME", &setup.criterion_home)
         .output()
         .map_err(|e| format!("{}: {e}", setup.bench_exe.display()))?;

@@ -447,8 +447,8 @@ fn http_section(w: &mut String, r: &Results) {
         "The simulator runs standalone (`balcao-cli sim`, release) in its own process. Same endpoint for all: \
          `GET {}` with the SERPRO trial bearer and `Accept: application/json` (no token call). `wrk -t1 -cN -d{}s`; \
          `GovClient::lookup_cpf` (criterion bench `src-tauri/crates/gov/benches/client.rs`, N tokio workers each \
-         sending its next lookup when the previous is parsed, as wrk's N connections do; one thread, a tokio \
-         current-thread runtime, as `wrk -t1` has one); and a bare reqwest GET of the same URL (the HTTP stack under the client). Alternated each \
+         sending its next lookup when the previous is parsed, as wrk's N connections do; tokio multi-thread runtime \
+         as in the app); and a bare reqwest GET of the same URL (the HTTP stack under the client). Alternated each \
          repetition, {} s per run. All three share the machine's 2 cores with the simulator, so the figures are the \
          CPU cost of each load generator as much as the server's speed.\n",
         super::http::PATH,

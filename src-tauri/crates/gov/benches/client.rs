@@ -9,9 +9,6 @@
 //!   `cargo xtask bench` does, so the server runs in its own process as it does for `wrk`); default: start one
 //!   in this process on its own runtime.
 //! - `BALCAO_BENCH_CONCURRENCY=1,4` (default): the concurrencies measured.
-//! - `BALCAO_BENCH_THREADS=1` (default): the load generator's threads. One, as `wrk -t1` uses: a current-thread
-//!   tokio runtime, so the client and `wrk` leave the server the same share of the cores. With `N > 1`, a
-//!   multi-thread runtime of `N` workers.
 //!
 //! Bench ids: `gov_http/client_c{N}` and `gov_http/reqwest_c{N}`; criterion's time per iteration is the time per
 //! lookup at that concurrency, so lookups/s = 1 / time.
@@ -97,21 +94,8 @@ fn target(rt: &Runtime) -> Target {
     }
 }
 
-/// The load generator's runtime: one thread unless `BALCAO_BENCH_THREADS` asks for more.
-fn runtime() -> Runtime {
-    let threads = std::env::var("BALCAO_BENCH_THREADS").ok().and_then(|s| s.trim().parse().ok()).unwrap_or(1usize);
-    let mut b = if threads <= 1 {
-        tokio::runtime::Builder::new_current_thread()
-    } else {
-        let mut b = tokio::runtime::Builder::new_multi_thread();
-        b.worker_threads(threads);
-        b
-    };
-    b.enable_all().build().expect("tokio runtime")
-}
-
 fn http_throughput(c: &mut Criterion) {
-    let rt = runtime();
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
     let target = target(&rt);
     let cpf = Cpf::parse(CPF).expect("valid CPF");
     let url = format!("{}{PATH}", target.base);

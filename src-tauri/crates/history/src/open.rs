@@ -99,7 +99,28 @@ impl History {
     }
 }
 
+/// Waits (once per process, at most about a second) until SQLCipher has finished its own set-up.
+///
+/// SQLite marks itself initialised and only then runs SQLCipher's set-up (`sqlcipher_extra_init`), so a thread
+/// opening its first connection in that window gets "An error occurred with PRAGMA key" from a valid key (seen in
+/// CI, with tests opening histories on many threads at once; `tests/first_open.rs`). The first caller probes with
+/// a throw-away in-memory connection until it accepts a key; the others wait for it here.
+fn sqlcipher_ready() {
+    static READY: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    READY.get_or_init(|| {
+        for _ in 0..200 {
+            let keyed = Connection::open_in_memory().and_then(|c| c.execute_batch("PRAGMA key = 'probe';"));
+            if keyed.is_ok() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        // Still refused: the real open below reports whatever SQLCipher says.
+    });
+}
+
 fn connect(path: &Path) -> Result<Connection, AppError> {
+    sqlcipher_ready();
     let conn = Connection::open(path).map_err(|e| open_error(e, path))?;
     // SQLCipher logs a failed key check to stderr by itself; the caller gets a coded error instead.
     conn.execute_batch("PRAGMA cipher_log_level = NONE;").map_err(|e| open_error(e, path))?;

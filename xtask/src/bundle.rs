@@ -20,6 +20,9 @@ pub fn run(args: &[String]) -> Result {
     deps::ensure_system()?;
     deps::ensure_npm("ui")?;
     sh::run(sh::npm("ui").args(["run", "build"]))?;
+    // Only this build's packages: an older one left in the folder (another version, another product file name)
+    // would be listed, checked and installed as if it were new.
+    let _ = std::fs::remove_dir_all(bundle_dir());
     let started = Instant::now();
     build()?;
     let took = started.elapsed();

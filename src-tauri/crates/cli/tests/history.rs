@@ -65,21 +65,8 @@ fn text(b: &[u8]) -> String {
 
 fn lookup(number: &str, name: &str) -> Result<Lookup, (AppError, Option<CallMeta>)> {
     let record = Record::Cpf(CpfRecord {
-        cpf: Cpf::parse(number).unwrap(),
         name: Some(name.to_owned()),
-        social_name: None,
-        status: Status::cpf("0", None),
-        birth_date: None,
-        death_year: None,
-        registration_date: None,
-        mother_name: None,
-        sex: None,
-        address: None,
-        phones: vec![],
-        resident_abroad: None,
-        foreigner: None,
-        updated_on: None,
-        extra: vec![],
+        ..CpfRecord::new(Cpf::parse(number).unwrap(), Status::cpf("0", None))
     });
     let meta =
         CallMeta { api: ApiKind::SerproCpfV1, http_status: 200, latency_ms: 90, activity_id: None, billable: true };

@@ -125,6 +125,29 @@ pub struct CpfRecord {
     pub extra: Vec<ExtraField>,
 }
 
+impl CpfRecord {
+    /// A record with its number and status and nothing else; the fields an API gives are set on top of it.
+    pub fn new(cpf: Cpf, status: Status) -> Self {
+        Self {
+            cpf,
+            name: None,
+            social_name: None,
+            status,
+            birth_date: None,
+            death_year: None,
+            registration_date: None,
+            mother_name: None,
+            sex: None,
+            address: None,
+            phones: Vec::new(),
+            resident_abroad: None,
+            foreigner: None,
+            updated_on: None,
+            extra: Vec::new(),
+        }
+    }
+}
+
 /// Which Consulta CNPJ v2 view produced the record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]

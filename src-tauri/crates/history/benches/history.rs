@@ -81,21 +81,9 @@ fn lookup(cpf: Cpf, name: String) -> LookupOutcome {
         "{{\"ni\":\"{cpf}\",\"nome\":\"{name}\",\"situacao\":{{\"codigo\":\"0\",\"descricao\":\"Regular\"}},\"nascimento\":\"01011980\"}}"
     );
     let record = Record::Cpf(CpfRecord {
-        cpf,
         name: Some(name),
-        social_name: None,
-        status: Status::cpf("0", None),
         birth_date: Some("1980-01-01".into()),
-        death_year: None,
-        registration_date: None,
-        mother_name: None,
-        sex: None,
-        address: None,
-        phones: vec![],
-        resident_abroad: None,
-        foreigner: None,
-        updated_on: None,
-        extra: vec![],
+        ..CpfRecord::new(cpf, Status::cpf("0", None))
     });
     let meta = CallMeta {
         api: ApiKind::SerproCpfV1,

@@ -252,21 +252,10 @@ mod tests {
 
     fn record() -> CpfRecord {
         CpfRecord {
-            cpf: Cpf::parse("40442820135").unwrap(),
             name: Some("MARIA APARECIDA DA CONCEIÇÃO".into()),
             social_name: Some("MARCOS CONCEICAO".into()),
-            status: Status::cpf("0", None),
             birth_date: Some("1975-01-31".into()),
-            death_year: None,
-            registration_date: None,
-            mother_name: None,
-            sex: None,
-            address: None,
-            phones: vec![],
-            resident_abroad: None,
-            foreigner: None,
-            updated_on: None,
-            extra: vec![],
+            ..CpfRecord::new(Cpf::parse("40442820135").unwrap(), Status::cpf("0", None))
         }
     }
 

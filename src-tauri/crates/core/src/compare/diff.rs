@@ -503,21 +503,10 @@ mod tests {
     fn two_different_people() {
         let person = |cpf: &str, name: &str| {
             Record::Cpf(CpfRecord {
-                cpf: Cpf::parse(cpf).unwrap(),
                 name: Some(name.into()),
-                social_name: None,
-                status: Status::cpf("0", None),
                 birth_date: Some("1975-01-01".into()),
-                death_year: None,
-                registration_date: None,
-                mother_name: None,
-                sex: None,
-                address: None,
-                phones: vec![],
                 resident_abroad: Some(false),
-                foreigner: None,
-                updated_on: None,
-                extra: vec![],
+                ..CpfRecord::new(Cpf::parse(cpf).unwrap(), Status::cpf("0", None))
             })
         };
         let d = diff_records(&person("40442820135", "ANA"), &person("63017285995", "ANA  "));

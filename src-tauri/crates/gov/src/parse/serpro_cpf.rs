@@ -54,21 +54,13 @@ pub(crate) fn parse_serpro_cpf(cpf: &Cpf, body: &str) -> Result<CpfRecord, Parse
     }
     let registration_date = text(get(&v, "dataInscricao")).map(|s| to_iso(&s, DigitsOrder::DayFirst).unwrap_or(s));
     Ok(CpfRecord {
-        cpf: *cpf,
         name: text(get(&v, "nome")),
         social_name: text(get(&v, "nomeSocial")),
-        status,
         birth_date,
         death_year: text(get(&v, "obito")).and_then(|s| year(&s, DigitsOrder::DayFirst)),
         registration_date,
-        mother_name: None,
-        sex: None,
-        address: None,
-        phones: Vec::new(),
-        resident_abroad: None,
-        foreigner: None,
-        updated_on: None,
         extra,
+        ..CpfRecord::new(*cpf, status)
     })
 }
 

@@ -46,21 +46,9 @@ pub fn meta(api: ApiKind, status: u16) -> CallMeta {
 
 pub fn cpf_record(number: &str, name: &str, status_code: &str) -> Record {
     Record::Cpf(CpfRecord {
-        cpf: Cpf::parse(number).unwrap(),
         name: Some(name.to_owned()),
-        social_name: None,
-        status: Status::cpf(status_code, None),
         birth_date: Some("1980-02-29".into()),
-        death_year: None,
-        registration_date: None,
-        mother_name: None,
-        sex: None,
-        address: None,
-        phones: vec![],
-        resident_abroad: None,
-        foreigner: None,
-        updated_on: None,
-        extra: vec![],
+        ..CpfRecord::new(Cpf::parse(number).unwrap(), Status::cpf(status_code, None))
     })
 }
 

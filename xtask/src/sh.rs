@@ -8,7 +8,13 @@ pub type Result<T = ()> = std::result::Result<T, String>;
 
 /// The repository root (the parent of xtask/).
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
+    // `cargo run` (what `cargo xtask` is) names the manifest folder at run time too. Prefer it: with a target folder
+    // shared by several clones, this binary may have been linked from another clone's sources, and the compile-time
+    // path would send every stage to that clone.
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
+    let manifest = manifest.filter(|d| d.join("src/main.rs").is_file() && d.ends_with("xtask"));
+    let manifest = manifest.unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    manifest.parent().unwrap_or(Path::new(".")).to_path_buf()
 }
 
 /// Runs a command to completion, echoing it first; a non-zero exit is an error naming the command.

@@ -67,3 +67,26 @@ test('rejects a CPF with a wrong check digit in pt-BR without calling the simula
   assert.equal((await simRequests()).length, before, 'no request reached the simulator');
   await screenshot(browser, '03-cpf-invalido');
 });
+
+test('the theme button switches the gov.br palette between light and dark, and back to the system', async () => {
+  const paint = () =>
+    browser.execute(() => {
+      const s = getComputedStyle(document.documentElement);
+      return { theme: document.documentElement.dataset.theme ?? 'auto', bg: s.backgroundColor, text: s.color };
+    });
+  const LIGHT = { bg: 'rgb(248, 248, 248)', text: 'rgb(27, 27, 27)' };
+  const DARK = { bg: 'rgb(7, 29, 65)', text: 'rgb(242, 242, 242)' };
+  const system = await paint();
+  assert.equal(system.theme, 'auto');
+  const systemDark = await browser.execute(() => matchMedia('(prefers-color-scheme: dark)').matches);
+  assert.deepEqual({ bg: system.bg, text: system.text }, systemDark ? DARK : LIGHT, 'auto follows the system');
+  const toggle = await browser.$('[data-testid="theme-toggle"]');
+  await toggle.click();
+  const chosen = await paint();
+  assert.equal(chosen.theme, systemDark ? 'light' : 'dark');
+  assert.deepEqual({ bg: chosen.bg, text: chosen.text }, systemDark ? LIGHT : DARK, 'the explicit choice wins');
+  await screenshot(browser, `04-tema-${chosen.theme === 'dark' ? 'escuro' : 'claro'}`);
+  await toggle.click();
+  const back = await paint();
+  assert.deepEqual(back, system, 'back to the system theme');
+});

@@ -85,7 +85,7 @@ test('the theme button switches the gov.br palette between light and dark, and b
   const chosen = await paint();
   assert.equal(chosen.theme, systemDark ? 'light' : 'dark');
   assert.deepEqual({ bg: chosen.bg, text: chosen.text }, systemDark ? LIGHT : DARK, 'the explicit choice wins');
-  await screenshot(browser, `04-tema-${chosen.theme === 'dark' ? 'escuro' : 'claro'}`);
+  await screenshot(browser, `03b-tema-${chosen.theme === 'dark' ? 'escuro' : 'claro'}`);
   await toggle.click();
   const back = await paint();
   assert.deepEqual(back, system, 'back to the system theme');

@@ -16,56 +16,16 @@ use balcao_platform::KeyringStore;
 use balcao_sim::{LoggedRequest, SimConfig, SimHandle, Simulator};
 use serde_json::Value;
 
+mod common;
+use common::{Scratch, in_keyring_session};
+
 const INSIDE: &str = "BALCAO_CLI_BATCH_TEST_INSIDE";
 const TEST_NAME: &str = "batch_cli_against_a_real_keyring";
 
 #[test]
 fn batch_cli_against_a_real_keyring() {
-    if std::env::var_os(INSIDE).is_some() {
+    if in_keyring_session(INSIDE, TEST_NAME, "cli-batch") {
         inside_session();
-        return;
-    }
-    let tmp = Scratch::new("session");
-    let home = tmp.0.join("home");
-    std::fs::create_dir_all(&home).unwrap();
-    let script =
-        r#"echo -n test | gnome-keyring-daemon --unlock --components=secrets >/dev/null || exit 97; exec "$@""#;
-    let out = Command::new("dbus-run-session")
-        .args(["--", "sh", "-c", script, "sh"])
-        .arg(std::env::current_exe().unwrap())
-        .args(["--exact", TEST_NAME, "--nocapture", "--test-threads=1"])
-        .env(INSIDE, "1")
-        .env("HOME", &home)
-        .env("BALCAO_DATA_DIR", tmp.0.join("data"))
-        .env("BALCAO_KEYRING_SERVICE", format!("br.gov.balcao.test.cli-batch.{}", std::process::id()))
-        .env_remove("BALCAO_CLIENT_ID")
-        .env_remove("BALCAO_CLIENT_SECRET")
-        .output()
-        .expect("dbus-run-session runs (install the packages dbus and gnome-keyring)");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "inside the D-Bus session: {stdout}\n{}", String::from_utf8_lossy(&out.stderr));
-    assert!(stdout.contains("1 passed"), "the test ran inside the session: {stdout}");
-}
-
-/// A private scratch dir, removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(tag: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("balcao-cli-batch-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("scratch dir");
-        Scratch(dir)
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 

@@ -14,36 +14,17 @@ use balcao_core::{AppError, Cpf, Document, ErrorCode};
 use balcao_history::{History, LookupContext};
 use balcao_platform::KeyringStore;
 
+mod common;
+use common::in_keyring_session;
+
 const INSIDE: &str = "BALCAO_CLI_HISTORY_TEST_INSIDE";
 const TEST_NAME: &str = "history_cli_against_a_real_keyring";
 
 #[test]
 fn history_cli_against_a_real_keyring() {
-    if std::env::var_os(INSIDE).is_some() {
+    if in_keyring_session(INSIDE, TEST_NAME, "cli") {
         inside_session();
-        return;
     }
-    let tmp = TempDir::new("session");
-    let home = tmp.path().join("home");
-    std::fs::create_dir_all(&home).unwrap();
-    let script =
-        r#"echo -n test | gnome-keyring-daemon --unlock --components=secrets >/dev/null || exit 97; exec "$@""#;
-    let out = Command::new("dbus-run-session")
-        .args(["--", "sh", "-c", script, "sh"])
-        .arg(std::env::current_exe().unwrap())
-        .args(["--exact", TEST_NAME, "--nocapture", "--test-threads=1"])
-        .env(INSIDE, "1")
-        .env("HOME", &home)
-        .env("BALCAO_DATA_DIR", tmp.path().join("data"))
-        .env("BALCAO_KEYRING_SERVICE", format!("br.gov.balcao.test.cli.{}", std::process::id()))
-        .output()
-        .expect("dbus-run-session runs (install the packages dbus and gnome-keyring)");
-    assert!(
-        out.status.success(),
-        "inside the D-Bus session: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 fn cli(args: &[&str]) -> Output {
@@ -163,26 +144,4 @@ fn inside_session() {
     let no_bus = cli_env(&["history", "search"], &[("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/balcao-bus")]);
     assert_eq!(no_bus.status.code(), Some(1));
     assert!(text(&no_bus.stderr).contains("KeychainUnavailable"), "{}", text(&no_bus.stderr));
-}
-
-/// A temporary directory removed on drop (the CLI crate has no tempfile dependency).
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> Self {
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-        let p = std::env::temp_dir().join(format!("balcao-cli-{tag}-{}-{nanos}", std::process::id()));
-        std::fs::create_dir_all(&p).unwrap();
-        Self(p)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }

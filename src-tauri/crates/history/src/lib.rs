@@ -20,7 +20,7 @@ use time::UtcOffset;
 
 pub use export::Actor;
 pub use migrate::SCHEMA_VERSION;
-pub use open::{DB_FILE_NAME, KEY_NAME};
+pub use open::{DB_FILE_NAME, KEY_NAME, sqlcipher_ready};
 pub use record::{LookupContext, LookupOutcome};
 pub use text::normalize_name;
 

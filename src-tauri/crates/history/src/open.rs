@@ -104,8 +104,9 @@ impl History {
 /// SQLite marks itself initialised and only then runs SQLCipher's set-up (`sqlcipher_extra_init`), so a thread
 /// opening its first connection in that window gets "An error occurred with PRAGMA key" from a valid key (seen in
 /// CI, with tests opening histories on many threads at once; `tests/first_open.rs`). The first caller probes with
-/// a throw-away in-memory connection until it accepts a key; the others wait for it here.
-fn sqlcipher_ready() {
+/// a throw-away in-memory connection until it accepts a key; the others wait for it here. Public for code that opens
+/// its own keyed connection (tests and tools reaching under [`History`]).
+pub fn sqlcipher_ready() {
     static READY: std::sync::OnceLock<()> = std::sync::OnceLock::new();
     READY.get_or_init(|| {
         for _ in 0..200 {

@@ -23,8 +23,7 @@ fn file_at_version(dir: &Path, version: u32) -> PathBuf {
         panic!("fixture for schema v{version} missing ({e}): add tests/fixtures/schema_v{version}.sql")
     });
     let path = dir.join(format!("v{version}.db"));
-    let conn = rusqlite::Connection::open(&path).unwrap();
-    conn.execute_batch(&format!("PRAGMA key = \"x'{KEY}'\";")).unwrap();
+    let conn = raw_keyed(&path);
     conn.execute_batch(&sql).unwrap();
     let v: u32 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
     assert_eq!(v, version, "fixture v{version} sets user_version");
@@ -87,12 +86,7 @@ fn a_file_from_a_newer_balcao_is_refused_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("history.db");
     {
-        let mut h = open(&path);
-        h.record(&ctx(), &found_cpf("40442820135", "Ana"), &doc("40442820135")).unwrap();
-    }
-    {
-        let conn = rusqlite::Connection::open(&path).unwrap();
-        conn.execute_batch(&format!("PRAGMA key = \"x'{KEY}'\";")).unwrap();
+        let conn = raw_with_one_lookup(&path);
         conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
         conn.execute_batch("CREATE TABLE from_the_future (x);").unwrap();
     }

@@ -194,12 +194,7 @@ fn previous_and_latest_snapshots_of_the_same_number() {
 fn the_audit_trail_rejects_updates_and_deletes() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("history.db");
-    {
-        let mut h = open(&path);
-        h.record(&ctx(), &found_cpf("40442820135", "Ana"), &doc("40442820135")).unwrap();
-    }
-    let conn = rusqlite::Connection::open(&path).unwrap();
-    conn.execute_batch(&format!("PRAGMA key = \"x'{KEY}'\";")).unwrap();
+    let conn = raw_with_one_lookup(&path);
     let upd = conn.execute("UPDATE audit SET os_user = 'intruso'", []).unwrap_err();
     assert!(upd.to_string().contains("append-only"), "{upd}");
     let del = conn.execute("DELETE FROM audit", []).unwrap_err();

@@ -20,6 +20,20 @@ pub fn open(path: &Path) -> History {
     History::open_with_key(path, &key()).expect("history opens")
 }
 
+/// A raw SQLCipher connection to `path` with the test key, for tests that reach under `History` to the file itself.
+pub fn raw_keyed(path: &Path) -> rusqlite::Connection {
+    balcao_history::sqlcipher_ready();
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.execute_batch(&format!("PRAGMA key = \"x'{KEY}'\";")).unwrap();
+    conn
+}
+
+/// A history at `path` holding one lookup (closed again), then [`raw_keyed`] to it.
+pub fn raw_with_one_lookup(path: &Path) -> rusqlite::Connection {
+    open(path).record(&ctx(), &found_cpf("40442820135", "Ana"), &doc("40442820135")).unwrap();
+    raw_keyed(path)
+}
+
 pub fn ctx() -> LookupContext {
     LookupContext {
         profile_id: "demo".into(),

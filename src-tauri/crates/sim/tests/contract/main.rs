@@ -34,28 +34,24 @@ pub fn url(sim: &SimHandle, path: &str) -> String {
 
 /// `POST /token` with the demo credentials; returns the access token.
 pub async fn serpro_token(sim: &SimHandle) -> String {
-    let res = client()
-        .post(url(sim, "/token"))
-        .basic_auth(DEMO_CLIENT_ID, Some(DEMO_CLIENT_SECRET))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .expect("token call");
-    assert_eq!(res.status(), 200);
-    let body: Value = res.json().await.expect("token JSON");
-    body["access_token"].as_str().expect("access_token").to_owned()
+    client_credentials(sim, "/token").await
 }
 
 /// `POST /oauth2/jwt-token` with the demo credentials; returns the JWT.
 pub async fn conecta_token(sim: &SimHandle) -> String {
+    client_credentials(sim, "/oauth2/jwt-token").await
+}
+
+/// A client-credentials grant at `path` (HTTP Basic, form body); returns `access_token`.
+async fn client_credentials(sim: &SimHandle, path: &str) -> String {
     let res = client()
-        .post(url(sim, "/oauth2/jwt-token"))
+        .post(url(sim, path))
         .basic_auth(DEMO_CLIENT_ID, Some(DEMO_CLIENT_SECRET))
         .form(&[("grant_type", "client_credentials")])
         .send()
         .await
         .expect("token call");
-    assert_eq!(res.status(), 200);
+    assert_eq!(res.status(), 200, "{path}");
     let body: Value = res.json().await.expect("token JSON");
     body["access_token"].as_str().expect("access_token").to_owned()
 }

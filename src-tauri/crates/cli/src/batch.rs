@@ -12,7 +12,7 @@ use balcao_core::batch_api::{BatchEstimate, BatchOptions, BatchPreview, BatchPro
 use balcao_core::record::{ApiKind, CnpjView};
 use balcao_core::{AppError, DocKind, ErrorCode};
 use balcao_gov::GovClient;
-use balcao_history::{History, LookupContext};
+use balcao_history::{Actor, History, LookupContext};
 use balcao_platform::KeyringStore;
 
 use crate::lookup::{Kind, View, exit_status};
@@ -378,10 +378,20 @@ async fn run_batch(
     let end = if batch.pending() == 0 {
         batch.progress()
     } else {
-        batch.run(client, history, &ctx, &cancel, &|p| meter.show(p)).await?
+        batch.run(client, history.clone(), &ctx, &cancel, &|p| meter.show(p)).await?
     };
     signal.abort();
     let rows = write_atomically(&args.out, |w| batch.write_csv(w))?;
+    // The result file carries lookup results: its export leaves a trace in the audit trail, or it is taken back.
+    let what = format!("lote «{file_name}» para {}", args.out.display());
+    let audited = history
+        .lock()
+        .map_err(|_| AppError::from(ErrorCode::HistoryLocked))
+        .and_then(|mut h| h.audit_file_export(&what, rows, &Actor::current(profile.clerk_cpf)));
+    if let Err(e) = audited {
+        let _ = std::fs::remove_file(&args.out);
+        return Err(e);
+    }
     let code = match end.state {
         BatchState::Completed => {
             let _ = std::fs::remove_file(state);

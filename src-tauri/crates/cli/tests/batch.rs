@@ -135,6 +135,10 @@ fn demonstracao_windows_1252_list(s: &Scratch) {
     let page = h.search(&HistoryQuery::default()).unwrap();
     assert_eq!(page.items.len(), 3, "every call is in the history");
     assert!(page.items.iter().all(|i| i.profile_id == "demonstracao"));
+    let audit = h.audit(&Default::default(), None, None).unwrap().items;
+    assert_eq!(audit[0].event, balcao_core::history_api::AuditEvent::Export, "the result file's export is audited");
+    let detail = audit[0].detail.as_deref().unwrap_or_default();
+    assert!(detail.starts_with("exportação de lote «lista.csv» para ") && detail.ends_with(": 6 linha(s)"), "{detail}");
 }
 
 /// A profiles file at a simulator with a quota of 4 calls: exit 16 with a state file, then resume (the same command

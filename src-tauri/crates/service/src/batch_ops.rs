@@ -86,18 +86,7 @@ impl Balcao {
 
     async fn batch_context(&self) -> (LookupContext, balcao_gov::GovClient) {
         let active = self.active.read().await.clone();
-        let ctx = LookupContext {
-            profile_id: active.profile.id.clone(),
-            profile_name: active.profile.name.clone(),
-            environment: active.profile.environment,
-            clerk_cpf: active.client.profile().clerk_cpf,
-            os_user: self.os_user.clone(),
-            purpose: None,
-            authorization_code: None,
-            view: None,
-            do_not_record: false,
-        };
-        (ctx, active.client)
+        (active.context(&self.os_user), active.client)
     }
 
     /// Reads and validates a file locally (no call), answers what it can from recent history when asked, and

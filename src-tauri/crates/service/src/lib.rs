@@ -50,6 +50,23 @@ struct Active {
     client: GovClient,
 }
 
+impl Active {
+    /// Who and where a lookup through this profile is recorded as; purpose, code, view and "do not record" unset.
+    fn context(&self, os_user: &str) -> balcao_history::LookupContext {
+        balcao_history::LookupContext {
+            profile_id: self.profile.id.clone(),
+            profile_name: self.profile.name.clone(),
+            environment: self.profile.environment,
+            clerk_cpf: self.client.profile().clerk_cpf,
+            os_user: os_user.to_owned(),
+            purpose: None,
+            authorization_code: None,
+            view: None,
+            do_not_record: false,
+        }
+    }
+}
+
 impl Balcao {
     pub fn data_dir(&self) -> &std::path::Path {
         &self.data_dir

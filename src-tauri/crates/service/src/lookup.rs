@@ -47,15 +47,11 @@ impl Balcao {
         self.history.as_ref().map_err(Clone::clone)?;
         let active = self.active.read().await.clone();
         let ctx = LookupContext {
-            profile_id: active.profile.id.clone(),
-            profile_name: active.profile.name.clone(),
-            environment: active.profile.environment,
-            clerk_cpf: active.client.profile().clerk_cpf,
-            os_user: self.os_user.clone(),
             purpose,
             authorization_code: req.authorization_code.clone().filter(|c| !c.trim().is_empty()),
             view: req.view,
             do_not_record: req.do_not_record,
+            ..active.context(&self.os_user)
         };
         let outcome: LookupOutcome = active.client.lookup(&doc, req.view).await.map_err(|f| (f.error, f.meta));
         let recorded = {

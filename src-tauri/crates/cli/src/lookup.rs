@@ -1,16 +1,12 @@
 //! `balcao-cli lookup`: one CPF or CNPJ through a profile (Demonstração by default), printed as JSON.
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-use balcao_core::profile::Profile;
 use balcao_core::record::CnpjView;
 use balcao_core::{AppError, Cnpj, Cpf, Document, ErrorCode};
-use balcao_gov::{Credentials, GovClient};
 
-use crate::profile_args::{choose_profile, credentials};
-use balcao_sim::{SimConfig, Simulator};
+use crate::profile_args::{ProfileArgs, connect};
 
 /// The exit status of each error code (0 is success, 2 a usage error).
 pub const EXIT_CODES_HELP: &str = "\
@@ -91,12 +87,8 @@ impl From<View> for CnpjView {
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXIT_CODES_HELP)]
 pub struct Args {
-    /// Arquivo de perfis (TOML, veja docs/profiles.md).
-    #[arg(long, value_name = "ARQUIVO")]
-    pub config: Option<PathBuf>,
-    /// Identificador (ou nome) do perfil; sem ele, o único perfil do arquivo ou a Demonstração.
-    #[arg(long, value_name = "PERFIL")]
-    pub profile: Option<String>,
+    #[command(flatten)]
+    pub profile: ProfileArgs,
     /// O tipo de número.
     #[arg(value_enum, value_name = "TIPO")]
     pub kind: Kind,
@@ -106,9 +98,6 @@ pub struct Args {
     /// A visão da Consulta CNPJ (padrão: a mais completa contratada).
     #[arg(long, value_enum)]
     pub view: Option<View>,
-    /// Lê a chave e o segredo de BALCAO_CLIENT_ID e BALCAO_CLIENT_SECRET em vez do cofre de senhas.
-    #[arg(long)]
-    pub credentials_from_env: bool,
 }
 
 pub fn run(args: Args) -> ExitCode {
@@ -146,22 +135,9 @@ fn parse_document(kind: Kind, number: &str) -> Result<Document, AppError> {
 async fn lookup(args: Args) -> Result<String, AppError> {
     let doc = parse_document(args.kind, &args.number)?;
     let view = args.view.map(CnpjView::from);
-    let lookup = match choose_profile(args.config.as_deref(), args.profile.as_deref())? {
-        Some(profile) => {
-            let creds = credentials(&profile, args.credentials_from_env)?;
-            GovClient::new(profile, creds)?.lookup(&doc, view).await
-        }
-        None => {
-            let addr = ([127, 0, 0, 1], 0).into();
-            let sim = Simulator::start(addr, SimConfig::default()).await.map_err(|e| {
-                AppError::new(ErrorCode::Internal, format!("Não foi possível iniciar a Demonstração: {e}."))
-            })?;
-            let client = GovClient::new(Profile::demo(&sim.base_url()), Credentials::demo())?;
-            let result = client.lookup(&doc, view).await;
-            sim.shutdown().await;
-            result
-        }
-    };
+    let conn = connect(&args.profile).await?;
+    let lookup = conn.client.lookup(&doc, view).await;
+    conn.close().await;
     let lookup = lookup.map_err(|f| f.error)?;
     serde_json::to_string_pretty(&lookup).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))
 }

@@ -215,21 +215,11 @@ fn installed_checks() -> Result {
 /// Demonstração lookup reaches the simulator, the log files hold no full CPF, and a second launch exits at once.
 fn launch_and_lookup(bin: &Path) -> Result {
     let mut sb = Sandbox::start(true)?;
-    let driver_port = e2e::free_port()?;
-    let sim_port = e2e::free_port()?;
     let artifacts = sh::root().join("artifacts");
     std::fs::create_dir_all(&artifacts).map_err(|e| e.to_string())?;
-    let log = std::fs::File::create(artifacts.join("bundle-smoke-driver.log")).map_err(|e| e.to_string())?;
-    let driver = sb
-        .command("tauri-driver")
-        .args(["--port", &driver_port.to_string()])
-        .env("BALCAO_SIM_ADDR", format!("127.0.0.1:{sim_port}"))
-        .stdout(log.try_clone().map_err(|e| e.to_string())?)
-        .stderr(log)
-        .stdin(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("tauri-driver: {e}"))?;
-    sb.adopt(driver);
+    let (mut driver, e2e::DriverPorts { driver: driver_port, sim: sim_port }) =
+        e2e::driver_command(&sb, &artifacts.join("bundle-smoke-driver.log"))?;
+    sb.adopt(driver.spawn().map_err(|e| format!("tauri-driver: {e}"))?);
     e2e::wait_port(driver_port)?;
     let data_dir = sb.var("BALCAO_DATA_DIR").unwrap_or_default().to_owned();
     let shots = artifacts.join("bundle-smoke");

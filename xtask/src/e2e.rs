@@ -17,6 +17,28 @@ pub fn app_binary() -> PathBuf {
     target_dir().join("debug").join(if cfg!(windows) { "balcao.exe" } else { "balcao" })
 }
 
+/// The ports of one tauri-driver run: its WebDriver port and the app's embedded simulator.
+#[derive(Debug, Clone, Copy)]
+pub struct DriverPorts {
+    pub driver: u16,
+    pub sim: u16,
+}
+
+/// tauri-driver in the sandbox, not yet started: its own WebDriver and WebKitWebDriver ports (so runs side by side, a
+/// developer and CI on one machine, never meet), the app's simulator on a free port, output to `log`.
+pub fn driver_command(sb: &Sandbox, log: &std::path::Path) -> Result<(Command, DriverPorts)> {
+    let ports = DriverPorts { driver: free_port()?, sim: free_port()? };
+    let native_port = free_port()?;
+    let log = std::fs::File::create(log).map_err(|e| format!("{}: {e}", log.display()))?;
+    let mut cmd = sb.command("tauri-driver");
+    cmd.args(["--port", &ports.driver.to_string(), "--native-port", &native_port.to_string()])
+        .env("BALCAO_SIM_ADDR", format!("127.0.0.1:{}", ports.sim))
+        .stdout(log.try_clone().map_err(|e| e.to_string())?)
+        .stderr(log)
+        .stdin(Stdio::null());
+    Ok((cmd, ports))
+}
+
 pub fn build_app() -> Result {
     sh::run(sh::cargo().args(["build", "-p", "balcao"]))
 }
@@ -50,21 +72,9 @@ pub fn run() -> Result {
     eprintln!("e2e screenshots: {}", shots.display());
 
     let mut sb = Sandbox::start(true)?;
-    let driver_port = free_port()?;
-    // WebKitWebDriver's port too, so runs side by side (a developer and CI on one machine) never meet.
-    let native_port = free_port()?;
-    let sim_port = free_port()?;
-    let log = std::fs::File::create(sh::root().join("artifacts/tauri-driver.log")).map_err(|e| e.to_string())?;
-    let driver = sb
-        .command("tauri-driver")
-        .args(["--port", &driver_port.to_string(), "--native-port", &native_port.to_string()])
-        .env("BALCAO_SIM_ADDR", format!("127.0.0.1:{sim_port}"))
-        .stdout(log.try_clone().map_err(|e| e.to_string())?)
-        .stderr(log)
-        .stdin(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("tauri-driver: {e}"))?;
-    sb.adopt(driver);
+    let (mut driver, DriverPorts { driver: driver_port, sim: sim_port }) =
+        driver_command(&sb, &sh::root().join("artifacts/tauri-driver.log"))?;
+    sb.adopt(driver.spawn().map_err(|e| format!("tauri-driver: {e}"))?);
     wait_port(driver_port)?;
 
     let data_dir = sb.var("BALCAO_DATA_DIR").unwrap_or_default().to_owned();

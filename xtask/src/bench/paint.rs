@@ -11,13 +11,12 @@
 //! performance.now()` in the page, `SystemTime` in the app).
 
 use std::path::Path;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use super::json::Json;
 use super::procs;
 use super::webdriver::{self, Session};
-use crate::e2e::free_port;
+use crate::e2e::{DriverPorts, driver_command};
 use crate::session::Sandbox;
 use crate::sh::Result;
 
@@ -130,16 +129,9 @@ pub struct PaintRuns {
 }
 
 pub fn measure(sb: &Sandbox, app: &Path, warmup: usize, lookups: usize, log: &Path) -> Result<PaintRuns> {
-    let (driver_port, native_port, sim_port) = (free_port()?, free_port()?, free_port()?);
-    let log_file = std::fs::File::create(log).map_err(|e| format!("{}: {e}", log.display()))?;
-    let mut driver = sb
-        .command("tauri-driver")
-        .args(["--port", &driver_port.to_string(), "--native-port", &native_port.to_string()])
-        .env("BALCAO_SIM_ADDR", format!("127.0.0.1:{sim_port}"))
+    let (mut cmd, DriverPorts { driver: driver_port, sim: sim_port }) = driver_command(sb, log)?;
+    let mut driver = cmd
         .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
-        .stdin(Stdio::null())
-        .stdout(log_file.try_clone().map_err(|e| e.to_string())?)
-        .stderr(log_file)
         .spawn()
         .map_err(|e| format!("tauri-driver: {e} (cargo xtask deps installs it)"))?;
     let result = (|| {

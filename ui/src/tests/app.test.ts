@@ -377,14 +377,7 @@ describe('shell', () => {
 
   it('shows a discreet update notice in the status bar that opens Configurações', async () => {
     await start({
-      update_status: () => ({
-        state: 'available',
-        currentVersion: '0.1.0',
-        offeredVersion: '0.2.0',
-        date: null,
-        notes: 'Correções.',
-        message: 'A versão 0.2.0 está disponível.',
-      }),
+      update_status: () => fx.updateAvailable,
     });
     const notice = await screen.findByTestId('status-update');
     expect(notice.textContent).toContain('Atualização 0.2.0 disponível');

@@ -17,6 +17,7 @@ import type {
   RecordDiff,
   Settings,
   StatusInfo,
+  UpdateCheck,
 } from '../lib/contract';
 import { isoDay } from '../lib/format';
 
@@ -462,3 +463,13 @@ export const profiles: ProfileEntry[] = [
   { profile: profileList[0]!, credentials: 'notNeeded' },
   { profile: profileList[1]!, credentials: 'missing' },
 ];
+
+/** An update offered by the server (update_status / update_check). */
+export const updateAvailable: UpdateCheck = {
+  state: 'available',
+  currentVersion: '0.1.0',
+  offeredVersion: '0.2.0',
+  date: null,
+  notes: 'Correções.',
+  message: 'A versão 0.2.0 está disponível.',
+};

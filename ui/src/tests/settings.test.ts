@@ -233,14 +233,7 @@ describe('Configurações: PIN, updates, diagnostics', () => {
 
   it('checks for updates on demand and installs only when the clerk clicks', async () => {
     const calls = setup({
-      update_check: () => ({
-        state: 'available',
-        currentVersion: '0.1.0',
-        offeredVersion: '0.2.0',
-        date: null,
-        notes: 'Correções.',
-        message: 'A versão 0.2.0 está disponível.',
-      }),
+      update_check: () => fx.updateAvailable,
       update_install: fail('Busy', 'Há uma consulta ou um lote em andamento. Instale a atualização quando terminar.'),
     });
     await fireEvent.click(await screen.findByTestId('update-check'));

@@ -314,6 +314,9 @@ pub enum CredentialsState {
     Missing,
     /// The keyring could not be asked (locked or absent Secret Service).
     Unavailable,
+    /// Both are stored, but for another address (origin of `baseUrl` or token path) than the profile has now, or
+    /// by a version before bindings: they are not sent until IT enters them again for this address.
+    BoundElsewhere,
 }
 
 /// A profile as Configurações lists it: its settings and whether its credentials are stored.

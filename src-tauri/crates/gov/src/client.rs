@@ -17,7 +17,7 @@ use time::format_description::well_known::Rfc3339;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use crate::credentials::Credentials;
+use crate::credentials::{CredentialBinding, CredentialScope, Credentials};
 use crate::endpoints::{Endpoints, cnpj_api_kind, cpf_api_kind};
 use crate::failure::{CallFailure, classify, parse_error, rate_limited_for, status_error, transport_error};
 use crate::pacing::Pacer;
@@ -161,7 +161,10 @@ impl GovClient {
         let http = build_http(&profile, &base)?;
         let endpoints = Endpoints::new(&profile, &base);
         let tokens = match endpoints.token()? {
-            Some(url) => TokenManager::issued(url, credentials, profile.provider),
+            Some(url) => {
+                let binding = CredentialBinding::for_profile(&profile, CredentialScope::AllApis)?;
+                TokenManager::issued(url, binding, credentials, profile.provider)?
+            }
             None => TokenManager::fixed_trial(),
         };
         let quota = Arc::new(QuotaTracker::new(profile.quota_limit, profile.quota_warn_percent()));

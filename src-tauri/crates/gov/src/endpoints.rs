@@ -101,6 +101,11 @@ impl Endpoints {
         })
     }
 
+    /// The token endpoint's path relative to the base (the override or the default), `None` for a fixed bearer.
+    pub(crate) fn token_path(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
     /// The token endpoint, or `None` when the profile uses a fixed bearer.
     pub(crate) fn token(&self) -> Result<Option<Url>, AppError> {
         self.token.as_deref().map(|p| self.join(p, "")).transpose()

@@ -35,10 +35,12 @@ mod transport;
 
 pub use client::{CPF_LIGHT_BATCH, GovClient, MAX_BODY};
 pub use credentials::{
-    CLIENT_ID_ENV, CLIENT_SECRET_ENV, Credentials, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, client_id_key,
-    client_secret_key, credentials_from_env, credentials_from_store, store_credentials,
+    CLIENT_ID_ENV, CLIENT_SECRET_ENV, CredentialBinding, CredentialScope, Credentials, DEMO_CLIENT_ID,
+    DEMO_CLIENT_SECRET, binding_key, client_id_key, client_secret_key, credential_keys, credentials_from_env,
+    credentials_from_store, origin_of, scoped_credentials_from_store, store_credentials, stored_binding,
 };
 pub use failure::CallFailure;
 pub use profiles::load_profiles_toml;
 pub use quota::{BillableCallback, QuotaTracker};
 pub use token::SERPRO_TRIAL_BEARER;
+pub use transport::{MAX_EXTRA_CA_BYTES, check_extra_ca_file};

@@ -4,7 +4,7 @@ use balcao_core::profile::Profile;
 use balcao_core::{AppError, ErrorCode};
 use serde_json::Value;
 
-use crate::transport::check_base_url;
+use crate::transport::{check_base_url, check_extra_ca_file};
 
 /// Keys whose string values are enum names, accepted in snake_case or kebab-case too.
 const ENUM_KEYS: &[&str] = &["cpfApi", "environment", "provider"];
@@ -70,6 +70,7 @@ pub fn load_profiles_toml(text: &str) -> Result<Vec<Profile>, AppError> {
         let profile: Profile = serde_json::from_value(item).map_err(|e| file_error(format!("perfil {label}: {e}.")))?;
         profile.validate()?;
         check_base_url(&profile)?;
+        check_extra_ca_file(&profile)?;
         if profiles.iter().any(|p| p.id == profile.id) {
             return Err(file_error(format!("o identificador «{}» aparece em mais de um perfil.", profile.id)));
         }

@@ -16,7 +16,8 @@ use serde_json::Value;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::credentials::Credentials;
+use crate::client::MAX_BODY;
+use crate::credentials::{CredentialBinding, Credentials, origin_of};
 use crate::failure::{classify, transport_error};
 use crate::retry::{AttemptFailure, Idempotency, RetryPolicy};
 
@@ -37,7 +38,16 @@ pub(crate) struct Bearer {
 
 enum Source {
     Fixed(Sensitive<String>),
-    Issued { url: Url, credentials: Credentials, provider: Provider },
+    Issued(Box<Issuer>),
+}
+
+/// Tokens from `url`, which `binding` (checked against the credentials at construction and before every request)
+/// says the credentials may be sent to.
+struct Issuer {
+    url: Url,
+    binding: CredentialBinding,
+    credentials: Credentials,
+    provider: Provider,
 }
 
 struct Cached {
@@ -59,7 +69,7 @@ impl std::fmt::Debug for TokenManager {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let source = match &self.source {
             Source::Fixed(_) => "fixed",
-            Source::Issued { .. } => "issued",
+            Source::Issued(_) => "issued",
         };
         f.debug_struct("TokenManager").field("source", &source).finish_non_exhaustive()
     }
@@ -131,6 +141,42 @@ fn token_error(status: u16) -> AppError {
     }
 }
 
+fn token_body_too_large() -> AppError {
+    AppError::new(
+        ErrorCode::Upstream,
+        format!(
+            "{} (a resposta do pedido de token é maior que {} MiB e foi descartada)",
+            ErrorCode::Upstream.default_message(),
+            MAX_BODY / (1024 * 1024)
+        ),
+    )
+}
+
+/// Whether `credentials` may be posted to `url`: the binding must admit them and name the URL's origin.
+fn check_destination(url: &Url, binding: &CredentialBinding, credentials: &Credentials) -> Result<(), AppError> {
+    credentials.may_go_to(binding)?;
+    if origin_of(url) != binding.origin {
+        return credentials.may_go_to(&CredentialBinding { origin: origin_of(url), ..binding.clone() });
+    }
+    Ok(())
+}
+
+/// The body of a token answer, at most [`MAX_BODY`] bytes: `None` (and the connection dropped) when it is longer,
+/// announced or not, so an endless answer is never buffered.
+async fn capped_body(mut resp: reqwest::Response) -> Result<Option<Vec<u8>>, reqwest::Error> {
+    if resp.content_length().is_some_and(|n| n > MAX_BODY as u64) {
+        return Ok(None);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await? {
+        if body.len().saturating_add(chunk.len()) > MAX_BODY {
+            return Ok(None);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Some(body))
+}
+
 fn bad_token_body() -> AppError {
     AppError::new(
         ErrorCode::Upstream,
@@ -139,9 +185,16 @@ fn bad_token_body() -> AppError {
 }
 
 impl TokenManager {
-    /// A manager that asks `url` for tokens with `credentials`.
-    pub(crate) fn issued(url: Url, credentials: Credentials, provider: Provider) -> Self {
-        Self::with_source(Source::Issued { url, credentials, provider })
+    /// A manager that asks `url` for tokens with `credentials`, refused (pt-BR, nothing sent) unless the
+    /// credentials may go where `binding` says and `url` is at the binding's origin.
+    pub(crate) fn issued(
+        url: Url,
+        binding: CredentialBinding,
+        credentials: Credentials,
+        provider: Provider,
+    ) -> Result<Self, AppError> {
+        check_destination(&url, &binding, &credentials)?;
+        Ok(Self::with_source(Source::Issued(Box::new(Issuer { url, binding, credentials, provider }))))
     }
 
     /// A manager that always uses the SERPRO trial's public bearer (no token call).
@@ -181,9 +234,9 @@ impl TokenManager {
         retry: &RetryPolicy,
         rejected: Option<u64>,
     ) -> Result<Bearer, AppError> {
-        let (url, credentials, provider) = match &self.source {
+        let (url, binding, credentials, provider) = match &self.source {
             Source::Fixed(value) => return Ok(Bearer { value: value.clone(), generation: 0, fixed: true }),
-            Source::Issued { url, credentials, provider } => (url, credentials, *provider),
+            Source::Issued(i) => (&i.url, &i.binding, &i.credentials, i.provider),
         };
         let mut cache = self.cache.lock().await;
         if let Some(c) = cache.as_ref()
@@ -193,6 +246,7 @@ impl TokenManager {
             return Ok(Bearer { value: c.value.clone(), generation: c.generation, fixed: false });
         }
         *cache = None;
+        check_destination(url, binding, credentials)?;
         let (value, life) = self.request(http, retry, url, credentials, provider).await?;
         let renew = renew_after(life);
         let generation = self.generations.fetch_add(1, Ordering::Relaxed) + 1;
@@ -227,9 +281,10 @@ impl TokenManager {
                 Ok(resp) => {
                     let status = resp.status().as_u16();
                     let after = crate::retry::retry_after(resp.headers());
-                    match resp.bytes().await {
-                        Ok(body) if status == 200 => return Self::read_token(provider, &body),
-                        Ok(_) => (AttemptFailure::Status(status), after, token_error(status)),
+                    match capped_body(resp).await {
+                        Ok(None) => return Err(token_body_too_large()),
+                        Ok(Some(body)) if status == 200 => return Self::read_token(provider, &body),
+                        Ok(Some(_)) => (AttemptFailure::Status(status), after, token_error(status)),
                         Err(e) => {
                             let f = classify(&e);
                             (f, None, transport_error(f, &e))

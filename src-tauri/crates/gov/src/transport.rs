@@ -15,6 +15,104 @@ fn config(profile: &Profile, detail: impl std::fmt::Display) -> AppError {
     )
 }
 
+/// The largest `extra_ca_file` read (a CA bundle is a few KiB; the OS trust store itself is under 1 MiB).
+pub const MAX_EXTRA_CA_BYTES: u64 = 1024 * 1024;
+
+fn not_pem(profile: &Profile, path: &str) -> AppError {
+    config(profile, format!("o arquivo de certificados «{path}» não contém certificados PEM válidos."))
+}
+
+/// A network path (`\\server\share`, `//server/share`, `\\?\UNC\…`, `\\.\pipe\…`): two separators at the
+/// start, in either direction.
+fn is_network_path(path: &str) -> bool {
+    let mut chars = path.chars();
+    matches!((chars.next(), chars.next()), (Some('/' | '\\'), Some('/' | '\\')))
+}
+
+/// Whether `pem` holds at least one `CERTIFICATE` block whose body is base64 (the whole check the TLS stack's
+/// parser then repeats).
+fn has_pem_certificate(pem: &[u8]) -> bool {
+    use base64::Engine as _;
+    const BEGIN: &str = "-----BEGIN CERTIFICATE-----";
+    const END: &str = "-----END CERTIFICATE-----";
+    let text = String::from_utf8_lossy(pem);
+    let mut rest = text.as_ref();
+    while let Some((_, after)) = rest.split_once(BEGIN) {
+        let Some((body, tail)) = after.split_once(END) else { return false };
+        let body: String = body.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+        if !body.is_empty() && base64::engine::general_purpose::STANDARD.decode(body.as_bytes()).is_ok() {
+            return true;
+        }
+        rest = tail;
+    }
+    false
+}
+
+/// Checks a profile's `extra_ca_file` and returns its contents (`None` when the profile has none): a regular
+/// file (no folder, device, FIFO or socket), not on a network path, at most [`MAX_EXTRA_CA_BYTES`], holding PEM
+/// certificates. The file's type and size are checked before it is opened (a FIFO would block the open) and
+/// again on the open handle, and it is never read past the cap. Called when a profile is saved, when a profiles
+/// file is loaded and when the client is built.
+pub fn check_extra_ca_file(profile: &Profile) -> Result<Option<Vec<u8>>, AppError> {
+    use std::io::Read as _;
+    let Some(path) = profile.extra_ca_file.as_deref().map(str::trim).filter(|p| !p.is_empty()) else {
+        return Ok(None);
+    };
+    if is_network_path(path) {
+        return Err(config(
+            profile,
+            format!(
+                "o arquivo de certificados «{path}» está numa pasta de rede; copie-o para uma pasta deste computador."
+            ),
+        ));
+    }
+    let unreadable = |e: std::io::Error| {
+        config(profile, format!("não foi possível ler o arquivo de certificados «{path}» ({}).", io_reason(&e)))
+    };
+    let not_regular = || {
+        config(
+            profile,
+            format!("o arquivo de certificados «{path}» não é um arquivo comum (é uma pasta ou um dispositivo)."),
+        )
+    };
+    let too_large = || {
+        config(
+            profile,
+            format!("o arquivo de certificados «{path}» é maior que {} MiB.", MAX_EXTRA_CA_BYTES / (1024 * 1024)),
+        )
+    };
+    let check = |meta: &std::fs::Metadata| {
+        if !meta.is_file() {
+            Err(not_regular())
+        } else if meta.len() > MAX_EXTRA_CA_BYTES {
+            Err(too_large())
+        } else {
+            Ok(())
+        }
+    };
+    check(&std::fs::metadata(path).map_err(unreadable)?)?;
+    let file = std::fs::File::open(path).map_err(unreadable)?;
+    check(&file.metadata().map_err(unreadable)?)?;
+    let mut pem = Vec::new();
+    file.take(MAX_EXTRA_CA_BYTES + 1).read_to_end(&mut pem).map_err(unreadable)?;
+    if pem.len() as u64 > MAX_EXTRA_CA_BYTES {
+        return Err(too_large());
+    }
+    if !has_pem_certificate(&pem) {
+        return Err(not_pem(profile, path));
+    }
+    Ok(Some(pem))
+}
+
+/// A pt-BR reason for a file that could not be read (no English OS text in the message).
+fn io_reason(e: &std::io::Error) -> &'static str {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "o arquivo não existe",
+        std::io::ErrorKind::PermissionDenied => "sem permissão de leitura",
+        _ => "erro de leitura",
+    }
+}
+
 /// Whether `url` points at this machine (127.0.0.0/8, ::1, `localhost`).
 pub(crate) fn is_loopback(url: &Url) -> bool {
     let Some(host) = url.host_str() else { return false };
@@ -58,13 +156,11 @@ pub(crate) fn build_http(profile: &Profile, base: &Url) -> Result<reqwest::Clien
         // The simulator is on this machine: a system proxy must never see (or break) these calls.
         builder = builder.no_proxy();
     }
-    if let Some(path) = profile.extra_ca_file.as_deref().filter(|p| !p.trim().is_empty()) {
-        let pem = std::fs::read(path)
-            .map_err(|e| config(profile, format!("não foi possível ler o arquivo de certificados «{path}» ({e}).")))?;
+    if let Some(pem) = check_extra_ca_file(profile)? {
         let certs = reqwest::Certificate::from_pem_bundle(&pem)
             .ok()
             .filter(|c| !c.is_empty())
-            .ok_or_else(|| config(profile, format!("o arquivo «{path}» não contém certificados PEM válidos.")))?;
+            .ok_or_else(|| not_pem(profile, profile.extra_ca_file.as_deref().unwrap_or_default()))?;
         builder = builder.tls_certs_merge(certs);
     }
     builder.build().map_err(|e| AppError::new(ErrorCode::Tls, format!("{} ({e})", ErrorCode::Tls.default_message())))

@@ -4,7 +4,7 @@ use balcao_core::api::Environment;
 use balcao_core::api::{AppInfo, Settings};
 use balcao_core::profile::{CredentialsState, DEMO_PROFILE_ID, Profile, ProfileEntry};
 use balcao_core::{AppError, Cpf, Document, ErrorCode, Sensitive};
-use balcao_gov::{Credentials, store_credentials};
+use balcao_gov::{CredentialBinding, CredentialScope, Credentials, check_extra_ca_file, store_credentials};
 
 use crate::start::{build_client, find_profile, start_sim};
 use crate::{Active, Balcao};
@@ -40,6 +40,10 @@ impl Balcao {
             return Err(AppError::new(ErrorCode::Config, "A Demonstração é fixa e não pode ser alterada."));
         }
         profile.validate()?;
+        let checked = profile.clone();
+        tokio::task::spawn_blocking(move || check_extra_ca_file(&checked).map(|_| ()))
+            .await
+            .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))??;
         let mut file = self.settings.write().await;
         let mut next = file.clone();
         match next.profiles.iter_mut().find(|p| p.id == profile.id) {
@@ -60,7 +64,7 @@ impl Balcao {
         next.profiles.retain(|p| p.id != id);
         self.settings_store.save(&next)?;
         *file = next;
-        for key in [balcao_gov::client_id_key(id), balcao_gov::client_secret_key(id)] {
+        for key in balcao_gov::credential_keys(id, CredentialScope::AllApis) {
             self.secrets.delete(&key).map_err(AppError::from)?;
         }
         Ok(())
@@ -89,7 +93,8 @@ impl Balcao {
         Ok(self.app_info().await)
     }
 
-    /// Writes a profile's credentials to the OS keyring (they are never read back to the UI).
+    /// Writes a profile's credentials to the OS keyring, bound to the profile's saved address (origin of its
+    /// `baseUrl` and token path): they are never read back to the UI, nor sent anywhere else.
     pub async fn profile_set_credentials(
         &self,
         id: &str,
@@ -99,8 +104,12 @@ impl Balcao {
         if client_id.trim().is_empty() || client_secret.expose().trim().is_empty() {
             return Err(AppError::new(ErrorCode::Config, "Informe a chave (client id) e o segredo."));
         }
-        let creds = Credentials { client_id: client_id.trim().to_owned(), client_secret };
-        store_credentials(self.secrets.as_ref(), id, &creds)
+        let profile = find_profile(&self.settings.read().await.profiles, id).cloned().ok_or_else(|| {
+            AppError::new(ErrorCode::Config, format!("Salve o perfil «{id}» antes de gravar as credenciais."))
+        })?;
+        let binding = CredentialBinding::for_profile(&profile, CredentialScope::AllApis)?;
+        let creds = Credentials::new(client_id.trim(), client_secret.into_inner());
+        store_credentials(self.secrets.as_ref(), &binding, &creds)
     }
 
     /// Tests a profile with one lookup of a public test number; a pt-BR line says what happened.
@@ -165,7 +174,8 @@ impl Balcao {
     }
 }
 
-/// Whether `profile`'s credentials are stored: both keys present and not blank (the values go no further).
+/// Whether `profile`'s credentials are stored: both keys present and not blank (the values go no further), and
+/// bound to the address the profile has now.
 fn credentials_state(secrets: &dyn balcao_platform::SecretStore, profile: &Profile) -> CredentialsState {
     if profile.environment == Environment::Demonstracao {
         return CredentialsState::NotNeeded;
@@ -179,7 +189,18 @@ fn credentials_state(secrets: &dyn balcao_platform::SecretStore, profile: &Profi
             Err(_) => return CredentialsState::Unavailable,
         }
     }
-    if defined { CredentialsState::Defined } else { CredentialsState::Missing }
+    if !defined {
+        return CredentialsState::Missing;
+    }
+    let stored = match balcao_gov::stored_binding(secrets, &profile.id, CredentialScope::AllApis) {
+        Ok(b) => b,
+        Err(_) => return CredentialsState::Unavailable,
+    };
+    match CredentialBinding::for_profile(profile, CredentialScope::AllApis) {
+        // A profile with no token endpoint (the SERPRO trial's public bearer) never sends them.
+        Ok(wanted) if wanted.token_path.is_empty() || stored.as_ref() == Some(&wanted) => CredentialsState::Defined,
+        _ => CredentialsState::BoundElsewhere,
+    }
 }
 
 #[cfg(test)]
@@ -222,7 +243,23 @@ mod tests {
         store.set(&balcao_gov::client_secret_key(&p.id), &Sensitive::new("  ".into())).unwrap();
         assert_eq!(credentials_state(&store, &p), CredentialsState::Missing, "a blank secret is no secret");
         store.set(&balcao_gov::client_secret_key(&p.id), &Sensitive::new("s3cr3t".into())).unwrap();
+        assert_eq!(
+            credentials_state(&store, &p),
+            CredentialsState::BoundElsewhere,
+            "stored before bindings existed: to be entered again"
+        );
+        let binding = CredentialBinding::for_profile(&p, CredentialScope::AllApis).unwrap();
+        store_credentials(&store, &binding, &Credentials::new("id", "s3cr3t")).unwrap();
         assert_eq!(credentials_state(&store, &p), CredentialsState::Defined);
+        let mut moved = p.clone();
+        moved.base_url = "https://gateway.example".into();
+        assert_eq!(credentials_state(&store, &moved), CredentialsState::BoundElsewhere, "another origin");
+        let mut moved = p.clone();
+        moved.paths.token = Some("/outro/token".into());
+        assert_eq!(credentials_state(&store, &moved), CredentialsState::BoundElsewhere, "another token path");
+        let mut prefixed = p.clone();
+        prefixed.base_url = "HTTPS://Gateway.ApiSerpro.Serpro.gov.br:443/prefixo".into();
+        assert_eq!(credentials_state(&store, &prefixed), CredentialsState::Defined, "same origin, other base path");
         assert_eq!(credentials_state(&Locked, &p), CredentialsState::Unavailable);
         let json = serde_json::to_string(&ProfileEntry { profile: p, credentials: CredentialsState::Defined }).unwrap();
         assert!(!json.contains("s3cr3t") && json.contains(r#""credentials":"defined""#), "{json}");

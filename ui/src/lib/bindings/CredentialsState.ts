@@ -3,4 +3,4 @@
 /**
  * Whether a profile's credentials are in the OS keyring, for Configurações. Never their values.
  */
-export type CredentialsState = "notNeeded" | "defined" | "missing" | "unavailable";
+export type CredentialsState = "notNeeded" | "defined" | "missing" | "unavailable" | "boundElsewhere";

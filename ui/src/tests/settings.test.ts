@@ -141,6 +141,15 @@ describe('Configurações: profiles', () => {
     expect(screen.getByTestId('credentials-state').textContent).toBe('Credenciais: definidas');
   });
 
+  it('says when the stored credentials belong to another gateway address', async () => {
+    setup({ profiles_list: () => [fx.profiles[0], { ...fx.profiles[1], credentials: 'boundElsewhere' }] });
+    const rows = await screen.findAllByTestId('profile-row');
+    const pill = rows[1]!.querySelector('[data-testid="profile-credentials"]') as HTMLElement;
+    expect([pill.dataset.state, pill.textContent?.trim()]).toEqual(['boundElsewhere', 'credenciais de outro endereço']);
+    await fireEvent.click(rows[1]!.querySelector('[data-testid="profile-edit"]')!);
+    expect(screen.getByTestId('credentials-state').textContent).toMatch(/Credenciais: gravadas para outro endereço/);
+  });
+
   it('reports a keyring failure when writing credentials', async () => {
     setup({ profile_set_credentials: fail('KeychainUnavailable') });
     const rows = await screen.findAllByTestId('profile-row');

@@ -358,8 +358,14 @@ export const t = {
       defined: 'definidas',
       missing: 'não definidas — grave o client ID e o secret abaixo',
       unavailable: 'não verificadas (o cofre de senhas do sistema não respondeu)',
+      boundElsewhere:
+        'gravadas para outro endereço do gateway (ou por uma versão anterior) — não serão enviadas a este; grave o client ID e o secret de novo abaixo',
     },
-    credentialsPill: { missing: 'sem credenciais', unavailable: 'cofre indisponível' },
+    credentialsPill: {
+      missing: 'sem credenciais',
+      unavailable: 'cofre indisponível',
+      boundElsewhere: 'credenciais de outro endereço',
+    },
     clientId: 'Client ID (consumer key)',
     clientSecret: 'Client secret (consumer secret)',
     saveCredentials: 'Gravar credenciais no cofre do sistema',

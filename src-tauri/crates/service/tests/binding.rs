@@ -129,3 +129,24 @@ async fn a_base_path_change_within_the_same_origin_keeps_the_credential() {
     assert!(calls.iter().any(|r| r.path == "/prefixo/token"), "the token request went out: {calls:?}");
     gateway.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn saving_a_profile_whose_extra_ca_file_is_not_a_small_pem_file_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = start(dir.path(), Arc::new(MemoryStore::new())).await;
+    let big = dir.path().join("grande.pem");
+    std::fs::write(&big, vec![b'A'; 2 * 1024 * 1024]).unwrap();
+    for (path, needle) in [
+        (dir.path().to_string_lossy().into_owned(), "não é um arquivo comum"),
+        ("/dev/zero".to_owned(), "não é um arquivo comum"),
+        (big.to_string_lossy().into_owned(), "maior que 1 MiB"),
+        (r"\\servidor\certificados\ca.pem".to_owned(), "pasta de rede"),
+    ] {
+        let mut p = production("https://gateway.apiserpro.serpro.gov.br");
+        p.extra_ca_file = Some(path.clone());
+        let e = b.profile_save(p).await.unwrap_err();
+        assert_eq!(e.code, ErrorCode::Config, "{path}");
+        assert!(e.message.contains(needle), "{path}: {}", e.message);
+    }
+    assert!(b.profiles().await.iter().all(|p| p.id != ID), "nothing was saved");
+}

@@ -152,13 +152,10 @@ fn token_body_too_large() -> AppError {
     )
 }
 
-/// Whether `credentials` may be posted to `url`: the binding must admit them and name the URL's origin.
+/// Whether `credentials` may be posted to `url`: checked against the origin of the URL the request really goes
+/// to (with the profile id, scope and token path of `binding`), not only against what the profile says.
 fn check_destination(url: &Url, binding: &CredentialBinding, credentials: &Credentials) -> Result<(), AppError> {
-    credentials.may_go_to(binding)?;
-    if origin_of(url) != binding.origin {
-        return credentials.may_go_to(&CredentialBinding { origin: origin_of(url), ..binding.clone() });
-    }
-    Ok(())
+    credentials.may_go_to(&CredentialBinding { origin: origin_of(url), ..binding.clone() })
 }
 
 /// The body of a token answer, at most [`MAX_BODY`] bytes: `None` (and the connection dropped) when it is longer,

@@ -404,6 +404,27 @@ mod tests {
     }
 
     #[test]
+    fn a_lock_whose_state_is_not_known_yet_is_closed() {
+        let lock = IdleLock::default();
+        assert!(lock.is_locked() && !lock.is_known());
+        assert!(lock.status(Instant::now()).locked);
+        assert!(lock.status(Instant::now()).pin_set, "an unknown PIN is asked for");
+    }
+
+    #[test]
+    fn a_damaged_state_file_counts_the_free_attempts_as_spent() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("lock-state.json"), "{not json").unwrap();
+        let lock = IdleLock::restore(LockStore::new(dir.path()), Some(true), Instant::now(), SystemTime::now());
+        assert!(lock.is_locked() && lock.is_known());
+        assert_eq!(lock.failures(DEFAULT_CLERK), FREE_ATTEMPTS);
+        assert!(lock.status(Instant::now()).retry_after_secs.is_some());
+        // And the repaired file says so after a restart.
+        let again = IdleLock::restore(LockStore::new(dir.path()), Some(true), Instant::now(), SystemTime::now());
+        assert_eq!(again.failures(DEFAULT_CLERK), FREE_ATTEMPTS);
+    }
+
+    #[test]
     fn without_a_pin_a_confirmation_unlocks() {
         let lock = IdleLock::default();
         lock.lock();

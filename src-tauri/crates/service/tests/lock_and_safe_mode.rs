@@ -95,7 +95,7 @@ async fn the_wrong_pin_back_off_survives_a_restart() {
     for _ in 0..FREE_ATTEMPTS {
         first.lock_unlock(s("1111")).await.unwrap_err();
     }
-    assert_eq!(first.lock_status().retry_after_secs, Some(30));
+    assert!(matches!(first.lock_status().retry_after_secs, Some(28..=30)), "{:?}", first.lock_status());
     drop(first);
 
     let again = start(dir.path(), store).await;
@@ -181,7 +181,8 @@ async fn parallel_wrong_unlocks_are_checked_and_counted_one_at_a_time() {
     assert_eq!(wrong, FREE_ATTEMPTS, "only the free attempts were checked; the rest waited");
     assert_eq!(waited, n - FREE_ATTEMPTS);
     assert_eq!(b.idle_lock().failures(DEFAULT_CLERK), FREE_ATTEMPTS, "each checked PIN counted exactly once");
-    assert_eq!(b.lock_status().retry_after_secs, Some(30), "the first wait, not a doubled one");
+    let wait = b.lock_status().retry_after_secs;
+    assert!(matches!(wait, Some(28..=30)), "the first wait, not a doubled one: {wait:?}");
 }
 
 #[tokio::test]

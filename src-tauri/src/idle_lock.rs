@@ -1,15 +1,27 @@
-//! The idle lock's commands, and the rule that refuses every command that could show personal data while locked.
+//! The idle lock's commands, and the gate that refuses every command that could show personal data or change
+//! settings while locked — and before start-up knows whether it is locked (it fails closed).
 
 use balcao_core::lock_api::LockStatus;
 use balcao_core::{AppError, ErrorCode};
-use balcao_service::lock::IdleLock;
+use balcao_service::Balcao;
 use tauri::State;
 
 use crate::AppState;
 
-/// Commands the window may still call while locked: nothing among them returns personal data.
-pub const ALLOWED_WHILE_LOCKED: &[&str] =
-    &["app_info", "status_info", "ui_ready", "lock_status", "lock_now", "lock_unlock", "update_status", "update_check"];
+/// Commands the window may still call while locked: nothing among them returns personal data or changes settings
+/// (`app_retry` only re-opens what failed at start, and re-reads the PIN the lock needs).
+pub const ALLOWED_WHILE_LOCKED: &[&str] = &[
+    "app_info",
+    "status_info",
+    "ui_ready",
+    "lock_status",
+    "lock_now",
+    "lock_unlock",
+    "update_status",
+    "update_check",
+    "app_health",
+    "app_retry",
+];
 
 /// The refusal for anything else while locked.
 pub fn locked_error() -> AppError {
@@ -19,42 +31,37 @@ pub fn locked_error() -> AppError {
     )
 }
 
-/// Whether `command` may run now.
-pub fn allowed(lock: &IdleLock, command: &str) -> bool {
-    !lock.is_locked() || ALLOWED_WHILE_LOCKED.contains(&command)
+/// Whether `command` may run now, given the services if they have started (`None`: the lock's state is not known
+/// yet, so the lock is closed).
+pub fn allowed(services: Option<&Balcao>, command: &str) -> bool {
+    ALLOWED_WHILE_LOCKED.contains(&command) || services.is_some_and(|b| !b.idle_lock().is_locked())
 }
 
 #[tauri::command]
-pub async fn lock_status(state: State<'_, AppState>, lock: State<'_, IdleLock>) -> Result<LockStatus, AppError> {
-    state.get().await?.lock_status(&lock)
+pub async fn lock_status(state: State<'_, AppState>) -> Result<LockStatus, AppError> {
+    Ok(state.get().await?.lock_status())
 }
 
 /// Hides personal data now: the UI calls it when the agency's idle time has passed (or the clerk asks).
 #[tauri::command]
-pub async fn lock_now(state: State<'_, AppState>, lock: State<'_, IdleLock>) -> Result<LockStatus, AppError> {
-    lock.lock();
-    state.get().await?.lock_status(&lock)
+pub async fn lock_now(state: State<'_, AppState>) -> Result<LockStatus, AppError> {
+    Ok(state.get().await?.lock_now())
 }
 
 /// Unlocks with the PIN; without a PIN set, `pin` may be null (a confirmation).
 #[tauri::command]
-pub async fn lock_unlock(
-    state: State<'_, AppState>,
-    lock: State<'_, IdleLock>,
-    pin: Option<String>,
-) -> Result<LockStatus, AppError> {
-    state.get().await?.lock_unlock(&lock, pin.map(Into::into))
+pub async fn lock_unlock(state: State<'_, AppState>, pin: Option<String>) -> Result<LockStatus, AppError> {
+    state.get().await?.lock_unlock(pin.map(Into::into)).await
 }
 
 /// Sets, changes (`pin`) or removes (`pin` null) the PIN; `current` is required when one is set.
 #[tauri::command]
 pub async fn lock_set_pin(
     state: State<'_, AppState>,
-    lock: State<'_, IdleLock>,
     pin: Option<String>,
     current: Option<String>,
 ) -> Result<LockStatus, AppError> {
-    state.get().await?.lock_set_pin(&lock, pin.map(Into::into), current.map(Into::into))
+    state.get().await?.lock_set_pin(pin.map(Into::into), current.map(Into::into)).await
 }
 
 #[cfg(test)]
@@ -62,23 +69,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_harmless_commands_run_while_locked() {
-        let lock = IdleLock::default();
-        assert!(allowed(&lock, "history_search"));
-        lock.lock();
-        for c in [
-            "lookup",
-            "history_search",
-            "history_get",
-            "history_export",
-            "settings_get",
-            "diagnostics",
-            "compare_records",
-        ] {
-            assert!(!allowed(&lock, c), "{c} must be refused while locked");
+    fn before_start_up_knows_the_lock_only_harmless_commands_run() {
+        for c in ["lookup", "history_search", "history_export", "settings_get", "settings_save", "lock_set_pin"] {
+            assert!(!allowed(None, c), "{c} must be refused before the lock's state is known");
         }
         for c in ALLOWED_WHILE_LOCKED {
-            assert!(allowed(&lock, c));
+            assert!(allowed(None, c));
         }
     }
 }

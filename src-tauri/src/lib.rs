@@ -13,7 +13,6 @@ use std::ffi::OsStr;
 use tauri::{Manager, Runtime};
 
 pub use activity::Activity;
-pub use balcao_service::lock::IdleLock;
 pub use state::AppState;
 
 /// Every app command the webview may call; build.rs makes one `allow-<command>` permission for each.
@@ -61,7 +60,6 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     builder
         .plugin(tauri_plugin_updater::Builder::new().build())
         .manage(AppState::default())
-        .manage(IdleLock::default())
         .manage(Activity::default())
         .manage(updater::Updates::default())
         .invoke_handler(commands::handler())

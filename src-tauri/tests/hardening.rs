@@ -1,8 +1,12 @@
 //! Hardening on Tauri's mock runtime with the real config and capability: only local pages may call commands,
 //! only Balcão's own commands are allowed, every command refuses malformed arguments, the idle lock gates data
-//! commands, and the CSP stays strict.
+//! commands (and fails closed before start-up knows the lock), and the CSP stays strict.
 
-use balcao_app::{COMMANDS, IdleLock};
+use std::sync::Arc;
+
+use balcao_app::{AppState, COMMANDS};
+use balcao_platform::{MemoryStore, SecretStore};
+use balcao_service::{Balcao, StartOptions};
 use serde_json::{Value, json};
 use tauri::Manager;
 use tauri::ipc::{CallbackFn, InvokeBody};
@@ -17,6 +21,21 @@ fn app() -> (tauri::App<MockRuntime>, tauri::WebviewWindow<MockRuntime>) {
         tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().expect("main window")
     });
     (app, w)
+}
+
+fn options(dir: &std::path::Path, secrets: Arc<dyn SecretStore>) -> StartOptions {
+    StartOptions { data_dir: dir.to_path_buf(), sim_addr: "127.0.0.1:0".parse().unwrap(), secrets: Some(secrets) }
+}
+
+/// The app with its services started on a temporary folder and keyring (never the user's), as the setup hook does.
+fn started_app(
+    dir: &std::path::Path,
+    secrets: Arc<dyn SecretStore>,
+) -> (tauri::App<MockRuntime>, tauri::WebviewWindow<MockRuntime>, Arc<Balcao>) {
+    let (app, w) = app();
+    let b = tauri::async_runtime::block_on(app.state::<AppState>().start_with(|| options(dir, secrets)))
+        .expect("services start");
+    (app, w, b)
 }
 
 fn invoke(w: &tauri::WebviewWindow<MockRuntime>, origin: &str, cmd: &str, body: Value) -> Result<Value, Value> {
@@ -41,7 +60,8 @@ fn text(v: &Value) -> String {
 
 #[test]
 fn no_command_runs_for_a_page_from_another_origin() {
-    let (app, w) = app();
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, w, services) = started_app(dir.path(), Arc::new(MemoryStore::new()));
     for origin in ["https://evil.example/", "http://localhost:1420/", "https://tauri.localhost.evil.example/"] {
         for cmd in COMMANDS {
             let e = invoke(&w, origin, cmd, json!({})).expect_err(cmd);
@@ -49,7 +69,7 @@ fn no_command_runs_for_a_page_from_another_origin() {
         }
     }
     // The refused lock_now did not run.
-    assert!(!app.state::<IdleLock>().is_locked());
+    assert!(!services.idle_lock().is_locked());
     // The same call from Balcão's own page runs.
     let ok = invoke(&w, LOCAL, "validate_input", json!({"input": "404.428.201-35"})).expect("local call");
     assert_eq!(ok["valid"], json!(true));
@@ -101,10 +121,11 @@ fn bad_arguments(cmd: &str) -> Option<Value> {
 
 #[test]
 fn every_command_with_arguments_refuses_malformed_ones_before_running() {
-    let (_app, w) = app();
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, w, _services) = started_app(dir.path(), Arc::new(MemoryStore::new()));
     let no_args =
         ["app_info", "status_info", "history_purge", "profiles_list", "settings_get", "lock_status", "lock_now"];
-    let no_args_shell = ["update_status", "update_check", "diagnostics"];
+    let no_args_shell = ["update_status", "update_check", "diagnostics", "app_health", "app_retry"];
     let no_args_batch =
         ["batch_start", "batch_progress", "batch_cancel", "batch_saved", "batch_export", "batch_discard"];
     for cmd in COMMANDS {
@@ -135,8 +156,9 @@ fn a_pin_that_is_not_4_to_12_digits_is_refused() {
 
 #[test]
 fn while_locked_only_harmless_commands_run() {
-    let (app, w) = app();
-    app.state::<IdleLock>().lock();
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, w, services) = started_app(dir.path(), Arc::new(MemoryStore::new()));
+    services.idle_lock().lock();
     let e = invoke(&w, LOCAL, "validate_input", json!({"input": "404.428.201-35"})).expect_err("locked");
     assert_eq!(e["code"], json!("Unauthorized"), "{e}");
     assert!(text(&e["message"]).contains("bloqueada"), "{e}");
@@ -145,6 +167,57 @@ fn while_locked_only_harmless_commands_run() {
         assert!(text(&e["message"]).contains("bloqueada"), "{cmd}: {e}");
     }
     invoke(&w, LOCAL, "ui_ready", json!({"millis": 12.5})).expect("ui_ready is harmless");
+}
+
+#[test]
+fn before_start_up_knows_the_lock_data_and_settings_commands_are_refused() {
+    // The services have not started (the setup hook has not run): whether a PIN is set is not known yet.
+    let (_app, w) = app();
+    for (cmd, body) in [
+        ("history_search", json!({"query": {}})),
+        ("history_export", json!({"kind": "audit"})),
+        ("settings_get", json!({})),
+        ("profiles_list", json!({})),
+        ("profile_activate", json!({"id": "demonstracao"})),
+        ("lookup", json!({"request": {"input": "40442820135"}})),
+        ("lock_set_pin", json!({"pin": "1234", "current": null})),
+        ("validate_input", json!({"input": "404.428.201-35"})),
+    ] {
+        let e = invoke(&w, LOCAL, cmd, body).expect_err(cmd);
+        assert_eq!(e["code"], json!("Unauthorized"), "{cmd}: {e}");
+        assert!(text(&e["message"]).contains("bloqueada"), "{cmd}: {e}");
+    }
+}
+
+#[test]
+fn after_a_restart_with_a_pin_set_data_commands_are_refused_until_the_pin_is_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn SecretStore> = Arc::new(MemoryStore::new());
+    // An earlier run set the PIN, then the app was closed.
+    tauri::async_runtime::block_on(async {
+        let earlier = Balcao::start(options(dir.path(), store.clone())).await.unwrap();
+        earlier.lock_set_pin(Some("482913".to_owned().into()), None).await.unwrap();
+    });
+    let (_app, w, _services) = started_app(dir.path(), store);
+    for cmd in ["history_search", "settings_get", "history_export"] {
+        let body = match cmd {
+            "history_search" => json!({"query": {}}),
+            "history_export" => json!({"kind": "history"}),
+            _ => json!({}),
+        };
+        let e = invoke(&w, LOCAL, cmd, body).expect_err(cmd);
+        assert!(text(&e["message"]).contains("bloqueada"), "{cmd}: {e}");
+    }
+    let st = invoke(&w, LOCAL, "lock_status", json!({})).expect("lock_status runs while locked");
+    assert_eq!(st["locked"], json!(true));
+    assert_eq!(st["pinSet"], json!(true));
+    let e = invoke(&w, LOCAL, "lock_unlock", json!({"pin": "000000"})).expect_err("wrong PIN");
+    assert!(text(&e["message"]).contains("PIN incorreto"), "{e}");
+    invoke(&w, LOCAL, "history_search", json!({"query": {}})).expect_err("still locked");
+    let st = invoke(&w, LOCAL, "lock_unlock", json!({"pin": "482913"})).expect("right PIN");
+    assert_eq!(st["locked"], json!(false));
+    let page = invoke(&w, LOCAL, "history_search", json!({"query": {}})).expect("unlocked");
+    assert!(page["items"].is_array(), "{page}");
 }
 
 #[test]

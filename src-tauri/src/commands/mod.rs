@@ -7,11 +7,10 @@ mod history;
 mod lookup;
 mod settings;
 
-use balcao_service::lock::IdleLock;
 use tauri::ipc::Invoke;
 use tauri::{Manager, Runtime};
 
-use crate::{activity, diagnostics, idle_lock, updater};
+use crate::{AppState, activity, diagnostics, idle_lock, state, updater};
 
 /// The Consulta screen's lookup command, called by [`activity::tracked_lookup`].
 pub(crate) use lookup::lookup as lookup_command;
@@ -44,6 +43,8 @@ pub fn handler<R: Runtime>() -> impl Fn(Invoke<R>) -> bool + Send + Sync + 'stat
         idle_lock::lock_now,
         idle_lock::lock_unlock,
         idle_lock::lock_set_pin,
+        state::app_health,
+        state::app_retry,
         updater::update_status,
         updater::update_check,
         updater::update_install,
@@ -59,11 +60,9 @@ pub fn handler<R: Runtime>() -> impl Fn(Invoke<R>) -> bool + Send + Sync + 'stat
         batch::batch_discard,
     ]);
     move |invoke: Invoke<R>| {
-        let refuse = invoke
-            .message
-            .webview_ref()
-            .try_state::<IdleLock>()
-            .is_some_and(|lock| !idle_lock::allowed(&lock, invoke.message.command()));
+        // Fails closed: without the state, or before start-up has read the lock, only harmless commands run.
+        let services = invoke.message.webview_ref().try_state::<AppState>().and_then(|s| s.started());
+        let refuse = !idle_lock::allowed(services.as_deref(), invoke.message.command());
         if refuse {
             invoke.resolver.reject(idle_lock::locked_error());
             return true;

@@ -57,6 +57,8 @@ export type { InvalidRow } from './bindings/InvalidRow';
 // ---------- idle lock, updates (generated) ----------
 
 export type { LockStatus } from './bindings/LockStatus';
+export type { HealthIssue } from './bindings/HealthIssue';
+export type { HealthArea } from './bindings/HealthArea';
 export type { UpdateCheck } from './bindings/UpdateCheck';
 export type { UpdateProgress } from './bindings/UpdateProgress';
 export type { UpdateState } from './bindings/UpdateState';

@@ -17,6 +17,7 @@ import type {
   BatchSaved,
   Declaration,
   DeclarationCheck,
+  HealthIssue,
   LockStatus,
   UpdateCheck,
   UpdateProgress,
@@ -126,6 +127,10 @@ export const ipc = {
   batchExport: () => call<string>('batch_export'),
   batchDiscard: () => call<void>('batch_discard'),
 
+  /** What keeps Balcão in its safe mode (a degraded start); empty when it works fully. */
+  appHealth: () => call<HealthIssue[]>('app_health'),
+  /** «Tentar de novo»: re-opens what failed at start; returns what is still missing. */
+  appRetry: () => call<HealthIssue[]>('app_retry'),
   lockStatus: () => call<LockStatus>('lock_status'),
   lockNow: () => call<LockStatus>('lock_now'),
   lockUnlock: (pin: string | null) => call<LockStatus>('lock_unlock', { pin }),

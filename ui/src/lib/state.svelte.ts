@@ -6,7 +6,7 @@ import type { Environment } from './bindings/Environment';
 import type { LookupRequest } from './bindings/LookupRequest';
 import type { LookupResponse } from './bindings/LookupResponse';
 import type { OfficialRecord } from './bindings/OfficialRecord';
-import type { HistoryEntry, Id, LockStatus, Settings, StatusInfo, UpdateCheck } from './contract';
+import type { HealthIssue, HistoryEntry, Id, LockStatus, Settings, StatusInfo, UpdateCheck } from './contract';
 import { ipc } from './ipc';
 
 export const SCREENS = ['consulta', 'comparar', 'historico', 'recibo', 'config', 'inicio', 'lote'] as const;
@@ -42,10 +42,14 @@ class AppState {
   locked = $state(false);
   /** The shell's lock (PIN set, wait after wrong PINs); null until asked. */
   lock = $state<LockStatus | null>(null);
+  /** What keeps Balcão in its safe mode (history, active profile, PIN unreadable); empty when all works. */
+  health = $state<HealthIssue[]>([]);
   /** The last update check (at start or asked in Configurações). */
   update = $state<UpdateCheck | null>(null);
   /** Set by the Consulta screen: puts the caret in the lookup input. */
   focusInput: () => void = () => {};
+  /** Set by the window: «Tentar de novo» of the safe mode (also on the lock screen when the PIN was unreadable). */
+  retryHealth: () => Promise<void> = async () => {};
   /** Set by the window: hides personal data and locks now (Configurações' «Bloquear agora»). */
   requestLock: () => void = () => {};
   /** Set by the Consulta screen: empties the input and the result. */

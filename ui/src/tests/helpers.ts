@@ -37,6 +37,8 @@ export type Command =
   | 'batch_export'
   | 'batch_discard'
   | 'lock_status'
+  | 'app_health'
+  | 'app_retry'
   | 'lock_now'
   | 'lock_unlock'
   | 'lock_set_pin'
@@ -56,6 +58,8 @@ const DEFAULTS: Partial<Record<Command, Handler>> = {
   ui_ready: () => null,
   history_previous: () => null,
   lock_status: () => ({ locked: false, pinSet: false, retryAfterSecs: null }),
+  app_health: () => [],
+  app_retry: () => [],
   update_status: () => ({
     state: 'upToDate',
     currentVersion: '0.1.0',
@@ -111,8 +115,10 @@ export function resetApp(): void {
   app.helpOpen = false;
   app.locked = false;
   app.lock = null;
+  app.health = [];
   app.update = null;
   app.requestLock = () => {};
+  app.retryHealth = async () => {};
   app.focusInput = () => {};
   app.clearConsulta = () => {};
 }

@@ -1,7 +1,10 @@
-//! UI types of the shell's safety features: the idle lock, the updater (check, progress) — what those commands return.
+//! UI types of the shell's safety features: the idle lock, the safe mode of a degraded start, the updater (check,
+//! progress) — what those commands return.
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
+
+use crate::ErrorCode;
 
 /// The idle lock as the lock screen and Configurações see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -13,6 +16,29 @@ pub struct LockStatus {
     pub pin_set: bool,
     /// After too many wrong PINs: seconds to wait before the next try.
     pub retry_after_secs: Option<u32>,
+}
+
+/// What part of Balcão a [`HealthIssue`] concerns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum HealthArea {
+    /// The encrypted history (and with it every lookup: each must be audited).
+    History,
+    /// The active profile: its credentials in the OS keyring, or its settings.
+    ActiveProfile,
+    /// The idle lock's PIN (kept in the OS keyring).
+    Lock,
+}
+
+/// One reason Balcão runs in its safe mode (a degraded start): the window opens, Configurações and Demonstração work,
+/// and this says what is missing and how to fix it; «Tentar de novo» (`app_retry`) tries again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct HealthIssue {
+    pub area: HealthArea,
+    pub code: ErrorCode,
+    /// What is missing and how to fix it, in pt-BR.
+    pub message: String,
 }
 
 /// What an update check found.

@@ -66,6 +66,7 @@ fn typescript_bindings_are_fresh() {
         balcao_core::compare::DeclarationCheck,
         balcao_core::compare::PartnerCheck,
         balcao_core::lock_api::LockStatus,
+        balcao_core::lock_api::HealthIssue,
         balcao_core::lock_api::UpdateCheck,
         balcao_core::lock_api::UpdateProgress,
         balcao_core::batch_api::BatchOptions,

@@ -150,7 +150,8 @@ impl Balcao {
         if self.settings.read().await.settings.purpose_required && batch.options().purpose.is_none() {
             return Err(ErrorCode::PurposeRequired.into());
         }
-        self.history.as_ref().map_err(Clone::clone)?;
+        self.history_handle()?;
+        self.active_usable().await?;
         Ok(self.batch_context().await)
     }
 
@@ -163,7 +164,7 @@ impl Balcao {
         client: balcao_gov::GovClient,
         on_progress: ProgressSink,
     ) -> Result<BatchProgress, AppError> {
-        let history = match self.history.clone() {
+        let history = match self.history_handle() {
             Ok(h) => h,
             Err(e) => {
                 *slot = Slot::Idle(batch);
@@ -308,6 +309,10 @@ impl Balcao {
             let p = batch.progress();
             *slot = Slot::Idle(batch);
             return Ok(p);
+        }
+        if let Err(e) = self.active_usable().await {
+            *slot = Slot::Idle(batch);
+            return Err(e);
         }
         let (ctx, client) = self.batch_context().await;
         self.launch(&mut slot, batch, ctx, client, on_progress)

@@ -1,8 +1,10 @@
 //! Balcão's use cases without Tauri: start-up, lookup, history, profiles and settings, as the shell's commands call them.
 
 mod batch_ops;
+mod health;
 mod history_ops;
 pub mod lock;
+pub mod lock_store;
 mod lookup;
 mod profiles;
 pub mod settings_store;
@@ -36,18 +38,29 @@ pub struct Balcao {
     sim_addr: std::net::SocketAddr,
     sim: RwLock<Option<SimHandle>>,
     active: RwLock<Active>,
-    /// The history, or why it cannot be opened (then no lookup is made: every lookup must be audited).
-    history: Result<Arc<Mutex<History>>, AppError>,
+    /// The history, or why it could not be opened (then no lookup is made: every lookup must be audited);
+    /// [`Balcao::retry`] opens it again.
+    history: std::sync::RwLock<HistorySlot>,
+    /// The idle lock (closed at start when a PIN is set; its back-off survives restarts).
+    lock: lock::IdleLock,
     os_user: String,
+    /// One «Tentar de novo» at a time.
+    retry_turn: tokio::sync::Mutex<()>,
     /// The batch validation of this session (held or running).
     batch: batch_ops::BatchSlot,
 }
+
+/// The history, or why it could not be opened.
+type HistorySlot = Result<Arc<Mutex<History>>, AppError>;
 
 /// The active profile and its client.
 #[derive(Debug, Clone)]
 struct Active {
     profile: Profile,
     client: GovClient,
+    /// Why this profile cannot make calls (its credentials could not be read at start): the client then holds no
+    /// credential and no call is made until [`Balcao::retry`] or activating a profile rebuilds it.
+    unusable: Option<AppError>,
 }
 
 impl Active {
@@ -77,12 +90,17 @@ impl Balcao {
         self.sim.read().await.as_ref().map(SimHandle::base_url)
     }
 
+    /// The history, or the reason it is unavailable.
+    fn history_handle(&self) -> HistorySlot {
+        self.history.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
     /// Runs a closure on the history off the async threads; fails with the reason the history is unavailable.
     async fn with_history<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut History) -> Result<T, AppError> + Send + 'static,
     ) -> Result<T, AppError> {
-        let history = self.history.clone()?;
+        let history = self.history_handle()?;
         tokio::task::spawn_blocking(move || {
             let mut guard = history.lock().map_err(|_| AppError::from(ErrorCode::HistoryLocked))?;
             f(&mut guard)

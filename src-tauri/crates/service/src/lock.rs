@@ -1,8 +1,9 @@
-//! The idle lock: locked/unlocked state, the clerk's PIN (only its Argon2id hash, kept in the OS keyring) and the
-//! back-off after wrong PINs.
+//! The idle lock: locked/unlocked state (closed until start-up knows it), the clerk's PIN (only its Argon2id hash,
+//! kept in the OS keyring) and the back-off after wrong PINs, kept per clerk and across restarts.
 
+use std::collections::BTreeMap;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
@@ -11,13 +12,16 @@ use balcao_core::{AppError, ErrorCode, Sensitive};
 use balcao_platform::SecretStore;
 
 use crate::Balcao;
+use crate::lock_store::{self, Loaded, LockFile, LockStore, SavedBackoff};
 
 /// The secret-store key under which the PIN's Argon2id hash (a PHC string) is kept. Never the PIN itself.
 pub const PIN_HASH_KEY: &str = "idle-lock-pin-hash";
 /// Wrong PINs allowed before the first wait.
 pub const FREE_ATTEMPTS: u32 = 5;
-const FIRST_WAIT: Duration = Duration::from_secs(30);
-const MAX_WAIT: Duration = Duration::from_secs(15 * 60);
+/// The wait after the last free attempt; it doubles with each further wrong PIN.
+pub const FIRST_WAIT: Duration = Duration::from_secs(30);
+/// The longest wait; also the cap on a saved wait read back after the clock moved.
+pub const MAX_WAIT: Duration = Duration::from_secs(15 * 60);
 
 /// Checks the shape of a PIN: 4 to 12 digits.
 pub fn validate_pin(pin: &str) -> Result<(), AppError> {
@@ -45,77 +49,214 @@ pub fn verify_pin(pin: &Sensitive<String>, phc: &Sensitive<String>) -> bool {
     }
 }
 
-/// The lock's state: shared by the shell (which refuses data commands while locked) and the unlock use case.
+/// The clerk whose back-off the lock keeps today (one PIN per PC). Per-clerk sign-in keys the same state by each
+/// clerk's id instead.
+pub const DEFAULT_CLERK: &str = "padrao";
+
+/// The lock's state, shared by the shell (whose gate refuses data commands while locked) and the unlock use case.
+///
+/// It fails closed: [`IdleLock::default`] is "locked until known", the state of a process whose start-up has not yet
+/// read whether a PIN is set. [`IdleLock::restore`] gives the state a start-up found (locked when a PIN is set).
 #[derive(Debug, Default)]
 pub struct IdleLock {
     inner: Mutex<Inner>,
+    /// One PIN check at a time: the wait is checked, the PIN verified and the result counted while holding it, so
+    /// parallel attempts cannot all slip past the wait before the first one is counted.
+    turn: tokio::sync::Mutex<()>,
 }
 
 #[derive(Debug, Default)]
 struct Inner {
-    locked: bool,
+    /// `None` until start-up has read the lock's state: the lock is then closed.
+    locked: Option<bool>,
+    /// Whether a PIN is set, as last read from the keyring (or the saved state when the keyring cannot be read).
+    pin_set: Option<bool>,
+    clerks: BTreeMap<String, Backoff>,
+    /// Where the state survives a restart (none for a lock that was never restored).
+    store: Option<LockStore>,
+}
+
+/// One clerk's wrong-PIN count and the (monotonic) instant until which they must wait.
+#[derive(Debug, Clone, Copy, Default)]
+struct Backoff {
     failures: u32,
     blocked_until: Option<Instant>,
 }
 
+impl Backoff {
+    fn wait_left(&self, now: Instant) -> Option<Duration> {
+        self.blocked_until.filter(|t| *t > now).map(|t| t.duration_since(now))
+    }
+}
+
 impl IdleLock {
+    /// The state a start-up found: the saved back-off of each clerk (a wait saved against the wall clock becomes a
+    /// monotonic one here, never longer than the longest wait) and whether a PIN is set (`pin_set`, from the keyring;
+    /// `None` when it could not be read, then the last saved answer decides, and without one the lock stays closed).
+    pub fn restore(store: LockStore, pin_set: Option<bool>, now: Instant, wall: SystemTime) -> Self {
+        let (file, unreadable) = match store.load() {
+            Loaded::Missing => (LockFile::default(), false),
+            Loaded::Found(f) => (f, false),
+            Loaded::Unreadable => (LockFile::default(), true),
+        };
+        let mut clerks = BTreeMap::new();
+        for (id, saved) in &file.clerks {
+            let blocked_until = saved
+                .blocked_until_unix
+                .and_then(|u| lock_store::remaining(u, wall, MAX_WAIT))
+                .and_then(|d| now.checked_add(d));
+            clerks.insert(id.clone(), Backoff { failures: saved.failures, blocked_until });
+        }
+        if unreadable {
+            // A damaged state file must not reset the back-off: count it as spent, with the first wait.
+            clerks.insert(
+                DEFAULT_CLERK.to_owned(),
+                Backoff { failures: FREE_ATTEMPTS, blocked_until: now.checked_add(FIRST_WAIT) },
+            );
+        }
+        let known_pin = pin_set.or(file.pin_set);
+        let lock = IdleLock {
+            inner: Mutex::new(Inner {
+                locked: Some(known_pin != Some(false)),
+                pin_set: known_pin,
+                clerks,
+                store: Some(store),
+            }),
+            turn: Default::default(),
+        };
+        if unreadable || (pin_set.is_some() && pin_set != file.pin_set) {
+            lock.persist(now, wall);
+        }
+        lock
+    }
+
     /// Hides personal data now (the UI calls this when the agency's idle time has passed, or on demand).
     pub fn lock(&self) {
-        self.with(|i| i.locked = true);
+        self.with(|i| i.locked = Some(true));
     }
 
+    /// Locked, or not yet known (fail closed).
     pub fn is_locked(&self) -> bool {
-        self.with(|i| i.locked)
+        self.with(|i| i.locked != Some(false))
     }
 
-    /// The status at `now`, given whether a PIN is set.
-    pub fn status(&self, pin_set: bool, now: Instant) -> LockStatus {
+    /// Whether start-up has read the lock's state.
+    pub fn is_known(&self) -> bool {
+        self.with(|i| i.locked.is_some())
+    }
+
+    /// Whether a PIN is set, as last read; `None` when it could never be read (the keyring was unavailable).
+    pub fn pin_set(&self) -> Option<bool> {
+        self.with(|i| i.pin_set)
+    }
+
+    /// Wrong PINs counted for `clerk` since their last success.
+    pub fn failures(&self, clerk: &str) -> u32 {
+        self.with(|i| i.clerks.get(clerk).map_or(0, |b| b.failures))
+    }
+
+    /// The status at `now` (a PIN whose presence is unknown counts as set: the clerk is asked for it).
+    pub fn status(&self, now: Instant) -> LockStatus {
         self.with(|i| LockStatus {
-            locked: i.locked,
-            pin_set,
-            retry_after_secs: i.blocked_until.filter(|t| *t > now).map(|t| wait_secs(t - now)),
+            locked: i.locked != Some(false),
+            pin_set: i.pin_set != Some(false),
+            retry_after_secs: i.clerks.get(DEFAULT_CLERK).and_then(|b| b.wait_left(now)).map(wait_secs),
         })
     }
 
     /// Tries to unlock with what the clerk typed, against the stored hash (`None`: no PIN set, a confirmation is
     /// enough). Wrong PINs beyond [`FREE_ATTEMPTS`] make the clerk wait, doubling each time up to 15 minutes.
+    /// Verifies on the calling thread: the app goes through [`Balcao::lock_unlock`], which does it off the async
+    /// threads and one attempt at a time.
     pub fn try_unlock(
         &self,
         pin: Option<&Sensitive<String>>,
         stored: Option<&Sensitive<String>>,
         now: Instant,
     ) -> Result<LockStatus, AppError> {
-        let pin_set = stored.is_some();
-        if let Some(until) = self.with(|i| i.blocked_until).filter(|t| *t > now) {
-            return Err(AppError::new(
-                ErrorCode::Unauthorized,
-                format!("Muitas tentativas erradas. Aguarde {} s e tente de novo.", wait_secs(until - now)),
-            ));
-        }
+        self.check_wait(DEFAULT_CLERK, now)?;
         let ok = match (stored, pin) {
             (None, _) => true,
             (Some(hash), Some(pin)) => verify_pin(pin, hash),
             (Some(_), None) => false,
         };
-        if ok {
-            self.with(|i| *i = Inner::default());
-            return Ok(self.status(pin_set, now));
+        self.pin_known(stored.is_some(), now, SystemTime::now());
+        self.count(DEFAULT_CLERK, ok, now, SystemTime::now()).map_err(|m| AppError::new(ErrorCode::Unauthorized, m))?;
+        self.with(|i| i.locked = Some(false));
+        Ok(self.status(now))
+    }
+
+    /// Refuses while `clerk` must still wait after wrong PINs.
+    fn check_wait(&self, clerk: &str, now: Instant) -> Result<(), AppError> {
+        match self.with(|i| i.clerks.get(clerk).and_then(|b| b.wait_left(now))) {
+            Some(left) => Err(AppError::new(
+                ErrorCode::Unauthorized,
+                format!("Muitas tentativas erradas. Aguarde {} s e tente de novo.", wait_secs(left)),
+            )),
+            None => Ok(()),
         }
+    }
+
+    /// Counts one checked PIN for `clerk` and saves the result: a success clears the back-off; a failure adds one
+    /// and, past the free attempts, sets the wait. The error is what to tell the clerk.
+    fn count(&self, clerk: &str, ok: bool, now: Instant, wall: SystemTime) -> Result<(), String> {
         let failures = self.with(|i| {
-            i.failures += 1;
-            if i.failures >= FREE_ATTEMPTS {
-                let doublings = (i.failures - FREE_ATTEMPTS).min(5);
-                i.blocked_until = Some(now + (FIRST_WAIT * 2u32.pow(doublings)).min(MAX_WAIT));
+            let b = i.clerks.entry(clerk.to_owned()).or_default();
+            if ok {
+                *b = Backoff::default();
+                return 0;
             }
-            i.failures
+            b.failures = b.failures.saturating_add(1);
+            if b.failures >= FREE_ATTEMPTS {
+                let doublings = b.failures.saturating_sub(FREE_ATTEMPTS).min(5);
+                let wait = FIRST_WAIT.saturating_mul(2u32.saturating_pow(doublings)).min(MAX_WAIT);
+                b.blocked_until = now.checked_add(wait);
+            }
+            b.failures
         });
+        self.persist(now, wall);
+        if ok {
+            return Ok(());
+        }
         let left = FREE_ATTEMPTS.saturating_sub(failures);
-        let message = if left > 0 {
+        Err(if left > 0 {
             format!("PIN incorreto. Restam {left} tentativa(s) antes de uma espera.")
         } else {
             "PIN incorreto. Aguarde alguns instantes antes de tentar de novo; se esqueceu o PIN, peça à TI.".to_owned()
-        };
-        Err(AppError::new(ErrorCode::Unauthorized, message))
+        })
+    }
+
+    /// Records whether a PIN is set, as just read from the keyring (saved, for a start when the keyring is locked).
+    fn pin_known(&self, set: bool, now: Instant, wall: SystemTime) {
+        let changed = self.with(|i| i.pin_set.replace(set) != Some(set));
+        if changed {
+            self.persist(now, wall);
+        }
+    }
+
+    /// Saves the state; a failure is logged (the back-off still holds in memory for this run).
+    fn persist(&self, now: Instant, wall: SystemTime) {
+        let (store, file) = self.with(|i| {
+            let wall_now = lock_store::unix_secs(wall);
+            let clerks = i
+                .clerks
+                .iter()
+                .filter(|(_, b)| b.failures > 0 || b.blocked_until.is_some())
+                .map(|(id, b)| {
+                    let until = b.wait_left(now).map(|d| {
+                        let secs = i64::from(wait_secs(d));
+                        wall_now.saturating_add(secs)
+                    });
+                    (id.clone(), SavedBackoff { failures: b.failures, blocked_until_unix: until })
+                })
+                .collect();
+            (i.store.clone(), LockFile { pin_set: i.pin_set, clerks })
+        });
+        if let Some(store) = store
+            && let Err(e) = store.save(&file)
+        {
+            tracing::warn!(code = ?e.code, "lock state not saved");
+        }
     }
 
     fn with<T>(&self, f: impl FnOnce(&mut Inner) -> T) -> T {
@@ -125,7 +266,7 @@ impl IdleLock {
 }
 
 fn wait_secs(d: Duration) -> u32 {
-    u32::try_from(d.as_secs() + u64::from(d.subsec_nanos() > 0)).unwrap_or(u32::MAX)
+    u32::try_from(d.as_secs().saturating_add(u64::from(d.subsec_nanos() > 0))).unwrap_or(u32::MAX)
 }
 
 /// The PIN as the secret store keeps it (its hash), through any [`SecretStore`].
@@ -133,45 +274,101 @@ pub fn stored_pin_hash(secrets: &dyn SecretStore) -> Result<Option<Sensitive<Str
     secrets.get(PIN_HASH_KEY).map_err(AppError::from)
 }
 
+fn join_error(e: tokio::task::JoinError) -> AppError {
+    AppError::new(ErrorCode::Internal, format!("A verificação do PIN foi interrompida ({e})."))
+}
+
 impl Balcao {
+    /// The idle lock (the shell's gate asks it before every command).
+    pub fn idle_lock(&self) -> &IdleLock {
+        &self.lock
+    }
+
     /// Whether a PIN is set for the idle lock.
     pub fn lock_pin_set(&self) -> Result<bool, AppError> {
         Ok(stored_pin_hash(self.secrets.as_ref())?.is_some())
     }
 
     /// The lock's status as the UI shows it.
-    pub fn lock_status(&self, lock: &IdleLock) -> Result<LockStatus, AppError> {
-        Ok(lock.status(self.lock_pin_set()?, Instant::now()))
+    pub fn lock_status(&self) -> LockStatus {
+        self.lock.status(Instant::now())
     }
 
-    /// Sets (or changes) the PIN. Changing or removing an existing PIN asks for the current one.
-    pub fn lock_set_pin(
+    /// Hides personal data now.
+    pub fn lock_now(&self) -> LockStatus {
+        self.lock.lock();
+        self.lock_status()
+    }
+
+    /// The PIN's hash from the keyring, read off the async threads; records whether one is set.
+    pub(crate) async fn read_pin_hash(&self) -> Result<Option<Sensitive<String>>, AppError> {
+        let secrets = self.secrets.clone();
+        let stored =
+            tokio::task::spawn_blocking(move || stored_pin_hash(secrets.as_ref())).await.map_err(join_error)??;
+        self.lock.pin_known(stored.is_some(), Instant::now(), SystemTime::now());
+        Ok(stored)
+    }
+
+    /// Checks `pin` against `stored` for `clerk`, one attempt at a time, with the back-off: refused while the clerk
+    /// must wait (no Argon2 then), verified on a blocking thread, then counted. `Err` carries what to tell the clerk.
+    async fn checked_pin(
         &self,
-        lock: &IdleLock,
+        clerk: &str,
+        pin: Option<Sensitive<String>>,
+        stored: Option<Sensitive<String>>,
+        wrong: &str,
+    ) -> Result<(), AppError> {
+        self.lock.check_wait(clerk, Instant::now())?;
+        let ok = match (stored, pin) {
+            (None, _) => true,
+            (Some(hash), Some(pin)) => {
+                tokio::task::spawn_blocking(move || verify_pin(&pin, &hash)).await.map_err(join_error)?
+            }
+            (Some(_), None) => false,
+        };
+        self.lock
+            .count(clerk, ok, Instant::now(), SystemTime::now())
+            .map_err(|m| AppError::new(ErrorCode::Unauthorized, format!("{wrong}{m}")))
+    }
+
+    /// Sets (or changes) the PIN. Changing or removing an existing PIN asks for the current one, with the same
+    /// back-off as unlocking.
+    pub async fn lock_set_pin(
+        &self,
         new_pin: Option<Sensitive<String>>,
         current: Option<Sensitive<String>>,
     ) -> Result<LockStatus, AppError> {
-        let stored = stored_pin_hash(self.secrets.as_ref())?;
-        if let Some(hash) = &stored {
-            let ok = current.as_ref().is_some_and(|c| verify_pin(c, hash));
-            if !ok {
-                return Err(AppError::new(ErrorCode::Unauthorized, "O PIN atual não confere; nada foi alterado."));
-            }
+        if let Some(pin) = &new_pin {
+            validate_pin(pin.expose())?;
         }
-        match new_pin {
+        let _turn = self.lock.turn.lock().await;
+        let stored = self.read_pin_hash().await?;
+        if stored.is_some() {
+            let current = current.filter(|c| !c.expose().is_empty());
+            self.checked_pin(DEFAULT_CLERK, current, stored, "O PIN atual não confere; nada foi alterado. ").await?;
+        }
+        let secrets = self.secrets.clone();
+        let set = new_pin.is_some();
+        tokio::task::spawn_blocking(move || match new_pin {
             Some(pin) => {
                 let hash = hash_pin(&pin)?;
-                self.secrets.set(PIN_HASH_KEY, &hash).map_err(AppError::from)?;
+                secrets.set(PIN_HASH_KEY, &hash).map_err(AppError::from)
             }
-            None => self.secrets.delete(PIN_HASH_KEY).map_err(AppError::from)?,
-        }
-        self.lock_status(lock)
+            None => secrets.delete(PIN_HASH_KEY).map_err(AppError::from),
+        })
+        .await
+        .map_err(join_error)??;
+        self.lock.pin_known(set, Instant::now(), SystemTime::now());
+        Ok(self.lock_status())
     }
 
-    /// Unlocks with the PIN (or a confirmation when none is set).
-    pub fn lock_unlock(&self, lock: &IdleLock, pin: Option<Sensitive<String>>) -> Result<LockStatus, AppError> {
-        let stored = stored_pin_hash(self.secrets.as_ref())?;
-        lock.try_unlock(pin.as_ref(), stored.as_ref(), Instant::now())
+    /// Unlocks with the PIN (or a confirmation when none is set), one attempt at a time, with the back-off.
+    pub async fn lock_unlock(&self, pin: Option<Sensitive<String>>) -> Result<LockStatus, AppError> {
+        let _turn = self.lock.turn.lock().await;
+        let stored = self.read_pin_hash().await?;
+        self.checked_pin(DEFAULT_CLERK, pin, stored, "").await?;
+        self.lock.with(|i| i.locked = Some(false));
+        Ok(self.lock_status())
     }
 }
 
@@ -207,6 +404,27 @@ mod tests {
     }
 
     #[test]
+    fn a_lock_whose_state_is_not_known_yet_is_closed() {
+        let lock = IdleLock::default();
+        assert!(lock.is_locked() && !lock.is_known());
+        assert!(lock.status(Instant::now()).locked);
+        assert!(lock.status(Instant::now()).pin_set, "an unknown PIN is asked for");
+    }
+
+    #[test]
+    fn a_damaged_state_file_counts_the_free_attempts_as_spent() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("lock-state.json"), "{not json").unwrap();
+        let lock = IdleLock::restore(LockStore::new(dir.path()), Some(true), Instant::now(), SystemTime::now());
+        assert!(lock.is_locked() && lock.is_known());
+        assert_eq!(lock.failures(DEFAULT_CLERK), FREE_ATTEMPTS);
+        assert!(lock.status(Instant::now()).retry_after_secs.is_some());
+        // And the repaired file says so after a restart.
+        let again = IdleLock::restore(LockStore::new(dir.path()), Some(true), Instant::now(), SystemTime::now());
+        assert_eq!(again.failures(DEFAULT_CLERK), FREE_ATTEMPTS);
+    }
+
+    #[test]
     fn without_a_pin_a_confirmation_unlocks() {
         let lock = IdleLock::default();
         lock.lock();
@@ -227,14 +445,14 @@ mod tests {
             assert_eq!(e.code, ErrorCode::Unauthorized);
         }
         assert!(lock.is_locked());
-        let st = lock.status(true, t0);
+        let st = lock.status(t0);
         assert_eq!(st.retry_after_secs, Some(30));
         // Even the right PIN waits while blocked.
         let e = lock.try_unlock(Some(&s("1357")), Some(&hash), t0 + Duration::from_secs(10)).unwrap_err();
         assert!(e.message.contains("Aguarde 20 s"), "{}", e.message);
         let later = t0 + Duration::from_secs(31);
         assert!(lock.try_unlock(Some(&s("9999")), Some(&hash), later).is_err());
-        assert_eq!(lock.status(true, later).retry_after_secs, Some(60), "the wait doubles");
+        assert_eq!(lock.status(later).retry_after_secs, Some(60), "the wait doubles");
         let st = lock.try_unlock(Some(&s("1357")), Some(&hash), later + Duration::from_secs(61)).unwrap();
         assert!(!st.locked && st.pin_set && st.retry_after_secs.is_none());
         // A success resets the count.

@@ -44,8 +44,11 @@ impl Balcao {
             return Err(ErrorCode::PurposeRequired.into());
         }
         let doc = Document::parse(&req.input).map_err(|e| AppError::new(ErrorCode::InvalidDocument, e.to_string()))?;
-        self.history.as_ref().map_err(Clone::clone)?;
+        self.history_handle()?;
         let active = self.active.read().await.clone();
+        if let Some(e) = active.unusable {
+            return Err(e);
+        }
         let ctx = LookupContext {
             purpose,
             authorization_code: req.authorization_code.clone().filter(|c| !c.trim().is_empty()),

@@ -84,8 +84,8 @@ impl Balcao {
             }
             None => return Err(AppError::new(ErrorCode::Config, format!("Perfil «{id}» não encontrado."))),
         };
-        let client = build_client(&profile, &settings.settings, self.secrets.as_ref(), &self.history).await?;
-        *self.active.write().await = Active { profile, client };
+        let client = build_client(&profile, &settings.settings, self.secrets.as_ref(), &self.history_handle()).await?;
+        *self.active.write().await = Active { profile, client, unusable: None };
         let mut next = settings;
         next.settings.active_profile = id.to_owned();
         self.settings_store.save(&next)?;
@@ -122,7 +122,7 @@ impl Balcao {
                 .cloned()
                 .ok_or_else(|| AppError::new(ErrorCode::Config, format!("Perfil «{id}» não encontrado.")))?
         };
-        let client = build_client(&profile, &settings.settings, self.secrets.as_ref(), &self.history).await?;
+        let client = build_client(&profile, &settings.settings, self.secrets.as_ref(), &self.history_handle()).await?;
         let probe = match profile.cpf_api {
             Some(_) => {
                 Document::Cpf(Cpf::parse("40442820135").map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?)

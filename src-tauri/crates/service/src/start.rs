@@ -1,8 +1,11 @@
-//! Start-up: the data folder, the keyring, settings, the history, the active profile and (in Demonstração) the simulator.
+//! Start-up: the data folder, the keyring, settings, the lock's state, the history, the active profile and (in
+//! Demonstração) the simulator. What cannot be had (the history, the active profile's credentials, the PIN) leaves
+//! Balcão in its safe mode (see `health`) instead of failing the start.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use std::time::{Instant, SystemTime};
 
 use balcao_core::api::{Environment, Settings};
 use balcao_core::profile::{DEMO_PROFILE_ID, Profile};
@@ -14,6 +17,8 @@ use balcao_platform::{KeyringStore, SecretStore};
 use balcao_sim::{SimConfig, SimHandle, Simulator};
 use tokio::sync::RwLock;
 
+use crate::lock::{IdleLock, stored_pin_hash};
+use crate::lock_store::LockStore;
 use crate::settings_store::SettingsStore;
 use crate::{Active, Balcao};
 
@@ -38,6 +43,8 @@ impl StartOptions {
 }
 
 impl Balcao {
+    /// Starts the services. Only a data folder that cannot be created or a settings file that cannot be read fail
+    /// it; without the history, the active profile's credentials or the keyring it starts in the safe mode.
     pub async fn start(opts: StartOptions) -> Result<Self, AppError> {
         std::fs::create_dir_all(&opts.data_dir).map_err(|e| {
             AppError::new(
@@ -48,7 +55,9 @@ impl Balcao {
         let secrets: Arc<dyn SecretStore> = opts.secrets.clone().unwrap_or_else(|| Arc::new(KeyringStore::new()));
         let settings_store = SettingsStore::new(&opts.data_dir);
         let file = settings_store.load()?;
-        let history = open_history(opts.data_dir.clone(), secrets.clone()).await;
+        let (history, pin_set) =
+            tokio::join!(open_history(opts.data_dir.clone(), secrets.clone()), read_pin_set(secrets.clone()));
+        let lock = IdleLock::restore(LockStore::new(&opts.data_dir), pin_set, Instant::now(), SystemTime::now());
         let (profile, sim) = match find_profile(&file.profiles, &file.settings.active_profile) {
             Some(p) => (p.clone(), None),
             None => {
@@ -56,7 +65,13 @@ impl Balcao {
                 (Profile::demo(&sim.base_url()), Some(sim))
             }
         };
-        let client = build_client(&profile, &file.settings, secrets.as_ref(), &history).await?;
+        let active = match build_client(&profile, &file.settings, secrets.as_ref(), &history).await {
+            Ok(client) => Active { profile, client, unusable: None },
+            Err(e) => {
+                tracing::warn!(code = ?e.code, "active profile unusable at start");
+                Active { client: credential_free_client(&profile, opts.sim_addr)?, profile, unusable: Some(e) }
+            }
+        };
         Ok(Balcao {
             data_dir: opts.data_dir,
             secrets,
@@ -64,12 +79,33 @@ impl Balcao {
             settings: RwLock::new(file),
             sim_addr: opts.sim_addr,
             sim: RwLock::new(sim),
-            active: RwLock::new(Active { profile, client }),
-            history,
+            active: RwLock::new(active),
+            history: std::sync::RwLock::new(history),
+            lock,
             os_user: balcao_platform::os_user_name(),
+            retry_turn: Default::default(),
             batch: Default::default(),
         })
     }
+}
+
+/// Whether a PIN is set, read from the keyring off the async threads; `None` when the keyring cannot say.
+async fn read_pin_set(secrets: Arc<dyn SecretStore>) -> Option<bool> {
+    match tokio::task::spawn_blocking(move || stored_pin_hash(secrets.as_ref())).await {
+        Ok(Ok(stored)) => Some(stored.is_some()),
+        Ok(Err(e)) => {
+            tracing::warn!(code = ?e.code, "lock PIN unreadable at start");
+            None
+        }
+        Err(_) => None,
+    }
+}
+
+/// A client that holds no credential, for an active profile that cannot make calls (it is never used for one:
+/// lookups and batches refuse first); the Demonstração's shape when even the profile's settings are refused.
+fn credential_free_client(profile: &Profile, sim_addr: SocketAddr) -> Result<GovClient, AppError> {
+    GovClient::new(profile.clone(), Credentials::new("", ""))
+        .or_else(|_| GovClient::new(Profile::demo(&format!("http://{sim_addr}")), Credentials::new("", "")))
 }
 
 /// The profile with this id among the configured ones (Demonstração is never stored).
@@ -86,7 +122,7 @@ pub(crate) async fn start_sim(addr: SocketAddr) -> Result<SimHandle, AppError> {
     })
 }
 
-async fn open_history(dir: PathBuf, secrets: Arc<dyn SecretStore>) -> Result<Arc<Mutex<History>>, AppError> {
+pub(crate) async fn open_history(dir: PathBuf, secrets: Arc<dyn SecretStore>) -> Result<Arc<Mutex<History>>, AppError> {
     let opened = tokio::task::spawn_blocking(move || History::open(&dir, secrets.as_ref()))
         .await
         .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))

@@ -16,6 +16,11 @@ export const t = {
     retry: 'Tentar de novo',
     screenLoading: 'Abrindo a tela…',
     screenFailed: 'Não foi possível abrir esta tela. Tente de novo.',
+    safeModeTitle: 'O Balcão abriu em modo de segurança',
+    safeModeIntro:
+      'Configurações e a Demonstração funcionam normalmente. Corrija o que está abaixo e use «Tentar de novo».',
+    safeModeRetrying: 'Tentando de novo…',
+    safeModeSettings: 'Ir para Configurações',
   },
   common: {
     none: '—',

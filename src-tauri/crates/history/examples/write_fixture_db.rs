@@ -41,7 +41,10 @@ fn main() -> Result<(), AppError> {
     };
     let jose = Cpf::parse("40442820135").map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
     let found = Lookup {
-        record: Record::Cpf(CpfRecord { name: Some("José da Silva".into()), ..CpfRecord::new(jose, Status::cpf("0", None)) }),
+        record: Record::Cpf(CpfRecord {
+            name: Some("José da Silva".into()),
+            ..CpfRecord::new(jose, Status::cpf("0", None))
+        }),
         meta: meta(200, Some("fixture-activity-1")),
         raw: r#"{"ni":"40442820135","nome":"José da Silva","situacao":{"codigo":"0","descricao":"Regular"}}"#.into(),
         consulted_at: "2026-03-01T15:00:00Z".into(),

@@ -141,8 +141,9 @@ fn demonstracao_windows_1252_list(s: &Scratch) {
     assert!(detail.starts_with("exportação de lote «lista.csv» para ") && detail.ends_with(": 6 linha(s)"), "{detail}");
 }
 
-/// A profiles file at a simulator with a quota of 4 calls: exit 16 with a state file, then resume (the same command
-/// with --resume) against a simulator with a larger quota: no number called twice.
+/// A profiles file at a simulator with a quota of 4 calls: exit 16 with the batch saved in the encrypted history (no
+/// plain state file next to the output), then resume (the same command with --resume) against a simulator with a
+/// larger quota: no number called twice.
 fn quota_stop_and_resume_with_a_profiles_file(s: &Scratch) {
     let rt = runtime();
     let cpfs: Vec<String> =
@@ -168,8 +169,8 @@ fn quota_stop_and_resume_with_a_profiles_file(s: &Scratch) {
     assert_eq!(json["state"], "stopped");
     assert_eq!(json["stop"]["code"], "QuotaExhausted");
     assert!(json["resumeHint"].as_str().is_some_and(|h| h.contains("--resume")), "{json}");
-    assert_eq!(json["stateFile"].as_str().map(PathBuf::from), Some(state.clone()));
-    assert!(state.exists());
+    assert_eq!(json["saved"], true, "{json}");
+    assert!(!state.exists(), "the state is in the encrypted history, not in a plain file");
     let rows = read_csv(&out);
     assert_eq!(rows.len(), 14);
     assert!(rows[1..].iter().any(|r| r[1] == "Pendente"), "rows not looked up are marked");

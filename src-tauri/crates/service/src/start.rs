@@ -39,12 +39,8 @@ impl StartOptions {
 
 impl Balcao {
     pub async fn start(opts: StartOptions) -> Result<Self, AppError> {
-        std::fs::create_dir_all(&opts.data_dir).map_err(|e| {
-            AppError::new(
-                ErrorCode::Config,
-                format!("Não foi possível criar a pasta de dados {}: {e}.", opts.data_dir.display()),
-            )
-        })?;
+        // Private to the user (0700, files 0600), also when an older version left it open.
+        balcao_platform::secure_data_dir(&opts.data_dir)?;
         let secrets: Arc<dyn SecretStore> = opts.secrets.clone().unwrap_or_else(|| Arc::new(KeyringStore::new()));
         let settings_store = SettingsStore::new(&opts.data_dir);
         let file = settings_store.load()?;
@@ -57,7 +53,7 @@ impl Balcao {
             }
         };
         let client = build_client(&profile, &file.settings, secrets.as_ref(), &history).await?;
-        Ok(Balcao {
+        let balcao = Balcao {
             data_dir: opts.data_dir,
             secrets,
             settings_store,
@@ -68,7 +64,9 @@ impl Balcao {
             history,
             os_user: balcao_platform::os_user_name(),
             batch: Default::default(),
-        })
+        };
+        balcao.import_legacy_batch_state().await;
+        Ok(balcao)
     }
 }
 

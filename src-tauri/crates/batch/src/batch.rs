@@ -1,4 +1,4 @@
-//! `Batch`: one file's validation job — its plan, the answer of each distinct number, and its state file.
+//! `Batch`: one file's validation job — its plan, the answer of each distinct number, and its saved state.
 
 use std::fmt;
 

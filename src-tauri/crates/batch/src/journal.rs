@@ -152,26 +152,21 @@ impl Journal {
     }
 
     /// Moves a plain state file left by an older Balcão (JSON Lines at `path`) into `slot` of the encrypted store,
-    /// then overwrites and deletes the file. A file that is not a readable state file is erased all the same (it
-    /// holds personal data in the clear; its lookups are in the history). Returns whether a batch was imported.
+    /// then overwrites it with zeros and deletes it. A file that is not a Balcão state file is left alone. Returns
+    /// whether a batch was imported.
     pub fn import_legacy_file(history: &mut History, slot: &str, path: &Path) -> Result<bool, AppError> {
         let data = match std::fs::read(path) {
             Ok(d) => d,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
             Err(e) => return Err(legacy_error(path, &e)),
         };
-        let imported = match parse_legacy(&data) {
-            Some((header, header_json, answers)) => {
-                let at =
-                    OffsetDateTime::parse(&header.started_at, &Rfc3339).unwrap_or_else(|_| OffsetDateTime::now_utc());
-                history.batch_state_begin_at(slot, &header_json, &encode(&answers)?, at)?;
-                true
-            }
-            None => false,
-        };
+        // A file that is not one of ours (another program's, by chance under that name) is left alone.
+        let Some((header, header_json, answers)) = parse_legacy(&data) else { return Ok(false) };
+        let at = OffsetDateTime::parse(&header.started_at, &Rfc3339).unwrap_or_else(|_| OffsetDateTime::now_utc());
+        history.batch_state_begin_at(slot, &header_json, &encode(&answers)?, at)?;
         erase_file(path, data.len()).map_err(|e| legacy_error(path, &e))?;
-        tracing::info!(imported, "batch: plain state file from an older version moved into the history");
-        Ok(imported)
+        tracing::info!("batch: plain state file from an older version moved into the history");
+        Ok(true)
     }
 }
 
@@ -307,10 +302,11 @@ mod tests {
         let (hd, answers) = Journal::load(&h, "app").unwrap().unwrap();
         assert_eq!(hd, header());
         assert_eq!(answers[&a].name.as_deref(), Some("Ana Maria"));
-        // Not a state file: erased all the same, nothing imported.
+        // Not a Balcão state file: left alone, nothing imported.
         std::fs::write(&path, "nome;cpf\nAna;40442820135\n").unwrap();
         assert!(!Journal::import_legacy_file(&mut h, "cli", &path).unwrap());
-        assert!(!path.exists());
+        assert!(path.exists());
+        std::fs::remove_file(&path).unwrap();
         assert!(!Journal::import_legacy_file(&mut h, "cli", &path).unwrap(), "nothing to import");
     }
 }

@@ -241,7 +241,7 @@ impl Balcao {
             }
             batch
         });
-        // The window always gets a final event, even if the run panicked (then the batch is lost, its state file
+        // The window always gets a final event, even if the run panicked (then the batch is lost, its saved state
         // is not: it can be reopened with the same file).
         tokio::spawn(async move {
             let (next, end) = match worker.await {

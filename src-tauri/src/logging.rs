@@ -45,8 +45,16 @@ pub fn init(dir: &Path) -> Result<PathBuf, String> {
     result
 }
 
+/// The rotating file writer in `dir`. Log lines mask numbers but still tell who looked up when, so the files are
+/// private to the user: the data folder and `logs/` 0700, files already there 0600 (an older version left them
+/// 0644), and the process's file mask 077 so each day's new file, created by the appender at rotation, is 0600 too
+/// (Unix; on Windows the profile's ACL applies).
 fn appender(dir: &Path) -> Result<RollingFileAppender, String> {
+    balcao_platform::restrict_new_files();
+    let secure = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(dir);
+    balcao_platform::secure_data_dir(secure).map_err(|e| e.message)?;
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    balcao_platform::secure_data_dir(dir).map_err(|e| e.message)?;
     RollingFileAppender::builder()
         .rotation(Rotation::DAILY)
         .filename_prefix(FILE_PREFIX)
@@ -254,6 +262,35 @@ mod tests {
             mask_personal("authorization: Bearer eyJhbGciOi.abc-def, next"),
             "authorization: Bearer <redacted>, next"
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn log_folder_and_files_are_private_to_the_user_old_ones_included() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let set = |p: &Path, m: u32| std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
+        let data = tempfile::tempdir().unwrap();
+        let dir = log_dir(data.path());
+        std::fs::create_dir_all(&dir).unwrap();
+        set(data.path(), 0o755);
+        set(&dir, 0o755);
+        let old = dir.join("balcao.2026-11-01.log");
+        std::fs::write(&old, "old\n").unwrap();
+        set(&old, 0o644);
+        let appender = appender(&dir).unwrap();
+        {
+            let mut w = appender.make_writer();
+            writeln!(w, "a line").unwrap();
+            w.flush().unwrap();
+        }
+        assert_eq!(mode(data.path()), 0o700, "data folder");
+        assert_eq!(mode(&dir), 0o700, "log folder");
+        let files: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.path()).collect();
+        assert!(files.len() >= 2, "{files:?}");
+        for f in files {
+            assert_eq!(mode(&f), 0o600, "{}", f.display());
+        }
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! Batch throughput against the simulator over loopback, at its rate limit: numbers answered per second, end to end
-//! (plan, paced calls, history/audit writes in SQLCipher, state file). Figures and the command: docs/benchmarks-batch.md.
+//! (plan, paced calls, history/audit writes and saved state in SQLCipher). Figures and the command: docs/benchmarks-batch.md.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -112,15 +112,15 @@ fn bench(c: &mut Criterion) {
                         let client = GovClient::new(profile.clone(), Credentials::demo()).unwrap();
                         let started = Instant::now();
                         let mut batch = Batch::prepare("bench.csv", &bytes, &BatchOptions::default()).unwrap();
-                        let state = dir.path().join(format!("{}-{i}.jsonl", s.name));
-                        batch.start_journal(&state, &ctx(&profile)).unwrap();
+                        let state = format!("{}-{i}", s.name);
+                        batch.start_journal(&mut history.lock().unwrap(), &state, &ctx(&profile)).unwrap();
                         let end =
                             batch.run(&client, history.clone(), &ctx(&profile), &Cancel::new(), &|_| {}).await.unwrap();
                         let elapsed = started.elapsed();
                         assert_eq!(end.state, BatchState::Completed, "{end:?}");
                         let refused = sim.requests().iter().filter(|r| r.status == 429).count();
                         sim.shutdown().await;
-                        let _ = std::fs::remove_file(&state);
+                        let _ = history.lock().unwrap().batch_state_discard(&state);
                         (elapsed, refused, end.calls)
                     });
                     total += elapsed;

@@ -1,12 +1,11 @@
-//! `Batch`: one file's validation job — its plan, the answer of each distinct number, and its state file.
+//! `Batch`: one file's validation job — its plan, the answer of each distinct number, and its saved state.
 
 use std::fmt;
-use std::path::Path;
 
 use balcao_core::batch_api::{BatchOptions, BatchState};
 use balcao_core::history_api::Outcome;
 use balcao_core::{AppError, Document, ErrorCode};
-use balcao_history::LookupContext;
+use balcao_history::{History, LookupContext};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -19,8 +18,8 @@ use crate::verdict::Verdict;
 pub const RESUME_HINT: &str = "O que já foi consultado está salvo e não será consultado de novo. Para concluir, \
      retome o lote escolhendo o mesmo arquivo: só os números que faltam serão consultados.";
 
-/// A batch: built from a file with [`Batch::prepare`] (or [`Batch::resume`] from a state file), estimated,
-/// given a state file with [`Batch::start_journal`], then run with [`Batch::run`] and written with
+/// A batch: built from a file with [`Batch::prepare`] (or [`Batch::resume`] from its saved state), estimated,
+/// given a saved state in the history with [`Batch::start_journal`], then run with [`Batch::run`] and written with
 /// [`Batch::write_csv`]. `Debug` shows counts only (the answers hold personal data).
 pub struct Batch {
     pub(crate) file_name: String,
@@ -36,7 +35,7 @@ pub struct Batch {
     pub(crate) state: BatchState,
     pub(crate) stop: Option<AppError>,
     pub(crate) resume_hint: String,
-    /// Distinct numbers answered by an earlier run (read from the state file).
+    /// Distinct numbers answered by an earlier run (read from the saved state).
     pub(crate) done_before: u32,
     /// Distinct numbers answered from the history in this session.
     pub(crate) reused: u32,
@@ -52,7 +51,7 @@ impl fmt::Debug for Batch {
             .field("numbers", &self.plan.numbers.len())
             .field("answered", &self.verdicts.iter().flatten().count())
             .field("state", &self.state)
-            .field("journal", &self.journal.as_ref().map(Journal::path))
+            .field("journal", &self.journal.as_ref().map(Journal::slot))
             .finish_non_exhaustive()
     }
 }
@@ -92,10 +91,11 @@ impl Batch {
         })
     }
 
-    /// Reopens the batch saved in `state_path` with the same file's `bytes`: the plan is rebuilt with the saved
-    /// reading options and every saved answer is kept (those numbers are never looked up again).
-    pub fn resume(state_path: &Path, file_name: &str, bytes: &[u8]) -> Result<Batch, AppError> {
-        let (header, answers) = Journal::load(state_path)?;
+    /// Reopens the batch saved in `slot` of `history` with the same file's `bytes`: the plan is rebuilt with the
+    /// saved reading options and every saved answer is kept (those numbers are never looked up again).
+    pub fn resume(history: &History, slot: &str, file_name: &str, bytes: &[u8]) -> Result<Batch, AppError> {
+        let (header, answers) = Journal::load(history, slot)?
+            .ok_or_else(|| AppError::new(ErrorCode::Config, "Não há lote salvo para retomar."))?;
         if Table::fingerprint(bytes) != header.fingerprint {
             return Err(AppError::new(
                 ErrorCode::Config,
@@ -121,7 +121,7 @@ impl Batch {
                 batch.done_before += 1;
             }
         }
-        batch.journal = Some(Journal::reopen(state_path)?);
+        batch.journal = Some(Journal::reopen(slot));
         batch.header = Some(header);
         if batch.pending() == 0 {
             batch.state = BatchState::Completed;
@@ -129,9 +129,9 @@ impl Batch {
         Ok(batch)
     }
 
-    /// Creates the state file at `path` (replacing any) for a run under `ctx`; answers already known (history
-    /// reuse) are written to it at once.
-    pub fn start_journal(&mut self, path: &Path, ctx: &LookupContext) -> Result<(), AppError> {
+    /// Saves the batch in `slot` of `history` (replacing any batch saved there) for a run under `ctx`; answers
+    /// already known (history reuse) are saved at once.
+    pub fn start_journal(&mut self, history: &mut History, slot: &str, ctx: &LookupContext) -> Result<(), AppError> {
         let header = JournalHeader {
             format: FORMAT.to_owned(),
             version: VERSION,
@@ -149,7 +149,7 @@ impl Batch {
             started_at: now_rfc3339(),
         };
         let known: Vec<(Document, Verdict)> = self.answered().map(|(d, v)| (*d, v.clone())).collect();
-        self.journal = Some(Journal::create(path, &header, &known)?);
+        self.journal = Some(Journal::create(history, slot, &header, &known)?);
         self.header = Some(header);
         Ok(())
     }
@@ -196,13 +196,14 @@ impl Batch {
         &self.options
     }
 
-    /// The state file's header, once there is one.
+    /// The saved state's header, once there is one.
     pub fn header(&self) -> Option<&JournalHeader> {
         self.header.as_ref()
     }
 
-    pub fn journal_path(&self) -> Option<&Path> {
-        self.journal.as_ref().map(Journal::path)
+    /// The slot of the history where this batch is saved, once it is.
+    pub fn journal_slot(&self) -> Option<&str> {
+        self.journal.as_ref().map(Journal::slot)
     }
 
     /// The answer for `doc`, if it has one.

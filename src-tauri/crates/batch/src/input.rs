@@ -1,10 +1,21 @@
-//! Reading the file: the encoding (UTF-8, UTF-16 with BOM, else Windows-1252), the delimiter, and rows of cells.
+//! Reading the file: the encoding (UTF-8, UTF-16 with BOM, else Windows-1252), the delimiter, rows of cells, and the
+//! limits that keep a small hostile file from exhausting memory (size, cells per row, row length, cells in all).
+
+use std::io::Read;
 
 use balcao_core::batch_api::{Delimiter, InputEncoding};
 use balcao_core::{AppError, ErrorCode};
 
-/// The largest file read (a 100 000-row spreadsheet is a few MB).
+/// The largest file read (a 100 000-row spreadsheet is a few MB; [`crate::MAX_ROWS`] rows of a few columns fit).
 pub const MAX_BYTES: usize = 256 * 1024 * 1024;
+/// The most cells one row may have. A clerk's list of CPFs has a handful of columns; 256 leaves room for any real
+/// spreadsheet export and keeps the cells of one row (and the result's padding) small.
+pub const MAX_CELLS_PER_ROW: usize = 256;
+/// The longest row, in bytes of text (line breaks inside quotes included): 64 KiB holds 256 cells of 250 characters.
+/// It also stops a quote left open from swallowing the rest of the file into one cell.
+pub const MAX_ROW_BYTES: usize = 64 * 1024;
+/// The most cells in the whole file: [`crate::MAX_ROWS`] rows of 20 columns.
+pub const MAX_TOTAL_CELLS: usize = 20_000_000;
 
 /// Lines looked at to find the delimiter.
 const SNIFF_LINES: usize = 64;
@@ -28,21 +39,149 @@ pub(crate) fn file_error(message: impl Into<String>) -> AppError {
     AppError::new(ErrorCode::Config, message)
 }
 
+fn too_big(mb: Option<usize>) -> AppError {
+    let size = mb.map_or_else(|| format!("mais de {} MB", MAX_BYTES / (1024 * 1024)), |mb| format!("{mb} MB"));
+    file_error(format!(
+        "O arquivo tem {size}; o limite é {} MB. Divida a lista em arquivos menores.",
+        MAX_BYTES / (1024 * 1024)
+    ))
+}
+
+/// Reads a whole input from `reader`, never more than [`MAX_BYTES`] (plus one, to know it is larger): a larger file
+/// is refused without being read to its end. For callers that read the file themselves (from the path the clerk
+/// chose) before [`crate::Batch::prepare`].
+pub fn read_limited(reader: &mut dyn Read) -> Result<Vec<u8>, AppError> {
+    let mut bytes = Vec::new();
+    reader.take(MAX_BYTES as u64 + 1).read_to_end(&mut bytes).map_err(|e| {
+        file_error(format!("Não foi possível ler o arquivo ({e}). Verifique se ele ainda existe e tente de novo."))
+    })?;
+    if bytes.len() > MAX_BYTES {
+        return Err(too_big(None));
+    }
+    Ok(bytes)
+}
+
+fn too_many_cells(line: u64) -> AppError {
+    file_error(format!(
+        "A linha {line} do arquivo tem mais de {MAX_CELLS_PER_ROW} colunas. Uma lista de CPFs ou CNPJs tem poucas \
+         colunas: confira se escolheu o arquivo certo, ou salve a planilha de novo como CSV só com as colunas \
+         necessárias."
+    ))
+}
+
+fn row_too_long(line: u64) -> AppError {
+    file_error(format!(
+        "A linha {line} do arquivo tem mais de {} KB (aspas sem fechamento juntam as linhas seguintes numa só). \
+         Confira se escolheu o arquivo certo, ou salve a planilha de novo como CSV.",
+        MAX_ROW_BYTES / 1024
+    ))
+}
+
+fn too_many_in_all(line: u64) -> AppError {
+    file_error(format!(
+        "O arquivo passa de {MAX_TOTAL_CELLS} células (na linha {line}). Divida a lista em arquivos menores, ou \
+         deixe só as colunas necessárias."
+    ))
+}
+
+/// Where the scan of a delimited text is, as the csv reader parses it (quotes open only at the start of a cell).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Scan {
+    CellStart,
+    InCell,
+    InQuotes,
+    QuoteInQuotes,
+}
+
+/// Checks the shape limits over the text without allocating anything: cells per row, row length, cells in all.
+/// Fails at the first row past a limit, naming its line (counted as [`Table::rows`] counts them).
+fn check_shape(text: &str, delimiter: Delimiter) -> Result<(), AppError> {
+    if delimiter == Delimiter::None {
+        let mut total = 0usize;
+        for (i, l) in text.lines().enumerate() {
+            let line = i as u64 + 1;
+            if l.len() > MAX_ROW_BYTES {
+                return Err(row_too_long(line));
+            }
+            if !l.trim().is_empty() {
+                total += 1;
+                if total > MAX_TOTAL_CELLS {
+                    return Err(too_many_in_all(line));
+                }
+            }
+        }
+        return Ok(());
+    }
+    let sep = delimiter.byte();
+    let (mut line, mut row_line, mut row_start) = (1u64, 1u64, 0usize);
+    let (mut cells, mut total, mut blank) = (1usize, 0usize, true);
+    let mut state = Scan::CellStart;
+    for (i, &b) in text.as_bytes().iter().enumerate() {
+        if b == b'\n' {
+            line += 1;
+        }
+        if state == Scan::QuoteInQuotes {
+            state = if b == b'"' { Scan::InQuotes } else { Scan::InCell };
+            if b == b'"' {
+                continue;
+            }
+        }
+        match state {
+            Scan::InQuotes => {
+                if b == b'"' {
+                    state = Scan::QuoteInQuotes;
+                }
+            }
+            _ if b == b'\n' || b == b'\r' => {
+                if !blank {
+                    total += cells;
+                    if total > MAX_TOTAL_CELLS {
+                        return Err(too_many_in_all(row_line));
+                    }
+                }
+                (row_line, row_start, cells, blank, state) = (line, i + 1, 1, true, Scan::CellStart);
+                continue;
+            }
+            _ if b == sep => {
+                cells += 1;
+                blank = false;
+                state = Scan::CellStart;
+                if cells > MAX_CELLS_PER_ROW {
+                    return Err(too_many_cells(row_line));
+                }
+            }
+            Scan::CellStart if b == b'"' => {
+                blank = false;
+                state = Scan::InQuotes;
+            }
+            _ => {
+                blank = false;
+                state = Scan::InCell;
+            }
+        }
+        if i - row_start >= MAX_ROW_BYTES {
+            return Err(row_too_long(row_line));
+        }
+    }
+    if !blank && total + cells > MAX_TOTAL_CELLS {
+        return Err(too_many_in_all(row_line));
+    }
+    Ok(())
+}
+
 impl Table {
-    /// Decodes `bytes` and finds the delimiter.
+    /// Decodes `bytes`, finds the delimiter and checks the limits (size first, before any decoded copy exists;
+    /// then cells per row, row length and cells in all, before any row is split into cells).
     pub fn read(bytes: &[u8]) -> Result<Table, AppError> {
         if bytes.len() > MAX_BYTES {
-            return Err(file_error(format!(
-                "O arquivo tem {} MB; o limite é {} MB. Divida a lista em arquivos menores.",
-                bytes.len() / (1024 * 1024),
-                MAX_BYTES / (1024 * 1024)
-            )));
+            return Err(too_big(Some(bytes.len() / (1024 * 1024))));
         }
         let (encoding, text) = decode(bytes);
         if text.trim().is_empty() {
             return Err(file_error("O arquivo está vazio: escolha um CSV ou texto com um número por linha."));
         }
         let delimiter = sniff(&text);
+        check_shape(&text, delimiter)?;
         Ok(Table { encoding, delimiter, text })
     }
 
@@ -126,7 +265,16 @@ fn count_outside_quotes(line: &str, sep: char) -> usize {
 
 /// The delimiter that splits most of the first lines into the same number of cells; none for a plain list.
 fn sniff(text: &str) -> Delimiter {
-    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).take(SNIFF_LINES).collect();
+    // Each line looked at up to the row limit (a longer one is refused by `check_shape` anyway): a hostile first
+    // line of 100 MB costs no more than a normal one.
+    let head =
+        |l: &'_ str| -> usize { (0..=l.len().min(MAX_ROW_BYTES)).rev().find(|&i| l.is_char_boundary(i)).unwrap_or(0) };
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(SNIFF_LINES)
+        .map(|l| l.get(..head(l)).unwrap_or_default())
+        .collect();
     let mut best = (0usize, Delimiter::None);
     for (sep, d) in [(';', Delimiter::Semicolon), ('\t', Delimiter::Tab), (',', Delimiter::Comma)] {
         let counts: Vec<usize> = lines.iter().map(|l| count_outside_quotes(l, sep)).collect();

@@ -1,15 +1,18 @@
-//! The resumable state file: JSON Lines, a header line (how the file was read, which profile) then one line per
-//! answered number, appended and synced after every chunk. It never holds a token, a key or a raw response.
+//! The resumable state of a batch, kept inside the encrypted history (`History::batch_state_*`, one slot per saved
+//! batch): a header (how the file was read, which profile) and the last answer for each number, written after every
+//! chunk in the same lock as the lookups. It never holds a token, a key or a raw response. Purge and retention of
+//! the history remove it. A plain JSON Lines state file left by an older version is imported once, then erased.
 
 use std::collections::HashMap;
-use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use balcao_core::api::Environment;
 use balcao_core::record::CnpjView;
 use balcao_core::{AppError, DocKind, Document, ErrorCode};
+use balcao_history::History;
 use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 use crate::verdict::Verdict;
 
@@ -17,7 +20,7 @@ use crate::verdict::Verdict;
 pub const FORMAT: &str = "balcao-lote";
 pub const VERSION: u32 = 1;
 
-/// The first line: enough to rebuild the same plan from the same file, and to refuse another file or profile.
+/// Enough to rebuild the same plan from the same file, and to refuse another file or profile.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct JournalHeader {
@@ -40,7 +43,10 @@ pub struct JournalHeader {
     pub started_at: String,
 }
 
-/// One answered number.
+/// A saved batch as read back: its header and the last answer for each number.
+pub type Saved = (JournalHeader, HashMap<Document, Verdict>);
+
+/// One answered number (the stored answer, and a line of an older version's state file).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Line {
@@ -50,136 +56,173 @@ struct Line {
     verdict: Verdict,
 }
 
-fn io_error(path: &Path, what: &str, e: impl std::fmt::Display) -> AppError {
+fn not_ours(slot: &str) -> AppError {
+    AppError::new(
+        ErrorCode::Config,
+        format!("O lote salvo ({slot}) não é legível por esta versão do Balcão (é de uma versão mais nova?)."),
+    )
+}
+
+fn encode(answers: &[(Document, Verdict)]) -> Result<Vec<(String, String)>, AppError> {
+    answers
+        .iter()
+        .map(|(doc, verdict)| {
+            let line = Line { kind: doc.kind(), number: doc.as_str().to_owned(), verdict: verdict.clone() };
+            serde_json::to_string(&line)
+                .map(|json| (doc.as_str().to_owned(), json))
+                .map_err(|e| AppError::new(ErrorCode::Internal, format!("estado do lote: {e}")))
+        })
+        .collect()
+}
+
+fn decode(line: &Line) -> Option<Document> {
+    match line.kind {
+        DocKind::Cpf => balcao_core::Cpf::parse(&line.number).ok().map(Document::Cpf),
+        DocKind::Cnpj => balcao_core::Cnpj::parse(&line.number).ok().map(Document::Cnpj),
+    }
+}
+
+fn header_of(slot: &str, json: &str) -> Result<JournalHeader, AppError> {
+    let header: JournalHeader = serde_json::from_str(json).map_err(|_| not_ours(slot))?;
+    if header.format != FORMAT || header.version > VERSION {
+        return Err(not_ours(slot));
+    }
+    Ok(header)
+}
+
+/// The saved state of one batch: which slot of the history's batch state it writes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Journal {
+    slot: String,
+}
+
+impl Journal {
+    /// Starts the saved state in `slot` (replacing any batch saved there) with its header and the answers already
+    /// known.
+    pub fn create(
+        history: &mut History,
+        slot: &str,
+        header: &JournalHeader,
+        known: &[(Document, Verdict)],
+    ) -> Result<Journal, AppError> {
+        let json =
+            serde_json::to_string(header).map_err(|e| AppError::new(ErrorCode::Internal, format!("lote: {e}")))?;
+        history.batch_state_begin(slot, &json, &encode(known)?)?;
+        Ok(Journal { slot: slot.to_owned() })
+    }
+
+    /// The state already saved in `slot` (to append to after [`Journal::load`]).
+    pub fn reopen(slot: &str) -> Journal {
+        Journal { slot: slot.to_owned() }
+    }
+
+    pub fn slot(&self) -> &str {
+        &self.slot
+    }
+
+    /// Adds answers; once this returns they are on disk, encrypted.
+    pub fn append(&self, history: &mut History, answers: &[(Document, Verdict)]) -> Result<(), AppError> {
+        history.batch_state_append(&self.slot, &encode(answers)?)
+    }
+
+    /// The batch saved in `slot`: its header and the last answer saved for each number; `None` when none is saved.
+    pub fn load(history: &History, slot: &str) -> Result<Option<Saved>, AppError> {
+        let Some(saved) = history.batch_state(slot)? else { return Ok(None) };
+        let header = header_of(slot, &saved.header)?;
+        let mut answers = HashMap::with_capacity(saved.answers.len());
+        for (_, json) in &saved.answers {
+            let line: Line = serde_json::from_str(json).map_err(|_| not_ours(slot))?;
+            let doc = decode(&line).ok_or_else(|| not_ours(slot))?;
+            answers.insert(doc, line.verdict);
+        }
+        Ok(Some((header, answers)))
+    }
+
+    /// The header alone, and how many numbers have an answer (for "lote salvo" at start-up).
+    pub fn summary(history: &History, slot: &str) -> Result<Option<(JournalHeader, u64)>, AppError> {
+        match history.batch_state_summary(slot)? {
+            Some((json, n)) => Ok(Some((header_of(slot, &json)?, n))),
+            None => Ok(None),
+        }
+    }
+
+    /// Forgets the batch saved in `slot` (its lookups stay in the history). True when there was one.
+    pub fn discard(history: &mut History, slot: &str) -> Result<bool, AppError> {
+        history.batch_state_discard(slot)
+    }
+
+    /// Moves a plain state file left by an older Balcão (JSON Lines at `path`) into `slot` of the encrypted store,
+    /// then overwrites it with zeros and deletes it. A file that is not a Balcão state file is left alone. Returns
+    /// whether a batch was imported.
+    pub fn import_legacy_file(history: &mut History, slot: &str, path: &Path) -> Result<bool, AppError> {
+        let data = match std::fs::read(path) {
+            Ok(d) => d,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+            Err(e) => return Err(legacy_error(path, &e)),
+        };
+        // A file that is not one of ours (another program's, by chance under that name) is left alone.
+        let Some((header, header_json, answers)) = parse_legacy(&data) else { return Ok(false) };
+        let at = OffsetDateTime::parse(&header.started_at, &Rfc3339).unwrap_or_else(|_| OffsetDateTime::now_utc());
+        history.batch_state_begin_at(slot, &header_json, &encode(&answers)?, at)?;
+        erase_file(path, data.len()).map_err(|e| legacy_error(path, &e))?;
+        tracing::info!("batch: plain state file from an older version moved into the history");
+        Ok(true)
+    }
+}
+
+fn legacy_error(path: &Path, e: &std::io::Error) -> AppError {
     AppError::new(
         ErrorCode::Config,
         format!(
-            "Não foi possível {what} o estado do lote em {} ({e}). Verifique a pasta e o espaço em disco.",
+            "Não foi possível apagar o arquivo de estado de lote de uma versão anterior ({}): {e}. Ele contém CPFs e \
+             nomes sem criptografia: apague-o ou avise a TI.",
             path.display()
         ),
     )
 }
 
-/// Opens for writing, readable by the owner only (the file lists names, like the output).
-fn open(path: &Path, append: bool) -> std::io::Result<File> {
-    let mut o = OpenOptions::new();
-    o.write(true).create(true);
-    if append {
-        o.append(true);
-    } else {
-        o.truncate(true);
+/// Overwrites the file with zeros, syncs, then deletes it: on a disk that writes in place the old bytes are gone.
+/// (A copy-on-write or flash disk may keep old blocks; the history's own file is encrypted for that reason.)
+fn erase_file(path: &Path, len: usize) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new().write(true).open(path)?;
+    let zeros = vec![0u8; len.min(1 << 20)];
+    let mut left = len;
+    while left > 0 {
+        let n = left.min(zeros.len());
+        f.write_all(zeros.get(..n).unwrap_or_default())?;
+        left -= n;
     }
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
-    o.open(path)
+    f.sync_all()?;
+    drop(f);
+    std::fs::remove_file(path)
 }
 
-/// The state file being written.
-#[derive(Debug)]
-pub struct Journal {
-    path: PathBuf,
-    file: BufWriter<File>,
-}
+type Answer = (Document, Verdict);
 
-impl Journal {
-    /// Starts a new state file at `path` (replacing any) with its header and the answers already known.
-    pub fn create(path: &Path, header: &JournalHeader, known: &[(Document, Verdict)]) -> Result<Journal, AppError> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| io_error(path, "criar", e))?;
+/// An older version's state file: the header line then one answer per line (a torn last line ignored).
+fn parse_legacy(data: &[u8]) -> Option<(JournalHeader, String, Vec<Answer>)> {
+    let text = String::from_utf8_lossy(data);
+    let mut lines = text.lines();
+    let first = lines.next()?;
+    let header: JournalHeader = serde_json::from_str(first).ok()?;
+    if header.format != FORMAT || header.version > VERSION {
+        return None;
+    }
+    let mut answers: HashMap<Document, Verdict> = HashMap::new();
+    for line in lines.filter(|l| !l.trim().is_empty()) {
+        let Ok(l) = serde_json::from_str::<Line>(line) else { continue };
+        if let Some(doc) = decode(&l) {
+            answers.insert(doc, l.verdict);
         }
-        let file = open(path, false).map_err(|e| io_error(path, "criar", e))?;
-        let mut j = Journal { path: path.to_owned(), file: BufWriter::new(file) };
-        let line = serde_json::to_string(header).map_err(|e| io_error(path, "gravar", e))?;
-        writeln!(j.file, "{line}").map_err(|e| io_error(path, "gravar", e))?;
-        j.append(known)?;
-        Ok(j)
     }
-
-    /// Reopens an existing state file to append to it, first cutting a last line left incomplete by a crash.
-    pub fn reopen(path: &Path) -> Result<Journal, AppError> {
-        let data = std::fs::read(path).map_err(|e| io_error(path, "abrir", e))?;
-        let file = open(path, true).map_err(|e| io_error(path, "abrir", e))?;
-        if !data.is_empty() && !data.ends_with(b"\n") {
-            let whole = data.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
-            file.set_len(whole as u64).map_err(|e| io_error(path, "abrir", e))?;
-        }
-        Ok(Journal { path: path.to_owned(), file: BufWriter::new(file) })
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    /// Appends answers and syncs them to disk before returning.
-    pub fn append(&mut self, answers: &[(Document, Verdict)]) -> Result<(), AppError> {
-        let err = |e: &dyn std::fmt::Display| io_error(&self.path, "gravar", e);
-        for (doc, verdict) in answers {
-            let line = Line { kind: doc.kind(), number: doc.as_str().to_owned(), verdict: verdict.clone() };
-            let text = serde_json::to_string(&line).map_err(|e| err(&e))?;
-            writeln!(self.file, "{text}").map_err(|e| err(&e))?;
-        }
-        self.file.flush().map_err(|e| err(&e))?;
-        self.file.get_ref().sync_data().map_err(|e| err(&e))
-    }
-
-    /// Reads a state file: its header and the last answer saved for each number. A last line cut short by a crash
-    /// is ignored (that number is simply looked up again).
-    pub fn load(path: &Path) -> Result<(JournalHeader, HashMap<Document, Verdict>), AppError> {
-        let file = File::open(path).map_err(|e| io_error(path, "ler", e))?;
-        let mut lines = BufReader::new(file).lines();
-        let not_ours = || {
-            AppError::new(
-                ErrorCode::Config,
-                format!(
-                    "{} não é um arquivo de estado de lote do Balcão (ou é de uma versão mais nova).",
-                    path.display()
-                ),
-            )
-        };
-        let first = lines.next().transpose().map_err(|e| io_error(path, "ler", e))?.ok_or_else(not_ours)?;
-        let header: JournalHeader = serde_json::from_str(&first).map_err(|_| not_ours())?;
-        if header.format != FORMAT || header.version > VERSION {
-            return Err(not_ours());
-        }
-        let mut answers = HashMap::new();
-        let mut pending_error = None;
-        for line in lines {
-            let line = line.map_err(|e| io_error(path, "ler", e))?;
-            if line.trim().is_empty() {
-                continue;
-            }
-            if let Some(e) = pending_error.take() {
-                return Err(e);
-            }
-            match serde_json::from_str::<Line>(&line) {
-                Ok(l) => {
-                    let doc = match l.kind {
-                        DocKind::Cpf => balcao_core::Cpf::parse(&l.number).map(Document::Cpf),
-                        DocKind::Cnpj => balcao_core::Cnpj::parse(&l.number).map(Document::Cnpj),
-                    };
-                    match doc {
-                        Ok(doc) => {
-                            answers.insert(doc, l.verdict);
-                        }
-                        Err(_) => return Err(not_ours()),
-                    }
-                }
-                // Only the last line may be damaged: remember the error and fail if another line follows.
-                Err(_) => pending_error = Some(not_ours()),
-            }
-        }
-        Ok((header, answers))
-    }
-
-    /// The header alone, and how many numbers have an answer (for "lote salvo" at start-up).
-    pub fn summary(path: &Path) -> Result<(JournalHeader, usize), AppError> {
-        Journal::load(path).map(|(h, a)| (h, a.len()))
-    }
+    Some((header, first.to_owned(), answers.into_iter().collect()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use balcao_core::Sensitive;
     use balcao_core::history_api::Outcome;
 
     fn header() -> JournalHeader {
@@ -214,42 +257,56 @@ mod tests {
         }
     }
 
-    #[test]
-    fn round_trip_last_answer_wins_and_a_torn_last_line_is_ignored() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("sub/estado.jsonl");
-        let a = Document::parse("40442820135").unwrap();
-        let b = Document::parse("34238864000168").unwrap();
-        let mut j = Journal::create(&path, &header(), &[(a, found("Ana"))]).unwrap();
-        j.append(&[(b, found("Empresa")), (a, found("Ana Maria"))]).unwrap();
-        drop(j);
-        let mut text = std::fs::read_to_string(&path).unwrap();
-        text.push_str("{\"kind\":\"cpf\",\"numb");
-        std::fs::write(&path, &text).unwrap();
-        let (h, answers) = Journal::load(&path).unwrap();
-        assert_eq!(h, header());
-        assert_eq!(answers.len(), 2);
-        assert_eq!(answers[&a].name.as_deref(), Some("Ana Maria"));
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
-        }
-        let c = Document::parse("63017285995").unwrap();
-        let mut j = Journal::reopen(&path).unwrap();
-        j.append(&[(c, found("Caio"))]).unwrap();
-        drop(j);
-        let (_, answers) = Journal::load(&path).unwrap();
-        assert_eq!(answers.len(), 3, "the torn line was cut before appending");
+    fn history(dir: &Path) -> History {
+        History::open_with_key(&dir.join("history.db"), &Sensitive::new("5a".repeat(32))).unwrap()
     }
 
     #[test]
-    fn other_files_are_refused() {
+    fn round_trip_last_answer_wins_and_discard_forgets() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("x.jsonl");
-        std::fs::write(&path, "{\"format\":\"outro\"}\n").unwrap();
-        assert_eq!(Journal::load(&path).unwrap_err().code, ErrorCode::Config);
-        std::fs::write(&path, "nome;cpf\n").unwrap();
-        assert!(Journal::load(&path).unwrap_err().message.contains("não é um arquivo de estado"));
+        let mut h = history(dir.path());
+        let a = Document::parse("40442820135").unwrap();
+        let b = Document::parse("34238864000168").unwrap();
+        let j = Journal::create(&mut h, "app", &header(), &[(a, found("Ana"))]).unwrap();
+        j.append(&mut h, &[(b, found("Empresa")), (a, found("Ana Maria"))]).unwrap();
+        let (hd, answers) = Journal::load(&h, "app").unwrap().unwrap();
+        assert_eq!(hd, header());
+        assert_eq!(answers.len(), 2);
+        assert_eq!(answers[&a].name.as_deref(), Some("Ana Maria"));
+        assert_eq!(Journal::summary(&h, "app").unwrap().map(|(_, n)| n), Some(2));
+        assert!(Journal::load(&h, "other").unwrap().is_none());
+        assert!(Journal::discard(&mut h, "app").unwrap());
+        assert!(Journal::load(&h, "app").unwrap().is_none());
+        assert_eq!(j.append(&mut h, &[(a, found("Ana"))]).unwrap_err().code, ErrorCode::Config, "discarded meanwhile");
+    }
+
+    #[test]
+    fn an_older_versions_plain_file_is_imported_then_erased() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut h = history(dir.path());
+        let path = dir.path().join("lote/estado.jsonl");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let a = Document::parse("40442820135").unwrap();
+        let line = |d: Document, v: Verdict| {
+            serde_json::to_string(&Line { kind: d.kind(), number: d.as_str().into(), verdict: v }).unwrap()
+        };
+        let text = format!(
+            "{}\n{}\n{}\n{{\"kind\":\"cpf\",\"numb",
+            serde_json::to_string(&header()).unwrap(),
+            line(a, found("Ana")),
+            line(a, found("Ana Maria"))
+        );
+        std::fs::write(&path, &text).unwrap();
+        assert!(Journal::import_legacy_file(&mut h, "app", &path).unwrap());
+        assert!(!path.exists());
+        let (hd, answers) = Journal::load(&h, "app").unwrap().unwrap();
+        assert_eq!(hd, header());
+        assert_eq!(answers[&a].name.as_deref(), Some("Ana Maria"));
+        // Not a Balcão state file: left alone, nothing imported.
+        std::fs::write(&path, "nome;cpf\nAna;40442820135\n").unwrap();
+        assert!(!Journal::import_legacy_file(&mut h, "cli", &path).unwrap());
+        assert!(path.exists());
+        std::fs::remove_file(&path).unwrap();
+        assert!(!Journal::import_legacy_file(&mut h, "cli", &path).unwrap(), "nothing to import");
     }
 }

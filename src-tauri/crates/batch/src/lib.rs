@@ -5,10 +5,11 @@
 //!    never sent, duplicates are looked up once, leading zeros lost by spreadsheets are restored.
 //! 2. [`Batch::reuse_history`] answers recent found numbers from the history (no call); [`Batch::preview`] and
 //!    [`Batch::estimate`] give the counts and the cost (calls, CPF Light packing 50 CPFs per call, quota left).
-//! 3. [`Batch::start_journal`] creates the state file, [`Batch::run`] looks the rest up through the profile's
-//!    [`balcao_gov::GovClient`] (bounded concurrency, its pacing, retries and quota), records every call in the
-//!    history and audit trail, and stops cleanly on [`Cancel`] or at the quota. [`Batch::resume`] continues from the
-//!    state file; nothing answered is ever looked up again.
+//! 3. [`Batch::start_journal`] saves the batch in the encrypted history (a slot of its batch state, never a plain
+//!    file), [`Batch::run`] looks the rest up through the profile's [`balcao_gov::GovClient`] (bounded concurrency,
+//!    its pacing, retries and quota), records every call in the history and audit trail, and stops cleanly on
+//!    [`Cancel`] or at the quota. [`Batch::resume`] continues from the saved state; nothing answered is ever looked
+//!    up again. Purge and retention of the history remove saved batches too.
 //! 4. [`Batch::write_csv`] writes every input row, in order, with the verdict columns appended.
 //!
 //! ```no_run
@@ -18,7 +19,7 @@
 //! let bytes = std::fs::read("lista.csv").unwrap();
 //! let mut batch = Batch::prepare("lista.csv", &bytes, &Default::default())?;
 //! println!("{} chamadas", batch.estimate(&client).calls);
-//! batch.start_journal("resultado.csv.lote.jsonl".as_ref(), &ctx)?;
+//! batch.start_journal(&mut history.lock().unwrap(), "lista", &ctx)?;
 //! let done = batch.run(&client, history, &ctx, &Cancel::new(), &|p| eprintln!("{}/{}", p.done_rows, p.rows)).await?;
 //! batch.write_csv(&mut std::fs::File::create("resultado.csv").unwrap())?;
 //! # let _ = done; Ok(()) }
@@ -36,14 +37,15 @@ mod run;
 mod verdict;
 
 pub use batch::{Batch, RESUME_HINT};
-pub use input::{MAX_BYTES, Row, Table};
+pub use input::{MAX_BYTES, MAX_CELLS_PER_ROW, MAX_ROW_BYTES, MAX_TOTAL_CELLS, Row, Table, read_limited};
 pub use journal::{Journal, JournalHeader};
 pub use output::{EMPTY_LABEL, INVALID_LABEL, PENDING_LABEL, VERDICT_COLUMNS};
 pub use plan::{MAX_ROWS, Note, Plan, PlannedRow, RowKind};
 pub use progress::Cancel;
 pub use verdict::Verdict;
 
-/// The state file kept next to an output file: `resultado.csv` → `resultado.csv.lote.jsonl`.
+/// The plain state file older versions kept next to an output file (`resultado.csv` → `resultado.csv.lote.jsonl`):
+/// today only looked for, to import it into the encrypted history and erase it ([`Journal::import_legacy_file`]).
 pub fn state_path_for(output: &std::path::Path) -> std::path::PathBuf {
     let mut name = output.file_name().map(|n| n.to_os_string()).unwrap_or_else(|| "resultado.csv".into());
     name.push(".lote.jsonl");

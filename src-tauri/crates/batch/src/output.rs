@@ -1,8 +1,11 @@
-//! The result CSV: every input row in input order, its cells untouched (padded to the widest row), then the verdict
-//! columns. UTF-8 with a BOM, the input's delimiter (`;` for a plain list), so a pt-BR spreadsheet opens it as is.
+//! The result CSV: every input row in input order, its cells as read (padded to the widest row, blank cells past it
+//! dropped), then the verdict columns. UTF-8 with a BOM, the input's delimiter (`;` for a plain list), so a pt-BR
+//! spreadsheet opens it as is. Every cell goes through [`safe_cell`]: one that a spreadsheet would run as a formula
+//! (echoed from the input, a name from the API) is written as text.
 
 use std::io::Write;
 
+use balcao_core::csv_cell::safe_cell;
 use balcao_core::history_api::Outcome;
 use balcao_core::{AppError, DocKind, ErrorCode};
 
@@ -77,6 +80,14 @@ fn number_cells(kind: DocKind, formatted: String, verdict: Option<&Verdict>, not
     ]
 }
 
+/// Writes one record, each cell through [`safe_cell`].
+fn write_safe<'a, W: Write>(w: &mut csv::Writer<W>, cells: impl Iterator<Item = &'a str>) -> Result<(), AppError> {
+    for cell in cells {
+        w.write_field(safe_cell(cell).as_bytes()).map_err(io_err)?;
+    }
+    w.write_record(None::<&[u8]>).map_err(io_err)
+}
+
 impl Batch {
     /// Writes the result CSV to `out`; returns how many data rows were written (always every row of the file).
     pub fn write_csv(&self, out: &mut dyn Write) -> Result<u64, AppError> {
@@ -91,7 +102,7 @@ impl Batch {
             Some(h) => pad(h.clone()),
             None => self.plan.column_titles(),
         };
-        w.write_record(titles.iter().map(String::as_str).chain(VERDICT_COLUMNS)).map_err(io_err)?;
+        write_safe(&mut w, titles.iter().map(String::as_str).chain(VERDICT_COLUMNS))?;
         let mut rows = self.table.rows();
         if self.plan.has_header {
             rows.next().transpose()?;
@@ -145,8 +156,7 @@ impl Batch {
                     number_cells(doc.kind(), doc.formatted(), self.verdicts[i].as_ref(), notes)
                 }
             };
-            w.write_record(pad(row.cells).iter().map(String::as_str).chain(extra.iter().map(String::as_str)))
-                .map_err(io_err)?;
+            write_safe(&mut w, pad(row.cells).iter().chain(extra.iter()).map(String::as_str))?;
             written += 1;
         }
         w.flush().map_err(io_err)?;

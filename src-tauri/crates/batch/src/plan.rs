@@ -11,6 +11,10 @@ use crate::input::{Row, Table, file_error};
 
 /// The most data rows a batch takes.
 pub const MAX_ROWS: usize = 1_000_000;
+/// The result writes `rows × width` cells (every row padded to the widest): at most this many times the cells the
+/// file has, plus [`PAD_SLACK`], so the result stays proportional to the input (one wide row cannot widen them all).
+const PAD_FACTOR: usize = 4;
+const PAD_SLACK: usize = 65_536;
 /// Rows looked at to choose the column and detect the header.
 const HEAD_ROWS: usize = 200;
 const SAMPLE_ROWS: usize = 5;
@@ -50,7 +54,8 @@ pub struct Plan {
     pub column: usize,
     pub has_header: bool,
     pub header: Option<Vec<String>>,
-    /// The most cells any row has (the output pads every row to it).
+    /// The most cells any row has up to its last non-blank one (the output pads every row to it, and drops blank
+    /// cells past it).
     pub width: usize,
     pub ambiguous_as: DocKind,
     pub rows: Vec<PlannedRow>,
@@ -102,6 +107,11 @@ fn restore_zeros(cell: &str) -> Option<Document> {
     }
 }
 
+/// The cells of a row up to its last non-blank one.
+fn filled(cells: &[String]) -> usize {
+    cells.iter().rposition(|c| !c.trim().is_empty()).map_or(0, |p| p + 1)
+}
+
 fn is_valid(cell: Option<&String>) -> bool {
     matches!(read_cell(cell), Read::Doc(..) | Read::Ambiguous(..))
 }
@@ -147,7 +157,9 @@ impl Plan {
         let has_header = opts.has_header.unwrap_or_else(|| detect_header(&head, column));
         let mut all = head.into_iter().map(Ok).chain(rows);
         let header = if has_header { all.next().transpose()?.map(|r| r.cells) } else { None };
-        let mut width = header.as_ref().map_or(0, Vec::len);
+        let mut width = header.as_deref().map_or(0, filled);
+        // The widest row (cells, line) and the cells of the file, for the proportion check.
+        let (mut widest, mut cells_in) = ((width, 1u32), width);
         let mut sample = Vec::new();
         let mut invalid_sample = Vec::new();
         let mut read: Vec<(u32, Read)> = Vec::new();
@@ -159,7 +171,12 @@ impl Plan {
                     "O arquivo tem mais de {MAX_ROWS} linhas. Divida a lista em arquivos menores."
                 )));
             }
-            width = width.max(row.cells.len());
+            let n = filled(&row.cells);
+            if n > widest.0 {
+                widest = (n, row.line);
+            }
+            width = width.max(n);
+            cells_in += n.max(1);
             let r = read_cell(row.cells.get(column));
             match &r {
                 Read::Doc(Document::Cpf(_), _) => cpf_rows += 1,
@@ -179,12 +196,21 @@ impl Plan {
         if read.is_empty() {
             return Err(file_error("O arquivo não tem linhas de dados (só o cabeçalho?)."));
         }
+        let width = width.max(column + 1);
+        let padded = (read.len() + usize::from(has_header)).saturating_mul(width);
+        if padded > cells_in.saturating_mul(PAD_FACTOR).saturating_add(PAD_SLACK) {
+            return Err(file_error(format!(
+                "A linha {} do arquivo tem {} colunas preenchidas, muito mais que as outras linhas: o resultado teria \
+                 todas as linhas com essa largura. Confira essa linha (dados fora do lugar?) e escolha o arquivo de novo.",
+                widest.1, widest.0
+            )));
+        }
         let ambiguous_as = opts.ambiguous_as.unwrap_or(if cpf_rows > cnpj_rows { DocKind::Cpf } else { DocKind::Cnpj });
         let mut plan = Plan {
             column,
             has_header,
             header,
-            width: width.max(column + 1),
+            width,
             ambiguous_as,
             rows: Vec::with_capacity(read.len()),
             numbers: Vec::new(),

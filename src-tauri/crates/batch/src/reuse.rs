@@ -21,7 +21,8 @@ fn reusable(entry: &HistoryEntry, environment: Environment, days: u32, now: Offs
 
 impl Batch {
     /// Answers from `history` the numbers without an answer, when `reuseMaxAgeDays` is set. Blocking (one indexed
-    /// read per number): call it off the async threads. Returns how many numbers were answered.
+    /// read per number): call it off the async threads, before [`Batch::start_journal`] (which saves what it found).
+    /// Returns how many numbers were answered.
     pub fn reuse_history(
         &mut self,
         history: &History,
@@ -31,6 +32,12 @@ impl Batch {
         let Some(days) = self.options.reuse_max_age_days else {
             return Ok(0);
         };
+        if self.journal.is_some() {
+            return Err(AppError::new(
+                balcao_core::ErrorCode::Internal,
+                "O histórico só pode ser reaproveitado antes de o lote começar.",
+            ));
+        }
         let mut found = Vec::new();
         for (i, doc) in self.plan.numbers.iter().enumerate() {
             if self.verdicts[i].is_some() {
@@ -45,10 +52,6 @@ impl Batch {
             }
         }
         let n = u32::try_from(found.len()).unwrap_or(u32::MAX);
-        if let Some(journal) = self.journal.as_mut() {
-            let lines: Vec<_> = found.iter().map(|(i, v)| (self.plan.numbers[*i], v.clone())).collect();
-            journal.append(&lines)?;
-        }
         for (i, v) in found {
             self.verdicts[i] = Some(v);
         }

@@ -1,7 +1,7 @@
 //! Running a batch: the distinct numbers without an answer go out in units (a CPF Light call of up to 50 CPFs, or
 //! one number), at most `maxConcurrency` at a time, through the profile's client (its pacing, retries and quota).
-//! Every answer is recorded in the history and audit trail in chunks (`History::record_batch`), then appended to
-//! the state file. The run stops cleanly — calls in flight finish and are recorded — on cancel, at the quota, on
+//! Every answer is recorded in the history and audit trail in chunks (`History::record_batch`), then saved in
+//! the batch's state (inside the history). The run stops cleanly — calls in flight finish and are recorded — on cancel, at the quota, on
 //! refused credentials or TLS, after a run of network failures, or when the gateway keeps asking to slow down.
 
 use std::collections::{HashMap, VecDeque};
@@ -109,7 +109,7 @@ impl Batch {
     /// (its purpose and view are the batch's), and reports progress to `on_progress` a few times a second.
     /// Returns the final progress: `completed`, `cancelled` or `stopped` (with the reason and how to resume).
     ///
-    /// Fails without calling when the batch has no state file yet ([`Batch::start_journal`]) or was started under
+    /// Fails without calling when the batch is not saved yet ([`Batch::start_journal`]) or was started under
     /// another profile.
     pub async fn run(
         &mut self,
@@ -119,7 +119,7 @@ impl Batch {
         cancel: &Cancel,
         on_progress: &(dyn Fn(&BatchProgress) + Send + Sync),
     ) -> Result<BatchProgress, AppError> {
-        let header = self.header.as_ref().ok_or_else(|| internal("o lote não tem arquivo de estado"))?;
+        let header = self.header.as_ref().ok_or_else(|| internal("o lote não foi salvo no histórico"))?;
         if header.profile_id != ctx.profile_id || header.environment != ctx.environment {
             return Err(AppError::new(
                 ErrorCode::Config,
@@ -259,7 +259,7 @@ impl<'a> Runner<'a> {
         self.units.insert(handle.id(), idxs);
     }
 
-    /// Takes one finished unit's results: outcomes for the history, answers for the state file, requeues, stops.
+    /// Takes one finished unit's results: outcomes for the history, answers for the saved state, requeues, stops.
     fn absorb(&mut self, batch: &Batch, joined: Result<(Id, UnitResult), JoinError>) {
         let results = match joined {
             Ok((id, results)) => {
@@ -340,36 +340,42 @@ impl<'a> Runner<'a> {
         }
     }
 
-    /// Writes the outcomes to the history (one transaction), then the answers to the state file. An answer whose
-    /// outcome could not be recorded stays to be looked up again, and the run stops.
+    /// Writes the outcomes to the history (one transaction), then the answers to the batch's saved state, under the
+    /// same lock. An answer whose outcome could not be recorded stays to be looked up again, and the run stops.
     async fn flush(&mut self, batch: &mut Batch) {
         self.last_flush = Instant::now();
-        if !self.buffer.is_empty() {
-            let items = std::mem::take(&mut self.buffer);
-            let (history, ctx) = (self.history.clone(), self.ctx.clone());
-            let written = tokio::task::spawn_blocking(move || {
-                let mut h = history.lock().map_err(|_| AppError::from(ErrorCode::HistoryLocked))?;
-                h.record_batch(&ctx, &items).map(|_| ())
+        let items = std::mem::take(&mut self.buffer);
+        let answers = std::mem::take(&mut self.answers);
+        if items.is_empty() && answers.is_empty() {
+            return;
+        }
+        let lines: Vec<_> = answers.iter().map(|(i, v)| (batch.plan.numbers[*i as usize], v.clone())).collect();
+        let (history, ctx, journal) = (self.history.clone(), self.ctx.clone(), batch.journal.clone());
+        let written = tokio::task::spawn_blocking(move || {
+            let mut h = history.lock().map_err(|_| AppError::from(ErrorCode::HistoryLocked))?;
+            if !items.is_empty() {
+                h.record_batch(&ctx, &items)?;
+            }
+            // Recorded: from here a failure to save the answers only stops the run (they are in the history).
+            Ok(match (journal, lines.is_empty()) {
+                (Some(j), false) => j.append(&mut h, &lines).err(),
+                _ => None,
             })
-            .await
-            .map_err(internal)
-            .and_then(|r| r);
-            if let Err(e) = written {
+        })
+        .await
+        .map_err(internal)
+        .and_then(|r| r);
+        match written {
+            Err(e) => {
                 tracing::error!(code = ?e.code, "batch: history write failed");
-                self.answers.clear();
                 self.stop.get_or_insert(e);
                 return;
             }
-        }
-        let answers = std::mem::take(&mut self.answers);
-        if answers.is_empty() {
-            return;
-        }
-        if let Some(journal) = batch.journal.as_mut() {
-            let lines: Vec<_> = answers.iter().map(|(i, v)| (batch.plan.numbers[*i as usize], v.clone())).collect();
-            if let Err(e) = journal.append(&lines) {
+            Ok(Some(e)) => {
+                tracing::error!(code = ?e.code, "batch: saving the batch state failed");
                 self.stop.get_or_insert(e);
             }
+            Ok(None) => {}
         }
         for (i, v) in answers {
             if batch.verdicts[i as usize].replace(v).is_none() {

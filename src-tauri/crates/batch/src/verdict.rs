@@ -5,7 +5,7 @@ use balcao_core::{AppError, ErrorCode};
 use balcao_history::LookupOutcome;
 use serde::{Deserialize, Serialize};
 
-/// One number's answer, as written to the output and to the state file.
+/// One number's answer, as written to the output and to the saved state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Verdict {

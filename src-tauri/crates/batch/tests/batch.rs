@@ -1,6 +1,6 @@
 //! Batch validation end to end: the simulator over loopback (its request log is the witness of every call), a real
 //! SQLCipher history in a temp dir, lists of 10 000 rows mixing valid, invalid, duplicate and not-found numbers with
-//! injected faults, quota stops resumed from the state file, cancel, history reuse and a rate-limited gateway.
+//! injected faults, quota stops resumed from the saved state, cancel, history reuse and a rate-limited gateway.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -310,8 +310,8 @@ async fn ten_thousand_rows_with_faults_every_row_accounted_for() {
     assert_eq!(preview.estimate.calls, unique.len() as u32, "SERPRO: one call per distinct number");
     assert_eq!(preview.estimate.billable_max, preview.estimate.calls);
 
-    let state = env.path("saida.csv.lote.jsonl");
-    batch.start_journal(&state, &ctx(&profile)).unwrap();
+    let state = "saida.csv.lote.jsonl";
+    batch.start_journal(&mut env.history.lock().unwrap(), state, &ctx(&profile)).unwrap();
     let (end, seen) = run(&mut batch, &profile, &env, &Cancel::new()).await;
     assert_eq!(end.state, BatchState::Completed, "{end:?}");
     assert_eq!((end.rows, end.done_rows), (10_000, 10_000));
@@ -409,7 +409,7 @@ async fn conecta_cpf_light_goes_fifty_at_a_time() {
     let mut batch = Batch::prepare("lista.csv", list.text().as_bytes(), &BatchOptions::default()).unwrap();
     let est = batch.estimate(&client(&profile));
     assert_eq!(est.calls, (unique.len() as u32).div_ceil(50));
-    batch.start_journal(&env.path("l.jsonl"), &ctx(&profile)).unwrap();
+    batch.start_journal(&mut env.history.lock().unwrap(), "l.jsonl", &ctx(&profile)).unwrap();
     let (end, _) = run(&mut batch, &profile, &env, &Cancel::new()).await;
     assert_eq!(end.state, BatchState::Completed, "{end:?}");
     assert_eq!(end.done_rows, 3_000);
@@ -447,14 +447,15 @@ async fn quota_stop_then_resume_from_the_state_file_with_a_higher_quota() {
     let bytes = list.text().into_bytes();
     let env = Env::new();
     let out = env.path("resultado.csv");
-    let state = state_path_for(&out);
+    let plain_state = state_path_for(&out);
+    let state = "resultado";
 
     // First run: the gateway's quota (120 calls) ends it.
     let sim1 = sim(SimConfig { quota: Some(120), ..SimConfig::default() }).await;
     let profile1 = Profile::demo(&sim1.base_url());
     let mut batch = Batch::prepare("lista.csv", &bytes, &BatchOptions::default()).unwrap();
     assert!(!batch.estimate(&client(&profile1)).quota_exceeded, "the gateway's quota is not known in advance");
-    batch.start_journal(&state, &ctx(&profile1)).unwrap();
+    batch.start_journal(&mut env.history.lock().unwrap(), state, &ctx(&profile1)).unwrap();
     let (end1, _) = run(&mut batch, &profile1, &env, &Cancel::new()).await;
     assert_eq!(end1.state, BatchState::Stopped);
     assert_eq!(end1.stop.as_ref().map(|e| e.code), Some(ErrorCode::QuotaExhausted));
@@ -471,17 +472,20 @@ async fn quota_stop_then_resume_from_the_state_file_with_a_higher_quota() {
     drop(batch);
     sim1.shutdown().await;
 
-    // The state file has answers and no secret.
-    let text = std::fs::read_to_string(&state).unwrap();
+    // The saved state is in the encrypted history (no plain file beside the output), with answers and no secret.
+    assert!(!plain_state.exists());
+    let saved = env.history.lock().unwrap().batch_state(state).unwrap().expect("saved");
+    assert_eq!(saved.answers.len(), 120);
+    let text = format!("{}{:?}", saved.header, saved.answers);
     assert!(!text.contains(balcao_sim::DEMO_CLIENT_SECRET) && !text.to_lowercase().contains("token"));
 
     // Resume with the same file from the saved state, against a gateway with a higher quota.
     let sim2 = sim(SimConfig { quota: Some(10_000), ..SimConfig::default() }).await;
     let profile2 = Profile::demo(&sim2.base_url());
     let other = b"40442820135\n".to_vec();
-    let e = Batch::resume(&state, "outra.csv", &other).unwrap_err();
+    let e = Batch::resume(&env.history.lock().unwrap(), state, "outra.csv", &other).unwrap_err();
     assert!(e.message.contains("não é o mesmo"), "{}", e.message);
-    let mut batch = Batch::resume(&state, "lista.csv", &bytes).unwrap();
+    let mut batch = Batch::resume(&env.history.lock().unwrap(), state, "lista.csv", &bytes).unwrap();
     let est = batch.estimate(&client(&profile2));
     assert_eq!(est.already_done, 120);
     assert_eq!(est.to_look_up as usize, unique.len() - 120);
@@ -515,7 +519,7 @@ async fn the_profiles_own_quota_stops_before_calling_past_it() {
     let est = batch.estimate(&client);
     assert!(est.quota_exceeded, "the estimate warns before starting: {est:?}");
     assert_eq!(est.by_api[0].quota_remaining, Some(25));
-    batch.start_journal(&env.path("q.jsonl"), &ctx(&profile)).unwrap();
+    batch.start_journal(&mut env.history.lock().unwrap(), "q.jsonl", &ctx(&profile)).unwrap();
     let end = batch.run(&client, env.history.clone(), &ctx(&profile), &Cancel::new(), &|_| {}).await.unwrap();
     assert_eq!(end.state, BatchState::Stopped);
     assert_eq!(end.stop.as_ref().map(|e| e.code), Some(ErrorCode::QuotaExhausted));
@@ -534,9 +538,9 @@ async fn cancel_keeps_what_was_done_and_resume_finishes() {
     let sim = sim(SimConfig { latency_ms: 2, ..SimConfig::default() }).await;
     let profile = Profile::demo(&sim.base_url());
     let env = Env::new();
-    let state = env.path("c.jsonl");
+    let state = "c.jsonl";
     let mut batch = Batch::prepare("lista.csv", &bytes, &BatchOptions::default()).unwrap();
-    batch.start_journal(&state, &ctx(&profile)).unwrap();
+    batch.start_journal(&mut env.history.lock().unwrap(), state, &ctx(&profile)).unwrap();
     let cancel = Cancel::new();
     let trigger = cancel.clone();
     let report = move |p: &BatchProgress| {
@@ -553,7 +557,7 @@ async fn cancel_keeps_what_was_done_and_resume_finishes() {
     sim.clear_requests();
     drop(batch);
 
-    let mut batch = Batch::resume(&state, "lista.csv", &bytes).unwrap();
+    let mut batch = Batch::resume(&env.history.lock().unwrap(), state, "lista.csv", &bytes).unwrap();
     let (end, _) = run(&mut batch, &profile, &env, &Cancel::new()).await;
     assert_eq!(end.state, BatchState::Completed);
     let second: HashSet<String> = answered(&sim.requests()).into_keys().collect();
@@ -572,7 +576,7 @@ async fn recent_history_answers_are_reused_instead_of_called() {
     let profile = Profile::demo(&sim.base_url());
     let env = Env::new();
     let mut first = Batch::prepare("a.txt", text.as_bytes(), &BatchOptions::default()).unwrap();
-    first.start_journal(&env.path("a.jsonl"), &ctx(&profile)).unwrap();
+    first.start_journal(&mut env.history.lock().unwrap(), "a.jsonl", &ctx(&profile)).unwrap();
     run(&mut first, &profile, &env, &Cancel::new()).await;
     let found_before = found.iter().filter(|n| first.verdict(&Document::parse(n).unwrap()).unwrap().is_found()).count();
     sim.clear_requests();
@@ -586,7 +590,7 @@ async fn recent_history_answers_are_reused_instead_of_called() {
     assert_eq!(reused as usize, found_before, "found records are reused; not-found ones are asked again");
     let est = again.estimate(&client(&profile));
     assert_eq!((est.reused as usize, est.to_look_up as usize), (found_before, found.len() + nf.len() - found_before));
-    again.start_journal(&env.path("b.jsonl"), &ctx(&profile)).unwrap();
+    again.start_journal(&mut env.history.lock().unwrap(), "b.jsonl", &ctx(&profile)).unwrap();
     let (end, _) = run(&mut again, &profile, &env, &Cancel::new()).await;
     assert_eq!(end.reused as usize, found_before);
     let called = answered(&sim.requests());
@@ -620,7 +624,7 @@ async fn a_rate_limited_gateway_still_completes_and_bills_each_number_once() {
     profile.network.max_concurrency = 8;
     let env = Env::new();
     let mut batch = Batch::prepare("l.csv", list.text().as_bytes(), &BatchOptions::default()).unwrap();
-    batch.start_journal(&env.path("r.jsonl"), &ctx(&profile)).unwrap();
+    batch.start_journal(&mut env.history.lock().unwrap(), "r.jsonl", &ctx(&profile)).unwrap();
     let (end, _) = run(&mut batch, &profile, &env, &Cancel::new()).await;
     assert_eq!(end.state, BatchState::Completed, "{end:?}");
     let failed: Vec<ErrorCode> = unique
@@ -645,10 +649,10 @@ async fn another_profile_cannot_resume_and_nothing_is_called() {
     let env = Env::new();
     let bytes = b"40442820135\n63017285995\n".to_vec();
     let mut batch = Batch::prepare("l.txt", &bytes, &BatchOptions::default()).unwrap();
-    let state = env.path("s.jsonl");
-    batch.start_journal(&state, &ctx(&profile)).unwrap();
+    let state = "s.jsonl";
+    batch.start_journal(&mut env.history.lock().unwrap(), state, &ctx(&profile)).unwrap();
     let conecta = Profile::demo_conecta(&sim.base_url(), Cpf::parse("11144477735").unwrap());
-    let mut resumed = Batch::resume(&state, "l.txt", &bytes).unwrap();
+    let mut resumed = Batch::resume(&env.history.lock().unwrap(), state, "l.txt", &bytes).unwrap();
     let e =
         resumed.run(&client(&conecta), env.history.clone(), &ctx(&conecta), &Cancel::new(), &|_| {}).await.unwrap_err();
     assert_eq!(e.code, ErrorCode::Config);

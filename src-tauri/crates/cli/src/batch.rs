@@ -1,5 +1,6 @@
 //! `balcao-cli batch`: validates a CSV or text list through a profile (Demonstração by default), with a progress line
-//! on stderr, every call in the encrypted history, a resumable state file next to the output, and the result CSV.
+//! on stderr, every call in the encrypted history, its resumable state saved there too (per output file), and the
+//! result CSV.
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -7,7 +8,7 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use balcao_batch::{Batch, Cancel, state_path_for};
+use balcao_batch::{Batch, Cancel, Journal, state_path_for};
 use balcao_core::batch_api::{BatchEstimate, BatchOptions, BatchPreview, BatchProgress, BatchState};
 use balcao_core::record::{ApiKind, CnpjView};
 use balcao_core::{AppError, DocKind, ErrorCode};
@@ -28,8 +29,9 @@ colunas balcao_resultado, balcao_documento, balcao_tipo, balcao_situacao_codigo,
 balcao_erro_codigo, balcao_mensagem e balcao_observacao. Na saída padrão, um resumo em JSON; o progresso vai
 para a saída de erros. Cada consulta é gravada no histórico e na auditoria, como uma consulta avulsa.
 
-Interrupção: o estado fica em SAÍDA.lote.jsonl (Ctrl-C, cota esgotada, credenciais recusadas…). Para retomar,
-repita o mesmo comando acrescentando --resume: só os números que faltam são consultados.
+Interrupção: o estado do lote fica salvo no histórico criptografado, ligado à SAÍDA (Ctrl-C, cota esgotada,
+credenciais recusadas…). Para retomar, repita o mesmo comando acrescentando --resume: só os números que faltam são
+consultados. Para descartá-lo, use --discard. Expurgar o histórico também o apaga.
 
 Status de saída: 0 lote concluído; 130 cancelado (Ctrl-C); 2 uso incorreto; demais como em `balcao-cli lookup
 --help` (16 cota esgotada, 23 configuração ou arquivo inválido…).";
@@ -66,9 +68,12 @@ pub struct Args {
     /// A visão da Consulta CNPJ (padrão: a mais completa contratada).
     #[arg(long, value_enum)]
     pub view: Option<View>,
-    /// Retoma o lote interrompido desta SAÍDA (estado em SAÍDA.lote.jsonl).
-    #[arg(long)]
+    /// Retoma o lote interrompido desta SAÍDA (estado salvo no histórico criptografado).
+    #[arg(long, conflicts_with = "discard")]
     pub resume: bool,
+    /// Descarta o lote interrompido desta SAÍDA (as consultas feitas ficam no histórico) e sai.
+    #[arg(long)]
+    pub discard: bool,
     /// Ao retomar, consulta de novo os números cuja consulta falhou.
     #[arg(long, requires = "resume")]
     pub retry_failed: bool,
@@ -283,14 +288,18 @@ fn write_atomically(path: &Path, write: impl FnOnce(&mut dyn Write) -> Result<u6
     Ok(rows)
 }
 
+/// The slot of the history's batch state for this output file (its absolute path).
+fn slot_for(out: &Path) -> String {
+    format!("cli:{}", std::path::absolute(out).unwrap_or_else(|_| out.to_path_buf()).display())
+}
+
 async fn batch(args: Args) -> Result<(String, ExitCode), AppError> {
     let bytes = std::fs::read(&args.input).map_err(|e| {
         AppError::new(ErrorCode::Config, format!("Não foi possível ler {}: {e}.", args.input.display()))
     })?;
     let file_name = args.input.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let state = state_path_for(&args.out);
     let conn = connect(&args.profile).await?;
-    let result = run_batch(&args, &bytes, &file_name, &state, &conn.client).await;
+    let result = run_batch(&args, &bytes, &file_name, &conn.client).await;
     conn.close().await;
     result
 }
@@ -299,37 +308,50 @@ async fn run_batch(
     args: &Args,
     bytes: &[u8],
     file_name: &str,
-    state: &Path,
     client: &GovClient,
 ) -> Result<(String, ExitCode), AppError> {
     let profile = client.profile();
     let history = open_history(client)?;
+    let slot = slot_for(&args.out);
+    let locked = || AppError::from(ErrorCode::HistoryLocked);
+    let saved = {
+        let mut h = history.lock().map_err(|_| locked())?;
+        // A plain state file of an older version next to the output: into the encrypted history, then erased.
+        Journal::import_legacy_file(&mut h, &slot, &state_path_for(&args.out))?;
+        if args.discard {
+            let had = Journal::discard(&mut h, &slot)?;
+            let body = serde_json::json!({ "out": args.out.display().to_string(), "discarded": had });
+            return Ok((body.to_string(), ExitCode::SUCCESS));
+        }
+        Journal::summary(&h, &slot)?.is_some()
+    };
     let mut batch = if args.resume {
-        if !state.exists() {
+        if !saved {
             return Err(AppError::new(
                 ErrorCode::Config,
-                format!("Não há lote interrompido para {} (falta {}).", args.out.display(), state.display()),
+                format!("Não há lote interrompido para {}.", args.out.display()),
             ));
         }
-        let mut b = Batch::resume(state, file_name, bytes)?;
+        let h = history.lock().map_err(|_| locked())?;
+        let mut b = Batch::resume(&h, &slot, file_name, bytes)?;
+        drop(h);
         if args.retry_failed {
             b.retry_failed();
         }
         b
     } else {
-        if state.exists() {
+        if saved {
             return Err(AppError::new(
                 ErrorCode::Config,
                 format!(
-                    "Já existe um lote interrompido para {} (estado em {}). Para retomá-lo, repita o comando com \
-                     --resume; para começar do zero, apague esse arquivo.",
-                    args.out.display(),
-                    state.display()
+                    "Já existe um lote interrompido para {} (salvo no histórico criptografado). Para retomá-lo, repita \
+                     o comando com --resume; para começar do zero, descarte-o antes com --discard.",
+                    args.out.display()
                 ),
             ));
         }
         let mut b = Batch::prepare(file_name, bytes, &options(args))?;
-        let h = history.lock().map_err(|_| AppError::from(ErrorCode::HistoryLocked))?;
+        let h = history.lock().map_err(|_| locked())?;
         b.reuse_history(&h, profile.environment, time::OffsetDateTime::now_utc())?;
         drop(h);
         b
@@ -355,12 +377,12 @@ async fn run_batch(
         do_not_record: false,
     };
     if !args.resume {
-        batch.start_journal(state, &ctx)?;
+        let mut h = history.lock().map_err(|_| locked())?;
+        batch.start_journal(&mut h, &slot, &ctx)?;
     }
     batch.set_resume_hint(format!(
-        "O que já foi consultado está salvo em {} e não será consultado de novo. Para continuar, repita o comando \
-         com --resume: {}",
-        state.display(),
+        "O que já foi consultado está salvo no histórico criptografado e não será consultado de novo. Para \
+         continuar, repita o comando com --resume: {}",
         resume_command()
     ));
     let cancel = Cancel::new();
@@ -394,7 +416,9 @@ async fn run_batch(
     }
     let code = match end.state {
         BatchState::Completed => {
-            let _ = std::fs::remove_file(state);
+            if let Ok(mut h) = history.lock() {
+                let _ = Journal::discard(&mut h, &slot);
+            }
             ExitCode::SUCCESS
         }
         BatchState::Cancelled => ExitCode::from(130),
@@ -410,7 +434,7 @@ async fn run_batch(
     let mut summary = serde_json::to_value(&end).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
     summary["out"] = serde_json::Value::String(args.out.display().to_string());
     if end.state != BatchState::Completed {
-        summary["stateFile"] = serde_json::Value::String(state.display().to_string());
+        summary["saved"] = serde_json::Value::Bool(true);
     }
     let text = serde_json::to_string_pretty(&summary).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
     Ok((text, code))

@@ -97,7 +97,64 @@ fn inside_session() {
     let s = Scratch::new("inside");
     demonstracao_windows_1252_list(&s);
     quota_stop_and_resume_with_a_profiles_file(&s);
+    discard_forgets_a_saved_batch_and_an_older_plain_state_file_is_imported(&s);
     usage_errors(&s);
+}
+
+/// A batch stopped at the quota is saved; --discard forgets it (nothing left to resume). A plain SAÍDA.lote.jsonl
+/// left by an older version is imported into the history and erased: --resume then finds the batch.
+fn discard_forgets_a_saved_batch_and_an_older_plain_state_file_is_imported(s: &Scratch) {
+    let rt = runtime();
+    let input = s.path("tres.txt");
+    std::fs::write(&input, "40442820135\n63017285995\n11144477735\n").unwrap();
+    let out = s.path("descarte.csv");
+    let creds = [("BALCAO_CLIENT_ID", "cli-id"), ("BALCAO_CLIENT_SECRET", "cli-secret")];
+    let sim = start_sim(&rt, 1);
+    let config = profiles(s, &sim.base_url());
+    let args = [
+        "--config",
+        config.to_str().unwrap(),
+        "--credentials-from-env",
+        input.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ];
+    let (code, json, _) = batch(&args, &creds);
+    assert_eq!((code, json["saved"].as_bool()), (16, Some(true)), "{json}");
+    let mut discard = args.to_vec();
+    discard.push("--discard");
+    let (code, json, _) = batch(&discard, &creds);
+    assert_eq!((code, json["discarded"].as_bool()), (0, Some(true)), "{json}");
+    let mut resume = args.to_vec();
+    resume.push("--resume");
+    let (code, json, _) = batch(&resume, &creds);
+    assert_eq!(code, 23, "nothing left to resume: {json}");
+    assert!(json["error"]["message"].as_str().unwrap().contains("Não há lote interrompido"), "{json}");
+
+    // What an older version left next to the output: its header and one answer, in the clear.
+    let bytes = std::fs::read(&input).unwrap();
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in &bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    let header = serde_json::json!({
+        "format": "balcao-lote", "version": 1, "fileName": "tres.txt",
+        "fingerprint": format!("fnv1a64:{h:016x}:{}", bytes.len()), "column": 1, "hasHeader": false,
+        "ambiguousAs": "cpf", "reuseMaxAgeDays": null, "purpose": null, "view": null, "profileId": "teste",
+        "profileName": "Teste", "environment": "homologacao", "startedAt": "2026-11-20T12:00:00Z"
+    });
+    let answer = r#"{"kind":"cpf","number":"40442820135","outcome":"notFound","billable":true}"#;
+    let legacy = balcao_batch::state_path_for(&out);
+    std::fs::write(&legacy, format!("{header}\n{answer}\n")).unwrap();
+    let calls_before = sim.requests().len();
+    let (code, json, stderr) = batch(&resume, &creds);
+    assert!(!legacy.exists(), "the plain file is erased: {json}\n{stderr}");
+    // Found in the history (imported): started under another profile, so it is refused before any call.
+    assert_eq!(code, 23, "{json}");
+    assert!(json["error"]["message"].as_str().unwrap().contains("iniciado no perfil «Teste»"), "{json}");
+    assert_eq!(sim.requests().len(), calls_before, "no call");
+    rt.block_on(sim.shutdown());
 }
 
 /// Demonstração: a pt-BR Excel export (Windows-1252, `;`, header), every row out with its verdict, calls in history.
@@ -141,8 +198,9 @@ fn demonstracao_windows_1252_list(s: &Scratch) {
     assert!(detail.starts_with("exportação de lote «lista.csv» para ") && detail.ends_with(": 6 linha(s)"), "{detail}");
 }
 
-/// A profiles file at a simulator with a quota of 4 calls: exit 16 with a state file, then resume (the same command
-/// with --resume) against a simulator with a larger quota: no number called twice.
+/// A profiles file at a simulator with a quota of 4 calls: exit 16 with the batch saved in the encrypted history (no
+/// plain state file next to the output), then resume (the same command with --resume) against a simulator with a
+/// larger quota: no number called twice.
 fn quota_stop_and_resume_with_a_profiles_file(s: &Scratch) {
     let rt = runtime();
     let cpfs: Vec<String> =
@@ -168,8 +226,8 @@ fn quota_stop_and_resume_with_a_profiles_file(s: &Scratch) {
     assert_eq!(json["state"], "stopped");
     assert_eq!(json["stop"]["code"], "QuotaExhausted");
     assert!(json["resumeHint"].as_str().is_some_and(|h| h.contains("--resume")), "{json}");
-    assert_eq!(json["stateFile"].as_str().map(PathBuf::from), Some(state.clone()));
-    assert!(state.exists());
+    assert_eq!(json["saved"], true, "{json}");
+    assert!(!state.exists(), "the state is in the encrypted history, not in a plain file");
     let rows = read_csv(&out);
     assert_eq!(rows.len(), 14);
     assert!(rows[1..].iter().any(|r| r[1] == "Pendente"), "rows not looked up are marked");

@@ -3,6 +3,7 @@
 pub mod api;
 pub mod batch_api;
 pub mod compare;
+pub mod csv_cell;
 pub mod doc;
 pub mod error;
 pub mod history_api;

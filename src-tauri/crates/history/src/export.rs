@@ -1,9 +1,11 @@
 //! CSV exports of the history and of the audit trail for supervisors: `;`-separated UTF-8 with a BOM (opens
 //! directly in a pt-BR spreadsheet), preceded by lines naming who exported, when, and the period. Every export is
-//! itself written to the audit trail.
+//! itself written to the audit trail. Every cell goes through [`safe_cell`] (formula injection: a name from an API, a
+//! typed purpose or an e-CAC code that starts like a formula is written as text).
 
 use std::io::Write;
 
+use balcao_core::csv_cell::safe_cell;
 use balcao_core::history_api::{AuditEvent, DayRange};
 use balcao_core::{AppError, Cpf, ErrorCode};
 use rusqlite::types::Value;
@@ -88,26 +90,28 @@ impl History {
         let sql = format!("SELECT {ENTRY_COLUMNS} FROM lookups {where_sql} ORDER BY id");
         let offset = self.offset;
         let mut w = writer(out, "Histórico de consultas", range, actor, now)?;
-        w.write_record([
-            "Id",
-            "Data e hora (UTC)",
-            "Dia",
-            "Perfil",
-            "Ambiente",
-            "API",
-            "Visão",
-            "Tipo",
-            "Número",
-            "Nome",
-            "Situação",
-            "Resultado",
-            "Erro",
-            "HTTP",
-            "Latência (ms)",
-            "activityid",
-            "Cobrável",
-        ])
-        .map_err(io_err)?;
+        write_safe(
+            &mut w,
+            [
+                "Id",
+                "Data e hora (UTC)",
+                "Dia",
+                "Perfil",
+                "Ambiente",
+                "API",
+                "Visão",
+                "Tipo",
+                "Número",
+                "Nome",
+                "Situação",
+                "Resultado",
+                "Erro",
+                "HTTP",
+                "Latência (ms)",
+                "activityid",
+                "Cobrável",
+            ],
+        )?;
         let mut rows = 0u64;
         {
             let err = |e| error::db(e, "exportar o histórico");
@@ -116,26 +120,28 @@ impl History {
             while let Some(row) = q.next().map_err(err)? {
                 let e = codec::entry(row, offset).map_err(err)?;
                 let s = &e.summary;
-                w.write_record([
-                    s.id.to_string(),
-                    s.at.clone(),
-                    br_day(&s.day),
-                    s.profile_name.clone(),
-                    s.environment.label().to_owned(),
-                    s.api.map(|a| a.label().to_owned()).unwrap_or_default(),
-                    s.view.map(|v| v.as_str().to_owned()).unwrap_or_default(),
-                    s.kind.label().to_owned(),
-                    s.formatted.clone(),
-                    opt(s.name.clone()),
-                    s.status.as_ref().map(|st| st.label.clone()).unwrap_or_default(),
-                    s.outcome.label().to_owned(),
-                    s.error_code.map(|c| format!("{c:?}")).unwrap_or_default(),
-                    s.http_status.map(|h| h.to_string()).unwrap_or_default(),
-                    e.meta.as_ref().map(|m| m.latency_ms.to_string()).unwrap_or_default(),
-                    opt(e.meta.as_ref().and_then(|m| m.activity_id.clone())),
-                    yes_no(s.billable).to_owned(),
-                ])
-                .map_err(io_err)?;
+                write_safe(
+                    &mut w,
+                    [
+                        s.id.to_string(),
+                        s.at.clone(),
+                        br_day(&s.day),
+                        s.profile_name.clone(),
+                        s.environment.label().to_owned(),
+                        s.api.map(|a| a.label().to_owned()).unwrap_or_default(),
+                        s.view.map(|v| v.as_str().to_owned()).unwrap_or_default(),
+                        s.kind.label().to_owned(),
+                        s.formatted.clone(),
+                        opt(s.name.clone()),
+                        s.status.as_ref().map(|st| st.label.clone()).unwrap_or_default(),
+                        s.outcome.label().to_owned(),
+                        s.error_code.map(|c| format!("{c:?}")).unwrap_or_default(),
+                        s.http_status.map(|h| h.to_string()).unwrap_or_default(),
+                        e.meta.as_ref().map(|m| m.latency_ms.to_string()).unwrap_or_default(),
+                        opt(e.meta.as_ref().and_then(|m| m.activity_id.clone())),
+                        yes_no(s.billable).to_owned(),
+                    ],
+                )?;
                 rows += 1;
             }
         }
@@ -152,28 +158,30 @@ impl History {
         let sql = format!("SELECT {AUDIT_COLUMNS} FROM audit {where_sql} ORDER BY id");
         let offset = self.offset;
         let mut w = writer(out, "Trilha de auditoria", range, actor, now)?;
-        w.write_record([
-            "Id",
-            "Data e hora (UTC)",
-            "Dia",
-            "Evento",
-            "CPF do atendente",
-            "Usuário do sistema",
-            "Perfil",
-            "Ambiente",
-            "Tipo",
-            "Número (mascarado)",
-            "Finalidade",
-            "Código de autorização e-CAC",
-            "Resultado",
-            "Erro",
-            "API",
-            "HTTP",
-            "Cobrável",
-            "Registrada no histórico",
-            "Detalhe",
-        ])
-        .map_err(io_err)?;
+        write_safe(
+            &mut w,
+            [
+                "Id",
+                "Data e hora (UTC)",
+                "Dia",
+                "Evento",
+                "CPF do atendente",
+                "Usuário do sistema",
+                "Perfil",
+                "Ambiente",
+                "Tipo",
+                "Número (mascarado)",
+                "Finalidade",
+                "Código de autorização e-CAC",
+                "Resultado",
+                "Erro",
+                "API",
+                "HTTP",
+                "Cobrável",
+                "Registrada no histórico",
+                "Detalhe",
+            ],
+        )?;
         let mut rows = 0u64;
         {
             let err = |e| error::db(e, "exportar a auditoria");
@@ -186,28 +194,30 @@ impl History {
                     AuditEvent::Export => "exportação",
                     AuditEvent::Purge => "expurgo",
                 };
-                w.write_record([
-                    a.id.to_string(),
-                    a.at,
-                    br_day(&a.day),
-                    event.to_owned(),
-                    opt(a.clerk_cpf.as_deref().and_then(|c| Cpf::parse(c).ok()).map(|c| c.formatted())),
-                    a.os_user,
-                    opt(a.profile_name),
-                    a.environment.map(|e| e.label().to_owned()).unwrap_or_default(),
-                    a.kind.map(|k| k.label().to_owned()).unwrap_or_default(),
-                    opt(a.number_masked),
-                    opt(a.purpose),
-                    opt(a.authorization_code),
-                    a.outcome.map(|o| o.label().to_owned()).unwrap_or_default(),
-                    a.error_code.map(|c| format!("{c:?}")).unwrap_or_default(),
-                    a.api.map(|x| x.label().to_owned()).unwrap_or_default(),
-                    a.http_status.map(|h| h.to_string()).unwrap_or_default(),
-                    yes_no(a.billable).to_owned(),
-                    if a.event == AuditEvent::Lookup { yes_no(a.recorded).to_owned() } else { String::new() },
-                    opt(a.detail),
-                ])
-                .map_err(io_err)?;
+                write_safe(
+                    &mut w,
+                    [
+                        a.id.to_string(),
+                        a.at,
+                        br_day(&a.day),
+                        event.to_owned(),
+                        opt(a.clerk_cpf.as_deref().and_then(|c| Cpf::parse(c).ok()).map(|c| c.formatted())),
+                        a.os_user,
+                        opt(a.profile_name),
+                        a.environment.map(|e| e.label().to_owned()).unwrap_or_default(),
+                        a.kind.map(|k| k.label().to_owned()).unwrap_or_default(),
+                        opt(a.number_masked),
+                        opt(a.purpose),
+                        opt(a.authorization_code),
+                        a.outcome.map(|o| o.label().to_owned()).unwrap_or_default(),
+                        a.error_code.map(|c| format!("{c:?}")).unwrap_or_default(),
+                        a.api.map(|x| x.label().to_owned()).unwrap_or_default(),
+                        a.http_status.map(|h| h.to_string()).unwrap_or_default(),
+                        yes_no(a.billable).to_owned(),
+                        if a.event == AuditEvent::Lookup { yes_no(a.recorded).to_owned() } else { String::new() },
+                        opt(a.detail),
+                    ],
+                )?;
                 rows += 1;
             }
         }
@@ -259,6 +269,17 @@ impl History {
     }
 }
 
+/// Writes one record, each cell through [`safe_cell`].
+fn write_safe<W: Write, S: AsRef<str>>(
+    w: &mut csv::Writer<W>,
+    cells: impl IntoIterator<Item = S>,
+) -> Result<(), AppError> {
+    for cell in cells {
+        w.write_field(safe_cell(cell.as_ref()).as_bytes()).map_err(io_err)?;
+    }
+    w.write_record(None::<&[u8]>).map_err(io_err)
+}
+
 /// A CSV writer that has already written the BOM and the header lines (title, who, when, period).
 fn writer<'a>(
     out: &'a mut dyn Write,
@@ -269,10 +290,10 @@ fn writer<'a>(
 ) -> Result<csv::Writer<&'a mut dyn Write>, AppError> {
     out.write_all("\u{feff}".as_bytes()).map_err(io_err)?;
     let mut w = csv::WriterBuilder::new().delimiter(b';').flexible(true).from_writer(out);
-    w.write_record([format!("Balcão — {title}")]).map_err(io_err)?;
-    w.write_record(["Exportado por".to_owned(), actor.describe()]).map_err(io_err)?;
-    w.write_record(["Exportado em (UTC)".to_owned(), instant(now)]).map_err(io_err)?;
-    w.write_record(["Período".to_owned(), period_label(range)]).map_err(io_err)?;
-    w.write_record([""]).map_err(io_err)?;
+    write_safe(&mut w, [format!("Balcão — {title}")])?;
+    write_safe(&mut w, ["Exportado por".to_owned(), actor.describe()])?;
+    write_safe(&mut w, ["Exportado em (UTC)".to_owned(), instant(now)])?;
+    write_safe(&mut w, ["Período".to_owned(), period_label(range)])?;
+    write_safe(&mut w, [""])?;
     Ok(w)
 }

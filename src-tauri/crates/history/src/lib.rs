@@ -1,9 +1,11 @@
-//! Balcão's encrypted lookup history: one SQLCipher file (`history.db`) holding the history, the append-only
-//! audit trail and the quota counters, keyed by a random key kept in the OS keyring.
+//! Balcão's encrypted lookup history: one SQLCipher file (`history.db`, private to the user) holding the history,
+//! the append-only audit trail, the quota counters and the state of saved batches, keyed by a random key kept in the
+//! OS keyring.
 //!
 //! Open it with [`History::open`] (or [`History::open_default`] for the app's data directory). Every write is
 //! one transaction with `synchronous=FULL`: once a call returns, the row is on disk.
 
+mod batch_state;
 mod codec;
 mod error;
 mod export;
@@ -18,6 +20,7 @@ mod text;
 use rusqlite::Connection;
 use time::UtcOffset;
 
+pub use batch_state::SavedBatchState;
 pub use export::Actor;
 pub use migrate::SCHEMA_VERSION;
 pub use open::{DB_FILE_NAME, KEY_NAME, sqlcipher_ready};

@@ -122,11 +122,32 @@ pub fn sqlcipher_ready() {
 
 fn connect(path: &Path) -> Result<Connection, AppError> {
     sqlcipher_ready();
+    make_files_private(path).map_err(|e| {
+        error::locked(format!(
+            "Não foi possível proteger o arquivo do histórico em {} ({e}). Verifique as permissões da pasta ou avise \
+             a TI.",
+            path.display()
+        ))
+    })?;
     let conn = Connection::open(path).map_err(|e| open_error(e, path))?;
     // SQLCipher logs a failed key check to stderr by itself; the caller gets a coded error instead.
     conn.execute_batch("PRAGMA cipher_log_level = NONE;").map_err(|e| open_error(e, path))?;
     conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(|e| open_error(e, path))?;
     Ok(conn)
+}
+
+/// The file private to the user (0600 on Unix) before SQLite opens it: created empty so when missing (SQLite would
+/// create it 0644), and tightened with its WAL, shared-memory and journal companions when an older version left them
+/// open. SQLite creates the companions with the database file's own mode.
+fn make_files_private(path: &Path) -> std::io::Result<()> {
+    if !path.exists() {
+        drop(balcao_platform::create_private_file(path)?);
+    }
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        balcao_platform::make_private(&path.with_file_name(format!("{name}{suffix}")))?;
+    }
+    Ok(())
 }
 
 /// WAL (readers never block the writer), FULL sync (an acknowledged commit is on disk), secure_delete (freed

@@ -49,8 +49,8 @@ impl History {
         self.purge_inner(actor, &PurgeScope::Policy, OffsetDateTime::now_utc(), false, false)
     }
 
-    /// "Apagar agora": removes history entries (never audit lines or quota counters), erases them securely and
-    /// writes an audit line saying who purged what.
+    /// "Apagar agora": removes history entries and saved batch state (never audit lines or quota counters), erases
+    /// them securely and writes an audit line saying who purged what.
     pub fn purge(&mut self, actor: &Actor, scope: &PurgeScope) -> Result<PurgeResult, AppError> {
         self.purge_inner(actor, scope, OffsetDateTime::now_utc(), true, true)
     }
@@ -71,34 +71,51 @@ impl History {
         let err = |e| error::db(e, "apagar o histórico");
         let tx = self.conn.transaction().map_err(err)?;
         let mut removed = 0u64;
+        // Saved batch state goes with the history it came from: all of it on a full purge, the batches started
+        // before the age cutoff, and (when the count limit removed lookups) those started before the oldest kept one.
+        let mut batches = 0u64;
         match policy {
-            None => removed += tx.execute("DELETE FROM lookups", []).map_err(err)? as u64,
+            None => {
+                removed += tx.execute("DELETE FROM lookups", []).map_err(err)? as u64;
+                batches += crate::batch_state::remove_started_before(&tx, None).map_err(err)?;
+            }
             Some(p) => {
                 if let Some(days) = p.max_age_days {
                     let cutoff = instant(now - Duration::days(i64::from(days)));
-                    removed += tx.execute("DELETE FROM lookups WHERE at < ?1", [cutoff]).map_err(err)? as u64;
+                    removed += tx.execute("DELETE FROM lookups WHERE at < ?1", [&cutoff]).map_err(err)? as u64;
+                    batches += crate::batch_state::remove_started_before(&tx, Some(&cutoff)).map_err(err)?;
                 }
                 if let Some(keep) = p.max_entries {
-                    removed += tx
+                    let mut by_count = tx
                         .execute(
                             "DELETE FROM lookups WHERE id < (SELECT id FROM lookups ORDER BY id DESC LIMIT 1 OFFSET ?1)",
                             [i64::from(keep.max(1)) - 1],
                         )
                         .map_err(err)? as u64;
                     if keep == 0 {
-                        removed += tx.execute("DELETE FROM lookups", []).map_err(err)? as u64;
+                        by_count += tx.execute("DELETE FROM lookups", []).map_err(err)? as u64;
                     }
+                    if by_count > 0 {
+                        let oldest: Option<String> =
+                            tx.query_row("SELECT min(at) FROM lookups", [], |r| r.get(0)).map_err(err)?;
+                        batches += crate::batch_state::remove_started_before(&tx, oldest.as_deref()).map_err(err)?;
+                    }
+                    removed += by_count;
                 }
             }
         }
         let remaining: i64 = tx.query_row("SELECT count(*) FROM lookups", [], |r| r.get(0)).map_err(err)?;
         let remaining = remaining.max(0) as u64;
-        if removed > 0 || audit_always {
-            let detail = format!("{}: {removed} consulta(s) apagada(s), {remaining} restante(s)", scope_label(scope));
+        if removed > 0 || batches > 0 || audit_always {
+            let mut detail =
+                format!("{}: {removed} consulta(s) apagada(s), {remaining} restante(s)", scope_label(scope));
+            if batches > 0 {
+                detail.push_str(&format!("; {batches} lote(s) salvo(s) apagado(s)"));
+            }
             actor.audit(&tx, AuditEvent::Purge, &instant(now), &detail).map_err(err)?;
         }
         tx.commit().map_err(err)?;
-        if removed > 0 && erase {
+        if (removed > 0 || batches > 0) && erase {
             self.erase_free_space()?;
         }
         Ok(PurgeResult { removed, remaining })

@@ -95,3 +95,48 @@ fn a_file_exported_elsewhere_is_audited_with_its_rows() {
     assert_eq!(audit[0].detail.as_deref(), Some("exportação de lote «lista.csv»: 122 linha(s)"));
     assert_eq!(audit[0].clerk_cpf.as_deref(), Some("91708635203"));
 }
+
+/// OWASP's formula starts: each one fed through every field an export shows that comes from outside Balcão (a name
+/// from the API, the clerk's typed purpose, the e-CAC code, the profile name, the OS user).
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+#[test]
+fn every_formula_start_from_outside_is_neutralised_in_the_history_and_audit_exports() {
+    for c in FORMULA_STARTS {
+        let dir = tempfile::tempdir().unwrap();
+        let mut h = open(&dir.path().join("history.db"));
+        let name = format!("{c}HYPERLINK(\"http://mal.example/\";\"Ana\")");
+        let purpose = format!("{c}cmd|' /C calc'!A0");
+        let code = format!("{c}1+1");
+        let mut cx = ctx();
+        cx.purpose = Some(purpose.clone());
+        cx.authorization_code = Some(code.clone());
+        cx.profile_name = format!("{c}Perfil");
+        cx.os_user = format!("{c}atendente");
+        h.record(&cx, &found_cpf("40442820135", &name), &doc("40442820135")).unwrap().unwrap();
+        let who = Actor { clerk_cpf: None, os_user: format!("{c}supervisora") };
+        for audit in [false, true] {
+            let mut out = Vec::new();
+            if audit {
+                h.export_audit_csv(&mut out, &DayRange::default(), &who).unwrap();
+            } else {
+                h.export_history_csv(&mut out, &DayRange::default(), &who).unwrap();
+            }
+            let rows = rows(&out);
+            for cell in rows.iter().flatten() {
+                assert!(!cell.starts_with(FORMULA_STARTS), "{c:?} (audit {audit}): cell {cell:?} starts a formula");
+            }
+            let cells: Vec<&String> = rows.iter().flatten().collect();
+            // The purpose and the code are stored trimmed: a leading tab or carriage return is gone before export.
+            let typed = |t: &str| if c.is_whitespace() { t.trim().to_owned() } else { format!("'{t}") };
+            let expect: Vec<String> = if audit {
+                vec![typed(&purpose), typed(&code), format!("'{c}Perfil"), format!("'{c}atendente")]
+            } else {
+                vec![format!("'{name}"), format!("'{c}Perfil")]
+            };
+            for e in expect {
+                assert!(cells.contains(&&e), "{c:?} (audit {audit}): {e:?} not written as text: {cells:?}");
+            }
+        }
+    }
+}

@@ -1,13 +1,14 @@
-//! Schema migrations: from an empty file and from a fixture of every earlier schema version (adding migration N
-//! requires adding `fixtures/schema_vN.sql`, which then becomes a case here), and the guard that refuses a file
-//! written by a newer Balcão without touching it.
+//! Schema migrations: from an empty file, from a fixture of every earlier schema version (adding migration N
+//! requires adding `fixtures/schema_vN.sql`, which then becomes a case here), from real files written by earlier
+//! builds (`fixtures/history_vN.db`, written by `examples/write_fixture_db.rs` with the test key), and the guard that
+//! refuses a file written by a newer Balcão without touching it.
 
 mod common;
 
 use std::path::{Path, PathBuf};
 
 use balcao_core::ErrorCode;
-use balcao_core::history_api::{AuditEvent, HistoryQuery, Outcome};
+use balcao_core::history_api::{AuditEvent, HistoryQuery, Outcome, PurgeScope};
 use balcao_core::record::ApiKind;
 use balcao_history::{History, SCHEMA_VERSION};
 use common::*;
@@ -99,4 +100,50 @@ fn a_file_from_a_newer_balcao_is_refused_untouched() {
     // A second attempt behaves the same (nothing was half-done).
     assert_eq!(History::open_with_key(&path, &key()).unwrap_err().code, ErrorCode::HistoryLocked);
     assert_eq!(fingerprint(&path), before);
+}
+
+/// The real file schema 1 wrote (committed before schema 2 existed), copied and opened by this build.
+fn real_file(version: u32, dir: &Path) -> PathBuf {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/history_v{version}.db"));
+    let path = dir.join("history.db");
+    std::fs::copy(&src, &path).unwrap_or_else(|e| panic!("{}: {e}", src.display()));
+    path
+}
+
+#[test]
+fn the_real_file_written_by_schema_1_migrates_with_its_data_and_gains_saved_batch_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = real_file(1, dir.path());
+    {
+        let raw = raw_keyed(&path);
+        let v: u32 = raw.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+        assert_eq!(v, 1, "the fixture is a schema 1 file");
+    }
+    let mut h = open(&path);
+    assert_eq!(h.schema_version().unwrap(), SCHEMA_VERSION);
+    const { assert!(SCHEMA_VERSION >= 2) };
+    h.integrity_check().unwrap();
+    let page = h.search(&HistoryQuery { text: Some("jose".into()), ..Default::default() }).unwrap();
+    assert_eq!(page.items.len(), 1);
+    let e = h.get(page.items[0].id).unwrap().unwrap();
+    let lookup = e.lookup.expect("record JSON still decodes");
+    assert_eq!(lookup.record.display_name(), Some("José da Silva"));
+    assert_eq!(lookup.meta.activity_id.as_deref(), Some("fixture-activity-1"));
+    let nf = h.search(&HistoryQuery { text: Some("630.172.859-95".into()), ..Default::default() }).unwrap();
+    assert_eq!(nf.items[0].outcome, Outcome::NotFound);
+    let audit = h.audit(&Default::default(), None, None).unwrap().items;
+    assert_eq!(audit.iter().filter(|a| a.event == AuditEvent::Lookup).count(), 2);
+    assert_eq!(audit[0].detail.as_deref(), Some("exportação de lote «fixture.csv»: 2 linha(s)"));
+    let q = h.quota_usage_at("demo", datetime!(2026-03-01 18:00 UTC)).unwrap();
+    assert_eq!(q.iter().find(|q| q.api == ApiKind::SerproCpfV1).map(|q| q.used_today), Some(2));
+    assert_eq!(h.retention().unwrap().max_entries, Some(1000));
+    // Schema 2's table works in the migrated file, and a purge empties it.
+    assert!(h.batch_state("app").unwrap().is_none());
+    h.batch_state_begin("app", "{}", &[("40442820135".into(), "{}".into())]).unwrap();
+    assert_eq!(h.batch_state_summary("app").unwrap(), Some(("{}".to_owned(), 1)));
+    h.purge(&balcao_history::Actor { clerk_cpf: None, os_user: "ti".into() }, &PurgeScope::All).unwrap();
+    assert!(h.batch_state("app").unwrap().is_none());
+    drop(h);
+    // Reopening the migrated file changes nothing.
+    assert_eq!(open(&path).schema_version().unwrap(), SCHEMA_VERSION);
 }

@@ -24,18 +24,10 @@ pub fn is_redirected() -> bool {
     redirect().is_some()
 }
 
-/// [`data_dir`], created if missing (private to the user on Unix).
+/// [`data_dir`], created if missing and made private to the user ([`secure_data_dir`]).
 pub fn ensure_data_dir() -> Result<PathBuf, AppError> {
     let dir = data_dir();
-    create_private_dir(&dir).map_err(|e| {
-        AppError::new(
-            ErrorCode::Config,
-            format!(
-                "Não foi possível criar a pasta de dados do Balcão ({}): {e}. Verifique as permissões ou avise a TI.",
-                dir.display()
-            ),
-        )
-    })?;
+    secure_data_dir(&dir)?;
     Ok(dir)
 }
 
@@ -88,15 +80,119 @@ fn xdg_data_base(xdg_data_home: Option<PathBuf>, home: &Path) -> PathBuf {
     }
 }
 
+/// How deep [`secure_data_dir`] looks for files left readable by others (the data folder, `logs/`, `lote/`, `exports/`).
+const TIGHTEN_DEPTH: usize = 3;
+
+/// Creates `dir` if missing and makes it private to the user: on Unix the folder 0700 (also when an older version
+/// left it 0755) and every file already in it 0600, sub-folders 0700, a few levels down, never following a link.
+/// On Windows nothing is changed: the folder lives in the user's profile (`%APPDATA%`), whose ACL already grants
+/// only the user, SYSTEM and administrators, and files inherit it.
+pub fn secure_data_dir(dir: &Path) -> Result<(), AppError> {
+    let fail = |e: std::io::Error| {
+        AppError::new(
+            ErrorCode::Config,
+            format!(
+                "Não foi possível proteger a pasta de dados do Balcão ({}): {e}. Verifique as permissões ou avise a TI.",
+                dir.display()
+            ),
+        )
+    };
+    create_private_dir(dir).map_err(fail)?;
+    tighten_tree(dir, TIGHTEN_DEPTH).map_err(fail)
+}
+
+/// Opens `path` for writing (created, or emptied), readable and writable by its owner only (0600 on Unix, also when
+/// the file existed with a looser mode). For every file Balcão writes with personal data: settings, exports.
+pub fn create_private_file(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    let file = o.open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if file.metadata()?.permissions().mode() & 0o077 != 0 {
+            file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        }
+    }
+    Ok(file)
+}
+
+/// Makes an existing file private (0600 on Unix); a missing file is not an error. No-op elsewhere.
+pub fn make_private(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        match std::fs::symlink_metadata(path) {
+            Ok(m) if m.file_type().is_file() && m.permissions().mode() & 0o077 != 0 => {
+                std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+            }
+            Ok(_) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        Ok(())
+    }
+}
+
+/// From now on, files and folders this process creates are private to the user (umask 077 on Unix): covers the
+/// files other libraries create for Balcão without a mode of their own (the daily log files at rotation, SQLite's
+/// companions). No-op on Windows, where the profile's ACL applies.
+pub fn restrict_new_files() {
+    #[cfg(unix)]
+    {
+        use rustix::fs::Mode;
+        rustix::process::umask(Mode::from_raw_mode(0o077));
+    }
+}
+
 #[cfg(unix)]
 fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::DirBuilderExt;
-    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
+    let m = std::fs::metadata(dir)?;
+    if m.permissions().mode() & 0o077 != 0 {
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
 }
 
 #[cfg(not(unix))]
 fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)
+}
+
+/// Files 0600 and folders 0700 under `dir`, `depth` levels down; links are left alone (never followed).
+#[cfg(unix)]
+fn tighten_tree(dir: &Path, depth: usize) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let path = entry.path();
+        let m = std::fs::symlink_metadata(&path)?;
+        let mode = m.permissions().mode();
+        if m.file_type().is_file() && mode & 0o077 != 0 {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+        } else if m.file_type().is_dir() {
+            if mode & 0o077 != 0 {
+                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o700))?;
+            }
+            if depth > 1 {
+                tighten_tree(&path, depth - 1)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn tighten_tree(_dir: &Path, _depth: usize) -> std::io::Result<()> {
+    Ok(())
 }
 
 #[cfg(test)]

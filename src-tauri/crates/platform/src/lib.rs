@@ -7,6 +7,9 @@ mod dirs;
 mod keyring_store;
 mod secret;
 
-pub use dirs::{APP_IDENTIFIER, DATA_DIR_ENV, data_dir, ensure_data_dir, is_redirected, os_user_name};
+pub use dirs::{
+    APP_IDENTIFIER, DATA_DIR_ENV, create_private_file, data_dir, ensure_data_dir, is_redirected, make_private,
+    os_user_name, restrict_new_files, secure_data_dir,
+};
 pub use keyring_store::{DEFAULT_SERVICE, KeyringStore, SERVICE_ENV};
 pub use secret::{MemoryStore, SecretError, SecretFailure, SecretStore};

@@ -74,3 +74,45 @@ fn ensure_data_dir_creates_a_private_directory() {
         assert_eq!(mode, 0o700);
     }
 }
+
+/// An older version left the data folder 0755 and its files 0644 (settings with the clerk's CPF, logs): making it
+/// secure tightens the folder to 0700, files to 0600, sub-folders too, and never follows a link out of it.
+#[cfg(unix)]
+#[test]
+fn secure_data_dir_tightens_what_an_older_version_left_open() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| std::fs::symlink_metadata(p).unwrap().permissions().mode() & 0o777;
+    let set = |p: &std::path::Path, m: u32| std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("br.gov.balcao");
+    std::fs::create_dir_all(dir.join("logs")).unwrap();
+    set(&dir, 0o755);
+    set(&dir.join("logs"), 0o755);
+    for f in ["settings.json", "history.db", "history.db-wal", "logs/balcao.2026-12-01.log"] {
+        std::fs::write(dir.join(f), "x").unwrap();
+        set(&dir.join(f), 0o644);
+    }
+    let outside = tmp.path().join("outside.txt");
+    std::fs::write(&outside, "x").unwrap();
+    set(&outside, 0o644);
+    std::os::unix::fs::symlink(&outside, dir.join("link")).unwrap();
+
+    balcao_platform::secure_data_dir(&dir).unwrap();
+    assert_eq!(mode(&dir), 0o700);
+    assert_eq!(mode(&dir.join("logs")), 0o700);
+    for f in ["settings.json", "history.db", "history.db-wal", "logs/balcao.2026-12-01.log"] {
+        assert_eq!(mode(&dir.join(f)), 0o600, "{f}");
+    }
+    assert_eq!(mode(&outside), 0o644, "a link is not followed out of the data folder");
+
+    // Created fresh: 0700; a private file is created 0600 and tightened if it existed looser.
+    let fresh = tmp.path().join("a/b");
+    balcao_platform::secure_data_dir(&fresh).unwrap();
+    assert_eq!(mode(&fresh), 0o700);
+    let file = fresh.join("export.csv");
+    std::fs::write(&file, "old").unwrap();
+    set(&file, 0o644);
+    drop(balcao_platform::create_private_file(&file).unwrap());
+    assert_eq!(mode(&file), 0o600);
+    assert_eq!(std::fs::read(&file).unwrap(), b"", "emptied");
+}

@@ -1,5 +1,5 @@
 //! Batch validation use cases: preview a file (local checks, history reuse, cost), start, cancel, resume (also after a
-//! restart, from the state file in the data folder), export the result CSV to the clerk's Downloads, discard.
+//! restart, from the batch saved in the encrypted history), export the result CSV to the clerk's Downloads, discard.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -12,14 +12,17 @@ use balcao_history::LookupContext;
 use tokio::sync::Mutex;
 
 use crate::Balcao;
+use crate::history_ops::ExportFile;
 
 /// Receives the progress of a running batch (a few times a second, and once at the end): the shell emits it as an
 /// event to the window.
 pub type ProgressSink = Arc<dyn Fn(BatchProgress) + Send + Sync>;
 
-/// The state file's folder and name inside the data folder (one saved batch at a time).
-const STATE_DIR: &str = "lote";
-const STATE_FILE: &str = "estado.jsonl";
+/// The app's slot in the history's saved batch state (one saved batch at a time).
+const STATE_SLOT: &str = "app";
+/// Where versions before the encrypted state kept it, in plain JSON Lines, inside the data folder.
+const LEGACY_STATE_DIR: &str = "lote";
+const LEGACY_STATE_FILE: &str = "estado.jsonl";
 
 /// The app's pt-BR advice when a batch stops or is cancelled.
 const APP_RESUME_HINT: &str = "O que já foi consultado está salvo e não será consultado (nem cobrado) de novo. \
@@ -80,8 +83,24 @@ fn join_error(e: tokio::task::JoinError) -> AppError {
 }
 
 impl Balcao {
-    fn batch_state_path(&self) -> PathBuf {
-        self.data_dir.join(STATE_DIR).join(STATE_FILE)
+    fn legacy_state_path(&self) -> PathBuf {
+        self.data_dir.join(LEGACY_STATE_DIR).join(LEGACY_STATE_FILE)
+    }
+
+    /// At start: a plain state file left by an older version is moved into the encrypted history and erased (or
+    /// erased alone when it cannot be read). Kept for later when the history is not open yet.
+    pub(crate) async fn import_legacy_batch_state(&self) {
+        let path = self.legacy_state_path();
+        if !path.exists() || self.history_handle().is_err() {
+            return;
+        }
+        let file = path.clone();
+        match self.with_history(move |h| Journal::import_legacy_file(h, STATE_SLOT, &file)).await {
+            Ok(_) => {
+                let _ = std::fs::remove_dir(self.data_dir.join(LEGACY_STATE_DIR));
+            }
+            Err(e) => tracing::warn!(code = ?e.code, "batch: plain state file of an older version not imported"),
+        }
     }
 
     async fn batch_context(&self) -> (LookupContext, balcao_gov::GovClient) {
@@ -120,8 +139,8 @@ impl Balcao {
         Ok(preview)
     }
 
-    /// Starts the previewed batch in the background under the active profile. Its state file (in the data folder)
-    /// replaces any saved batch. Returns the first progress; the rest goes to `on_progress`.
+    /// Starts the previewed batch in the background under the active profile. Its saved state (in the encrypted
+    /// history) replaces any saved batch. Returns the first progress; the rest goes to `on_progress`.
     pub async fn batch_start(&self, on_progress: ProgressSink) -> Result<BatchProgress, AppError> {
         let mut slot = self.batch.0.lock().await;
         let mut batch = take_idle(&mut slot)?;
@@ -132,7 +151,14 @@ impl Balcao {
                 return Err(e);
             }
         };
-        if let Err(e) = batch.start_journal(&self.batch_state_path(), &ctx) {
+        let saved = match self.history_handle() {
+            Ok(h) => h
+                .lock()
+                .map_err(|_| AppError::from(ErrorCode::HistoryLocked))
+                .and_then(|mut h| batch.start_journal(&mut h, STATE_SLOT, &ctx)),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = saved {
             *slot = Slot::Idle(batch);
             return Err(e);
         }
@@ -141,7 +167,7 @@ impl Balcao {
 
     /// What must hold before any call: not already started, the purpose the agency requires, a usable history.
     async fn start_checks(&self, batch: &Batch) -> Result<(LookupContext, balcao_gov::GovClient), AppError> {
-        if batch.state() != BatchState::Ready || batch.journal_path().is_some() {
+        if batch.state() != BatchState::Ready || batch.journal_slot().is_some() {
             return Err(AppError::new(
                 ErrorCode::Config,
                 "Este lote já foi iniciado. Use «Retomar lote», ou escolha o arquivo de novo para um lote novo.",
@@ -216,7 +242,7 @@ impl Balcao {
             }
             batch
         });
-        // The window always gets a final event, even if the run panicked (then the batch is lost, its state file
+        // The window always gets a final event, even if the run panicked (then the batch is lost, its saved state
         // is not: it can be reopened with the same file).
         tokio::spawn(async move {
             let (next, end) = match worker.await {
@@ -255,14 +281,16 @@ impl Balcao {
         }
     }
 
-    /// The batch saved in the data folder (for the Lote screen after a restart), if any.
+    /// The batch saved in the history (for the Lote screen after a restart), if any; none while the history is not
+    /// open.
     pub async fn batch_saved(&self) -> Result<Option<BatchSaved>, AppError> {
-        let path = self.batch_state_path();
-        if !path.exists() {
+        if self.history_handle().is_err() {
             return Ok(None);
         }
-        let (header, done) =
-            tokio::task::spawn_blocking(move || Journal::summary(&path)).await.map_err(join_error)??;
+        self.import_legacy_batch_state().await;
+        let Some((header, done)) = self.with_history(|h| Journal::summary(h, STATE_SLOT)).await? else {
+            return Ok(None);
+        };
         Ok(Some(BatchSaved {
             file_name: header.file_name,
             started_at: header.started_at,
@@ -279,13 +307,8 @@ impl Balcao {
         if matches!(*slot, Slot::Running { .. }) {
             return Err(running_error());
         }
-        let path = self.batch_state_path();
-        if !path.exists() {
-            return Err(AppError::new(ErrorCode::Config, "Não há lote salvo para retomar."));
-        }
-        let mut batch = tokio::task::spawn_blocking(move || Batch::resume(&path, &file_name, &bytes))
-            .await
-            .map_err(join_error)??;
+        self.import_legacy_batch_state().await;
+        let mut batch = self.with_history(move |h| Batch::resume(h, STATE_SLOT, &file_name, &bytes)).await?;
         batch.set_resume_hint(APP_RESUME_HINT);
         let (_, client) = self.batch_context().await;
         let preview = batch.preview(&client);
@@ -298,7 +321,7 @@ impl Balcao {
     pub async fn batch_resume(&self, retry_failed: bool, on_progress: ProgressSink) -> Result<BatchProgress, AppError> {
         let mut slot = self.batch.0.lock().await;
         let mut batch = take_idle(&mut slot)?;
-        if batch.journal_path().is_none() {
+        if batch.journal_slot().is_none() {
             *slot = Slot::Idle(batch);
             return Err(AppError::new(ErrorCode::Config, "Este lote ainda não foi iniciado: use «Iniciar lote»."));
         }
@@ -340,19 +363,14 @@ impl Balcao {
             .unwrap_or_default();
         let stem = if stem.is_empty() { "lista".to_owned() } else { stem };
         let stamp = time::OffsetDateTime::now_utc().unix_timestamp();
-        let path = dir.join(format!("balcao-lote-{stem}-{stamp}.csv"));
-        let target = path.clone();
+        let target = dir.join(format!("balcao-lote-{stem}-{stamp}.csv"));
         let what = format!("lote «{}»", batch.file_name());
         let (batch, written) = tokio::task::spawn_blocking(move || {
-            let io = |e: std::io::Error| {
-                AppError::new(ErrorCode::Config, format!("Não foi possível gravar {}: {e}.", target.display()))
-            };
-            let write = || -> Result<u64, AppError> {
-                std::fs::create_dir_all(target.parent().unwrap_or(&target)).map_err(io)?;
-                let mut file = std::io::BufWriter::new(std::fs::File::create(&target).map_err(io)?);
-                let rows = batch.write_csv(&mut file)?;
-                std::io::Write::flush(&mut file).map_err(io)?;
-                Ok(rows)
+            let write = || -> Result<(ExportFile, u64), AppError> {
+                let (file, mut out) = ExportFile::create(&target)?;
+                let rows = batch.write_csv(&mut out)?;
+                file.finish(out)?;
+                Ok((file, rows))
             };
             let written = write();
             (batch, written)
@@ -360,31 +378,23 @@ impl Balcao {
         .await
         .map_err(join_error)?;
         *slot = Slot::Idle(batch);
-        let rows = written?;
-        // An export of lookup results leaves a trace in the audit trail; one that cannot is taken back.
+        let (file, rows) = written?;
+        // An export of lookup results leaves a trace in the audit trail; one that cannot is taken back (the guard
+        // removes the file unless kept).
         let actor = self.actor().await;
-        if let Err(e) = self.with_history(move |h| h.audit_file_export(&what, rows, &actor)).await {
-            let _ = std::fs::remove_file(&path);
-            return Err(e);
-        }
-        Ok(path.to_string_lossy().into_owned())
+        self.with_history(move |h| h.audit_file_export(&what, rows, &actor)).await?;
+        Ok(file.keep())
     }
 
-    /// Forgets the held batch and deletes the saved state file (its answers stay in the history).
+    /// Forgets the held batch and its saved state (its answers stay in the history).
     pub async fn batch_discard(&self) -> Result<(), AppError> {
         let mut slot = self.batch.0.lock().await;
         if matches!(*slot, Slot::Running { .. }) {
             return Err(running_error());
         }
         *slot = Slot::Empty;
-        let path = self.batch_state_path();
-        match std::fs::remove_file(&path) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => {
-                Err(AppError::new(ErrorCode::Config, format!("Não foi possível apagar {}: {e}.", path.display())))
-            }
-        }
+        self.import_legacy_batch_state().await;
+        self.with_history(|h| Journal::discard(h, STATE_SLOT)).await.map(|_| ())
     }
 }
 
@@ -527,5 +537,188 @@ mod tests {
         let opts = BatchOptions { purpose: Some("Recadastramento 2026".into()), ..Default::default() };
         b.batch_preview("l.csv".into(), list(3), opts).await.unwrap();
         assert!(b.batch_start(on_progress).await.is_ok());
+    }
+
+    /// Every file under `dir`, recursively (links not followed).
+    fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+        let mut out = Vec::new();
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            let m = std::fs::symlink_metadata(e.path()).unwrap();
+            if m.is_dir() {
+                out.extend(files_under(&e.path()));
+            } else if m.is_file() {
+                out.push(e.path());
+            }
+        }
+        out
+    }
+
+    /// Known CPFs (found, with names) and unknown ones, each on a row with a clerk's note.
+    fn list_with_names() -> (Vec<u8>, Vec<String>) {
+        let data = balcao_sim::data::Dataset::embedded().unwrap();
+        let known: Vec<String> = data.persons().iter().take(8).map(|p| p.cpf().to_owned()).collect();
+        let mut s = String::from("obs;cpf\n");
+        for (i, c) in known.iter().enumerate() {
+            s.push_str(&format!("linha {i};{c}\n"));
+        }
+        for i in 0..20u32 {
+            s.push_str(&format!("nova {i};{}\n", Cpf::with_check_digits(&(230_000_000 + i).to_string()).unwrap()));
+        }
+        (s.into_bytes(), known)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_saved_batch_leaves_no_plaintext_cpf_or_name_anywhere_in_the_data_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let secrets: Arc<dyn SecretStore> = Arc::new(MemoryStore::new());
+        let b = start(dir.path(), secrets.clone()).await;
+        let (bytes, known) = list_with_names();
+        b.batch_preview("nomes.csv".into(), bytes, BatchOptions::default()).await.unwrap();
+        let (on_progress, mut rx) = sink();
+        b.batch_start(on_progress).await.unwrap();
+        let end = end_of(&mut rx).await;
+        assert_eq!(end.state, BatchState::Completed, "{end:?}");
+        assert!(b.batch_saved().await.unwrap().is_some(), "the finished batch stays saved until discarded");
+        let names: Vec<String> =
+            b.history_search(HistoryQuery::default()).await.unwrap().items.into_iter().filter_map(|s| s.name).collect();
+        assert!(names.len() >= 5, "the simulator named the known CPFs: {names:?}");
+        drop(b);
+        let mut needles: Vec<String> = names;
+        for c in &known {
+            needles.push(c.clone());
+            needles.push(Cpf::parse(c).unwrap().formatted());
+        }
+        needles.push(Cpf::with_check_digits("230000000").unwrap().to_string());
+        for f in files_under(dir.path()) {
+            let bytes = std::fs::read(&f).unwrap();
+            for n in &needles {
+                assert!(!bytes.windows(n.len()).any(|w| w == n.as_bytes()), "{} holds {n:?} in the clear", f.display());
+            }
+        }
+        // And the batch is still there to resume after a restart (it lives in the encrypted history).
+        let b = start(dir.path(), secrets).await;
+        assert_eq!(b.batch_saved().await.unwrap().map(|s| s.numbers_done), Some(28));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn purge_and_retention_remove_the_saved_batch() {
+        let dir = tempfile::tempdir().unwrap();
+        let b = start(dir.path(), Arc::new(MemoryStore::new())).await;
+        for purge in [true, false] {
+            b.batch_preview("l.csv".into(), list(30), BatchOptions::default()).await.unwrap();
+            let (on_progress, mut rx) = sink();
+            b.batch_start(on_progress).await.unwrap();
+            assert_eq!(end_of(&mut rx).await.state, BatchState::Completed);
+            assert!(b.batch_saved().await.unwrap().is_some());
+            if purge {
+                b.history_purge().await.unwrap();
+            } else {
+                // Keep the 10 newest lookups: the batch started before the oldest one kept goes with the rest.
+                let retention = balcao_core::history_api::RetentionPolicy { max_age_days: None, max_entries: Some(10) };
+                b.settings_save(balcao_core::api::Settings { retention, ..b.settings().await }).await.unwrap();
+            }
+            assert!(b.batch_saved().await.unwrap().is_none(), "purge {purge}: the saved batch is gone");
+            let e = b.batch_open_saved("l.csv".into(), list(30)).await.unwrap_err();
+            assert!(e.message.contains("Não há lote salvo"), "{}", e.message);
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_older_versions_plain_state_file_is_imported_then_erased_at_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let secrets: Arc<dyn SecretStore> = Arc::new(MemoryStore::new());
+        let bytes = list(40);
+        let b = start(dir.path(), secrets.clone()).await;
+        b.batch_preview("velho.csv".into(), bytes.clone(), BatchOptions::default()).await.unwrap();
+        let (on_progress, mut rx) = sink();
+        b.batch_start(on_progress).await.unwrap();
+        assert_eq!(end_of(&mut rx).await.state, BatchState::Completed);
+        // What an older version wrote: the same batch as plain JSON Lines in lote/estado.jsonl.
+        let (header, answers) =
+            b.with_history(|h| Journal::load(h, STATE_SLOT)).await.unwrap().expect("saved in the history");
+        b.batch_discard().await.unwrap();
+        drop(b);
+        let mut text = serde_json::to_string(&header).unwrap();
+        for (doc, v) in &answers {
+            let mut line = serde_json::to_value(v).unwrap();
+            line["kind"] = serde_json::to_value(doc.kind()).unwrap();
+            line["number"] = doc.as_str().into();
+            text.push_str(&format!("\n{line}"));
+        }
+        let legacy = dir.path().join("lote/estado.jsonl");
+        std::fs::create_dir_all(legacy.parent().unwrap()).unwrap();
+        std::fs::write(&legacy, format!("{text}\n")).unwrap();
+
+        let b = start(dir.path(), secrets).await;
+        assert!(!legacy.exists() && !dir.path().join("lote").exists(), "the plain file is erased at start");
+        let saved = b.batch_saved().await.unwrap().expect("imported");
+        assert_eq!((saved.file_name.as_str(), saved.numbers_done), ("velho.csv", 40));
+        let preview = b.batch_open_saved("velho.csv".into(), bytes).await.unwrap();
+        assert_eq!(preview.estimate.already_done, 40);
+    }
+
+    #[cfg(unix)]
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_data_folder_and_its_files_are_private_after_start_and_exports_are_too() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("dados");
+        // As an older version left it: folder 0755, settings (with the clerk's CPF) 0644.
+        std::fs::create_dir_all(&data).unwrap();
+        std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::write(data.join("settings.json"), r#"{"settings":{"clerkCpf":"40442820135"}}"#).unwrap();
+        std::fs::set_permissions(data.join("settings.json"), std::fs::Permissions::from_mode(0o644)).unwrap();
+        let b = start(&data, Arc::new(MemoryStore::new())).await;
+        b.settings_save(b.settings().await).await.unwrap();
+        b.batch_preview("l.csv".into(), list(3), BatchOptions::default()).await.unwrap();
+        let (on_progress, mut rx) = sink();
+        b.batch_start(on_progress).await.unwrap();
+        assert_eq!(end_of(&mut rx).await.state, BatchState::Completed);
+        assert_eq!(mode(&data), 0o700, "data folder");
+        let files = files_under(&data);
+        assert!(files.iter().any(|f| f.ends_with("history.db")) && files.iter().any(|f| f.ends_with("settings.json")));
+        for f in &files {
+            assert_eq!(mode(f), 0o600, "{}", f.display());
+        }
+        let out = dir.path().join("Downloads");
+        std::fs::create_dir_all(&out).unwrap();
+        let exports = [
+            b.batch_export_to(&out).await.unwrap(),
+            b.history_export_to(&out, balcao_core::api::ExportKind::History, None, None).await.unwrap(),
+            b.history_export_to(&out, balcao_core::api::ExportKind::Audit, None, None).await.unwrap(),
+        ];
+        for e in &exports {
+            assert_eq!(mode(std::path::Path::new(e)), 0o600, "{e}");
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_export_whose_audit_line_cannot_be_written_does_not_stay_on_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let secrets = Arc::new(MemoryStore::new());
+        let b = start(dir.path(), secrets.clone()).await;
+        b.batch_preview("l.csv".into(), list(3), BatchOptions::default()).await.unwrap();
+        let (on_progress, mut rx) = sink();
+        b.batch_start(on_progress).await.unwrap();
+        assert_eq!(end_of(&mut rx).await.state, BatchState::Completed);
+        // Another program holds the history's write lock: reads go on (WAL), the audit line cannot be written.
+        let key = secrets.get(balcao_history::KEY_NAME).unwrap().unwrap();
+        balcao_history::sqlcipher_ready();
+        let other = rusqlite::Connection::open(dir.path().join("history.db")).unwrap();
+        other.execute_batch(&format!("PRAGMA key = \"x'{}'\"; BEGIN IMMEDIATE;", key.expose())).unwrap();
+        let out = dir.path().join("Downloads");
+        std::fs::create_dir_all(&out).unwrap();
+        let e = b.batch_export_to(&out).await.unwrap_err();
+        assert_eq!(e.code, ErrorCode::HistoryLocked, "{e:?}");
+        for kind in [balcao_core::api::ExportKind::History, balcao_core::api::ExportKind::Audit] {
+            let e = b.history_export_to(&out, kind, None, None).await.unwrap_err();
+            assert_eq!(e.code, ErrorCode::HistoryLocked, "{kind:?}: {e:?}");
+        }
+        assert_eq!(std::fs::read_dir(&out).unwrap().count(), 0, "no export without its audit line");
+        other.execute_batch("ROLLBACK;").unwrap();
+        drop(other);
+        b.history_export_to(&out, balcao_core::api::ExportKind::Audit, None, None).await.unwrap();
+        assert_eq!(std::fs::read_dir(&out).unwrap().count(), 1);
     }
 }

@@ -1,6 +1,7 @@
 //! History use cases: search, open, snapshot, purge, CSV export to the clerk's folder, and the chart statistics.
 
-use std::path::PathBuf;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
 
 use balcao_core::api::{ExportKind, HistoryStats};
 use balcao_core::history_api::{DayRange, HistoryEntry, HistoryPage, HistoryQuery, PurgeScope};
@@ -42,30 +43,39 @@ impl Balcao {
         from: Option<String>,
         to: Option<String>,
     ) -> Result<String, AppError> {
+        self.history_export_to(&downloads_dir(&self.data_dir), kind, from, to).await
+    }
+
+    /// [`Balcao::history_export`] into `dir`. The file is created private (0600 on Unix) and removed again when the
+    /// export, or its audit line, could not be written.
+    pub async fn history_export_to(
+        &self,
+        dir: &Path,
+        kind: ExportKind,
+        from: Option<String>,
+        to: Option<String>,
+    ) -> Result<String, AppError> {
         let actor = self.actor().await;
-        let dir = downloads_dir(&self.data_dir);
         let stamp = time::OffsetDateTime::now_utc().unix_timestamp();
         let name = match kind {
             ExportKind::History => format!("balcao-historico-{stamp}.csv"),
             ExportKind::Audit => format!("balcao-auditoria-{stamp}.csv"),
         };
         let path = dir.join(name);
-        let target = path.clone();
-        self.with_history(move |h| {
-            let io = |e: std::io::Error| {
-                AppError::new(ErrorCode::Config, format!("Não foi possível gravar {}: {e}.", target.display()))
-            };
-            std::fs::create_dir_all(target.parent().unwrap_or(&target)).map_err(io)?;
-            let mut file = std::io::BufWriter::new(std::fs::File::create(&target).map_err(io)?);
-            let range = DayRange { from, to };
-            match kind {
-                ExportKind::History => h.export_history_csv(&mut file, &range, &actor)?,
-                ExportKind::Audit => h.export_audit_csv(&mut file, &range, &actor)?,
-            };
-            std::io::Write::flush(&mut file).map_err(io)
-        })
-        .await?;
-        Ok(path.to_string_lossy().into_owned())
+        let file = self
+            .with_history(move |h| {
+                let (file, mut out) = ExportFile::create(&path)?;
+                let range = DayRange { from, to };
+                // Both write their audit line after the rows: an error here (rows or audit) drops the guard.
+                match kind {
+                    ExportKind::History => h.export_history_csv(&mut out, &range, &actor)?,
+                    ExportKind::Audit => h.export_audit_csv(&mut out, &range, &actor)?,
+                };
+                file.finish(out)?;
+                Ok(file)
+            })
+            .await?;
+        Ok(file.keep())
     }
 
     pub async fn history_stats(&self, days: u32) -> Result<HistoryStats, AppError> {
@@ -74,6 +84,51 @@ impl Balcao {
             Ok(HistoryStats { daily: h.daily_stats(days.clamp(1, 366), None)?, quota: h.quota_usage(&profile_id)? })
         })
         .await
+    }
+}
+
+/// An export being written (history, audit, batch result): created private to the user (0600 on Unix: Downloads
+/// may be readable by others) and removed again unless [`ExportFile::keep`] is called once the file is complete AND
+/// its audit line is written. The one rule for every export of lookup results: none stays on disk without its trace
+/// in the audit trail.
+#[derive(Debug)]
+pub(crate) struct ExportFile {
+    path: PathBuf,
+    kept: bool,
+}
+
+impl ExportFile {
+    /// Creates the file (and its folder) and a buffered writer to it.
+    pub(crate) fn create(path: &Path) -> Result<(ExportFile, BufWriter<std::fs::File>), AppError> {
+        let io = |e: std::io::Error| {
+            AppError::new(ErrorCode::Config, format!("Não foi possível gravar {}: {e}.", path.display()))
+        };
+        std::fs::create_dir_all(path.parent().unwrap_or(path)).map_err(io)?;
+        let file = balcao_platform::create_private_file(path).map_err(io)?;
+        Ok((ExportFile { path: path.to_owned(), kept: false }, BufWriter::new(file)))
+    }
+
+    /// Flushes and syncs what was written (a full disk shows up here, not later).
+    pub(crate) fn finish(&self, mut out: BufWriter<std::fs::File>) -> Result<(), AppError> {
+        let io = |e: std::io::Error| {
+            AppError::new(ErrorCode::Config, format!("Não foi possível gravar {}: {e}.", self.path.display()))
+        };
+        out.flush().map_err(io)?;
+        out.get_ref().sync_all().map_err(io)
+    }
+
+    /// The export is complete and audited: keep it; returns its path.
+    pub(crate) fn keep(mut self) -> String {
+        self.kept = true;
+        self.path.to_string_lossy().into_owned()
+    }
+}
+
+impl Drop for ExportFile {
+    fn drop(&mut self) {
+        if !self.kept {
+            let _ = std::fs::remove_file(&self.path);
+        }
     }
 }
 

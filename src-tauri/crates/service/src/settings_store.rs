@@ -42,7 +42,8 @@ impl SettingsStore {
         }
     }
 
-    /// Writes atomically (temporary file, then rename), so a crash never leaves half a file.
+    /// Writes atomically (temporary file, then rename), so a crash never leaves half a file; private to the user
+    /// (0600 on Unix: it holds the clerk's CPF).
     pub fn save(&self, file: &SettingsFile) -> Result<(), AppError> {
         let text = serde_json::to_string_pretty(file).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
         let tmp = self.path.with_extension("json.tmp");
@@ -50,7 +51,10 @@ impl SettingsStore {
             if let Some(dir) = self.path.parent() {
                 std::fs::create_dir_all(dir)?;
             }
-            std::fs::write(&tmp, text.as_bytes())?;
+            let mut f = balcao_platform::create_private_file(&tmp)?;
+            std::io::Write::write_all(&mut f, text.as_bytes())?;
+            f.sync_all()?;
+            drop(f);
             std::fs::rename(&tmp, &self.path)
         };
         write().map_err(|e| {

@@ -46,12 +46,8 @@ impl Balcao {
     /// Starts the services. Only a data folder that cannot be created or a settings file that cannot be read fail
     /// it; without the history, the active profile's credentials or the keyring it starts in the safe mode.
     pub async fn start(opts: StartOptions) -> Result<Self, AppError> {
-        std::fs::create_dir_all(&opts.data_dir).map_err(|e| {
-            AppError::new(
-                ErrorCode::Config,
-                format!("Não foi possível criar a pasta de dados {}: {e}.", opts.data_dir.display()),
-            )
-        })?;
+        // Private to the user (0700, files 0600), also when an older version left it open.
+        balcao_platform::secure_data_dir(&opts.data_dir)?;
         let secrets: Arc<dyn SecretStore> = opts.secrets.clone().unwrap_or_else(|| Arc::new(KeyringStore::new()));
         let settings_store = SettingsStore::new(&opts.data_dir);
         let file = settings_store.load()?;
@@ -72,7 +68,7 @@ impl Balcao {
                 Active { client: credential_free_client(&profile, opts.sim_addr)?, profile, unusable: Some(e) }
             }
         };
-        Ok(Balcao {
+        let balcao = Balcao {
             data_dir: opts.data_dir,
             secrets,
             settings_store,
@@ -85,7 +81,9 @@ impl Balcao {
             os_user: balcao_platform::os_user_name(),
             retry_turn: Default::default(),
             batch: Default::default(),
-        })
+        };
+        balcao.import_legacy_batch_state().await;
+        Ok(balcao)
     }
 }
 

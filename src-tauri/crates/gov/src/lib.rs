@@ -39,6 +39,6 @@ pub use credentials::{
     client_secret_key, credentials_from_env, credentials_from_store, store_credentials,
 };
 pub use failure::CallFailure;
-pub use profiles::load_profiles_toml;
+pub use profiles::{MAX_PROFILES, MAX_PROFILES_FILE_BYTES, ProfilesFileError, load_profiles_toml, read_profiles_file};
 pub use quota::{BillableCallback, QuotaTracker};
 pub use token::SERPRO_TRIAL_BEARER;

@@ -239,7 +239,7 @@ fn export(a: ExportArgs) -> Result<(), Failure> {
             eprint_line(&format!("{rows} linha(s) exportada(s) para {}.", path.display()));
         }
         None => {
-            let mut out = std::io::stdout().lock();
+            let mut out = crate::text::CleanWriter::new(std::io::stdout().lock());
             write(&mut out)?;
             out.flush().map_err(io)?;
         }

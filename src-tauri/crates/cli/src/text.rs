@@ -136,6 +136,46 @@ pub fn json_line_exact<T: serde::Serialize>(value: &T) -> String {
     out
 }
 
+/// A writer that drops control characters (but line breaks and tabs) and bidirectional overrides from the UTF-8
+/// text passing through it: a CSV of names from the server printed to a terminal carries no escape sequence.
+pub struct CleanWriter<W: Write> {
+    inner: W,
+    /// The start of a character split between two writes.
+    pending: Vec<u8>,
+}
+
+impl<W: Write> CleanWriter<W> {
+    pub fn new(inner: W) -> Self {
+        Self { inner, pending: Vec::new() }
+    }
+}
+
+impl<W: Write> Write for CleanWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.pending.extend_from_slice(buf);
+        let (text, rest) = match std::str::from_utf8(&self.pending) {
+            Ok(text) => (text, self.pending.len()),
+            Err(e) if e.error_len().is_none() => {
+                let valid = e.valid_up_to();
+                (std::str::from_utf8(self.pending.get(..valid).unwrap_or_default()).unwrap_or_default(), valid)
+            }
+            // Not UTF-8: nothing of it is printed.
+            Err(_) => ("", self.pending.len()),
+        };
+        let kept: String = text
+            .chars()
+            .filter(|c| matches!(c, '\n' | '\r' | '\t') || !(c.is_control() || is_bidi_control(*c)))
+            .collect();
+        self.inner.write_all(kept.as_bytes())?;
+        self.pending.drain(..rest);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 /// Writes the cleaned `text` and a line break to standard error (a closed stderr is ignored).
 pub fn eprint_line(text: &str) {
     let mut err = std::io::stderr().lock();
@@ -176,6 +216,16 @@ mod tests {
         assert_eq!(line, r#"{"input":"a\u0007b\u009bc\u202ed"}"#);
         let back: serde_json::Value = serde_json::from_str(&line).unwrap();
         assert_eq!(back["input"], "a\u{7}b\u{9b}c\u{202e}d");
+    }
+
+    #[test]
+    fn the_clean_writer_drops_controls_even_split_across_writes() {
+        let mut w = CleanWriter::new(Vec::new());
+        let text = "Ana\u{1b}[2J;Jos\u{e9}\u{9b}1m\r\n".as_bytes();
+        for chunk in text.chunks(1) {
+            w.write_all(chunk).unwrap();
+        }
+        assert_eq!(String::from_utf8(w.inner).unwrap(), "Ana[2J;José1m\r\n");
     }
 
     #[test]

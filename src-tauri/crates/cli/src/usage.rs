@@ -11,9 +11,33 @@ use crate::EXIT_USAGE;
 
 const TEMPLATE: &str = "{before-help}{about-with-newline}\nUso: {usage}\n\n{all-args}{after-help}";
 
+/// An argument's help with its accepted and default values in pt-BR (the parser's own "[possible values: …]" and
+/// "[default: …]" are hidden).
+fn localised_arg(a: Arg) -> Arg {
+    let heading = if a.is_positional() { "Argumentos" } else { "Opções" };
+    let mut help = a.get_help().map(ToString::to_string).unwrap_or_default();
+    let values: Vec<String> =
+        a.get_possible_values().iter().filter(|v| !v.is_hide_set()).map(|v| v.get_name().to_owned()).collect();
+    let takes_value = a.get_action().takes_values();
+    if takes_value && !values.is_empty() {
+        help.push_str(&format!(" [valores: {}]", values.join(", ")));
+    }
+    let defaults: Vec<String> = a.get_default_values().iter().map(|v| v.to_string_lossy().into_owned()).collect();
+    if takes_value && !defaults.is_empty() {
+        help.push_str(&format!(" [padrão: {}]", defaults.join(", ")));
+    }
+    let a = a.help_heading(heading).help(help);
+    if takes_value { a.hide_possible_values(true).hide_default_value(true) } else { a }
+}
+
 /// `cmd` and its subcommands with pt-BR help: headings, the help and version flags, the usage line.
 pub fn localised(cmd: Command) -> Command {
+    localised_at(cmd, "")
+}
+
+fn localised_at(cmd: Command, parent: &str) -> Command {
     let has_version = cmd.get_version().is_some();
+    let path = if parent.is_empty() { cmd.get_name().to_owned() } else { format!("{parent} {}", cmd.get_name()) };
     let mut cmd = cmd
         .help_template(TEMPLATE)
         .subcommand_help_heading("Comandos")
@@ -21,10 +45,7 @@ pub fn localised(cmd: Command) -> Command {
         .disable_help_subcommand(true)
         .disable_help_flag(true)
         .disable_version_flag(true)
-        .mut_args(|a| {
-            let heading = if a.is_positional() { "Argumentos" } else { "Opções" };
-            a.help_heading(heading)
-        })
+        .mut_args(localised_arg)
         .arg(
             Arg::new("ajuda")
                 .short('h')
@@ -43,9 +64,14 @@ pub fn localised(cmd: Command) -> Command {
                 .help_heading("Opções"),
         );
     }
+    // The usage line as the parser writes it, with its English words replaced.
+    let usage = cmd.clone().bin_name(&path).render_usage().to_string();
+    let usage =
+        usage.trim_start_matches("Usage:").trim().replace("[OPTIONS]", "[OPÇÕES]").replace("<COMMAND>", "<COMANDO>");
+    cmd = cmd.override_usage(usage);
     let names: Vec<String> = cmd.get_subcommands().map(|s| s.get_name().to_owned()).collect();
     for name in names {
-        cmd = cmd.mut_subcommand(name, localised);
+        cmd = cmd.mut_subcommand(name, |sub| localised_at(sub, &path));
     }
     cmd
 }
@@ -133,5 +159,37 @@ pub fn report(e: &Error) -> ExitCode {
             );
             ExitCode::from(EXIT_USAGE)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn the_localised_parser_is_consistent_and_says_no_english() {
+        let cmd = localised(crate::Cli::command());
+        cmd.clone().debug_assert();
+        let mut texts = vec![cmd.clone().render_long_help().to_string()];
+        for sub in cmd.get_subcommands() {
+            texts.push(sub.clone().render_long_help().to_string());
+        }
+        for text in texts {
+            for english in
+                ["Usage:", "Options:", "Arguments:", "Commands:", "[OPTIONS]", "possible values", "default:", "Print"]
+            {
+                assert!(!text.contains(english), "«{english}» in:\n{text}");
+            }
+        }
+    }
+
+    #[test]
+    fn usage_errors_name_the_argument_in_pt_br() {
+        let e =
+            localised(crate::Cli::command()).try_get_matches_from(["balcao-cli", "history", "search", "--limit", "x"]);
+        let text = message(&e.unwrap_err());
+        assert!(text.starts_with("valor «x» inválido para --limit"), "{text}");
     }
 }

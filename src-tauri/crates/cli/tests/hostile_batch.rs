@@ -93,6 +93,7 @@ fn batch_dry_run_caps_what_it_echoes_of_a_huge_cell() {
     run.assert_ends(0);
     assert!(run.stdout_len < 256 * 1024, "the dry run echoed {} bytes", run.stdout_len);
     assert!(run.stderr.len() < 64 * 1024, "the description echoed {} bytes", run.stderr.len());
+    assert_pt_br(&run.stderr);
     let preview: serde_json::Value = serde_json::from_str(&run.stdout).expect("the preview is whole JSON");
     let first = preview["sample"][0][0].as_str().expect("the sample keeps the cell, shortened");
     assert!(first.chars().count() <= 200 && first.starts_with("999") && first.ends_with('…'), "{first}");
@@ -302,5 +303,11 @@ fn history_search_strips_control_characters_and_truncates_whole_characters() {
         assert!(out.contains("Maria da Conceição") && out.contains("Perfil vermelho"), "{out:?}");
     }
     assert!(table.stdout.contains('…'), "the long name is shortened: {}", table.stdout);
-    assert_pt_br(&format!("{} linha", table.stderr));
+    // The CSV export printed on standard output: the same names, no control character either.
+    let csv = measure(&os(&["history", "export", "--history"]), &[], None);
+    csv.assert_ends(0);
+    assert!(csv.stdout.contains("Maria"), "{}", csv.stdout);
+    for c in csv.stdout.chars() {
+        assert!(!c.is_control() || matches!(c, '\n' | '\r'), "control character {c:?} exported: {:?}", csv.stdout);
+    }
 }

@@ -118,7 +118,7 @@ fn batch_out_failure_leaves_no_temporary_file() {
     all.extend(args);
     // dash counts `ulimit -f` in 512-byte blocks: 1 MiB per file; SIGXFSZ ignored, so the write fails with EFBIG.
     let run = measure_wrapped("trap '' XFSZ; ulimit -f 2048;", &all, &[], None);
-    run.assert_ends(CONFIG).assert_pt_br();
+    run.assert_ends(CONFIG);
     assert!(!out.exists(), "no half-written result");
     let state = balcao_batch::state_path_for(&out);
     let left: Vec<String> = listing(s.dir())
@@ -126,6 +126,7 @@ fn batch_out_failure_leaves_no_temporary_file() {
         .filter(|n| n != "lista.csv" && Some(n.as_str()) != state.file_name().and_then(|f| f.to_str()))
         .collect();
     assert!(left.is_empty(), "temporary files left behind: {left:?}");
+    run.assert_pt_br();
 }
 
 #[test]
@@ -166,11 +167,11 @@ fn batch_out_refuses_dangerous_targets_before_any_lookup() {
     ];
     for (out, needle) in &hostile {
         let run = batch_with(Some(&config), &input, out, &[]);
+        assert!(api_calls(&sim).is_empty(), "{}: no lookup before the check: {:?}", out.display(), sim.requests());
         run.assert_ends(CONFIG).assert_pt_br();
         let (code, message) = run.error_json();
         assert_eq!(code, "Config");
         assert!(message.contains(needle), "{}: {message}", out.display());
-        assert!(api_calls(&sim).is_empty(), "{}: no lookup before the check: {:?}", out.display(), sim.requests());
     }
     assert!(std::fs::metadata(&folder).unwrap().is_dir());
     assert!(std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo(), "the FIFO is still a FIFO");

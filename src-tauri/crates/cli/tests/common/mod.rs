@@ -203,6 +203,7 @@ impl Run {
 
     /// Ended by itself with `code`, within the time and memory promise.
     pub fn assert_ends(&self, code: i32) -> &Self {
+        eprintln!("measured: exit {:?}, {:.2?}, peak {} MiB", self.code, self.elapsed, self.peak_kib / 1024);
         assert!(self.elapsed < TIME_LIMIT, "took {:?} (limit {TIME_LIMIT:?})\n{}", self.elapsed, self.all_text());
         assert!(self.peak_kib > 0, "GNU time reported the peak memory");
         assert!(

@@ -1,7 +1,7 @@
 //! `balcao-cli batch`: validates a CSV or text list through a profile (Demonstração by default), with a progress line
 //! on stderr, every call in the encrypted history, a resumable state file next to the output, and the result CSV.
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
@@ -14,7 +14,7 @@ use balcao_core::record::{ApiKind, CnpjView};
 use balcao_core::{AppError, DocKind, ErrorCode};
 use balcao_gov::GovClient;
 use balcao_history::{Actor, History, LookupContext};
-use balcao_platform::KeyringStore;
+use balcao_platform::{KeyringStore, LimitedReadError};
 
 use crate::lookup::{Kind, View, exit_status};
 use crate::profile_args::{ProfileArgs, connect};
@@ -136,26 +136,12 @@ fn capped(mut p: BatchPreview) -> BatchPreview {
 
 /// The input file, refused in pt-BR when it is a folder, missing, unreadable or over the batch limit.
 fn read_input(path: &Path) -> Result<Vec<u8>, AppError> {
-    let refuse =
-        |why: String| AppError::new(ErrorCode::Config, format!("Não foi possível ler {}: {why}.", path.display()));
-    let meta = std::fs::metadata(path).map_err(|e| refuse(io_reason(&e)))?;
-    if meta.is_dir() {
-        return Err(refuse("é uma pasta, não um arquivo".to_owned()));
-    }
     let limit = MAX_BYTES as u64;
-    if meta.is_file() && meta.len() > limit {
-        return Err(refuse(format!(
-            "o arquivo tem {} MB e o limite é {} MB; divida a lista em arquivos menores",
-            meta.len() / (1024 * 1024),
-            limit / (1024 * 1024)
-        )));
-    }
-    // Sized from the metadata: growing by doubling would hold up to three times the file at once.
-    let mut bytes = Vec::with_capacity(usize::try_from(meta.len().min(limit)).unwrap_or(0).saturating_add(1));
-    std::fs::File::open(path)
-        .and_then(|f| f.take(limit + 1).read_to_end(&mut bytes))
-        .map_err(|e| refuse(io_reason(&e)))?;
-    Ok(bytes)
+    balcao_platform::read_limited(path, limit).map_err(|e| {
+        let hint =
+            if matches!(e, LimitedReadError::TooLarge { .. }) { "; divida a lista em arquivos menores" } else { "" };
+        AppError::new(ErrorCode::Config, format!("Não foi possível ler {}: {}{hint}.", path.display(), e.reason(limit)))
+    })
 }
 
 fn options(args: &Args) -> BatchOptions {

@@ -1,6 +1,6 @@
 //! `balcao-cli sim`: runs the SERPRO/Conecta simulator standalone, prints its address, serves until Ctrl-C.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -60,19 +60,9 @@ pub fn run(args: Args) -> ExitCode {
 /// message naming the file, the line and the field.
 fn load_config(path: &Path) -> Result<SimConfig, String> {
     let name = path.display();
-    let read_error =
-        |e: std::io::Error| format!("não foi possível ler o arquivo de configuração {name}: {}.", io_reason(&e));
-    if std::fs::metadata(path).map_err(read_error)?.is_dir() {
-        return Err(format!("o arquivo de configuração {name} é uma pasta, não um arquivo."));
-    }
-    let mut bytes = Vec::new();
-    std::fs::File::open(path).and_then(|f| f.take(MAX_CONFIG_BYTES + 1).read_to_end(&mut bytes)).map_err(read_error)?;
-    if bytes.len() as u64 > MAX_CONFIG_BYTES {
-        return Err(format!(
-            "o arquivo de configuração {name} é grande demais (no máximo {} KiB).",
-            MAX_CONFIG_BYTES / 1024
-        ));
-    }
+    let bytes = balcao_platform::read_limited(path, MAX_CONFIG_BYTES).map_err(|e| {
+        format!("não foi possível ler o arquivo de configuração {name}: {}.", e.reason(MAX_CONFIG_BYTES))
+    })?;
     let text = String::from_utf8(bytes).map_err(|_| format!("o arquivo de configuração {name} não está em UTF-8."))?;
     let is_json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
     let located = |line: usize, path: String, message: String, syntax: bool| {

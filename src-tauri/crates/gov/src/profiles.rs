@@ -6,6 +6,7 @@ use std::path::Path;
 use balcao_core::error::{FieldProblem, io_reason, line_and_column};
 use balcao_core::profile::Profile;
 use balcao_core::{AppError, ErrorCode};
+use balcao_platform::LimitedReadError;
 use serde_json::Value;
 
 use crate::transport::check_base_url;
@@ -168,21 +169,11 @@ pub fn read_profiles_file(path: &Path) -> Result<Vec<Profile>, AppError> {
 }
 
 fn read_capped(path: &Path) -> Result<String, ProfilesFileError> {
-    use std::io::Read;
-    let meta = std::fs::metadata(path).map_err(ProfilesFileError::Read)?;
-    if meta.is_dir() {
-        return Err(ProfilesFileError::Folder);
-    }
-    if meta.is_file() && meta.len() > MAX_PROFILES_FILE_BYTES {
-        return Err(ProfilesFileError::TooLarge { bytes: meta.len() });
-    }
-    // A FIFO or /dev/stdin has no size: read one byte past the limit to notice a longer stream.
-    let file = std::fs::File::open(path).map_err(ProfilesFileError::Read)?;
-    let mut bytes = Vec::new();
-    file.take(MAX_PROFILES_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(ProfilesFileError::Read)?;
-    if bytes.len() as u64 > MAX_PROFILES_FILE_BYTES {
-        return Err(ProfilesFileError::TooLarge { bytes: bytes.len() as u64 });
-    }
+    let bytes = balcao_platform::read_limited(path, MAX_PROFILES_FILE_BYTES).map_err(|e| match e {
+        LimitedReadError::Io(e) => ProfilesFileError::Read(e),
+        LimitedReadError::Folder => ProfilesFileError::Folder,
+        LimitedReadError::TooLarge { bytes } => ProfilesFileError::TooLarge { bytes },
+    })?;
     String::from_utf8(bytes).map_err(|e| {
         let valid = e.utf8_error().valid_up_to();
         let line = e.as_bytes().get(..valid).map_or(1, |b| b.iter().filter(|c| **c == b'\n').count() + 1);

@@ -1,4 +1,5 @@
-//! Result files (batch results, exports): where one may be written, and writing it private (0600) and atomically.
+//! Files from and for the user: reading one within a size limit, and result files (batch results, exports): where
+//! one may be written, and writing it private (0600) and atomically.
 //!
 //! A result file holds names and CPFs. [`check_result_path`] refuses, before any work is done, a destination that
 //! is not a plain file (a folder, a device such as `/dev/full`, a FIFO), a symbolic link (never followed), a file
@@ -117,6 +118,58 @@ pub fn check_result_path(path: &Path, inputs: &[&Path]) -> Result<(), ResultPath
     Ok(())
 }
 
+/// Why [`read_limited`] gave up.
+#[derive(Debug, thiserror::Error)]
+pub enum LimitedReadError {
+    #[error("cannot read")]
+    Io(#[source] std::io::Error),
+    #[error("is a folder")]
+    Folder,
+    /// Over the limit: `bytes` is the file's size, or (a FIFO, a device) how much was read before giving up.
+    #[error("over the limit ({bytes} bytes)")]
+    TooLarge { bytes: u64 },
+}
+
+impl LimitedReadError {
+    /// The reason in pt-BR, without the path (the caller names the file and says what it is).
+    pub fn reason(&self, limit: u64) -> String {
+        match self {
+            LimitedReadError::Io(e) => io_reason(e),
+            LimitedReadError::Folder => "é uma pasta, não um arquivo".to_owned(),
+            LimitedReadError::TooLarge { bytes } => {
+                format!("o arquivo tem {} e o limite é {}", human_size(*bytes), human_size(limit))
+            }
+        }
+    }
+}
+
+/// `bytes` in KiB or MB, as a pt-BR message shows it.
+fn human_size(bytes: u64) -> String {
+    if bytes >= 1024 * 1024 { format!("{} MB", bytes / (1024 * 1024)) } else { format!("{} KiB", bytes.div_ceil(1024)) }
+}
+
+/// Reads a whole file of at most `limit` bytes, never holding more than `limit + 1` of it: a folder is refused, a
+/// regular file over the limit is refused by its size before it is read, and a stream without a size (a FIFO,
+/// `/dev/stdin`) is read one byte past the limit to notice that it is longer.
+pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, LimitedReadError> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path).map_err(LimitedReadError::Io)?;
+    if meta.is_dir() {
+        return Err(LimitedReadError::Folder);
+    }
+    if meta.is_file() && meta.len() > limit {
+        return Err(LimitedReadError::TooLarge { bytes: meta.len() });
+    }
+    // Sized from the metadata: growing by doubling would hold up to three times the file at once.
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len().min(limit)).unwrap_or(0).saturating_add(1));
+    let file = std::fs::File::open(path).map_err(LimitedReadError::Io)?;
+    file.take(limit.saturating_add(1)).read_to_end(&mut bytes).map_err(LimitedReadError::Io)?;
+    if bytes.len() as u64 > limit {
+        return Err(LimitedReadError::TooLarge { bytes: bytes.len() as u64 });
+    }
+    Ok(bytes)
+}
+
 #[cfg(unix)]
 fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
     use std::os::unix::fs::MetadataExt;
@@ -217,6 +270,22 @@ mod tests {
         assert_eq!(std::fs::read(&out).unwrap(), b"ok", "the old file stays");
         let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names, [std::ffi::OsString::from("r.csv")], "no temporary file left");
+    }
+
+    #[test]
+    fn reads_whole_files_under_the_limit_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("a.txt");
+        std::fs::write(&f, "12345").unwrap();
+        assert_eq!(read_limited(&f, 5).unwrap(), b"12345");
+        assert!(matches!(read_limited(&f, 4), Err(LimitedReadError::TooLarge { bytes: 5 })));
+        assert!(matches!(read_limited(dir.path(), 4), Err(LimitedReadError::Folder)));
+        let missing = read_limited(&dir.path().join("x"), 4).unwrap_err();
+        assert_eq!(missing.reason(4), "o arquivo ou a pasta não existe");
+        assert_eq!(
+            LimitedReadError::TooLarge { bytes: 3 << 20 }.reason(1 << 20),
+            "o arquivo tem 3 MB e o limite é 1 MB"
+        );
     }
 
     #[test]

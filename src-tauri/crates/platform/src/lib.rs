@@ -9,6 +9,6 @@ mod keyring_store;
 mod secret;
 
 pub use dirs::{APP_IDENTIFIER, DATA_DIR_ENV, data_dir, ensure_data_dir, is_redirected, os_user_name};
-pub use files::{ResultPathError, check_result_path, write_private_atomically};
+pub use files::{LimitedReadError, ResultPathError, check_result_path, read_limited, write_private_atomically};
 pub use keyring_store::{DEFAULT_SERVICE, KeyringStore, SERVICE_ENV};
 pub use secret::{MemoryStore, SecretError, SecretFailure, SecretStore};

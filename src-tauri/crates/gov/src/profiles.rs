@@ -69,13 +69,10 @@ pub enum ProfilesFileError {
     TooLarge { bytes: u64 },
     #[error("profiles file is not UTF-8 (line {line})")]
     NotUtf8 { line: usize },
-    #[error("TOML syntax error at line {line}, column {column}")]
-    Syntax {
-        line: usize,
-        column: usize,
-        #[source]
-        source: toml::de::Error,
-    },
+    /// `parser` is the parser's message only: its full text quotes the file's line, which could hold a secret
+    /// written by mistake (a `base_url` with a password) and must not reach the log.
+    #[error("TOML syntax error at line {line}, column {column}: {parser}")]
+    Syntax { line: usize, column: usize, parser: String },
     #[error("no [[profile]] table")]
     NoProfiles,
     #[error("`profile` is not an array of tables (line {line})")]
@@ -263,7 +260,7 @@ fn parse_profiles(text: &str) -> Result<Vec<Profile>, ProfilesFileError> {
     }
     let syntax = |e: toml::de::Error| {
         let (line, column) = line_and_column(text, e.span().map_or(0, |s| s.start));
-        ProfilesFileError::Syntax { line, column, source: e }
+        ProfilesFileError::Syntax { line, column, parser: e.message().to_owned() }
     };
     let spanned = toml::de::DeTable::parse(text).map_err(syntax)?;
     let spans = spans_of(&spanned, text);

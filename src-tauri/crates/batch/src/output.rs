@@ -31,11 +31,29 @@ pub const PENDING_LABEL: &str = "Pendente";
 pub const INVALID_LABEL: &str = "Inválido";
 pub const EMPTY_LABEL: &str = "Sem número";
 
-fn io_err(e: impl std::fmt::Display) -> AppError {
+fn write_failed(reason: impl std::fmt::Display) -> AppError {
     AppError::new(
         ErrorCode::Config,
-        format!("Não foi possível gravar o resultado do lote ({e}). Verifique a pasta escolhida e o espaço em disco."),
+        format!(
+            "Não foi possível gravar o resultado do lote ({reason}). Verifique a pasta escolhida e o espaço em disco."
+        ),
     )
+}
+
+/// A failed write, in pt-BR from the OS error's kind; the library's own (English) text goes to the log.
+fn io_err(e: std::io::Error) -> AppError {
+    tracing::warn!(error = %e, "batch result not written");
+    write_failed(balcao_core::error::io_reason(&e))
+}
+
+fn csv_err(e: csv::Error) -> AppError {
+    match e.into_kind() {
+        csv::ErrorKind::Io(e) => io_err(e),
+        other => {
+            tracing::warn!(error = ?other, "batch result not written");
+            write_failed("erro ao montar o CSV")
+        }
+    }
 }
 
 fn code_name(code: ErrorCode) -> String {
@@ -83,9 +101,9 @@ fn number_cells(kind: DocKind, formatted: String, verdict: Option<&Verdict>, not
 /// Writes one record, each cell through [`safe_cell`].
 fn write_safe<'a, W: Write>(w: &mut csv::Writer<W>, cells: impl Iterator<Item = &'a str>) -> Result<(), AppError> {
     for cell in cells {
-        w.write_field(safe_cell(cell).as_bytes()).map_err(io_err)?;
+        w.write_field(safe_cell(cell).as_bytes()).map_err(csv_err)?;
     }
-    w.write_record(None::<&[u8]>).map_err(io_err)
+    w.write_record(None::<&[u8]>).map_err(csv_err)
 }
 
 impl Batch {
@@ -111,7 +129,7 @@ impl Batch {
         for (row, planned) in rows.zip(&self.plan.rows) {
             let row = row?;
             if row.line != planned.line {
-                return Err(io_err(format!("a linha {} do arquivo mudou durante o lote", row.line)));
+                return Err(write_failed(format!("a linha {} do arquivo mudou durante o lote", row.line)));
             }
             let extra: [String; 9] = match &planned.kind {
                 RowKind::Empty => [

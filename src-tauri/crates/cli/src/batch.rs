@@ -8,16 +8,18 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use balcao_batch::{Batch, Cancel, Journal, state_path_for};
+use balcao_batch::{Batch, Cancel, Journal, MAX_BYTES, state_path_for};
 use balcao_core::batch_api::{BatchEstimate, BatchOptions, BatchPreview, BatchProgress, BatchState};
+use balcao_core::error::io_reason;
 use balcao_core::record::{ApiKind, CnpjView};
 use balcao_core::{AppError, DocKind, ErrorCode};
 use balcao_gov::GovClient;
 use balcao_history::{Actor, History, LookupContext};
-use balcao_platform::KeyringStore;
+use balcao_platform::{KeyringStore, LimitedReadError};
 
 use crate::lookup::{Kind, View, exit_status};
 use crate::profile_args::{ProfileArgs, connect};
+use crate::text::{eprint_line, json_pretty, truncate};
 
 const HELP: &str = "\
 Entrada: CSV (separado por «,», «;» ou tabulação) ou texto com um número por linha, em UTF-8 ou Windows-1252.
@@ -33,8 +35,18 @@ Interrupção: o estado do lote fica salvo no histórico criptografado, ligado �
 credenciais recusadas…). Para retomar, repita o mesmo comando acrescentando --resume: só os números que faltam são
 consultados. Para descartá-lo, use --discard. Expurgar o histórico também o apaga.
 
-Status de saída: 0 lote concluído; 130 cancelado (Ctrl-C); 2 uso incorreto; demais como em `balcao-cli lookup
---help` (16 cota esgotada, 23 configuração ou arquivo inválido…).";
+O arquivo de resultado é criado só para o seu usuário (permissão 0600). SAÍDA deve ser um arquivo comum numa pasta
+que já existe: pastas, links simbólicos, dispositivos, filas, o próprio arquivo de entrada e a pasta de dados do
+Balcão (histórico e auditoria) são recusados antes de qualquer consulta.
+
+Status de saída: 0 lote concluído sem falhas; 3 lote terminado, mas consultas falharam (o estado fica
+salvo no histórico cifrado: repita com --resume --retry-failed); 130 cancelado (Ctrl-C); 2 uso incorreto; demais como em
+`balcao-cli lookup --help` (16 cota esgotada, 23 configuração, arquivo ou destino inválido…).";
+
+/// Exit status of a batch that reached every row but in which lookups failed (documented in `HELP`).
+pub const EXIT_LOOKUPS_FAILED: u8 = 3;
+/// Characters of a cell, column title or file name echoed in the preview and the description.
+const ECHO_CHARS: usize = 120;
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = HELP)]
@@ -88,7 +100,12 @@ pub struct Args {
 pub fn run(args: Args) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(rt) => rt,
-        Err(e) => return fail(&AppError::new(ErrorCode::Internal, format!("Não foi possível iniciar o runtime: {e}"))),
+        Err(e) => {
+            return fail(&AppError::new(
+                ErrorCode::Internal,
+                format!("Não foi possível iniciar o runtime: {}.", io_reason(&e)),
+            ));
+        }
     };
     match runtime.block_on(batch(args)) {
         Ok((summary, code)) => {
@@ -101,8 +118,35 @@ pub fn run(args: Args) -> ExitCode {
 
 fn fail(e: &AppError) -> ExitCode {
     let body = serde_json::json!({ "error": { "code": e.code, "message": e.message } });
-    let _ = writeln!(std::io::stdout().lock(), "{}", serde_json::to_string_pretty(&body).unwrap_or_default());
+    let _ = writeln!(std::io::stdout().lock(), "{}", json_pretty(&body));
     ExitCode::from(exit_status(e.code))
+}
+
+/// The preview with every text from the file (name, column titles, sample cells, invalid inputs) shortened to
+/// [`ECHO_CHARS`]: a 50-million-digit cell is shown by its start, not echoed whole.
+fn capped(mut p: BatchPreview) -> BatchPreview {
+    p.file_name = truncate(&p.file_name, ECHO_CHARS);
+    for title in &mut p.columns {
+        *title = truncate(title, ECHO_CHARS);
+    }
+    for cell in p.sample.iter_mut().flatten() {
+        *cell = truncate(cell, ECHO_CHARS);
+    }
+    for row in &mut p.invalid_sample {
+        row.input = truncate(&row.input, ECHO_CHARS);
+        row.message = truncate(&row.message, 4 * ECHO_CHARS);
+    }
+    p
+}
+
+/// The input file, refused in pt-BR when it is a folder, missing, unreadable or over the batch limit.
+fn read_input(path: &Path) -> Result<Vec<u8>, AppError> {
+    let limit = MAX_BYTES as u64;
+    balcao_platform::read_limited(path, limit).map_err(|e| {
+        let hint =
+            if matches!(e, LimitedReadError::TooLarge { .. }) { "; divida a lista em arquivos menores" } else { "" };
+        AppError::new(ErrorCode::Config, format!("Não foi possível ler {}: {}{hint}.", path.display(), e.reason(limit)))
+    })
 }
 
 fn options(args: &Args) -> BatchOptions {
@@ -141,6 +185,15 @@ fn resume_command() -> String {
     parts.join(" ")
 }
 
+/// The command line that retries the failed lookups (the arguments given, plus `--resume --retry-failed`).
+fn retry_command() -> String {
+    let mut line = resume_command();
+    if !std::env::args().any(|a| a == "--retry-failed") {
+        line.push_str(" --retry-failed");
+    }
+    line
+}
+
 /// Opens the history with its key from the OS keyring, and seeds the client's quota counters from it.
 fn open_history(client: &GovClient) -> Result<Arc<Mutex<History>>, AppError> {
     let history = History::open_default(&KeyringStore::new())?;
@@ -159,6 +212,7 @@ fn open_history(client: &GovClient) -> Result<Arc<Mutex<History>>, AppError> {
     Ok(Arc::new(Mutex::new(history)))
 }
 
+/// The preview in words (texts from the file already shortened by [`capped`]).
 fn describe(p: &BatchPreview) -> String {
     let c = &p.counts;
     let e = &p.estimate;
@@ -271,32 +325,16 @@ impl Meter {
     }
 }
 
-/// Replaces `path` with what `write` produces, through a temporary file in the same folder.
-fn write_atomically(path: &Path, write: impl FnOnce(&mut dyn Write) -> Result<u64, AppError>) -> Result<u64, AppError> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
-    let io = |e: std::io::Error| {
-        AppError::new(ErrorCode::Config, format!("Não foi possível gravar {}: {e}.", path.display()))
-    };
-    let mut file = std::io::BufWriter::new(std::fs::File::create(&tmp).map_err(io)?);
-    let rows = write(&mut file)?;
-    file.flush().map_err(io)?;
-    file.get_ref().sync_all().map_err(io)?;
-    drop(file);
-    std::fs::rename(&tmp, path).map_err(io)?;
-    Ok(rows)
-}
-
 /// The slot of the history's batch state for this output file (its absolute path).
 fn slot_for(out: &Path) -> String {
     format!("cli:{}", std::path::absolute(out).unwrap_or_else(|_| out.to_path_buf()).display())
 }
 
 async fn batch(args: Args) -> Result<(String, ExitCode), AppError> {
-    let bytes = std::fs::read(&args.input).map_err(|e| {
-        AppError::new(ErrorCode::Config, format!("Não foi possível ler {}: {e}.", args.input.display()))
-    })?;
+    let bytes = read_input(&args.input)?;
+    // The destination is checked before the profile is even loaded: no lookup is billed for a result that could
+    // not be written (and the state file goes next to it, in the same checked folder).
+    balcao_platform::check_result_path(&args.out, &[&args.input])?;
     let file_name = args.input.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let conn = connect(&args.profile).await?;
     let result = run_batch(&args, &bytes, &file_name, &conn.client).await;
@@ -356,14 +394,13 @@ async fn run_batch(
         drop(h);
         b
     };
-    let preview = batch.preview(client);
+    let preview = capped(batch.preview(client));
     if !args.quiet {
-        eprint!("Perfil: {} ({}).\n{}", profile.name, profile.environment.label(), describe(&preview));
+        let name = truncate(&profile.name, ECHO_CHARS);
+        eprint_line(&format!("Perfil: {name} ({}).\n{}", profile.environment.label(), describe(&preview).trim_end()));
     }
     if args.dry_run {
-        let json =
-            serde_json::to_string_pretty(&preview).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
-        return Ok((json, ExitCode::SUCCESS));
+        return Ok((json_pretty(&preview), ExitCode::SUCCESS));
     }
     let ctx = LookupContext {
         profile_id: profile.id.clone(),
@@ -403,7 +440,7 @@ async fn run_batch(
         batch.run(client, history.clone(), &ctx, &cancel, &|p| meter.show(p)).await?
     };
     signal.abort();
-    let rows = write_atomically(&args.out, |w| batch.write_csv(w))?;
+    let rows = balcao_platform::write_private_atomically(&args.out, |w| batch.write_csv(w))?;
     // The result file carries lookup results: its export leaves a trace in the audit trail, or it is taken back.
     let what = format!("lote «{file_name}» para {}", args.out.display());
     let audited = history
@@ -414,7 +451,10 @@ async fn run_batch(
         let _ = std::fs::remove_file(&args.out);
         return Err(e);
     }
+    // Failed lookups keep the state, so that `--resume --retry-failed` asks only for them.
+    let failed = end.state == BatchState::Completed && end.errors > 0;
     let code = match end.state {
+        BatchState::Completed if failed => ExitCode::from(EXIT_LOOKUPS_FAILED),
         BatchState::Completed => {
             if let Ok(mut h) = history.lock() {
                 let _ = Journal::discard(&mut h, &slot);
@@ -424,20 +464,31 @@ async fn run_batch(
         BatchState::Cancelled => ExitCode::from(130),
         _ => ExitCode::from(end.stop.as_ref().map_or(exit_status(ErrorCode::Internal), |e| exit_status(e.code))),
     };
-    if !args.quiet {
+    let retry = retry_command();
+    if failed {
+        // Said even with --quiet: the run did not do all it was asked.
+        eprint_line(&format!(
+            "Lote terminado com {} consulta(s) que falharam; {rows} linhas em {}. O estado fica salvo no histórico \
+             cifrado. Para consultar de novo só as que falharam: {retry}",
+            end.errors,
+            args.out.display(),
+        ));
+    } else if !args.quiet {
         match (&end.stop, &end.resume_hint) {
-            (Some(stop), Some(hint)) => eprintln!("Lote interrompido: {}\n{hint}", stop.message),
-            (None, Some(hint)) => eprintln!("Lote cancelado. {hint}"),
-            _ => eprintln!("Lote concluído: {rows} linhas em {}.", args.out.display()),
+            (Some(stop), Some(hint)) => eprint_line(&format!("Lote interrompido: {}\n{hint}", stop.message)),
+            (None, Some(hint)) => eprint_line(&format!("Lote cancelado. {hint}")),
+            _ => eprint_line(&format!("Lote concluído: {rows} linhas em {}.", args.out.display())),
         }
     }
-    let mut summary = serde_json::to_value(&end).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
+    let mut summary = serde_json::to_value(&end).unwrap_or_default();
     summary["out"] = serde_json::Value::String(args.out.display().to_string());
-    if end.state != BatchState::Completed {
+    if end.state != BatchState::Completed || failed {
         summary["saved"] = serde_json::Value::Bool(true);
     }
-    let text = serde_json::to_string_pretty(&summary).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
-    Ok((text, code))
+    if failed {
+        summary["retryCommand"] = serde_json::Value::String(retry);
+    }
+    Ok((json_pretty(&summary), code))
 }
 
 #[cfg(test)]

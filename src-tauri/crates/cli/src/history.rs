@@ -9,6 +9,8 @@ use balcao_core::{AppError, Cpf, ErrorCode};
 use balcao_history::{Actor, History};
 use balcao_platform::KeyringStore;
 
+use crate::text::{clean_line, eprint_line, json_line, print_line, truncate};
+
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(subcommand)]
@@ -125,11 +127,11 @@ pub fn run(args: Args) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Usage(msg)) => {
-            eprintln!("balcao-cli history: {msg}");
+            eprint_line(&format!("balcao-cli history: {msg}"));
             ExitCode::from(2)
         }
         Err(Failure::App(e)) => {
-            eprintln!("balcao-cli history: {} [{:?}]", e.message, e.code);
+            eprint_line(&format!("balcao-cli history: {} [{:?}]", e.message, e.code));
             ExitCode::from(1)
         }
     }
@@ -150,7 +152,10 @@ impl From<AppError> for Failure {
 }
 
 fn io(e: std::io::Error) -> Failure {
-    Failure::App(AppError::new(ErrorCode::Internal, format!("Não foi possível escrever a saída: {e}.")))
+    Failure::App(AppError::new(
+        ErrorCode::Internal,
+        format!("Não foi possível escrever a saída: {}.", balcao_core::error::io_reason(&e)),
+    ))
 }
 
 /// Opens the existing history (never creates one: a CLI search must not mint a key).
@@ -186,8 +191,7 @@ fn search(a: SearchArgs) -> Result<(), Failure> {
     let mut out = stdout.lock();
     if a.json {
         for item in &page.items {
-            let line = serde_json::to_string(item).map_err(|e| io(std::io::Error::other(e)))?;
-            writeln!(out, "{line}").map_err(io)?;
+            writeln!(out, "{}", json_line(item)).map_err(io)?;
         }
         return out.flush().map_err(io);
     }
@@ -204,9 +208,9 @@ fn search(a: SearchArgs) -> Result<(), Failure> {
             out,
             "{:>8}  {}  {:<22}  {:<18}  {:<40}  {}",
             s.id,
-            h.local_datetime(&s.at),
+            clean_line(&h.local_datetime(&s.at)),
             truncate(&s.profile_name, 22),
-            s.formatted,
+            clean_line(&s.formatted),
             truncate(s.name.as_deref().unwrap_or("—"), 40),
             result
         )
@@ -218,28 +222,27 @@ fn search(a: SearchArgs) -> Result<(), Failure> {
     out.flush().map_err(io)
 }
 
-fn truncate(s: &str, max: usize) -> String {
-    if s.chars().count() <= max { s.to_owned() } else { s.chars().take(max - 1).chain(['…']).collect() }
-}
-
 fn export(a: ExportArgs) -> Result<(), Failure> {
     let actor = actor(a.clerk_cpf.as_deref())?;
+    if let Some(path) = &a.out {
+        balcao_platform::check_result_path(path, &[]).map_err(AppError::from)?;
+    }
     let mut h = open()?;
     let range = DayRange { from: a.from, to: a.to };
-    let mut sink: Box<dyn Write> = match &a.out {
-        Some(path) => Box::new(std::io::BufWriter::new(std::fs::File::create(path).map_err(|e| {
-            Failure::App(AppError::new(ErrorCode::Internal, format!("Não foi possível criar {}: {e}.", path.display())))
-        })?)),
-        None => Box::new(std::io::stdout().lock()),
+    let mut write = |sink: &mut dyn Write| {
+        if a.audit { h.export_audit_csv(sink, &range, &actor) } else { h.export_history_csv(sink, &range, &actor) }
     };
-    let rows = if a.audit {
-        h.export_audit_csv(&mut sink, &range, &actor)?
-    } else {
-        h.export_history_csv(&mut sink, &range, &actor)?
-    };
-    sink.flush().map_err(io)?;
-    if let Some(path) = &a.out {
-        eprintln!("{rows} linha(s) exportada(s) para {}.", path.display());
+    match &a.out {
+        // A file of names and CPFs: a checked destination, created 0600, whole or not at all.
+        Some(path) => {
+            let rows = balcao_platform::write_private_atomically(path, write)?;
+            eprint_line(&format!("{rows} linha(s) exportada(s) para {}.", path.display()));
+        }
+        None => {
+            let mut out = crate::text::CleanWriter::new(std::io::stdout().lock());
+            write(&mut out)?;
+            out.flush().map_err(io)?;
+        }
     }
     Ok(())
 }
@@ -258,6 +261,6 @@ fn purge(a: PurgeArgs) -> Result<(), Failure> {
     let actor = actor(a.clerk_cpf.as_deref())?;
     let mut h = open()?;
     let r = h.purge(&actor, &scope)?;
-    println!("{} consulta(s) apagada(s); {} restante(s). A auditoria foi mantida.", r.removed, r.remaining);
+    print_line(&format!("{} consulta(s) apagada(s); {} restante(s). A auditoria foi mantida.", r.removed, r.remaining));
     Ok(())
 }

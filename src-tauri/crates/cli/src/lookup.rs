@@ -15,7 +15,8 @@ Em caso de erro: {\"error\": {\"code\": ..., \"message\": ...}} na saída padrã
 
 Status de saída:
    0  consulta feita
-   2  uso incorreto da linha de comando
+   2  uso incorreto da linha de comando (mensagem em português na saída de erros)
+   3  (batch) lote terminado, mas consultas falharam: repita com --resume --retry-failed
   10  InvalidDocument      número inválido (nenhuma consulta feita)
   11  NotFound             nenhum cadastro para o número (consulta cobrada)
   12  Unauthorized         credenciais recusadas
@@ -104,7 +105,10 @@ pub fn run(args: Args) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
-            return fail(&AppError::new(ErrorCode::Internal, format!("Não foi possível iniciar o runtime: {e}")));
+            return fail(&AppError::new(
+                ErrorCode::Internal,
+                format!("Não foi possível iniciar o runtime: {}.", balcao_core::error::io_reason(&e)),
+            ));
         }
     };
     match runtime.block_on(lookup(args)) {
@@ -120,7 +124,7 @@ pub fn run(args: Args) -> ExitCode {
 fn fail(e: &AppError) -> ExitCode {
     let body = serde_json::json!({ "error": { "code": e.code, "message": e.message } });
     let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{}", serde_json::to_string_pretty(&body).unwrap_or_default());
+    let _ = writeln!(out, "{}", crate::text::json_pretty(&body));
     ExitCode::from(exit_status(e.code))
 }
 
@@ -139,7 +143,7 @@ async fn lookup(args: Args) -> Result<String, AppError> {
     let lookup = conn.client.lookup(&doc, view).await;
     conn.close().await;
     let lookup = lookup.map_err(|f| f.error)?;
-    serde_json::to_string_pretty(&lookup).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))
+    Ok(crate::text::json_pretty(&lookup))
 }
 
 #[cfg(test)]

@@ -5,11 +5,13 @@ mod history;
 mod lookup;
 mod profile_args;
 mod sim;
+mod text;
+mod usage;
 mod validate;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -36,13 +38,14 @@ enum Command {
     Batch(batch::Args),
 }
 
+/// Exit status of a command line the parser refused (documented in every `--help`).
+pub const EXIT_USAGE: u8 = 2;
+
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let parsed = usage::localised(Cli::command()).try_get_matches().and_then(|matches| Cli::from_arg_matches(&matches));
+    let cli = match parsed {
         Ok(cli) => cli,
-        Err(e) => {
-            let _ = e.print();
-            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
-        }
+        Err(e) => return usage::report(&e),
     };
     match cli.command {
         Command::Validate(args) => validate::run(args),

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use balcao_core::api::Environment;
 use balcao_core::profile::{DEMO_PROFILE_ID, Profile};
 use balcao_core::{AppError, ErrorCode};
-use balcao_gov::{Credentials, GovClient, credentials_from_env, credentials_from_store, load_profiles_toml};
+use balcao_gov::{Credentials, GovClient, credentials_from_env, credentials_from_store, read_profiles_file};
 use balcao_platform::KeyringStore;
 use balcao_sim::{SimConfig, SimHandle, Simulator};
 
@@ -24,11 +24,9 @@ pub struct ProfileArgs {
     pub credentials_from_env: bool,
 }
 
+/// The profiles of `path`, size- and count-limited; a refusal names the file, the line and the field.
 pub fn read_profiles(path: &Path) -> Result<Vec<Profile>, AppError> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        AppError::new(ErrorCode::Config, format!("Não foi possível ler o arquivo de perfis {}: {e}.", path.display()))
-    })?;
-    load_profiles_toml(&text)
+    read_profiles_file(path)
 }
 
 /// The profile asked for, or `None` for Demonstração.
@@ -95,7 +93,10 @@ pub async fn connect(args: &ProfileArgs) -> Result<Connection, AppError> {
         None => {
             let addr = ([127, 0, 0, 1], 0).into();
             let sim = Simulator::start(addr, SimConfig::default()).await.map_err(|e| {
-                AppError::new(ErrorCode::Internal, format!("Não foi possível iniciar a Demonstração: {e}."))
+                AppError::new(
+                    ErrorCode::Internal,
+                    format!("Não foi possível iniciar a Demonstração: {}.", balcao_core::error::io_reason(&e)),
+                )
             })?;
             let client = GovClient::new(Profile::demo(&sim.base_url()), Credentials::demo())?;
             Ok(Connection { client, sim: Some(sim) })

@@ -113,7 +113,8 @@ fn inside_session() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(text(&bad.stderr).contains("dígito verificador"), "{}", text(&bad.stderr));
 
-    let csv_path = data_dir.join("auditoria.csv");
+    // Beside the data folder: a result file is never written inside it (it holds the history and the audit trail).
+    let csv_path = data_dir.with_file_name("auditoria.csv");
     let exp =
         cli(&["history", "export", "--audit", "--out", csv_path.to_str().unwrap(), "--clerk-cpf", "917.086.352-03"]);
     assert!(exp.status.success(), "{}", text(&exp.stderr));

@@ -243,7 +243,16 @@ fn is_label(token: &[Item]) -> bool {
     LABELS.contains(&folded.as_str())
 }
 
+/// Longest input scanned: a CPF or CNPJ with its mask and a label ("CNPJ/MF nº …") is under 40 characters; past
+/// this, the input is refused by its length without building the per-character scan (a 50-million-digit spreadsheet
+/// cell would otherwise take gigabytes).
+const MAX_SCAN_CHARS: usize = 256;
+
 fn scan(input: &str) -> Result<Scan, DocError> {
+    if input.len() > MAX_SCAN_CHARS * 4 || input.chars().nth(MAX_SCAN_CHARS).is_some() {
+        // The byte count stands for the character count here: an exact count would cost a pass over the input.
+        return Err(DocError::WrongLength { expected: None, found: input.len() });
+    }
     let items: Vec<Item> =
         input.chars().enumerate().map(|(i, ch)| Item { position: i + 1, ch, class: classify(ch) }).collect();
     let tokens: Vec<&[Item]> = items.split(|i| i.class == Class::Separator).filter(|t| !t.is_empty()).collect();
@@ -691,6 +700,16 @@ impl crate::api::Validation {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_huge_input_is_refused_by_its_length_without_scanning_it() {
+        let huge = "9".repeat(5_000_000);
+        assert_eq!(
+            detect(&huge),
+            Detection::Invalid { kind: None, error: DocError::WrongLength { expected: None, found: 5_000_000 } }
+        );
+        assert!(Cpf::parse(&huge).is_err());
+    }
 
     #[test]
     fn reference_examples() {

@@ -126,6 +126,91 @@ impl From<ErrorCode> for AppError {
     }
 }
 
+/// Why a file could not be read or written, in pt-BR, from the OS error's kind (the OS's own English text, such as
+/// "Is a directory (os error 21)", belongs in the log, never in a message).
+pub fn io_reason(e: &std::io::Error) -> String {
+    use std::io::ErrorKind as K;
+    let reason = match e.kind() {
+        K::NotFound => "o arquivo ou a pasta não existe",
+        K::PermissionDenied => "sem permissão de acesso",
+        K::IsADirectory => "é uma pasta, não um arquivo",
+        K::NotADirectory => "um trecho do caminho não é uma pasta",
+        K::AlreadyExists => "o arquivo já existe",
+        K::StorageFull => "o disco está cheio",
+        K::FileTooLarge => "o arquivo passou do tamanho máximo permitido pelo sistema",
+        K::ReadOnlyFilesystem => "o disco é somente leitura",
+        K::InvalidData => "o conteúdo não é texto válido",
+        K::InvalidFilename => "o nome do arquivo é inválido",
+        K::Interrupted | K::WouldBlock | K::TimedOut => "a operação foi interrompida",
+        K::BrokenPipe => "a saída foi fechada",
+        K::AddrInUse => "o endereço já está em uso",
+        K::AddrNotAvailable => "o endereço não pertence a este computador",
+        _ => return format!("erro do sistema nº {}", e.raw_os_error().unwrap_or(0)),
+    };
+    reason.to_owned()
+}
+
+/// What went wrong with one value of a configuration file, read from the parser's error (serde's own words are
+/// English and stay in the log): `field` is the key when the error names one (a missing or unknown key).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldProblem {
+    pub field: Option<String>,
+    /// A pt-BR clause: "falta o campo obrigatório", "tipo errado"…
+    pub problem: String,
+}
+
+impl FieldProblem {
+    /// Classifies a serde error message ("missing field `x`", "invalid type: …", "unknown variant `y`…").
+    pub fn from_serde(message: &str) -> FieldProblem {
+        let quoted = || message.split('`').nth(1).map(str::to_owned);
+        let (field, problem) = if message.starts_with("missing field") {
+            (quoted(), "falta o campo obrigatório".to_owned())
+        } else if message.starts_with("unknown field") {
+            (quoted(), "campo desconhecido (confira a grafia)".to_owned())
+        } else if message.starts_with("unknown variant") {
+            let got = quoted().unwrap_or_default();
+            (None, format!("o valor «{got}» não está entre os aceitos"))
+        } else if message.starts_with("invalid type") {
+            (None, format!("tipo de valor errado ({})", expected_pt(message)))
+        } else if message.starts_with("invalid length") {
+            (None, "quantidade de itens errada".to_owned())
+        } else if message.starts_with("duplicate field") {
+            (quoted(), "campo repetido".to_owned())
+        } else {
+            (None, "valor inválido".to_owned())
+        };
+        FieldProblem { field, problem }
+    }
+}
+
+/// The kind of value serde expected, in pt-BR (from the "expected …" tail of its message).
+fn expected_pt(message: &str) -> &'static str {
+    let tail = message.rsplit("expected").next().unwrap_or_default();
+    if ["u8", "u16", "u32", "u64", "i32", "i64", "integer"].iter().any(|t| tail.contains(t)) {
+        "esperado um número inteiro"
+    } else if tail.contains("f64") || tail.contains("float") {
+        "esperado um número"
+    } else if tail.contains("bool") {
+        "esperado true ou false"
+    } else if tail.contains("sequence") || tail.contains("array") {
+        "esperada uma lista"
+    } else if tail.contains("map") || tail.contains("struct") || tail.contains("table") {
+        "esperada uma tabela"
+    } else if tail.contains("string") || tail.contains("str") || tail.contains("variant") {
+        "esperado um texto entre aspas"
+    } else {
+        "outro tipo esperado"
+    }
+}
+
+/// The 1-based line and column of byte `offset` in `text`.
+pub fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset.min(text.len())).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,6 +222,20 @@ mod tests {
         assert_eq!(v["code"], "NotFound");
         assert!(v["message"].as_str().unwrap().starts_with("Nenhum cadastro"));
         assert_eq!(v.as_object().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn serde_problems_and_io_reasons_are_pt_br() {
+        let p = FieldProblem::from_serde("missing field `baseUrl`");
+        assert_eq!((p.field.as_deref(), p.problem.as_str()), (Some("baseUrl"), "falta o campo obrigatório"));
+        let p = FieldProblem::from_serde("invalid type: string \"três\", expected u32");
+        assert_eq!(p.field, None);
+        assert!(p.problem.contains("número inteiro"), "{}", p.problem);
+        let p = FieldProblem::from_serde("unknown variant `marte`, expected one of `producao`");
+        assert!(p.problem.contains("«marte»"), "{}", p.problem);
+        let dir = std::io::Error::from(std::io::ErrorKind::IsADirectory);
+        assert_eq!(io_reason(&dir), "é uma pasta, não um arquivo");
+        assert_eq!(line_and_column("a\nbc\nd", 4), (2, 3));
     }
 
     #[test]

@@ -265,6 +265,9 @@ impl Profile {
                     format!("o caminho «{name}» deve começar com «/» (relativo ao gateway)."),
                 ));
             }
+            if let Some(why) = path_escape(path) {
+                return Err(config_error(&self.id, format!("o caminho «{name}» {why}")));
+            }
             if ni && !path.contains("{ni}") {
                 return Err(config_error(
                     &self.id,
@@ -290,6 +293,40 @@ impl Profile {
         }
         Ok(())
     }
+}
+
+/// Why a path override could leave the prefix IT wrote, or `None` when it is a plain path: a `.` or `..` segment
+/// (also percent-encoded), an empty segment (`//host` reads as another server), a `?query`, a `#fragment`, a
+/// backslash, a `%` that is not a complete escape, or a blank or control character.
+pub fn path_escape(path: &str) -> Option<&'static str> {
+    if path.contains('?') || path.contains('#') {
+        return Some("não pode ter «?» nem «#»; informe só o caminho.");
+    }
+    if path.contains('\\') || path.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Some("não pode ter «\\», espaços nem caracteres de controle.");
+    }
+    let bytes = path.as_bytes();
+    let bad_escape = bytes
+        .iter()
+        .enumerate()
+        .any(|(i, b)| *b == b'%' && !bytes.get(i + 1..i + 3).is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)));
+    if bad_escape {
+        return Some("tem um «%» que não forma um código válido.");
+    }
+    let rest = path.strip_prefix('/').unwrap_or(path);
+    for segment in rest.split('/') {
+        let decoded = segment.to_ascii_lowercase().replace("%2e", ".");
+        if decoded == "." || decoded == ".." {
+            return Some("não pode ter trechos «.» nem «..» (sairia do prefixo configurado).");
+        }
+        if segment.is_empty() {
+            return Some("não pode ter «//» nem terminar em «/».");
+        }
+        if segment.to_ascii_lowercase().contains("%2f") || segment.to_ascii_lowercase().contains("%5c") {
+            return Some("não pode ter «/» ou «\\» codificados.");
+        }
+    }
+    None
 }
 
 /// Where the access token in use came from.
@@ -389,6 +426,30 @@ mod tests {
         let mut p = Profile::demo("https://x.example");
         p.id = "com espaço".into();
         assert_eq!(p.validate().unwrap_err().code, ErrorCode::Config);
+    }
+
+    #[test]
+    fn paths_that_leave_their_prefix_are_refused() {
+        for bad in [
+            "/prefixo/../../outra/{ni}",
+            "/a/./{ni}",
+            "/a/%2E%2e/{ni}",
+            "/a/{ni}?x=1",
+            "/a/{ni}#f",
+            "//outro.example/{ni}",
+            "/a\\..\\{ni}",
+            "/a/%zz/{ni}",
+            "/a/%2f/{ni}",
+            "/a/{ni}/",
+        ] {
+            assert!(path_escape(bad).is_some(), "{bad}");
+            let mut p = Profile::demo("https://x.example");
+            p.paths.cpf = Some(bad.to_owned());
+            assert_eq!(p.validate().unwrap_err().code, ErrorCode::Config, "{bad}");
+        }
+        for good in ["/consulta-cpf-df/v2/cpf/{ni}", "/outra-base/v2/basica/{ni}", "/a/%C3%A7/{ni}", "/token"] {
+            assert_eq!(path_escape(good), None, "{good}");
+        }
     }
 
     #[test]

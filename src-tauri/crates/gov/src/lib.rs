@@ -40,7 +40,7 @@ pub use credentials::{
     credentials_from_store, origin_of, scoped_credentials_from_store, store_credentials, stored_binding,
 };
 pub use failure::CallFailure;
-pub use profiles::load_profiles_toml;
+pub use profiles::{MAX_PROFILES, MAX_PROFILES_FILE_BYTES, ProfilesFileError, load_profiles_toml, read_profiles_file};
 pub use quota::{BillableCallback, QuotaTracker};
 pub use token::SERPRO_TRIAL_BEARER;
 pub use transport::{MAX_EXTRA_CA_BYTES, check_extra_ca_file};

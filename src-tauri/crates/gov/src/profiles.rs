@@ -1,7 +1,12 @@
 //! Profiles provisioned by IT from a TOML file (see docs/profiles.md): parsed, normalised and validated.
 
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use balcao_core::error::{FieldProblem, io_reason, line_and_column};
 use balcao_core::profile::Profile;
 use balcao_core::{AppError, ErrorCode};
+use balcao_platform::LimitedReadError;
 use serde_json::Value;
 
 use crate::transport::{check_base_url, check_extra_ca_file};
@@ -45,38 +50,323 @@ fn normalise(v: Value) -> Value {
     }
 }
 
-fn file_error(detail: impl std::fmt::Display) -> AppError {
-    AppError::new(
-        ErrorCode::Config,
-        format!("Arquivo de perfis inválido: {detail} Corrija o arquivo (veja docs/profiles.md)."),
-    )
+/// Largest profiles file read: a profile takes about 300 bytes, so 1 MiB holds thousands; the TOML parser and the
+/// checks below then stay within a few tens of MB and well under a second.
+pub const MAX_PROFILES_FILE_BYTES: u64 = 1024 * 1024;
+/// Most profiles in one file: an agency has a handful (one per contract and environment); 500 leaves room for
+/// shared hosting of many units while keeping the picker, the checks and the keyring look-ups bounded.
+pub const MAX_PROFILES: usize = 500;
+
+/// Why a profiles file was refused. Turned into a pt-BR [`AppError`] (naming the file, the line and the field) by
+/// [`ProfilesFileError::into_app_error`]; the parser's own text stays in the source chain, for the log.
+#[derive(Debug, thiserror::Error)]
+pub enum ProfilesFileError {
+    #[error("profiles file unreadable")]
+    Read(#[source] std::io::Error),
+    #[error("profiles file is a folder")]
+    Folder,
+    #[error("profiles file too large ({bytes} bytes)")]
+    TooLarge { bytes: u64 },
+    #[error("profiles file is not UTF-8 (line {line})")]
+    NotUtf8 { line: usize },
+    /// `parser` is the parser's message only: its full text quotes the file's line, which could hold a secret
+    /// written by mistake (a `base_url` with a password) and must not reach the log.
+    #[error("TOML syntax error at line {line}, column {column}: {parser}")]
+    Syntax { line: usize, column: usize, parser: String },
+    #[error("no [[profile]] table")]
+    NoProfiles,
+    #[error("`profile` is not an array of tables (line {line})")]
+    NotAList { line: usize },
+    #[error("{count} profiles, more than {MAX_PROFILES}")]
+    TooMany { count: usize },
+    #[error("profile {profile}, field {field}: {problem}")]
+    Field {
+        profile: String,
+        field: String,
+        line: Option<usize>,
+        problem: String,
+        #[source]
+        source: Option<serde_json::Error>,
+    },
+    #[error("profile id {id} repeated (line {line:?})")]
+    Duplicate { id: String, line: Option<usize> },
+    #[error("profile refused (line {line:?}): {error}")]
+    Invalid { line: Option<usize>, error: AppError },
+}
+
+impl ProfilesFileError {
+    /// The pt-BR message: which file, which line, which field, and what to do. The cause chain goes to the log.
+    pub fn into_app_error(self, file: Option<&Path>) -> AppError {
+        let mut chain = self.to_string();
+        let mut cause = std::error::Error::source(&self);
+        while let Some(c) = cause {
+            chain.push_str(&format!(": {c}"));
+            cause = c.source();
+        }
+        tracing::warn!(file = ?file, error = %chain, "profiles file refused");
+        let name = file.map_or_else(String::new, |f| format!(" {}", f.display()));
+        let at = |line: Option<usize>| line.map_or_else(String::new, |l| format!(", linha {l}"));
+        let detail = match self {
+            ProfilesFileError::Read(e) => {
+                return AppError::new(
+                    ErrorCode::Config,
+                    format!("Não foi possível ler o arquivo de perfis{name}: {}.", io_reason(&e)),
+                );
+            }
+            ProfilesFileError::Folder => {
+                return AppError::new(
+                    ErrorCode::Config,
+                    format!("O arquivo de perfis{name} é uma pasta, não um arquivo. Indique o arquivo TOML."),
+                );
+            }
+            ProfilesFileError::TooLarge { bytes } => format!(
+                "arquivo grande demais ({} KiB; no máximo {} KiB). Um arquivo de perfis tem poucos KiB: confira se \
+                 é o arquivo certo.",
+                bytes / 1024,
+                MAX_PROFILES_FILE_BYTES / 1024
+            ),
+            ProfilesFileError::NotUtf8 { line } => format!("linha {line}: o texto não está em UTF-8."),
+            ProfilesFileError::Syntax { line, column, .. } => {
+                format!("linha {line}, coluna {column}: erro de sintaxe TOML (aspas, colchetes ou «=» faltando?).")
+            }
+            ProfilesFileError::NoProfiles => "nenhum perfil encontrado (use tabelas [[profile]]).".to_owned(),
+            ProfilesFileError::NotAList { line } => {
+                format!("linha {line}: «profile» deve ser uma lista de tabelas ([[profile]]).")
+            }
+            ProfilesFileError::TooMany { count } => {
+                format!(
+                    "{count} perfis; no máximo {MAX_PROFILES} por arquivo. Divida-o ou remova os que não são usados."
+                )
+            }
+            ProfilesFileError::Field { profile, field, line, problem, .. } => {
+                let at = line.map_or_else(String::new, |l| format!("linha {l}, "));
+                format!("{at}perfil {profile}, campo {field}: {problem}.")
+            }
+            ProfilesFileError::Duplicate { id, line } => {
+                let at = line.map_or_else(String::new, |l| format!("linha {l}: "));
+                format!("{at}o identificador «{id}» aparece em mais de um perfil.")
+            }
+            ProfilesFileError::Invalid { line, error } => {
+                return AppError::new(error.code, format!("Arquivo de perfis{name}{}: {}", at(line), error.message));
+            }
+        };
+        AppError::new(
+            ErrorCode::Config,
+            format!("Arquivo de perfis{name} inválido: {detail} Corrija o arquivo (veja docs/profiles.md)."),
+        )
+    }
+}
+
+/// Reads and checks a profiles file (see [`load_profiles_toml`]), never more than [`MAX_PROFILES_FILE_BYTES`]
+/// of it: every refusal is a pt-BR `Config` error naming the file, and the line and field when there is one.
+pub fn read_profiles_file(path: &Path) -> Result<Vec<Profile>, AppError> {
+    let fail = |e: ProfilesFileError| e.into_app_error(Some(path));
+    let text = read_capped(path).map_err(fail)?;
+    parse_profiles(&text).map_err(fail)
+}
+
+fn read_capped(path: &Path) -> Result<String, ProfilesFileError> {
+    let bytes = balcao_platform::read_limited(path, MAX_PROFILES_FILE_BYTES).map_err(|e| match e {
+        LimitedReadError::Io(e) => ProfilesFileError::Read(e),
+        LimitedReadError::Folder => ProfilesFileError::Folder,
+        LimitedReadError::TooLarge { bytes } => ProfilesFileError::TooLarge { bytes },
+    })?;
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let line = e.as_bytes().get(..valid).map_or(1, |b| b.iter().filter(|c| **c == b'\n').count() + 1);
+        ProfilesFileError::NotUtf8 { line }
+    })
 }
 
 /// Reads the `[[profile]]` tables of a profiles file. Keys may be written in snake_case (`base_url`) or camelCase
 /// (`baseUrl`). Every profile is validated (ids unique, HTTPS or loopback URL, paths, Conecta clerk CPF…).
 pub fn load_profiles_toml(text: &str) -> Result<Vec<Profile>, AppError> {
-    let doc: toml::Table = toml::from_str(text).map_err(|e| file_error(format!("{}.", e.message())))?;
-    let root = serde_json::to_value(doc).map_err(file_error)?;
-    let list = match root.get("profile").or_else(|| root.get("profiles")) {
-        Some(Value::Array(items)) => items.clone(),
-        Some(_) => return Err(file_error("«profile» deve ser uma lista de tabelas ([[profile]]).")),
-        None => return Err(file_error("nenhum perfil encontrado (use tabelas [[profile]]).")),
+    parse_profiles(text).map_err(|e| e.into_app_error(None))
+}
+
+/// The keys a profile table may have, camelCase, per sub-table ("" for the profile itself).
+fn known_keys() -> HashMap<String, HashSet<String>> {
+    let mut known = HashMap::new();
+    if let Ok(Value::Object(map)) = serde_json::to_value(Profile::demo("https://x")) {
+        let mut top = HashSet::new();
+        for (k, v) in map {
+            if let Value::Object(inner) = v {
+                known.insert(k.clone(), inner.keys().cloned().collect());
+            }
+            top.insert(k);
+        }
+        known.insert(String::new(), top);
+    }
+    known
+}
+
+/// How the file wrote a camelCase key (`baseUrl` may be `base_url` or `base-url`); snake_case when it is absent.
+fn snake(key: &str) -> String {
+    let mut out = String::with_capacity(key.len() + 4);
+    for c in key.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('_');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Where each profile table and key is in the text, to name lines in messages.
+struct Spans<'t> {
+    text: &'t str,
+    profiles: Vec<&'t toml::Spanned<toml::de::DeValue<'t>>>,
+}
+
+impl<'t> Spans<'t> {
+    fn line(&self, offset: usize) -> usize {
+        line_and_column(self.text, offset).0
+    }
+
+    /// The line of the `index`th profile's header.
+    fn profile_line(&self, index: usize) -> Option<usize> {
+        self.profiles.get(index).map(|p| self.line(p.span().start))
+    }
+
+    /// The line and the spelling of key `path` (camelCase segments) in the `index`th profile.
+    fn key(&self, index: usize, path: &[&str]) -> Option<(usize, String)> {
+        let mut table = self.profiles.get(index)?.get_ref().as_table()?;
+        let mut found = None;
+        for (i, segment) in path.iter().enumerate() {
+            let (k, v) = table.iter().find(|(k, _)| camel(k.get_ref()) == *segment)?;
+            found = Some((self.line(k.span().start), k.get_ref().to_string()));
+            if i + 1 < path.len() {
+                table = v.get_ref().as_table()?;
+            }
+        }
+        found
+    }
+}
+
+fn spans_of<'t>(root: &'t toml::Spanned<toml::de::DeTable<'t>>, text: &'t str) -> Spans<'t> {
+    let list = root
+        .get_ref()
+        .iter()
+        .find(|(k, _)| matches!(k.get_ref().as_ref(), "profile" | "profiles"))
+        .and_then(|(_, v)| v.get_ref().as_array());
+    Spans { text, profiles: list.map(|a| a.iter().collect()).unwrap_or_default() }
+}
+
+fn parse_profiles(text: &str) -> Result<Vec<Profile>, ProfilesFileError> {
+    if text.len() as u64 > MAX_PROFILES_FILE_BYTES {
+        return Err(ProfilesFileError::TooLarge { bytes: text.len() as u64 });
+    }
+    let syntax = |e: toml::de::Error| {
+        let (line, column) = line_and_column(text, e.span().map_or(0, |s| s.start));
+        ProfilesFileError::Syntax { line, column, parser: e.message().to_owned() }
     };
+    let spanned = toml::de::DeTable::parse(text).map_err(syntax)?;
+    let spans = spans_of(&spanned, text);
+    let doc: toml::Table = toml::from_str(text).map_err(syntax)?;
+    let list = match doc.get("profile").or_else(|| doc.get("profiles")) {
+        Some(toml::Value::Array(items)) => items,
+        Some(_) => return Err(ProfilesFileError::NotAList { line: spans.profile_line(0).unwrap_or(1) }),
+        None => return Err(ProfilesFileError::NoProfiles),
+    };
+    if list.len() > MAX_PROFILES {
+        return Err(ProfilesFileError::TooMany { count: list.len() });
+    }
+    let known = known_keys();
+    let mut ids = HashSet::with_capacity(list.len());
     let mut profiles: Vec<Profile> = Vec::with_capacity(list.len());
-    for (i, item) in list.into_iter().enumerate() {
-        let item = normalise(item);
+    for (i, item) in list.iter().enumerate() {
+        let item = normalise(serde_json::to_value(item).map_err(|e| ProfilesFileError::Field {
+            profile: format!("nº {}", i + 1),
+            field: "?".to_owned(),
+            line: spans.profile_line(i),
+            problem: "valor que não pode ser lido".to_owned(),
+            source: Some(e),
+        })?);
         let label =
             item.get("id").and_then(Value::as_str).map_or_else(|| format!("nº {}", i + 1), |id| format!("«{id}»"));
-        let profile: Profile = serde_json::from_value(item).map_err(|e| file_error(format!("perfil {label}: {e}.")))?;
-        profile.validate()?;
-        check_base_url(&profile)?;
-        check_extra_ca_file(&profile)?;
-        if profiles.iter().any(|p| p.id == profile.id) {
-            return Err(file_error(format!("o identificador «{}» aparece em mais de um perfil.", profile.id)));
+        check_keys(&item, &known, &spans, i, &label)?;
+        let profile: Profile = serde_path_to_error::deserialize(item).map_err(|e| {
+            let path: Vec<String> = e.path().iter().map(|s| s.to_string()).collect();
+            let problem = FieldProblem::from_serde(&e.inner().to_string());
+            let mut segments: Vec<&str> = path.iter().map(String::as_str).filter(|s| *s != "?").collect();
+            if let Some(f) = problem.field.as_deref() {
+                segments.push(f);
+            }
+            let (line, field) = match spans.key(i, &segments) {
+                Some((line, written)) => (Some(line), written),
+                // A missing key: the line of its table, the key in the docs' snake_case.
+                None => {
+                    let parent = segments.len().saturating_sub(1);
+                    let line = segments
+                        .get(..parent)
+                        .filter(|p| !p.is_empty())
+                        .and_then(|p| spans.key(i, p))
+                        .map(|(l, _)| l)
+                        .or_else(|| spans.profile_line(i));
+                    (line, segments.iter().map(|s| snake(s)).collect::<Vec<_>>().join("."))
+                }
+            };
+            ProfilesFileError::Field {
+                profile: label.clone(),
+                field,
+                line,
+                problem: problem.problem,
+                source: Some(e.into_inner()),
+            }
+        })?;
+        let line = spans.profile_line(i);
+        profile.validate().map_err(|error| ProfilesFileError::Invalid { line, error })?;
+        check_base_url(&profile).map_err(|error| ProfilesFileError::Invalid {
+            line: spans.key(i, &["baseUrl"]).map(|(l, _)| l).or(line),
+            error,
+        })?;
+        check_extra_ca_file(&profile).map_err(|error| ProfilesFileError::Invalid {
+            line: spans.key(i, &["extraCaFile"]).map(|(l, _)| l).or(line),
+            error,
+        })?;
+        if !ids.insert(profile.id.clone()) {
+            return Err(ProfilesFileError::Duplicate { id: profile.id, line });
         }
         profiles.push(profile);
     }
     Ok(profiles)
+}
+
+/// Refuses keys a profile does not have (a typo such as `quota_limt` would otherwise be silently ignored).
+fn check_keys(
+    item: &Value,
+    known: &HashMap<String, HashSet<String>>,
+    spans: &Spans<'_>,
+    index: usize,
+    label: &str,
+) -> Result<(), ProfilesFileError> {
+    let Some(map) = item.as_object() else { return Ok(()) };
+    let top = known.get("").cloned().unwrap_or_default();
+    let mut unknown: Option<Vec<&str>> = map.keys().find(|k| !top.contains(*k)).map(|k| vec![k.as_str()]);
+    if unknown.is_none() {
+        for (table, keys) in known.iter().filter(|(t, _)| !t.is_empty()) {
+            if let Some(Value::Object(inner)) = map.get(table)
+                && let Some(k) = inner.keys().find(|k| !keys.contains(*k))
+            {
+                unknown = Some(vec![table.as_str(), k.as_str()]);
+                break;
+            }
+        }
+    }
+    let Some(path) = unknown else { return Ok(()) };
+    let (line, field) = spans.key(index, &path).map_or_else(
+        || (spans.profile_line(index), path.iter().map(|s| snake(s)).collect::<Vec<_>>().join(".")),
+        |(l, written)| (Some(l), written),
+    );
+    Err(ProfilesFileError::Field {
+        profile: label.to_owned(),
+        field,
+        line,
+        problem: "campo desconhecido (confira a grafia em docs/profiles.md)".to_owned(),
+        source: None,
+    })
 }
 
 #[cfg(test)]

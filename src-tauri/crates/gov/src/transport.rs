@@ -122,10 +122,19 @@ pub(crate) fn is_loopback(url: &Url) -> bool {
 
 /// The profile's gateway root, checked: `https://` anywhere, `http://` only to loopback (the simulator).
 pub(crate) fn check_base_url(profile: &Profile) -> Result<Url, AppError> {
-    let raw = profile.base_url.trim();
-    let url =
-        Url::parse(raw).map_err(|_| config(profile, format!("o endereço do gateway «{raw}» não é uma URL válida.")))?;
-    if url.host().is_none() || !url.username().is_empty() || url.password().is_some() {
+    let shown = without_userinfo(profile.base_url.trim());
+    let raw = shown.as_str();
+    let url = Url::parse(profile.base_url.trim())
+        .map_err(|_| config(profile, format!("o endereço do gateway «{raw}» não é uma URL válida.")))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(config(
+            profile,
+            format!(
+                "o endereço do gateway «{raw}» não pode ter usuário ou senha: as credenciais ficam no cofre de senhas."
+            ),
+        ));
+    }
+    if url.host().is_none() {
         return Err(config(profile, format!("o endereço do gateway «{raw}» deve ter só esquema, servidor e caminho.")));
     }
     if url.query().is_some() || url.fragment().is_some() {
@@ -139,6 +148,22 @@ pub(crate) fn check_base_url(profile: &Profile) -> Result<Url, AppError> {
             format!("o endereço do gateway «{raw}» usa http://; só HTTPS é aceito fora deste computador."),
         )),
         other => Err(config(profile, format!("o esquema «{other}» não é aceito; use HTTPS."))),
+    }
+}
+
+/// `raw` with any `user:password@` before the host replaced by `…@`, so that an error never echoes a credential.
+fn without_userinfo(raw: &str) -> String {
+    let (scheme, rest) = raw.split_once("://").map_or(("", raw), |(s, r)| (s, r));
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    let authority = match authority.rfind('@') {
+        Some(at) => format!("…{}", authority.get(at..).unwrap_or_default()),
+        None => authority.to_owned(),
+    };
+    if scheme.is_empty() && !raw.contains("://") {
+        format!("{authority}{tail}")
+    } else {
+        format!("{scheme}://{authority}{tail}")
     }
 }
 
@@ -197,6 +222,17 @@ mod tests {
             let e = check_base_url(&with_url(bad)).unwrap_err();
             assert_eq!(e.code, ErrorCode::Config, "{bad}");
         }
+    }
+
+    #[test]
+    fn credentials_in_base_url_are_never_echoed() {
+        for bad in ["https://ana:S3nha@x.example/p", "https://ana:S3nha@", "ana:S3nha@x.example", "https://:S3nha@x"] {
+            let e = check_base_url(&with_url(bad)).unwrap_err();
+            assert_eq!(e.code, ErrorCode::Config, "{bad}");
+            assert!(!e.message.contains("S3nha") && !e.message.contains("ana:"), "{bad}: {}", e.message);
+        }
+        assert_eq!(without_userinfo("https://a:b@x.example/p?q"), "https://…@x.example/p?q");
+        assert_eq!(without_userinfo("https://x.example/a@b"), "https://x.example/a@b");
     }
 
     #[test]

@@ -61,3 +61,205 @@ pub fn in_keyring_session(inside: &str, test_name: &str, service_tag: &str) -> b
     assert!(stdout.contains("1 passed"), "the test ran inside the session: {stdout}");
     false
 }
+
+/// What one measured run of the real binary left: exit status, output, wall time and peak memory.
+pub struct Run {
+    /// `None` when the process was killed (signal, or over the test's hard deadline).
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+    /// Bytes written to stdout (the captured text keeps only the first [`CAPTURE`] of them).
+    pub stdout_len: usize,
+    pub elapsed: std::time::Duration,
+    /// Peak resident memory of the CLI process, in KiB, as GNU time reports it (`%M`).
+    pub peak_kib: u64,
+}
+
+/// The promise every hostile case must keep.
+pub const TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(10);
+pub const MEMORY_LIMIT_KIB: u64 = 200 * 1024;
+/// How much of each output stream a run keeps for its assertions.
+pub const CAPTURE: usize = 1 << 20;
+/// A run still going after this is killed (the test then fails on time instead of hanging).
+const HARD_DEADLINE: std::time::Duration = std::time::Duration::from_secs(40);
+
+/// Standard input for a measured run: written by a thread while the CLI runs (it may stop reading early).
+pub type Feed = Box<dyn FnOnce(&mut std::process::ChildStdin) + Send>;
+
+/// Runs `balcao-cli ARGS` under GNU time (`/usr/bin/time -f %M`) with `env` added, stdin from `feed` (or empty),
+/// and measures it. `wrap` is an optional shell prefix run before the CLI (e.g. `ulimit -f 64;`).
+pub fn measure(args: &[&std::ffi::OsStr], env: &[(&str, &std::ffi::OsStr)], feed: Option<Feed>) -> Run {
+    measure_wrapped("", args, env, feed)
+}
+
+/// [`measure`] with a shell prefix (`trap '' XFSZ; ulimit -f 1024;`) run before `exec balcao-cli`.
+pub fn measure_wrapped(
+    shell_prefix: &str,
+    args: &[&std::ffi::OsStr],
+    env: &[(&str, &std::ffi::OsStr)],
+    feed: Option<Feed>,
+) -> Run {
+    use std::io::Read;
+    use std::os::unix::process::CommandExt;
+    use std::process::Stdio;
+
+    let report = Scratch::new("time");
+    let time_out = report.path("peak");
+    let mut cmd = Command::new("/usr/bin/time");
+    cmd.arg("-f").arg("%M").arg("-o").arg(&time_out);
+    if shell_prefix.is_empty() {
+        cmd.arg(env!("CARGO_BIN_EXE_balcao-cli"));
+    } else {
+        cmd.args(["sh", "-c", &format!("{shell_prefix} exec \"$0\" \"$@\""), env!("CARGO_BIN_EXE_balcao-cli")]);
+    }
+    cmd.args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).process_group(0);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let started = std::time::Instant::now();
+    let mut child = cmd.spawn().expect("/usr/bin/time runs balcao-cli (package `time`)");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let writer = std::thread::spawn(move || {
+        if let Some(feed) = feed {
+            feed(&mut stdin);
+        }
+    });
+    let capture = |mut r: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let (mut kept, mut total, mut buf) = (Vec::new(), 0usize, vec![0u8; 64 * 1024]);
+            while let Ok(n) = r.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                total += n;
+                let room = CAPTURE.saturating_sub(kept.len()).min(n);
+                kept.extend_from_slice(&buf[..room]);
+            }
+            (String::from_utf8_lossy(&kept).into_owned(), total)
+        })
+    };
+    let out = capture(Box::new(child.stdout.take().expect("stdout")));
+    let err = capture(Box::new(child.stderr.take().expect("stderr")));
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break Some(status);
+        }
+        if started.elapsed() > HARD_DEADLINE {
+            let _ = Command::new("kill").args(["-KILL", "--", &format!("-{}", child.id())]).status();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let elapsed = started.elapsed();
+    let _ = writer.join();
+    let (stdout, stdout_len) = out.join().expect("stdout reader");
+    let (stderr, _) = err.join().expect("stderr reader");
+    let report_text = std::fs::read_to_string(&time_out).unwrap_or_default();
+    // GNU time prints "Command exited with non-zero status N" before the figure when the status is not 0.
+    let peak_kib = report_text.lines().filter_map(|l| l.trim().parse().ok()).next_back().unwrap_or(0);
+    let code = status.and_then(|s| s.code());
+    Run { code, stdout, stderr, stdout_len, elapsed, peak_kib }
+}
+
+/// `args` as the `&OsStr` list [`measure`] takes.
+pub fn os<'a>(args: &'a [&'a str]) -> Vec<&'a std::ffi::OsStr> {
+    args.iter().map(std::ffi::OsStr::new).collect()
+}
+
+/// English a library or the argument parser writes, which must never reach the clerk or IT.
+const ENGLISH: [&str; 24] = [
+    "panicked",
+    "error:",
+    "Error:",
+    "Usage:",
+    "usage:",
+    "For more information",
+    "unexpected argument",
+    "invalid value",
+    "invalid type",
+    "missing field",
+    "unknown field",
+    "unknown variant",
+    "expected",
+    "os error",
+    "No such file",
+    "Is a directory",
+    "Permission denied",
+    "invalid digit",
+    "TOML parse error",
+    "at line",
+    "File too large",
+    "stream did not contain valid UTF-8",
+    "invalid socket address",
+    "required arguments were not provided",
+];
+
+impl Run {
+    /// Both output streams, for the language checks.
+    pub fn all_text(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+
+    /// Ended by itself with `code`, within the time and memory promise.
+    pub fn assert_ends(&self, code: i32) -> &Self {
+        eprintln!("measured: exit {:?}, {:.2?}, peak {} MiB", self.code, self.elapsed, self.peak_kib / 1024);
+        assert!(self.elapsed < TIME_LIMIT, "took {:?} (limit {TIME_LIMIT:?})\n{}", self.elapsed, self.all_text());
+        assert!(self.peak_kib > 0, "GNU time reported the peak memory");
+        assert!(
+            self.peak_kib < MEMORY_LIMIT_KIB,
+            "peak memory {} MiB (limit 200 MiB)\n{}",
+            self.peak_kib / 1024,
+            self.all_text()
+        );
+        assert_eq!(self.code, Some(code), "exit status\nstdout: {}\nstderr: {}", self.stdout, self.stderr);
+        self
+    }
+
+    /// Every line written is pt-BR: no English library or parser text, no panic, and some Portuguese.
+    pub fn assert_pt_br(&self) -> &Self {
+        assert_pt_br(&self.all_text());
+        self
+    }
+
+    /// The `{"error": {"code", "message"}}` a failing `lookup` or `batch` prints on stdout.
+    pub fn error_json(&self) -> (String, String) {
+        let v: serde_json::Value = serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is JSON ({e}): {}\nstderr: {}", self.stdout, self.stderr));
+        let code = v["error"]["code"].as_str().unwrap_or_else(|| panic!("an error object: {v}")).to_owned();
+        (code, v["error"]["message"].as_str().unwrap_or_default().to_owned())
+    }
+}
+
+/// Asserts that `text` holds no English library text and no panic, and reads as Portuguese.
+pub fn assert_pt_br(text: &str) {
+    for english in ENGLISH {
+        assert!(!text.contains(english), "English «{english}» reached the user:\n{text}");
+    }
+    const PT: [&str; 14] = [
+        "não",
+        "Não",
+        "arquivo",
+        "inválid",
+        "linha",
+        "Lote",
+        "pasta",
+        "perfil",
+        "Perfil",
+        "deve",
+        "argumento",
+        "comando",
+        "opções",
+        "valor",
+    ];
+    assert!(PT.iter().any(|w| text.contains(w)), "no Portuguese message:\n{text}");
+}
+
+/// Every file name left in `dir`, sorted.
+pub fn listing(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|rd| rd.filter_map(Result::ok).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+        .unwrap_or_default();
+    names.sort();
+    names
+}

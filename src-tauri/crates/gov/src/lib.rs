@@ -21,24 +21,39 @@
 //!
 //! Behaviour (retries, token cache, quota, TLS) is documented for IT in `docs/profiles.md`.
 
+pub mod answer;
+#[cfg(feature = "http")]
 mod client;
+#[cfg(feature = "http")]
 mod credentials;
+#[cfg(feature = "http")]
 mod endpoints;
 mod failure;
+mod lifetime;
 mod pacing;
 mod parse;
+#[cfg(feature = "http")]
 mod profiles;
+#[cfg(feature = "http")]
 mod quota;
 mod retry;
+#[cfg(feature = "http")]
 mod token;
+#[cfg(feature = "http")]
 mod transport;
 
-pub use client::{CPF_LIGHT_BATCH, GovClient, MAX_BODY};
+pub use answer::MAX_BODY;
+#[cfg(feature = "http")]
+pub use client::{CPF_LIGHT_BATCH, GovClient};
+#[cfg(feature = "http")]
 pub use credentials::{
     CLIENT_ID_ENV, CLIENT_SECRET_ENV, Credentials, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, client_id_key,
     client_secret_key, credentials_from_env, credentials_from_store, store_credentials,
 };
 pub use failure::CallFailure;
+#[cfg(feature = "http")]
 pub use profiles::load_profiles_toml;
+#[cfg(feature = "http")]
 pub use quota::{BillableCallback, QuotaTracker};
+#[cfg(feature = "http")]
 pub use token::SERPRO_TRIAL_BEARER;

@@ -52,10 +52,29 @@ fn file_error(detail: impl std::fmt::Display) -> AppError {
     )
 }
 
+/// The dotted key of the first `nan`/`inf` float in the file. TOML accepts them, but JSON has no such numbers:
+/// converted, a `rate_limit_rps = nan` would silently become "no pacing".
+fn non_finite_key(table: &toml::Table) -> Option<String> {
+    fn walk(v: &toml::Value, path: &str) -> Option<String> {
+        match v {
+            toml::Value::Float(f) if !f.is_finite() => Some(path.to_owned()),
+            toml::Value::Table(t) => t.iter().find_map(|(k, v)| walk(v, &format!("{path}.{k}"))),
+            toml::Value::Array(items) => {
+                items.iter().enumerate().find_map(|(i, v)| walk(v, &format!("{path}[{}]", i + 1)))
+            }
+            _ => None,
+        }
+    }
+    table.iter().find_map(|(k, v)| walk(v, k))
+}
+
 /// Reads the `[[profile]]` tables of a profiles file. Keys may be written in snake_case (`base_url`) or camelCase
 /// (`baseUrl`). Every profile is validated (ids unique, HTTPS or loopback URL, paths, Conecta clerk CPF…).
 pub fn load_profiles_toml(text: &str) -> Result<Vec<Profile>, AppError> {
     let doc: toml::Table = toml::from_str(text).map_err(|e| file_error(format!("{}.", e.message())))?;
+    if let Some(key) = non_finite_key(&doc) {
+        return Err(file_error(format!("a chave «{key}» não é um número finito (nan e inf não são aceitos).")));
+    }
     let root = serde_json::to_value(doc).map_err(file_error)?;
     let list = match root.get("profile").or_else(|| root.get("profiles")) {
         Some(Value::Array(items)) => items.clone(),
@@ -147,6 +166,30 @@ mod tests {
             assert_eq!(e.code, ErrorCode::Config, "{text}");
             assert!(e.message.contains(needle), "{text}: {}", e.message);
         }
+    }
+
+    const NETWORK_PROFILE: &str = "[[profile]]\nid = \"a\"\nname = \"A\"\nprovider = \"serpro\"\nenvironment = \"producao\"\nbase_url = \"https://g.example\"\ncnpj_views = [\"basica\"]\n[profile.network]\n";
+
+    #[test]
+    fn non_finite_and_out_of_bounds_network_knobs_are_refused_when_loaded() {
+        for (line, needle) in [
+            ("rate_limit_rps = nan", "rate_limit_rps"),
+            ("rate_limit_rps = inf", "rate_limit_rps"),
+            ("rate_limit_rps = -inf", "rate_limit_rps"),
+            ("rate_limit_rps = 1e-300", "rateLimitRps"),
+            ("max_retries = 4294967295", "maxRetries"),
+            ("retry_base_ms = 4294967295", "retryBaseMs"),
+            ("retry_max_delay_ms = 4294967295", "retryMaxDelayMs"),
+            ("connect_timeout_ms = 0", "connectTimeoutMs"),
+            ("total_timeout_ms = 4294967295", "totalTimeoutMs"),
+            ("max_concurrency = 1000000", "maxConcurrency"),
+        ] {
+            let e = load_profiles_toml(&format!("{NETWORK_PROFILE}{line}\n")).unwrap_err();
+            assert_eq!(e.code, ErrorCode::Config, "{line}");
+            assert!(e.message.contains(needle), "{line}: {}", e.message);
+        }
+        let p = load_profiles_toml(&format!("{NETWORK_PROFILE}rate_limit_rps = 0.5\nmax_retries = 10\n")).unwrap();
+        assert_eq!(p[0].network.rate_limit_rps, Some(0.5));
     }
 
     #[test]

@@ -39,7 +39,8 @@ pub(crate) fn instant(t: OffsetDateTime) -> String {
 }
 
 pub(crate) fn day_of(t: OffsetDateTime, offset: UtcOffset) -> String {
-    day_string(t.to_offset(offset).date())
+    // checked: an instant at the very edge of the calendar (a damaged row) stays in UTC instead of panicking.
+    day_string(t.checked_to_offset(offset).unwrap_or(t).date())
 }
 
 pub(crate) fn day_string(d: Date) -> String {
@@ -58,7 +59,8 @@ pub(crate) fn local_datetime(at: &str, offset: UtcOffset) -> String {
     let fmt = format_description!("[day]/[month]/[year] [hour]:[minute]");
     OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339)
         .ok()
-        .and_then(|t| t.to_offset(offset).format(fmt).ok())
+        .and_then(|t| t.checked_to_offset(offset))
+        .and_then(|t| t.format(fmt).ok())
         .unwrap_or_else(|| at.to_owned())
 }
 
@@ -125,6 +127,9 @@ mod tests {
             }
         }
         assert_eq!(instant(datetime!(-9999-01-01 0:00 +5:30)), "0000-00-00T00:00:00.000Z");
+        let west = time::UtcOffset::from_hms(-5, 0, 0).unwrap();
+        assert_eq!(day_of_instant("9999-12-31T23:59:59Z", east), "9999-12-31");
+        assert_eq!(local_datetime("-9999-01-01T00:00:00Z", west), "-9999-01-01T00:00:00Z");
     }
 
     #[test]

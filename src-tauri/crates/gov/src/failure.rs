@@ -8,6 +8,7 @@ use balcao_core::record::{ApiKind, CallMeta};
 use balcao_core::{AppError, ErrorCode};
 
 use crate::parse::{ParseError, api_message};
+#[cfg(feature = "http")]
 use crate::retry::AttemptFailure;
 
 /// A lookup that did not produce a record. `meta` is present when an answer arrived (a 404 is billed).

@@ -23,6 +23,8 @@ const DEBIAN_PACKAGES: &[&str] = &[
     "file",
     "imagemagick",
     "xdotool",
+    // GNU time (`/usr/bin/time -f %M`): the CLI tests measure each hostile case's peak memory with it.
+    "time",
 ];
 
 /// Everything: system packages, npm packages and tauri-driver.

@@ -19,7 +19,7 @@ const USAGE: &str = "uso: cargo xtask <comando>
   test                a suíte inteira (fmt, clippy, svelte-check, testes Rust e da interface, fuzz, e2e)
   e2e                 só os testes de ponta a ponta na janela real
   bindings            regenera os tipos TypeScript gerados a partir do Rust
-  fuzz [segundos]     roda o fuzzer do analisador de CPF/CNPJ (padrão: 60 s)
+  fuzz [segundos]     roda os fuzzers (CPF/CNPJ e leitura das respostas), tempo dividido (padrão: 60 s)
   bench               roda os benchmarks e escreve docs/benchmarks.md
   bundle [--no-smoke] [--keep-installed]
                       compila a versão de distribuição e os pacotes (.deb e .rpm aqui); no Linux instala o .deb e

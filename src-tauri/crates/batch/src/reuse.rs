@@ -14,9 +14,16 @@ use crate::verdict::Verdict;
 
 /// Whether `entry` may stand in for a call made in `environment` at `now`, reusing nothing older than `days`.
 fn reusable(entry: &HistoryEntry, environment: Environment, days: u32, now: OffsetDateTime) -> bool {
-    let oldest = now - Duration::days(i64::from(days));
+    let oldest = oldest_reusable(now, days);
     entry.summary.environment == environment
         && OffsetDateTime::parse(&entry.summary.at, &Rfc3339).is_ok_and(|at| at >= oldest && at <= now)
+}
+
+/// The oldest instant a reused answer may have. `days` comes from the UI or `--reuse-days`: clamped to the
+/// documented bound (100 years), and a date that cannot be represented means "no limit", so it never panics.
+fn oldest_reusable(now: OffsetDateTime, days: u32) -> OffsetDateTime {
+    let days = days.min(*balcao_core::bounds::DAYS.end());
+    now.checked_sub(Duration::days(i64::from(days))).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
 impl Batch {
@@ -57,5 +64,20 @@ impl Batch {
         }
         self.reused += n;
         Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn any_reuse_age_gives_an_oldest_instant_without_panicking() {
+        let now = OffsetDateTime::now_utc();
+        assert_eq!(oldest_reusable(now, 30), now - Duration::days(30));
+        for days in [0, 1, 36_500, 99_999_999, u32::MAX] {
+            let oldest = oldest_reusable(now, days);
+            assert!(oldest <= now && oldest >= now - Duration::days(36_500), "{days}: {oldest}");
+        }
     }
 }

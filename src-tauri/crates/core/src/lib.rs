@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod batch_api;
+pub mod bounds;
 pub mod compare;
 pub mod csv_cell;
 pub mod doc;

@@ -278,20 +278,10 @@ impl Profile {
         Ok(())
     }
 
+    /// The numeric bounds of `network` and `quotaLimit` (see [`crate::bounds`]), named in the error.
     fn validate_network(&self) -> Result<(), AppError> {
-        let n = &self.network;
-        if n.connect_timeout_ms == 0 || n.total_timeout_ms == 0 {
-            return Err(config_error(&self.id, "os tempos limite devem ser maiores que zero."));
-        }
-        if n.max_concurrency == 0 {
-            return Err(config_error(&self.id, "maxConcurrency deve ser pelo menos 1."));
-        }
-        if let Some(rps) = n.rate_limit_rps
-            && !(rps.is_finite() && rps > 0.0)
-        {
-            return Err(config_error(&self.id, "rateLimitRps deve ser um número positivo."));
-        }
-        Ok(())
+        crate::bounds::check_network(&self.network).map_err(|e| config_error(&self.id, e))?;
+        crate::bounds::check_quota_limit(self.quota_limit).map_err(|e| config_error(&self.id, e))
     }
 }
 

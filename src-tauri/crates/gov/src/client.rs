@@ -3,12 +3,13 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use balcao_core::api::Provider;
 use balcao_core::profile::{CpfApi, Profile, QuotaStatus, TokenStatus};
-use balcao_core::record::{ApiKind, CallMeta, CnpjView, Lookup, Record};
+use balcao_core::record::{ApiKind, CallMeta, CnpjView, Lookup};
 use balcao_core::{AppError, Cnpj, Cpf, Document, ErrorCode};
+use rand::Rng;
 use reqwest::Url;
 use reqwest::header::ACCEPT;
 use serde_json::Value;
@@ -16,14 +17,15 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
+use tokio::time::Instant;
 
+use crate::answer::{Answer, Asked, CallState, Found, MAX_BODY, Reading, read_answer, transport_retry};
 use crate::credentials::{CredentialBinding, CredentialScope, Credentials};
 use crate::endpoints::{Endpoints, cnpj_api_kind, cpf_api_kind};
-use crate::failure::{CallFailure, classify, parse_error, rate_limited_for, status_error, transport_error};
+use crate::failure::{CallFailure, classify, deadline_error, transport_error};
 use crate::pacing::Pacer;
-use crate::parse::{ParseError, light_entries, parse_cnpj, parse_serpro_cpf};
 use crate::quota::QuotaTracker;
-use crate::retry::{AttemptFailure, Idempotency, RetryPolicy, retry_after};
+use crate::retry::{Idempotency, RetryPolicy};
 use crate::token::{Bearer, TokenManager};
 use crate::transport::{build_http, check_base_url};
 
@@ -69,27 +71,14 @@ struct Req {
     idempotency: Idempotency,
 }
 
-/// The final answer of a call (after retries and the token refresh).
-struct Answer {
-    status: u16,
-    body: String,
-    meta: CallMeta,
-    retry_after: Option<Duration>,
-    /// The body exceeded [`MAX_BODY`] and was not read.
-    oversized: bool,
-}
-
 /// One HTTP exchange as received.
 struct Raw {
     status: u16,
     activity_id: Option<String>,
-    retry_after: Option<Duration>,
-    body: String,
+    retry_after: Option<Vec<u8>>,
+    body: Vec<u8>,
     oversized: bool,
 }
-
-/// The largest answer read (CPF Light with 50 records is well under 100 KiB).
-pub const MAX_BODY: usize = 2 * 1024 * 1024;
 
 fn now_rfc3339() -> String {
     let now = OffsetDateTime::now_utc();
@@ -101,56 +90,6 @@ fn not_contracted(what: &str) -> CallFailure {
         ErrorCode::Forbidden,
         format!("{what} não está contratada neste perfil. Escolha outro perfil ou peça à TI para incluí-la."),
     ))
-}
-
-/// The error of an answer that is not a record.
-fn answer_error(api: ApiKind, a: &Answer) -> AppError {
-    if a.oversized {
-        return AppError::new(
-            ErrorCode::Upstream,
-            format!(
-                "{} ({}: resposta maior que {} MiB, descartada).",
-                ErrorCode::Upstream.default_message(),
-                api.label(),
-                MAX_BODY / (1024 * 1024)
-            ),
-        );
-    }
-    match (a.status, a.retry_after) {
-        (429, _) if gateway_quota_exhausted(&a.body) => AppError::new(
-            ErrorCode::QuotaExhausted,
-            format!("O gateway informou que a cota de consultas de {} deste perfil acabou. Avise a TI.", api.label()),
-        ),
-        (429, Some(after)) => rate_limited_for(after.as_secs().max(1)),
-        (status, _) => status_error(api, status, &a.body),
-    }
-}
-
-/// A 429 that says the quota is used up (waiting will not help, so it is not retried).
-fn gateway_quota_exhausted(body: &str) -> bool {
-    let lower = body.to_lowercase();
-    lower.contains("cota") || lower.contains("quota")
-}
-
-/// Decodes a body: UTF-8 as the gateways declare, Latin-1 when it is not valid UTF-8.
-fn decode(bytes: &[u8]) -> String {
-    match std::str::from_utf8(bytes) {
-        Ok(s) => s.to_owned(),
-        Err(_) => bytes.iter().map(|&b| char::from(b)).collect(),
-    }
-}
-
-/// The error of a CPF Light entry that carries a `mensagem` instead of data.
-fn light_message_error(msg: &str) -> AppError {
-    let lower = msg.to_lowercase();
-    let said = format!(" O serviço informou: «{msg}».");
-    if lower.contains("menor") {
-        AppError::new(ErrorCode::MinorDataBlocked, format!("{}{said}", ErrorCode::MinorDataBlocked.default_message()))
-    } else if lower.contains("inválid") || lower.contains("invalid") {
-        AppError::new(ErrorCode::InvalidDocument, format!("O serviço recusou o CPF como inválido.{said}"))
-    } else {
-        AppError::new(ErrorCode::NotFound, format!("{}{said}", ErrorCode::NotFound.default_message()))
-    }
 }
 
 impl GovClient {
@@ -233,8 +172,8 @@ impl GovClient {
         }
         let kind = cpf_api_kind(api);
         let url = self.inner.endpoints.cpf(cpf.as_str()).ok_or_else(|| not_contracted("A consulta de CPF"))??;
-        let answer = self.send(kind, Req { url, json: None, idempotency: Idempotency::Idempotent }).await?;
-        Self::single(kind, answer, |body| parse_serpro_cpf(cpf, body).map(Record::Cpf))
+        let req = Req { url, json: None, idempotency: Idempotency::Idempotent };
+        Self::first(self.send(kind, req, &Asked::Cpf(*cpf)).await)
     }
 
     /// Looks up one CNPJ in one Consulta CNPJ v2 view (refused before calling when the view is not contracted).
@@ -244,8 +183,13 @@ impl GovClient {
         }
         let kind = cnpj_api_kind(self.inner.profile.provider);
         let url = self.inner.endpoints.cnpj(view, cnpj.as_str())?;
-        let answer = self.send(kind, Req { url, json: None, idempotency: Idempotency::Idempotent }).await?;
-        Self::single(kind, answer, |body| parse_cnpj(cnpj, view, body).map(Record::Cnpj))
+        let req = Req { url, json: None, idempotency: Idempotency::Idempotent };
+        Self::first(self.send(kind, req, &Asked::Cnpj(*cnpj, view)).await)
+    }
+
+    /// The one result of a single-number call.
+    fn first(sent: Result<Vec<Result<Lookup, CallFailure>>, CallFailure>) -> Result<Lookup, CallFailure> {
+        sent?.into_iter().next().unwrap_or_else(|| Err(AppError::from(ErrorCode::Internal).into()))
     }
 
     /// Looks up many CPFs, results in input order. CPF Light: batches of up to 50 per call; the other APIs: one
@@ -288,7 +232,6 @@ impl GovClient {
     /// One CPF Light call for up to 50 CPFs (duplicates sent once); one result per input, in order.
     async fn light_batch(&self, cpfs: &[Cpf]) -> Vec<Result<Lookup, CallFailure>> {
         let all = |f: CallFailure| cpfs.iter().map(|_| Err(f.clone())).collect::<Vec<_>>();
-        let api = ApiKind::ConectaCpfLight;
         let mut unique: Vec<&str> = Vec::with_capacity(cpfs.len());
         for c in cpfs {
             if !unique.contains(&c.as_str()) {
@@ -301,85 +244,59 @@ impl GovClient {
             None => return all(not_contracted("A consulta de CPF")),
         };
         let json = serde_json::json!({ "listaCpf": unique });
-        let answer = match self.send(api, Req { url, json: Some(json), idempotency: Idempotency::BilledPost }).await {
-            Ok(a) => a,
-            Err(f) => return all(f),
-        };
-        let failed = |error: AppError| CallFailure { error, meta: Some(answer.meta.clone()) };
-        if answer.oversized || !matches!(answer.status, 200 | 206) {
-            return all(failed(answer_error(api, &answer)));
+        let req = Req { url, json: Some(json), idempotency: Idempotency::BilledPost };
+        match self.send(ApiKind::ConectaCpfLight, req, &Asked::CpfLight(cpfs.to_vec())).await {
+            Ok(results) => results,
+            Err(f) => all(f),
         }
-        let entries = match light_entries(&answer.body) {
-            Ok(e) => e,
-            Err(e) => return all(failed(parse_error(api, &e))),
-        };
-        let single = unique.len() == 1;
-        let consulted_at = now_rfc3339();
-        cpfs.iter()
-            .map(|cpf| {
-                let entry = entries
-                    .iter()
-                    .find(|e| e.cpf.as_deref() == Some(cpf.as_str()))
-                    .or_else(|| (single && entries.len() == 1 && entries[0].cpf.is_none()).then(|| &entries[0]));
-                let Some(entry) = entry else {
-                    return Err(failed(parse_error(api, &ParseError::Shape("a resposta não trouxe este CPF".into()))));
-                };
-                if let Some(msg) = entry.message() {
-                    return Err(failed(light_message_error(&msg)));
-                }
-                let record = entry.record(cpf).map_err(|e| failed(parse_error(api, &e)))?;
-                Ok(Lookup {
-                    record: Record::Cpf(record),
-                    meta: answer.meta.clone(),
-                    raw: if single { answer.body.clone() } else { entry.value.to_string() },
-                    consulted_at: consulted_at.clone(),
-                    partial: answer.status == 206,
-                })
-            })
-            .collect()
     }
 
-    /// A single-record answer: the record (200/206) or the coded failure, with the call's meta either way.
-    fn single(
+    /// Sends one logical call: quota reserved first, a token (refreshed once on 401), retries as
+    /// [`read_answer`] decides, the whole of it (token, attempts, waits; not the pacing queue) within
+    /// `total_timeout_ms`. One result per asked number, each with the call's meta.
+    async fn send(
+        &self,
         api: ApiKind,
-        answer: Answer,
-        parse: impl FnOnce(&str) -> Result<Record, ParseError>,
-    ) -> Result<Lookup, CallFailure> {
-        if answer.oversized || !matches!(answer.status, 200 | 206) {
-            return Err(CallFailure { error: answer_error(api, &answer), meta: Some(answer.meta) });
-        }
-        match parse(&answer.body) {
-            Ok(record) => Ok(Lookup {
-                record,
-                partial: answer.status == 206,
-                meta: answer.meta,
-                raw: answer.body,
-                consulted_at: now_rfc3339(),
-            }),
-            Err(e) => Err(CallFailure { error: parse_error(api, &e), meta: Some(answer.meta) }),
-        }
-    }
-
-    /// Sends one logical call: quota reserved first, a token (refreshed once on 401), retries per the policy.
-    async fn send(&self, api: ApiKind, req: Req) -> Result<Answer, CallFailure> {
+        req: Req,
+        asked: &Asked,
+    ) -> Result<Vec<Result<Lookup, CallFailure>>, CallFailure> {
         let inner = &*self.inner;
         let reservation = inner.quota.reserve(api)?;
+        let total = Duration::from_millis(inner.profile.network.total_timeout_ms.into());
+        let mut deadline = Instant::now().checked_add(total).unwrap_or_else(Instant::now);
         let mut rejected = None;
         let mut refreshed = false;
         let mut retries = 0;
         loop {
-            let bearer = inner.tokens.bearer(&inner.http, &inner.retry, rejected).await?;
+            let bearer =
+                match tokio::time::timeout_at(deadline, inner.tokens.bearer(&inner.http, &inner.retry, rejected)).await
+                {
+                    Ok(bearer) => bearer?,
+                    Err(_) => return Err(CallFailure::before_call(deadline_error(&req.url))),
+                };
             if let Some(pacer) = &inner.pacer {
+                // Waiting for a pacing slot is queueing, not calling: it does not use up the call's time.
+                let queued = Instant::now();
                 pacer.wait().await;
+                deadline = deadline.checked_add(queued.elapsed()).unwrap_or(deadline);
             }
+            let state = |fixed: bool| CallState {
+                idempotency: req.idempotency,
+                retries_done: retries,
+                can_refresh_token: !refreshed && !fixed,
+                time_left: deadline.saturating_duration_since(Instant::now()),
+                jitter: rand::rng().random(),
+                now: OffsetDateTime::now_utc(),
+            };
             let started = Instant::now();
-            let raw = match self.attempt(&req, &bearer).await {
-                Ok(raw) => raw,
-                Err(e) => {
+            let raw = match tokio::time::timeout_at(deadline, self.attempt(&req, &bearer)).await {
+                Err(_) => return Err(CallFailure::before_call(deadline_error(&req.url))),
+                Ok(Ok(raw)) => raw,
+                Ok(Err(e)) => {
                     let failure = classify(&e);
                     tracing::debug!(api = api.as_str(), ?failure, retries, "gov call got no answer");
-                    if failure.retryable(req.idempotency) && retries < inner.retry.max_retries {
-                        tokio::time::sleep(inner.retry.backoff(retries)).await;
+                    if let Some(wait) = transport_retry(failure, &inner.profile.network, &state(bearer.fixed)) {
+                        tokio::time::sleep(wait).await;
                         retries += 1;
                         continue;
                     }
@@ -396,26 +313,21 @@ impl GovClient {
                 retries,
                 "gov call answered"
             );
-            if status == 401 && !refreshed && !bearer.fixed {
-                refreshed = true;
-                rejected = Some(bearer.generation);
-                continue;
-            }
-            let quota_gone = status == 429 && gateway_quota_exhausted(&raw.body);
-            if retries < inner.retry.max_retries
-                && !quota_gone
-                && AttemptFailure::Status(status).retryable(req.idempotency)
-            {
-                let wait = match raw.retry_after {
-                    Some(asked) => inner.retry.honour_retry_after(asked).ok(),
-                    None => Some(inner.retry.backoff(retries)),
-                };
-                if let Some(wait) = wait {
+            let answer =
+                Answer { status, retry_after: raw.retry_after.as_deref(), body: &raw.body, oversized: raw.oversized };
+            let results = match read_answer(api, asked, &inner.profile.network, &state(bearer.fixed), &answer) {
+                Reading::RefreshToken => {
+                    refreshed = true;
+                    rejected = Some(bearer.generation);
+                    continue;
+                }
+                Reading::Retry(wait) => {
                     tokio::time::sleep(wait).await;
                     retries += 1;
                     continue;
                 }
-            }
+                Reading::Final(results) => results,
+            };
             let meta = CallMeta {
                 api,
                 http_status: status,
@@ -424,7 +336,16 @@ impl GovClient {
                 billable: CallMeta::billable_status(status),
             };
             reservation.finish(&meta);
-            return Ok(Answer { status, body: raw.body, meta, retry_after: raw.retry_after, oversized: raw.oversized });
+            let consulted_at = now_rfc3339();
+            return Ok(results
+                .into_iter()
+                .map(|r| match r {
+                    Ok(Found { record, raw, partial }) => {
+                        Ok(Lookup { record, meta: meta.clone(), raw, consulted_at: consulted_at.clone(), partial })
+                    }
+                    Err(error) => Err(CallFailure { error, meta: Some(meta.clone()) }),
+                })
+                .collect());
         }
     }
 
@@ -449,7 +370,7 @@ impl GovClient {
             .and_then(|v| v.to_str().ok())
             .map(|s| s.trim().chars().take(128).collect::<String>())
             .filter(|s| !s.is_empty());
-        let retry_after = retry_after(resp.headers());
+        let retry_after = resp.headers().get(reqwest::header::RETRY_AFTER).map(|v| v.as_bytes().to_vec());
         let announced = resp.content_length().and_then(|n| usize::try_from(n).ok()).unwrap_or(0);
         let mut bytes = Vec::with_capacity(announced.min(MAX_BODY));
         let mut oversized = announced > MAX_BODY;
@@ -463,28 +384,13 @@ impl GovClient {
         if oversized {
             bytes.clear();
         }
-        Ok(Raw { status, activity_id, retry_after, body: decode(&bytes), oversized })
+        Ok(Raw { status, activity_id, retry_after, body: bytes, oversized })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn bodies_decode_as_utf8_or_latin1() {
-        assert_eq!(decode("São Paulo".as_bytes()), "São Paulo");
-        assert_eq!(decode(b"S\xe3o Paulo"), "São Paulo");
-        assert!(gateway_quota_exhausted(r#"{"mensagem":"Cota de chamadas da API x esgotada"}"#));
-        assert!(!gateway_quota_exhausted(r#"{"mensagem":"Limite de requisições por segundo excedido"}"#));
-    }
-
-    #[test]
-    fn light_messages_map_to_codes() {
-        assert_eq!(light_message_error("CPF não encontrado").code, ErrorCode::NotFound);
-        assert_eq!(light_message_error("Dados de menor de idade").code, ErrorCode::MinorDataBlocked);
-        assert_eq!(light_message_error("CPF inválido").code, ErrorCode::InvalidDocument);
-    }
 
     #[test]
     fn debug_shows_no_secret_and_http_to_remote_hosts_is_refused() {

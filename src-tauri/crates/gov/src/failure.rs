@@ -1,5 +1,6 @@
 //! `CallFailure` and the mapping of transport errors and HTTP statuses to coded pt-BR errors.
 
+#[cfg(feature = "http")]
 use std::error::Error as _;
 use std::fmt;
 
@@ -7,6 +8,7 @@ use balcao_core::record::{ApiKind, CallMeta};
 use balcao_core::{AppError, ErrorCode};
 
 use crate::parse::{ParseError, api_message};
+#[cfg(feature = "http")]
 use crate::retry::AttemptFailure;
 
 /// A lookup that did not produce a record. `meta` is present when an answer arrived (a 404 is billed).
@@ -46,6 +48,7 @@ fn with_detail(code: ErrorCode, detail: impl fmt::Display) -> AppError {
 }
 
 /// Whether `e` is a rustls error, possibly wrapped in `io::Error`s (whose `source()` skips the wrapped error).
+#[cfg(feature = "http")]
 fn is_rustls(e: &(dyn std::error::Error + 'static)) -> bool {
     if e.downcast_ref::<rustls::Error>().is_some() {
         return true;
@@ -57,6 +60,7 @@ fn is_rustls(e: &(dyn std::error::Error + 'static)) -> bool {
 }
 
 /// Whether any error in the chain is a TLS failure (untrusted certificate, handshake refused, not TLS at all).
+#[cfg(feature = "http")]
 fn is_tls(e: &reqwest::Error) -> bool {
     let mut source = e.source();
     while let Some(s) = source {
@@ -70,6 +74,7 @@ fn is_tls(e: &reqwest::Error) -> bool {
 }
 
 /// Classifies a transport error for the retry policy.
+#[cfg(feature = "http")]
 pub(crate) fn classify(e: &reqwest::Error) -> AttemptFailure {
     if is_tls(e) {
         AttemptFailure::Tls
@@ -83,6 +88,7 @@ pub(crate) fn classify(e: &reqwest::Error) -> AttemptFailure {
 }
 
 /// The clerk-facing error for a transport failure (no answer arrived).
+#[cfg(feature = "http")]
 pub(crate) fn transport_error(failure: AttemptFailure, e: &reqwest::Error) -> AppError {
     let host = e.url().and_then(|u| u.host_str().map(str::to_owned)).unwrap_or_else(|| "o gateway".to_owned());
     match failure {
@@ -96,6 +102,16 @@ pub(crate) fn transport_error(failure: AttemptFailure, e: &reqwest::Error) -> Ap
             with_detail(ErrorCode::Network, format!("a conexão com {host} caiu durante a consulta"))
         }
     }
+}
+
+/// The clerk-facing error when the whole call (token, attempts and retry waits) outlasted `total_timeout_ms`.
+#[cfg(feature = "http")]
+pub(crate) fn deadline_error(url: &reqwest::Url) -> AppError {
+    let host = url.host_str().unwrap_or("o gateway");
+    with_detail(
+        ErrorCode::Timeout,
+        format!("servidor {host}: a consulta, com as novas tentativas, passou do tempo total"),
+    )
 }
 
 /// The clerk-facing error for an API answer that is not a record.

@@ -21,26 +21,42 @@
 //!
 //! Behaviour (retries, token cache, quota, TLS) is documented for IT in `docs/profiles.md`.
 
+pub mod answer;
+#[cfg(feature = "http")]
 mod client;
+#[cfg(feature = "http")]
 mod credentials;
+#[cfg(feature = "http")]
 mod endpoints;
 mod failure;
+mod lifetime;
 mod pacing;
 mod parse;
+#[cfg(feature = "http")]
 mod profiles;
+#[cfg(feature = "http")]
 mod quota;
 mod retry;
+#[cfg(feature = "http")]
 mod token;
+#[cfg(feature = "http")]
 mod transport;
 
-pub use client::{CPF_LIGHT_BATCH, GovClient, MAX_BODY};
+pub use answer::MAX_BODY;
+#[cfg(feature = "http")]
+pub use client::{CPF_LIGHT_BATCH, GovClient};
+#[cfg(feature = "http")]
 pub use credentials::{
     CLIENT_ID_ENV, CLIENT_SECRET_ENV, CredentialBinding, CredentialScope, Credentials, DEMO_CLIENT_ID,
     DEMO_CLIENT_SECRET, binding_key, client_id_key, client_secret_key, credential_keys, credentials_from_env,
     credentials_from_store, origin_of, scoped_credentials_from_store, store_credentials, stored_binding,
 };
 pub use failure::CallFailure;
+#[cfg(feature = "http")]
 pub use profiles::{MAX_PROFILES, MAX_PROFILES_FILE_BYTES, ProfilesFileError, load_profiles_toml, read_profiles_file};
+#[cfg(feature = "http")]
 pub use quota::{BillableCallback, QuotaTracker};
+#[cfg(feature = "http")]
 pub use token::SERPRO_TRIAL_BEARER;
+#[cfg(feature = "http")]
 pub use transport::{MAX_EXTRA_CA_BYTES, check_extra_ca_file};

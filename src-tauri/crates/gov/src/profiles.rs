@@ -184,6 +184,18 @@ pub fn load_profiles_toml(text: &str) -> Result<Vec<Profile>, AppError> {
     parse_profiles(text).map_err(|e| e.into_app_error(None))
 }
 
+/// The dotted key of the first float in `v` that is NaN or infinite: TOML accepts `nan` and `inf`, JSON has no such
+/// numbers, so converted a `rate_limit_rps = nan` would silently become "no pacing".
+fn non_finite_key(v: &toml::Value, path: &str) -> Option<String> {
+    let join = |k: &str| if path.is_empty() { k.to_owned() } else { format!("{path}.{k}") };
+    match v {
+        toml::Value::Float(f) if !f.is_finite() => Some(path.to_owned()),
+        toml::Value::Table(t) => t.iter().find_map(|(k, v)| non_finite_key(v, &join(k))),
+        toml::Value::Array(items) => items.iter().find_map(|v| non_finite_key(v, path)),
+        _ => None,
+    }
+}
+
 /// The keys a profile table may have, camelCase, per sub-table ("" for the profile itself).
 fn known_keys() -> HashMap<String, HashSet<String>> {
     let mut known = HashMap::new();
@@ -277,6 +289,16 @@ fn parse_profiles(text: &str) -> Result<Vec<Profile>, ProfilesFileError> {
     let mut ids = HashSet::with_capacity(list.len());
     let mut profiles: Vec<Profile> = Vec::with_capacity(list.len());
     for (i, item) in list.iter().enumerate() {
+        if let Some(key) = non_finite_key(item, "") {
+            // serde_json would turn nan or inf into null, and a null rate limit turns pacing off.
+            return Err(ProfilesFileError::Field {
+                profile: format!("nº {}", i + 1),
+                field: key,
+                line: spans.profile_line(i),
+                problem: "não é um número finito (nan e inf não são aceitos)".to_owned(),
+                source: None,
+            });
+        }
         let item = normalise(serde_json::to_value(item).map_err(|e| ProfilesFileError::Field {
             profile: format!("nº {}", i + 1),
             field: "?".to_owned(),
@@ -438,6 +460,30 @@ mod tests {
             assert_eq!(e.code, ErrorCode::Config, "{text}");
             assert!(e.message.contains(needle), "{text}: {}", e.message);
         }
+    }
+
+    const NETWORK_PROFILE: &str = "[[profile]]\nid = \"a\"\nname = \"A\"\nprovider = \"serpro\"\nenvironment = \"producao\"\nbase_url = \"https://g.example\"\ncnpj_views = [\"basica\"]\n[profile.network]\n";
+
+    #[test]
+    fn non_finite_and_out_of_bounds_network_knobs_are_refused_when_loaded() {
+        for (line, needle) in [
+            ("rate_limit_rps = nan", "rate_limit_rps"),
+            ("rate_limit_rps = inf", "rate_limit_rps"),
+            ("rate_limit_rps = -inf", "rate_limit_rps"),
+            ("rate_limit_rps = 1e-300", "rateLimitRps"),
+            ("max_retries = 4294967295", "maxRetries"),
+            ("retry_base_ms = 4294967295", "retryBaseMs"),
+            ("retry_max_delay_ms = 4294967295", "retryMaxDelayMs"),
+            ("connect_timeout_ms = 0", "connectTimeoutMs"),
+            ("total_timeout_ms = 4294967295", "totalTimeoutMs"),
+            ("max_concurrency = 1000000", "maxConcurrency"),
+        ] {
+            let e = load_profiles_toml(&format!("{NETWORK_PROFILE}{line}\n")).unwrap_err();
+            assert_eq!(e.code, ErrorCode::Config, "{line}");
+            assert!(e.message.contains(needle), "{line}: {}", e.message);
+        }
+        let p = load_profiles_toml(&format!("{NETWORK_PROFILE}rate_limit_rps = 0.5\nmax_retries = 10\n")).unwrap();
+        assert_eq!(p[0].network.rate_limit_rps, Some(0.5));
     }
 
     #[test]

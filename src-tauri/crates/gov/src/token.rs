@@ -8,24 +8,20 @@ use std::time::{Duration, Instant};
 use balcao_core::api::Provider;
 use balcao_core::profile::{TokenSource, TokenStatus};
 use balcao_core::{AppError, ErrorCode, Sensitive};
-use base64::Engine as _;
-use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use reqwest::Url;
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use serde_json::Value;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::client::MAX_BODY;
+use crate::answer::MAX_BODY;
 use crate::credentials::{CredentialBinding, Credentials, origin_of};
 use crate::failure::{classify, transport_error};
+use crate::lifetime::{as_i64, lifetime, renew_after};
 use crate::retry::{AttemptFailure, Idempotency, RetryPolicy};
 
 /// The fixed public bearer of the SERPRO trial ("token trial público e documentado na página de demonstração").
 pub const SERPRO_TRIAL_BEARER: &str = "06aef429-a981-3ec5-a1f8-71d38d86481e";
-
-/// Longest margin before expiry at which a cached token stops being used.
-const MAX_MARGIN: Duration = Duration::from_secs(300);
 
 /// A bearer token ready for one call, with the generation that identifies it for the 401 refresh.
 #[derive(Clone)]
@@ -73,51 +69,6 @@ impl std::fmt::Debug for TokenManager {
         };
         f.debug_struct("TokenManager").field("source", &source).finish_non_exhaustive()
     }
-}
-
-fn lenient_b64() -> GeneralPurpose {
-    GeneralPurpose::new(
-        &base64::alphabet::URL_SAFE,
-        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
-    )
-}
-
-fn as_i64(v: Option<&Value>) -> Option<i64> {
-    match v? {
-        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-}
-
-/// `(exp, iat)` of a JWT, read without verifying it (only to know when to renew).
-fn jwt_times(token: &str) -> Option<(i64, Option<i64>)> {
-    let mut parts = token.split('.');
-    let (_, payload, _) = (parts.next()?, parts.next()?, parts.next()?);
-    let claims: Value = serde_json::from_slice(&lenient_b64().decode(payload).ok()?).ok()?;
-    Some((as_i64(claims.get("exp"))?, as_i64(claims.get("iat"))))
-}
-
-/// How long a freshly issued token lives: Conecta reads the JWT `exp` (relative to `iat` when present, so a wrong
-/// local clock does not matter) and falls back to `expires_in`; SERPRO reads `expires_in` and falls back to the JWT.
-/// When neither says, the documented lifetimes (SERPRO ≈ 55 min, Conecta 2 h) are assumed; a 401 corrects it.
-pub(crate) fn lifetime(provider: Provider, token: &str, expires_in: Option<i64>) -> Duration {
-    let from_jwt = || {
-        jwt_times(token).map(|(exp, iat)| match iat {
-            Some(iat) => exp - iat,
-            None => exp - OffsetDateTime::now_utc().unix_timestamp(),
-        })
-    };
-    let secs = match provider {
-        Provider::Conecta => from_jwt().or(expires_in).unwrap_or(7200),
-        Provider::Serpro => expires_in.or_else(from_jwt).unwrap_or(3300),
-    };
-    Duration::from_secs(secs.max(0).unsigned_abs())
-}
-
-/// The instant-offset at which a token of this lifetime is renewed: a tenth of its life early, at most 5 minutes.
-pub(crate) fn renew_after(lifetime: Duration) -> Duration {
-    lifetime.saturating_sub((lifetime / 10).min(MAX_MARGIN))
 }
 
 fn token_error(status: u16) -> AppError {
@@ -247,11 +198,13 @@ impl TokenManager {
         let (value, life) = self.request(http, retry, url, credentials, provider).await?;
         let renew = renew_after(life);
         let generation = self.generations.fetch_add(1, Ordering::Relaxed) + 1;
-        let valid_until = (OffsetDateTime::now_utc() + renew).format(&Rfc3339).ok();
+        let valid_until = OffsetDateTime::now_utc().checked_add(renew.try_into().unwrap_or(time::Duration::ZERO));
+        let valid_until = valid_until.and_then(|t| t.format(&Rfc3339).ok());
         *self.status.lock().unwrap_or_else(PoisonError::into_inner) =
             Some(TokenStatus { source: TokenSource::Issued, valid_until });
         tracing::debug!(provider = ?provider, renew_in_secs = renew.as_secs(), generation, "access token issued");
-        *cache = Some(Cached { value: value.clone(), generation, refresh_at: Instant::now() + renew });
+        let now = Instant::now();
+        *cache = Some(Cached { value: value.clone(), generation, refresh_at: now.checked_add(renew).unwrap_or(now) });
         Ok(Bearer { value, generation, fixed: false })
     }
 
@@ -320,38 +273,15 @@ impl TokenManager {
 mod tests {
     use super::*;
 
-    fn jwt(claims: &str) -> String {
-        let e = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-        format!("{}.{}.sig", e.encode(r#"{"alg":"RS512","typ":"JWT"}"#), e.encode(claims))
-    }
-
     #[test]
-    fn conecta_reads_jwt_exp_minus_iat_then_expires_in() {
-        let t = jwt(r#"{"iat":1000,"exp":8200,"aud":"conectagov-aud"}"#);
-        assert_eq!(lifetime(Provider::Conecta, &t, Some(60)), Duration::from_secs(7200));
-        let now = OffsetDateTime::now_utc().unix_timestamp();
-        let t = jwt(&format!(r#"{{"exp":{}}}"#, now + 600));
-        let l = lifetime(Provider::Conecta, &t, None).as_secs();
-        assert!((595..=600).contains(&l), "{l}");
-        assert_eq!(lifetime(Provider::Conecta, "opaque", Some(90)), Duration::from_secs(90));
-        assert_eq!(lifetime(Provider::Conecta, "opaque", None), Duration::from_secs(7200));
-    }
-
-    #[test]
-    fn serpro_reads_expires_in_first() {
-        let t = jwt(r#"{"iat":0,"exp":7200}"#);
-        assert_eq!(lifetime(Provider::Serpro, &t, Some(3295)), Duration::from_secs(3295));
-        assert_eq!(lifetime(Provider::Serpro, &t, None), Duration::from_secs(7200));
-        assert_eq!(lifetime(Provider::Serpro, "c66a7def1c96f7008a0c397dc588b6d7", None), Duration::from_secs(3300));
-        assert_eq!(lifetime(Provider::Serpro, "x", Some(-5)), Duration::ZERO);
-    }
-
-    #[test]
-    fn renewal_margin_is_a_tenth_capped_at_five_minutes() {
-        assert_eq!(renew_after(Duration::from_secs(7200)), Duration::from_secs(6900));
-        assert_eq!(renew_after(Duration::from_secs(3295)), Duration::from_secs(2995));
-        assert_eq!(renew_after(Duration::from_secs(10)), Duration::from_secs(9));
-        assert_eq!(renew_after(Duration::ZERO), Duration::ZERO);
+    fn hostile_expires_in_bodies_are_capped() {
+        use crate::lifetime::MAX_LIFETIME;
+        // `1e20` in JSON is a float: read saturating to i64::MAX.
+        let (_, l) = TokenManager::read_token(Provider::Serpro, br#"{"access_token":"x","expires_in":1e20}"#).unwrap();
+        assert_eq!(l, MAX_LIFETIME);
+        let (_, l) =
+            TokenManager::read_token(Provider::Serpro, br#"{"access_token":"x","expires_in":-1e300}"#).unwrap();
+        assert_eq!(l, Duration::ZERO);
     }
 
     #[test]

@@ -81,7 +81,7 @@ impl History {
             }
             Some(p) => {
                 if let Some(days) = p.max_age_days {
-                    let cutoff = instant(now - Duration::days(i64::from(days)));
+                    let cutoff = instant(age_cutoff(now, days));
                     removed += tx.execute("DELETE FROM lookups WHERE at < ?1", [&cutoff]).map_err(err)? as u64;
                     batches += crate::batch_state::remove_started_before(&tx, Some(&cutoff)).map_err(err)?;
                 }
@@ -130,10 +130,34 @@ impl History {
     }
 }
 
+/// The instant before which an entry is older than `days` days. `days` comes from settings, the CLI or an old
+/// database: it is clamped to the documented bound (100 years), and a date that cannot be represented counts
+/// as "the beginning of time" (nothing is that old), so no number of days can panic.
+pub(crate) fn age_cutoff(now: OffsetDateTime, days: u32) -> OffsetDateTime {
+    let days = days.min(*balcao_core::bounds::DAYS.end());
+    now.checked_sub(Duration::days(i64::from(days))).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
 fn scope_label(scope: &PurgeScope) -> String {
     match scope {
         PurgeScope::All => "expurgo total".to_owned(),
         PurgeScope::Policy => "política de retenção".to_owned(),
         PurgeScope::OlderThan { days } => format!("expurgo de consultas com mais de {days} dia(s)"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn any_number_of_days_gives_a_cutoff_without_panicking() {
+        let now = OffsetDateTime::now_utc();
+        assert_eq!(age_cutoff(now, 30), now - Duration::days(30));
+        for days in [0, 1, 36_500, 36_501, 5_000_000, 9_999_999, u32::MAX] {
+            let cut = age_cutoff(now, days);
+            assert!(cut <= now && cut >= now - Duration::days(36_500), "{days}: {cut}");
+        }
+        assert_eq!(age_cutoff(time::macros::datetime!(-9999-01-01 0:00 UTC), 10), OffsetDateTime::UNIX_EPOCH);
     }
 }

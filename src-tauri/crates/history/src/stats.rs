@@ -28,7 +28,7 @@ impl History {
     ) -> Result<Vec<DailyStat>, AppError> {
         let days = days.clamp(1, 3660);
         let today = now.to_offset(self.offset).date();
-        let first = today - Duration::days(i64::from(days) - 1);
+        let first = today.checked_sub(Duration::days(i64::from(days) - 1)).unwrap_or(today);
         let mut out: BTreeMap<String, DailyStat> = BTreeMap::new();
         let mut d = first;
         while d <= today {

@@ -32,11 +32,15 @@ const DAY: &[FormatItem<'static>] = format_description!("[year]-[month]-[day]");
 
 /// `2026-11-20T14:03:05.123Z`: fixed width, so text order is time order.
 pub(crate) fn instant(t: OffsetDateTime) -> String {
-    t.to_offset(UtcOffset::UTC).format(INSTANT).unwrap_or_else(|_| "0000-00-00T00:00:00.000Z".to_owned())
+    // checked: a day typed as -9999-01-01 in a zone east of UTC starts before the first representable instant.
+    t.checked_to_offset(UtcOffset::UTC)
+        .and_then(|t| t.format(INSTANT).ok())
+        .unwrap_or_else(|| "0000-00-00T00:00:00.000Z".to_owned())
 }
 
 pub(crate) fn day_of(t: OffsetDateTime, offset: UtcOffset) -> String {
-    day_string(t.to_offset(offset).date())
+    // checked: an instant at the very edge of the calendar (a damaged row) stays in UTC instead of panicking.
+    day_string(t.checked_to_offset(offset).unwrap_or(t).date())
 }
 
 pub(crate) fn day_string(d: Date) -> String {
@@ -55,7 +59,8 @@ pub(crate) fn local_datetime(at: &str, offset: UtcOffset) -> String {
     let fmt = format_description!("[day]/[month]/[year] [hour]:[minute]");
     OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339)
         .ok()
-        .and_then(|t| t.to_offset(offset).format(fmt).ok())
+        .and_then(|t| t.checked_to_offset(offset))
+        .and_then(|t| t.format(fmt).ok())
         .unwrap_or_else(|| at.to_owned())
 }
 
@@ -108,6 +113,23 @@ mod tests {
         assert_eq!(normalize_name("ÇÃÕ ñ ü"), "cao n u");
         assert_eq!(normalize_name(""), "");
         assert_eq!(normalize_name("ＡＢＣ"), "abc");
+    }
+
+    #[test]
+    fn extreme_days_give_bounds_without_panicking() {
+        let east = time::UtcOffset::from_hms(5, 30, 0).unwrap();
+        for (from, to) in [("-9999-01-01", "9999-12-31"), ("0000-01-01", "9999-12-30"), ("+9999-12-31", "+9999-12-31")]
+        {
+            for offset in [east, crate::DEFAULT_DAY_OFFSET, UtcOffset::UTC] {
+                if let Ok((start, end)) = day_bounds(Some(from), Some(to), offset) {
+                    assert!(start.is_some() && end.is_some(), "{from} {to}");
+                }
+            }
+        }
+        assert_eq!(instant(datetime!(-9999-01-01 0:00 +5:30)), "0000-00-00T00:00:00.000Z");
+        let west = time::UtcOffset::from_hms(-5, 0, 0).unwrap();
+        assert_eq!(day_of_instant("9999-12-31T23:59:59Z", east), "9999-12-31");
+        assert_eq!(local_datetime("-9999-01-01T00:00:00Z", west), "-9999-01-01T00:00:00Z");
     }
 
     #[test]

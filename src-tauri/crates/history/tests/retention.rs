@@ -88,6 +88,20 @@ fn purge_all_keeps_the_audit_and_the_quota_and_is_itself_audited() {
 }
 
 #[test]
+fn purge_and_policy_with_a_huge_number_of_days_remove_nothing_and_do_not_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = open(&dir.path().join("history.db"));
+    let now = OffsetDateTime::now_utc();
+    h.record_at(&ctx(), &found_cpf("40442820135", "Antigo"), &doc("40442820135"), now - Duration::days(400)).unwrap();
+    for days in [5_000_000, 9_999_999, u32::MAX] {
+        assert_eq!(h.purge(&actor(), &PurgeScope::OlderThan { days }).unwrap().removed, 0, "{days}");
+        h.set_retention(&RetentionPolicy { max_age_days: Some(days), max_entries: None }).unwrap();
+        assert_eq!(h.apply_retention(&actor()).unwrap().removed, 0, "{days}");
+    }
+    assert_eq!(h.purge(&actor(), &PurgeScope::OlderThan { days: 365 }).unwrap().removed, 1);
+}
+
+#[test]
 fn purge_leaves_no_recoverable_plaintext() {
     // The encrypted file never shows plaintext, so this runs the same code on the plain-SQLite build of the
     // schema, where a name left in a freed page or in the WAL would be visible.

@@ -148,6 +148,7 @@ impl Balcao {
 
     /// Saves settings; the retention policy goes to the history (and is applied at once), the rest to settings.json.
     pub async fn settings_save(&self, settings: Settings) -> Result<(), AppError> {
+        check_numeric_settings(&settings)?;
         if let Some(cpf) = settings.clerk_cpf.as_deref().filter(|c| !c.trim().is_empty()) {
             Cpf::parse(cpf).map_err(|e| AppError::new(ErrorCode::InvalidDocument, format!("CPF do atendente: {e}")))?;
         }
@@ -172,6 +173,12 @@ impl Balcao {
             os_user: self.os_user.clone(),
         }
     }
+}
+
+/// The numeric settings within their bounds (retention days and entries, idle minutes), with a pt-BR message.
+fn check_numeric_settings(settings: &Settings) -> Result<(), AppError> {
+    balcao_core::bounds::check_settings(settings)
+        .map_err(|e| AppError::new(ErrorCode::Config, format!("Configurações: {e} Corrija o valor e salve de novo.")))
 }
 
 /// Whether `profile`'s credentials are stored: both keys present and not blank (the values go no further), and

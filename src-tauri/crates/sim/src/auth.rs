@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use axum::http::{HeaderMap, StatusCode, header};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::reply::Reply;
 use crate::routes::{Route, SERPRO_TRIAL_BEARER};
@@ -109,8 +109,21 @@ fn invalid_client(realm: &str) -> Reply {
         .with_header(header::WWW_AUTHENTICATE, format!("Basic realm=\"{realm}\""))
 }
 
+/// The lifetime a token answer states instead of the real one (the `token_lifetime` fault); `None`: the real one.
+#[derive(Debug, Default)]
+pub(crate) struct StatedLifetime {
+    pub expires_in: Option<Value>,
+    pub exp: Option<Value>,
+    pub iat: Option<Value>,
+}
+
 /// `POST /token`: HTTP Basic consumer key/secret, form `grant_type=client_credentials`, an opaque 32-hex token.
 pub(crate) fn serpro_token(sim: &Sim, headers: &HeaderMap, body: &[u8]) -> Reply {
+    serpro_token_stating(sim, headers, body, &StatedLifetime::default())
+}
+
+/// [`serpro_token`] whose answer states `stated.expires_in` (the token still lives the configured lifetime).
+pub(crate) fn serpro_token_stating(sim: &Sim, headers: &HeaderMap, body: &[u8], stated: &StatedLifetime) -> Reply {
     let pairs = form_pairs(body);
     if let Err(reply) = check_token_request(headers, &pairs) {
         return reply;
@@ -124,7 +137,8 @@ pub(crate) fn serpro_token(sim: &Sim, headers: &HeaderMap, body: &[u8]) -> Reply
     sim.issue_token(token.clone(), Gateway::Serpro, Duration::from_secs(ttl));
     let mut reply = Reply::json(
         StatusCode::OK,
-        &json!({"scope": "am_application_scope default", "token_type": "Bearer", "expires_in": ttl, "access_token": token}),
+        &json!({"scope": "am_application_scope default", "token_type": "Bearer",
+            "expires_in": stated.expires_in.clone().unwrap_or_else(|| json!(ttl)), "access_token": token}),
     );
     reply.identity = Some(key);
     reply
@@ -133,6 +147,11 @@ pub(crate) fn serpro_token(sim: &Sim, headers: &HeaderMap, body: &[u8]) -> Reply
 /// `POST /oauth2/jwt-token`: client id/secret by HTTP Basic (or repeated as `client_id`/`client_secret` form
 /// fields), form `grant_type=client_credentials`; answers a JWT whose `exp - iat` is the configured lifetime.
 pub(crate) fn conecta_token(sim: &Sim, headers: &HeaderMap, body: &[u8]) -> Reply {
+    conecta_token_stating(sim, headers, body, &StatedLifetime::default())
+}
+
+/// [`conecta_token`] whose answer and JWT state `stated` (the token still lives the configured lifetime).
+pub(crate) fn conecta_token_stating(sim: &Sim, headers: &HeaderMap, body: &[u8], stated: &StatedLifetime) -> Reply {
     let pairs = form_pairs(body);
     if let Err(reply) = check_token_request(headers, &pairs) {
         return reply;
@@ -147,11 +166,12 @@ pub(crate) fn conecta_token(sim: &Sim, headers: &HeaderMap, body: &[u8]) -> Repl
     }
     let ttl = sim.config.conecta_token_ttl_secs;
     let scopes = field(&pairs, "scope").unwrap_or("api-cpf-light-v1 api-cnpj-v1").to_owned();
-    let jwt = conecta_jwt(sim, &id, &scopes, ttl);
+    let jwt = conecta_jwt(sim, &id, &scopes, ttl, stated);
     sim.issue_token(jwt.clone(), Gateway::Conecta, Duration::from_secs(ttl));
     let mut reply = Reply::json(
         StatusCode::OK,
-        &json!({"access_token": jwt, "token_type": "Bearer", "expires_in": ttl, "scope": scopes}),
+        &json!({"access_token": jwt, "token_type": "Bearer",
+            "expires_in": stated.expires_in.clone().unwrap_or_else(|| json!(ttl)), "scope": scopes}),
     );
     reply.identity = Some(id);
     reply
@@ -159,13 +179,13 @@ pub(crate) fn conecta_token(sim: &Sim, headers: &HeaderMap, body: &[u8]) -> Repl
 
 /// A JWT shaped like Conecta's (header RS512; claims `sub{id,userId,type,scopes}`, `iat`, `exp`, `aud`, `iss`, `jti`).
 /// The signature is random bytes: the simulator recognises its tokens by value, clients only read the claims.
-fn conecta_jwt(sim: &Sim, client_id: &str, scopes: &str, ttl: u64) -> String {
+fn conecta_jwt(sim: &Sim, client_id: &str, scopes: &str, ttl: u64, stated: &StatedLifetime) -> String {
     let iat = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     let header = json!({"alg": "RS512", "typ": "JWT"});
     let claims = json!({
         "sub": {"id": client_id, "userId": client_id, "type": "application", "scopes": scopes},
-        "iat": iat,
-        "exp": iat + ttl,
+        "iat": stated.iat.clone().unwrap_or_else(|| json!(iat)),
+        "exp": stated.exp.clone().unwrap_or_else(|| json!(iat.saturating_add(ttl))),
         "aud": "conectagov-aud",
         "iss": "conectagov-iss",
         "jti": crate::state::hex(&sim.random_bytes(8)),

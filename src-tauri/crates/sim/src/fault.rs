@@ -68,6 +68,21 @@ pub enum FaultKind {
     },
     /// `{"kind":"expire_tokens"}`: every issued token expires just before this call is handled.
     ExpireTokens,
+    /// `{"kind":"retry_after_text","status":429,"value":"1e20"}`: answers this status with this exact
+    /// `Retry-After` text (any value a hostile or broken gateway could send: `1e20`, `-1`, a far date).
+    RetryAfterText { status: u16, value: String },
+    /// `{"kind":"token_lifetime","scope":"token","expires_in":1e20,"exp":9223372036854775807,"iat":0}`: a token
+    /// call is answered normally (the token works, for the configured lifetime), but the answer states this
+    /// lifetime: `expires_in` as given, and in Conecta's JWT these `exp`/`iat` claims (any JSON value; absent:
+    /// unchanged).
+    TokenLifetime {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        expires_in: Option<serde_json::Value>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        exp: Option<serde_json::Value>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        iat: Option<serde_json::Value>,
+    },
 }
 
 fn bad_gateway() -> u16 {
@@ -98,6 +113,8 @@ impl FaultKind {
             FaultKind::HtmlError { .. } => "html_error",
             FaultKind::HugeBody { .. } => "huge_body",
             FaultKind::ExpireTokens => "expire_tokens",
+            FaultKind::RetryAfterText { .. } => "retry_after_text",
+            FaultKind::TokenLifetime { .. } => "token_lifetime",
         }
     }
 }
@@ -184,10 +201,15 @@ impl Fault {
             return Err(format!("probability deve estar entre 0 e 1 (recebido {p})."));
         }
         match &self.kind {
-            FaultKind::Status { status, .. } | FaultKind::HtmlError { status }
+            FaultKind::Status { status, .. }
+            | FaultKind::HtmlError { status }
+            | FaultKind::RetryAfterText { status, .. }
                 if !(100..=999).contains(status) || axum::http::StatusCode::from_u16(*status).is_err() =>
             {
                 Err(format!("status HTTP inválido: {status}."))
+            }
+            FaultKind::RetryAfterText { value, .. } if axum::http::HeaderValue::from_str(value).is_err() => {
+                Err(format!("retry_after_text não é um valor de cabeçalho válido: {value:?}."))
             }
             FaultKind::HugeBody { bytes } if *bytes > MAX_HUGE_BODY => {
                 Err(format!("huge_body aceita no máximo {MAX_HUGE_BODY} bytes (recebido {bytes})."))
@@ -279,6 +301,19 @@ mod tests {
             (r#"{"kind":"html_error"}"#, Fault::html_error(502)),
             (r#"{"kind":"huge_body","bytes":1000}"#, Fault::huge_body(1000)),
             (r#"{"kind":"expire_tokens","scope":"all"}"#, Fault::expire_tokens().scope(FaultScope::All)),
+            (
+                r#"{"kind":"retry_after_text","status":429,"value":"1e20"}"#,
+                Fault::new(FaultKind::RetryAfterText { status: 429, value: "1e20".into() }),
+            ),
+            (
+                r#"{"kind":"token_lifetime","scope":"token","expires_in":1e20}"#,
+                Fault::new(FaultKind::TokenLifetime {
+                    expires_in: Some(serde_json::json!(1e20)),
+                    exp: None,
+                    iat: None,
+                })
+                .on_token_calls(),
+            ),
         ];
         for (json, expected) in cases {
             let parsed: Fault =

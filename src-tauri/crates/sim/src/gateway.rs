@@ -91,6 +91,19 @@ pub(crate) async fn handle(State(sim): State<Arc<Sim>>, req: Request) -> Respons
             Outcome::Whole(Reply::html(status, reply::html_error_page(status)))
         }
         (Ok(_), Some(FaultKind::HugeBody { bytes })) => Outcome::Whole(huge_body(bytes)),
+        (Ok(_), Some(FaultKind::RetryAfterText { status, value })) => {
+            Outcome::Whole(status_fault(status, None, None).with_header(header::RETRY_AFTER, value))
+        }
+        (Ok(body), Some(FaultKind::TokenLifetime { expires_in, exp, iat })) if kind == CallKind::Token => {
+            let stated = auth::StatedLifetime { expires_in, exp, iat };
+            Outcome::Whole(if method != Method::POST {
+                method_not_allowed(&Method::POST)
+            } else if path == SERPRO_TOKEN_PATH {
+                auth::serpro_token_stating(&sim, &headers, body, &stated)
+            } else {
+                auth::conecta_token_stating(&sim, &headers, body, &stated)
+            })
+        }
         (Ok(body), Some(FaultKind::TruncatedBody)) => {
             Outcome::Truncated(dispatch(&sim, kind, &method, &path, &headers, body))
         }

@@ -26,7 +26,8 @@ pub(crate) enum ParseError {
 pub(crate) fn json(body: &str) -> Result<serde_json::Value, ParseError> {
     serde_json::from_str(body.trim_start_matches('\u{feff}')).map_err(|e| {
         let start: String = body.trim().chars().take(40).collect();
-        ParseError::Shape(format!("não é JSON ({e}); início: «{start}»"))
+        // serde_json's own text is English: say where it broke instead.
+        ParseError::Shape(format!("não é JSON (linha {}, coluna {}); início: «{start}»", e.line(), e.column()))
     })
 }
 

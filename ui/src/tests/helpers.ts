@@ -27,12 +27,14 @@ export type Command =
   | 'settings_get'
   | 'settings_save'
   | 'ui_ready'
-  | 'batch_preview'
+  | 'batch_choose_file'
+  | 'batch_open_dropped'
+  | 'batch_refresh'
+  | 'window_drops'
   | 'batch_start'
   | 'batch_progress'
   | 'batch_cancel'
   | 'batch_saved'
-  | 'batch_open_saved'
   | 'batch_resume'
   | 'batch_export'
   | 'batch_discard'
@@ -54,6 +56,7 @@ const DEFAULTS: Partial<Record<Command, Handler>> = {
   settings_get: () => fx.settings,
   status_info: () => fx.statusDemo,
   ui_ready: () => null,
+  window_drops: () => null,
   history_previous: () => null,
   lock_status: () => ({ locked: false, pinSet: false, retryAfterSecs: null }),
   update_status: () => ({
@@ -112,6 +115,7 @@ export function resetApp(): void {
   app.locked = false;
   app.lock = null;
   app.update = null;
+  app.drops = 0;
   app.requestLock = () => {};
   app.focusInput = () => {};
   app.clearConsulta = () => {};

@@ -37,6 +37,10 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // First: no core dump holding a secret, the history key or citizens' data (children inherit the limit).
+    if let Err(e) = balcao_platform::forbid_core_dumps() {
+        eprintln!("Aviso: não foi possível desligar os core dumps ({e}).");
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

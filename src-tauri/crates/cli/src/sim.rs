@@ -35,7 +35,8 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(serve(args.addr, config))
+    // A developer and test tool: the control and request-log routes and CORS are on (never in the app).
+    runtime.block_on(serve(args.addr, config.with_test_routes()))
 }
 
 async fn serve(addr: SocketAddr, config: SimConfig) -> ExitCode {

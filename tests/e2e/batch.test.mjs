@@ -175,7 +175,7 @@ test('a slow batch cancelled midway keeps what was done, then resumes to the end
 
 test('a file dropped on the window opens in Lote with its preview; other kinds are refused in pt-BR', async () => {
   xkey('alt+1');
-  await shown('screen-consulta');
+  await shown('lookup-input');
   const other = join(dir, 'planilha.xlsx');
   writeFileSync(other, 'PK', 'utf8');
   dropOnWindow(other);
@@ -183,7 +183,7 @@ test('a file dropped on the window opens in Lote with its preview; other kinds a
   assert.match(await text('batch-error'), /CSV ou TXT/);
 
   xkey('alt+1');
-  await shown('screen-consulta');
+  await shown('lookup-input');
   const file = join(dir, 'arrastada.txt');
   writeFileSync(file, ['40442820135', '63017285995', '40442820136', ''].join('\n'), 'utf8');
   dropOnWindow(file);

@@ -207,7 +207,7 @@ mod tests {
     }
 
     #[test]
-    fn the_key_statement_is_exact_and_wiped_on_drop() {
+    fn the_key_statement_is_exact_and_built_in_one_allocation_to_wipe() {
         let key = generate_key().unwrap();
         let sql = key_pragma(key.expose());
         assert_eq!(*sql, format!("PRAGMA key = \"x'{}'\";", key.expose()));

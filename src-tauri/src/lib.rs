@@ -3,8 +3,11 @@
 mod activity;
 mod commands;
 pub mod diagnostics;
+pub mod files;
 pub mod idle_lock;
 pub mod logging;
+#[cfg(debug_assertions)]
+pub mod seams;
 mod state;
 pub mod updater;
 
@@ -20,10 +23,15 @@ pub const COMMANDS: &[&str] = &include!("../commands.list");
 
 /// Starts Balcão.
 pub fn run() {
+    // First: no core dump of this process or of the WebKit processes it starts (they inherit the limit).
+    let dumps = balcao_platform::forbid_core_dumps();
     platform_env();
     let data_dir = balcao_platform::data_dir();
     let _ = logging::init(&logging::log_dir(&data_dir));
     tracing::info!(version = env!("CARGO_PKG_VERSION"), os = %diagnostics::os_description(), "Balcão starting");
+    if let Err(e) = dumps {
+        tracing::warn!("core dumps could not be turned off: {e}");
+    }
     // The single-instance plugin goes first: a second launch must stop before anything else starts.
     let builder = tauri::Builder::default().plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
         // A second launch focuses the window already open.
@@ -42,6 +50,8 @@ pub fn run() {
                     tracing::warn!(code = ?e.code, "start-up incomplete");
                 }
             });
+            #[cfg(debug_assertions)]
+            seams::start(app.handle());
             // Look for an update once the window is up; the clerk is told and chooses when to install.
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
@@ -55,11 +65,19 @@ pub fn run() {
 }
 
 /// Everything but the window and the OS integration: the updater plugin (configured at run time from the build's
-/// key and IT's endpoints), the state and the command table. Tests build it on Tauri's mock runtime.
+/// key and IT's endpoints), the file dialog (used from Rust only: no page permission), files dropped on the window,
+/// the state and the command table. Tests build it on Tauri's mock runtime.
 pub fn configure<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     builder
         .plugin(tauri_plugin_updater::Builder::new().build())
+        .plugin(tauri_plugin_dialog::init())
+        .on_window_event(|window, event| {
+            if let tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event {
+                files::on_drop(window.app_handle(), paths);
+            }
+        })
         .manage(AppState::default())
+        .manage(files::BatchFile::default())
         .manage(Activity::default())
         .manage(updater::Updates::default())
         .invoke_handler(commands::handler())

@@ -85,6 +85,9 @@ fn plugin_and_core_commands_are_not_allowed_even_locally() {
         "plugin:webview|create_webview_window",
         "plugin:fs|read_file",
         "plugin:shell|execute",
+        "plugin:dialog|open",
+        "plugin:dialog|save",
+        "plugin:dialog|message",
         "not_a_command",
     ] {
         let e = invoke(&w, LOCAL, cmd, json!({})).expect_err(cmd);
@@ -112,8 +115,9 @@ fn bad_arguments(cmd: &str) -> Option<Value> {
         "lock_unlock" => json!({"pin": 1234}),
         "lock_set_pin" => json!({"pin": ["1234"], "current": null}),
         "update_install" => json!({"onProgress": "not a channel"}),
-        "batch_preview" => json!({"fileName": "lote.csv", "bytesBase64": 42, "options": {}}),
-        "batch_open_saved" => json!({"fileName": ["lote.csv"], "bytesBase64": "AAAA"}),
+        "batch_choose_file" | "batch_open_dropped" => json!({"reopen": "yes", "options": {}}),
+        "batch_refresh" => json!({"options": ["column", 1]}),
+        "window_drops" => json!({"onDrop": "not a channel"}),
         "batch_resume" => json!({"retryFailed": "yes"}),
         _ => return None,
     })
@@ -146,6 +150,27 @@ fn every_command_with_arguments_refuses_malformed_ones_before_running() {
             ),
         }
     }
+}
+
+#[test]
+fn no_file_content_or_path_crosses_the_bridge() {
+    let (_app, w) = app();
+    // The commands that took a file's bytes from the page are gone; the page cannot open a dialog or read a file.
+    for cmd in ["batch_preview", "batch_open_saved", "plugin:dialog|open", "plugin:fs|read_file", "plugin:fs|open"] {
+        let e = invoke(&w, LOCAL, cmd, json!({"fileName": "l.csv", "bytesBase64": "MQ==", "path": "/etc/passwd"}));
+        let e = e.expect_err(cmd);
+        assert!(text(&e).contains("not allowed") || text(&e).contains("not found"), "{cmd}: {e}");
+    }
+    // Re-reading takes no path from the page: a `path` argument is ignored, only the file Rust opened is read.
+    let options = json!({"column": null, "hasHeader": null, "reuseMaxAgeDays": null, "ambiguousAs": null,
+        "purpose": null, "view": null});
+    let e =
+        invoke(&w, LOCAL, "batch_refresh", json!({"options": options, "path": "/etc/passwd"})).expect_err("no file");
+    assert!(text(&e["message"]).contains("Nenhum arquivo aberto"), "{e}");
+    // No dropped file waiting: nothing is opened, whatever the page sends.
+    let none =
+        invoke(&w, LOCAL, "batch_open_dropped", json!({"reopen": false, "options": options, "path": "/etc/passwd"}));
+    assert_eq!(none.expect("nothing to open"), Value::Null);
 }
 
 #[test]

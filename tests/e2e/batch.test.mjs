@@ -1,11 +1,27 @@
-// The Lote screen in the real window (Demonstração): a small CSV chosen through the file input, the preview with its
-// counts and cost before any call, the run to the end, and the exported result CSV with the verdict columns.
+// The Lote screen in the real window (Demonstração): a small CSV chosen with the pt-BR button (the system dialog,
+// opened and read by Rust; answered through the debug build's test seam), the preview with its counts and cost
+// before any call, the run to the end, the exported result CSV with the verdict columns, cancel and resume, and a
+// file dropped on the window (a drop injected through the seam) opening in Lote.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openApp, screenshot, xkey, simRequests } from './harness.mjs';
+
+// The debug build's seams folder (xtask sets BALCAO_TEST_SEAMS for the app and for these tests).
+const seams = process.env.BALCAO_TEST_SEAMS;
+/** Writes a seam file whole (elsewhere, then renamed into place): the app never reads half of it. */
+function seam(name, text) {
+  assert.ok(seams, 'BALCAO_TEST_SEAMS is not set: run through `cargo xtask e2e`');
+  const tmp = join(seams, `.${name}.tmp`);
+  writeFileSync(tmp, text, 'utf8');
+  renameSync(tmp, join(seams, name));
+}
+/** The next file dialog answers with `path` ('' = closed without a file). */
+const answerNextDialog = (path) => seam('dialog-answer', path);
+/** A file dropped on the window, as the window's drop event delivers it. */
+const dropOnWindow = (path) => seam('drop', path);
 
 let browser;
 let dir;
@@ -46,10 +62,21 @@ test('a CSV previewed with its cost, run to the end and exported with the verdic
 
   xkey('alt+7');
   await shown('screen-lote');
-  const input = await $('batch-file');
-  await input.waitForExist({ timeout: 15000 });
-  await input.setValue(file);
+  const choose = await shown('batch-file');
+  assert.equal(await choose.getTagName(), 'button', 'a pt-BR button, not the OS file input');
+  assert.equal(await choose.getText(), 'Escolher arquivo…');
+  assert.equal((await browser.$$('input[type="file"]')).length, 0);
 
+  // A dialog closed without a file changes nothing.
+  answerNextDialog('');
+  await choose.click();
+  await browser.waitUntil(async () => !existsSync(join(seams, 'dialog-answer')), { timeout: 10000 });
+  await browser.waitUntil(async () => choose.isEnabled(), { timeout: 10000 });
+  assert.equal(await (await $('batch-preview')).isExisting(), false);
+  assert.equal(await (await $('batch-error')).isExisting(), false);
+
+  answerNextDialog(file);
+  await choose.click();
   await shown('batch-preview');
   assert.equal(await text('batch-count-rows'), '6');
   assert.equal(await text('batch-count-valid'), '5');
@@ -110,9 +137,11 @@ test('a slow batch cancelled midway keeps what was done, then resumes to the end
   assert.equal(slow.status, 201, 'the simulator took the latency fault');
 
   await (await shown('batch-new')).click();
-  const input = await $('batch-file');
-  await input.waitForExist({ timeout: 15000 });
-  await input.setValue(file);
+  // By keyboard: the button takes focus and Enter opens the dialog.
+  await shown('batch-file');
+  await browser.execute(() => document.querySelector('[data-testid="batch-file"]').focus());
+  answerNextDialog(file);
+  xkey('Return');
   await shown('batch-preview');
   assert.equal(await text('batch-count-unique'), String(cpfs.length));
   await (await shown('batch-start')).click();
@@ -142,4 +171,37 @@ test('a slow batch cancelled midway keeps what was done, then resumes to the end
   const after = (await simRequests()).filter((r) => r.path.includes('/cpf/')).map((r) => r.path);
   const again = after.slice(calls.length).filter((p) => calls.includes(p));
   assert.deepEqual(again, [], 'nothing answered before the cancel was called again');
+});
+
+test('a file dropped on the window opens in Lote with its preview; other kinds are refused in pt-BR', async () => {
+  xkey('alt+1');
+  await shown('lookup-input');
+  const other = join(dir, 'planilha.xlsx');
+  writeFileSync(other, 'PK', 'utf8');
+  dropOnWindow(other);
+  await shown('screen-lote');
+  assert.match(await text('batch-error'), /CSV ou TXT/);
+
+  xkey('alt+1');
+  await shown('lookup-input');
+  const file = join(dir, 'arrastada.txt');
+  writeFileSync(file, ['40442820135', '63017285995', '40442820136', ''].join('\n'), 'utf8');
+  dropOnWindow(file);
+  await shown('screen-lote');
+  await shown('batch-preview');
+  assert.match(await text('batch-preview'), /arrastada\.txt/);
+  assert.equal(await text('batch-count-rows'), '3');
+  assert.equal(await text('batch-count-valid'), '2');
+  assert.equal(await text('batch-count-invalid'), '1');
+  // Changing an option reads the dropped file again (Rust keeps its path; the page has no copy).
+  await (await shown('batch-header')).selectByAttribute('value', 'yes');
+  await browser.waitUntil(async () => (await text('batch-count-rows')) === '2', {
+    timeout: 10000,
+    timeoutMsg: 'the first line was not taken as a header',
+  });
+  assert.equal(await (await $('batch-error')).isExisting(), false);
+  await screenshot(browser, '14-lote-arrastado');
+  await (await shown('batch-discard')).click();
+  await (await shown('batch-discard-yes')).click();
+  await shown('batch-file');
 });

@@ -202,6 +202,11 @@ fn installed_checks() -> Result {
             return Err(format!("o pacote não traz {want}:\n{listing}"));
         }
     }
+    // The debug build's test seams (file dialog answers, injected drops) are compiled out of the release build.
+    let exe = std::fs::read(bin).map_err(|e| format!("{}: {e}", bin.display()))?;
+    if exe.windows(b"BALCAO_TEST_SEAMS".len()).any(|w| w == b"BALCAO_TEST_SEAMS") {
+        return Err("o binário instalado contém os ganchos de teste (BALCAO_TEST_SEAMS)".into());
+    }
     let started = Instant::now();
     launch_and_lookup(bin)?;
     eprintln!(

@@ -25,18 +25,30 @@ pub struct DriverPorts {
 }
 
 /// tauri-driver in the sandbox, not yet started: its own WebDriver and WebKitWebDriver ports (so runs side by side, a
-/// developer and CI on one machine, never meet), the app's simulator on a free port, output to `log`.
+/// developer and CI on one machine, never meet), the app's simulator on a free port with its `/__sim/*` control and
+/// request-log routes on (`BALCAO_SIM_CONTROL=1`: off in the field), the debug build's test seams in the sandbox
+/// (`BALCAO_TEST_SEAMS`, see [`seams_dir`]; a release build has none), output to `log`.
 pub fn driver_command(sb: &Sandbox, log: &std::path::Path) -> Result<(Command, DriverPorts)> {
     let ports = DriverPorts { driver: free_port()?, sim: free_port()? };
+    let seams = seams_dir(sb)?;
     let native_port = free_port()?;
     let log = std::fs::File::create(log).map_err(|e| format!("{}: {e}", log.display()))?;
     let mut cmd = sb.command("tauri-driver");
     cmd.args(["--port", &ports.driver.to_string(), "--native-port", &native_port.to_string()])
         .env("BALCAO_SIM_ADDR", format!("127.0.0.1:{}", ports.sim))
+        .env("BALCAO_SIM_CONTROL", "1")
+        .env("BALCAO_TEST_SEAMS", &seams)
         .stdout(log.try_clone().map_err(|e| e.to_string())?)
         .stderr(log)
         .stdin(Stdio::null());
     Ok((cmd, ports))
+}
+
+/// Where the tests answer the next file dialog and inject drops (src-tauri/src/seams.rs), created in the sandbox.
+pub fn seams_dir(sb: &Sandbox) -> Result<PathBuf> {
+    let dir = sb.dir.join("seams");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    Ok(dir)
 }
 
 pub fn build_app() -> Result {
@@ -85,7 +97,8 @@ pub fn run() -> Result {
         .env("TAURI_DRIVER_PORT", driver_port.to_string())
         .env("BALCAO_SIM_URL", format!("http://127.0.0.1:{sim_port}"))
         .env("BALCAO_E2E_DATA_DIR", &data_dir)
-        .env("BALCAO_E2E_SCREENSHOTS", &shots);
+        .env("BALCAO_E2E_SCREENSHOTS", &shots)
+        .env("BALCAO_TEST_SEAMS", seams_dir(&sb)?);
     let r = sh::run(&mut node);
     drop(sb);
     r?;

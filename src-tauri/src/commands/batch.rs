@@ -1,30 +1,57 @@
-//! Commands of the Lote screen: preview a file, start, follow (polled), cancel, resume, export, discard.
+//! Commands of the Lote screen: choose a file (system dialog) or open the one dropped on the window, preview it, start,
+//! follow (polled), cancel, resume, export, discard. The page never sends a path or the file's bytes: Rust reads it.
 
 use std::sync::{Arc, Mutex};
 
+use balcao_core::AppError;
 use balcao_core::batch_api::{BatchOptions, BatchPreview, BatchProgress, BatchSaved, BatchState};
-use balcao_core::{AppError, ErrorCode};
 use balcao_service::ProgressSink;
-use base64::Engine;
-use tauri::State;
+use tauri::ipc::Channel;
+use tauri::{Runtime, State, Window};
 
+use crate::files::{self, BatchFile};
 use crate::{Activity, AppState};
 
-/// The file arrives from the webview (a file the clerk chose) as base64: JSON has no bytes.
-fn decode(bytes_base64: &str) -> Result<Vec<u8>, AppError> {
-    base64::engine::general_purpose::STANDARD
-        .decode(bytes_base64)
-        .map_err(|_| AppError::new(ErrorCode::Internal, "O arquivo chegou corrompido à aplicação. Escolha-o de novo."))
+/// Opens the system dialog and previews the chosen file (`reopen`: reopens the saved batch with it instead);
+/// `None` when the clerk closed the dialog.
+#[tauri::command]
+pub async fn batch_choose_file<R: Runtime>(
+    window: Window<R>,
+    state: State<'_, AppState>,
+    file: State<'_, BatchFile>,
+    reopen: bool,
+    options: BatchOptions,
+) -> Result<Option<BatchPreview>, AppError> {
+    let Some(path) = files::pick(&window).await? else { return Ok(None) };
+    files::open(&state, &file, path, reopen, options).await.map(Some)
 }
 
+/// Previews the file last dropped on the window (taken once); `None` when none is waiting.
 #[tauri::command]
-pub async fn batch_preview(
+pub async fn batch_open_dropped(
     state: State<'_, AppState>,
-    file_name: String,
-    bytes_base64: String,
+    file: State<'_, BatchFile>,
+    reopen: bool,
+    options: BatchOptions,
+) -> Result<Option<BatchPreview>, AppError> {
+    let Some(path) = file.take_dropped() else { return Ok(None) };
+    files::open(&state, &file, path, reopen, options).await.map(Some)
+}
+
+/// Reads the current file again with the options changed.
+#[tauri::command]
+pub async fn batch_refresh(
+    state: State<'_, AppState>,
+    file: State<'_, BatchFile>,
     options: BatchOptions,
 ) -> Result<BatchPreview, AppError> {
-    state.get().await?.batch_preview(file_name, decode(&bytes_base64)?, options).await
+    files::refresh(&state, &file, options).await
+}
+
+/// The page's listener for files dropped on the window (it then shows Lote, which opens the file).
+#[tauri::command]
+pub fn window_drops(file: State<'_, BatchFile>, on_drop: Channel<()>) {
+    file.listen(on_drop);
 }
 
 /// A progress sink that holds the app busy (no update install) until the batch reaches a final state; the service
@@ -57,15 +84,6 @@ pub async fn batch_cancel(state: State<'_, AppState>) -> Result<(), AppError> {
 #[tauri::command]
 pub async fn batch_saved(state: State<'_, AppState>) -> Result<Option<BatchSaved>, AppError> {
     state.get().await?.batch_saved().await
-}
-
-#[tauri::command]
-pub async fn batch_open_saved(
-    state: State<'_, AppState>,
-    file_name: String,
-    bytes_base64: String,
-) -> Result<BatchPreview, AppError> {
-    state.get().await?.batch_open_saved(file_name, decode(&bytes_base64)?).await
 }
 
 #[tauri::command]

@@ -115,14 +115,25 @@ export const ipc = {
   settingsGet: () => call<Settings>('settings_get'),
   settingsSave: (settings: Settings) => call<void>('settings_save', { settings }),
 
-  batchPreview: (fileName: string, bytesBase64: string, options: BatchOptions) =>
-    call<BatchPreview>('batch_preview', { fileName, bytesBase64, options }),
+  /** Opens the system "Abrir" dialog (from Rust) and previews the chosen file; null when the clerk closed it. The
+   * page never sees the path or the bytes. `reopen`: the file reopens the saved batch instead. */
+  batchChooseFile: (reopen: boolean, options: BatchOptions) =>
+    call<BatchPreview | null>('batch_choose_file', { reopen, options }),
+  /** Previews the file last dropped on the window (once); null when none is waiting. */
+  batchOpenDropped: (reopen: boolean, options: BatchOptions) =>
+    call<BatchPreview | null>('batch_open_dropped', { reopen, options }),
+  /** Reads the current file again with other options. */
+  batchRefresh: (options: BatchOptions) => call<BatchPreview>('batch_refresh', { options }),
+  /** Calls `onDrop` each time a file is dropped on the window (Rust keeps the file for `batchOpenDropped`). */
+  windowDrops: (onDrop: () => void) => {
+    const channel = new Channel<null>();
+    channel.onmessage = () => onDrop();
+    return call<void>('window_drops', { onDrop: channel });
+  },
   batchStart: () => call<BatchProgress>('batch_start'),
   batchProgress: () => call<BatchProgress | null>('batch_progress'),
   batchCancel: () => call<void>('batch_cancel'),
   batchSaved: () => call<BatchSaved | null>('batch_saved'),
-  batchOpenSaved: (fileName: string, bytesBase64: string) =>
-    call<BatchPreview>('batch_open_saved', { fileName, bytesBase64 }),
   batchResume: (retryFailed: boolean) => call<BatchProgress>('batch_resume', { retryFailed }),
   batchExport: () => call<string>('batch_export'),
   batchDiscard: () => call<void>('batch_discard'),
@@ -156,14 +167,3 @@ export type Ipc = typeof ipc;
 
 /** A history search as the screens build it: the id to continue from may be a number (as JSON delivered it). */
 export type HistorySearch = Omit<HistoryQuery, 'beforeId'> & { beforeId: Id | null };
-
-/** A file's bytes as base64, for commands that take a file the clerk chose (the webview has no file-system access). */
-export async function fileBase64(file: Blob): Promise<string> {
-  const bytes = new Uint8Array(await file.arrayBuffer());
-  let bin = '';
-  const CHUNK = 0x8000;
-  for (let i = 0; i < bytes.length; i += CHUNK) {
-    bin += String.fromCharCode(...bytes.subarray(i, i + CHUNK));
-  }
-  return btoa(bin);
-}

@@ -46,6 +46,8 @@ class AppState {
   health = $state<HealthIssue[]>([]);
   /** The last update check (at start or asked in Configurações). */
   update = $state<UpdateCheck | null>(null);
+  /** Counts files dropped on the window: Lote opens the one waiting in the shell each time it changes. */
+  drops = $state(0);
   /** Set by the Consulta screen: puts the caret in the lookup input. */
   focusInput: () => void = () => {};
   /** Set by the window: «Tentar de novo» of the safe mode (also on the lock screen when the PIN was unreadable). */

@@ -1,13 +1,11 @@
-// Lote: choose a file, preview (reading, counts, invalid rows, cost) before any call, start and follow the
-// progress, cancel, resume, export; a saved batch reopened by choosing the same file.
+// Lote: choose a file (the Rust-side dialog) or drop one, preview (reading, counts, invalid rows, cost) before any
+// call, start and follow the progress, cancel, resume, export; a saved batch reopened by choosing the same file.
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { BatchPreview, BatchProgress, BatchSaved } from '../lib/contract';
-import { fileBase64 } from '../lib/ipc';
+import { app } from '../lib/state.svelte';
 import Lote from '../screens/Lote.svelte';
 import { callsOf, fail, mockCommands } from './helpers';
-
-const CSV = 'cpf;nome\n40442820135;Ana\n40442820136;Bia\n40442820135;Ana de novo\n12345678909;Zé\n';
 
 const preview: BatchPreview = {
   fileName: 'lista.csv',
@@ -78,29 +76,34 @@ const saved: BatchSaved = {
   numbersDone: 1,
 };
 
-async function choose(text = CSV) {
-  const input = (await screen.findByTestId('batch-file')) as HTMLInputElement;
-  const file = new File([text], 'lista.csv', { type: 'text/csv' });
-  Object.defineProperty(input, 'files', { value: [file], configurable: true });
-  await fireEvent.change(input);
+/** Presses the pt-BR «Escolher arquivo…» button (the mock of `batch_choose_file` plays the dialog and Rust). */
+async function choose() {
+  await fireEvent.click(await screen.findByTestId('batch-file'));
 }
 
 afterEach(() => vi.useRealTimers());
 
 describe('Lote', () => {
-  it('encodes the chosen file as base64 with its bytes intact', async () => {
-    const b64 = await fileBase64(new Blob([new Uint8Array([0xef, 0xbb, 0xbf, 0x41, 0xe7, 0x0a])]));
-    expect(b64).toBe('77u/QecK');
+  it('offers a pt-BR button, not the OS file input, and tells that a file can be dropped', async () => {
+    mockCommands({ batch_progress: () => null, batch_saved: () => null });
+    render(Lote);
+    const button = await screen.findByTestId('batch-file');
+    expect(button.tagName).toBe('BUTTON');
+    expect(button.textContent?.trim()).toBe('Escolher arquivo…');
+    expect(button.getAttribute('aria-describedby')).toBe('batch-file-hint');
+    expect(screen.getByTestId('batch-file-hint').textContent).toContain('arrastá-lo');
+    expect(document.querySelector('input[type="file"]')).toBeNull();
   });
 
   it('previews the file before any call: reading, counts, invalid rows with reasons, cost', async () => {
-    const calls = mockCommands({ batch_progress: () => null, batch_saved: () => null, batch_preview: () => preview });
+    const calls = mockCommands({ batch_progress: () => null, batch_saved: () => null, batch_choose_file: () => preview });
     render(Lote);
     await choose();
     await screen.findByTestId('batch-preview');
-    const args = callsOf(calls, 'batch_preview')[0]!.args as { fileName: string; bytesBase64: string; options: unknown };
-    expect(args.fileName).toBe('lista.csv');
-    expect(new TextDecoder().decode(Uint8Array.from(atob(args.bytesBase64), (c) => c.charCodeAt(0)))).toBe(CSV);
+    // The page sends no file, name or path: only what to do with the file Rust reads.
+    const args = callsOf(calls, 'batch_choose_file')[0]!.args as { reopen: boolean; options: unknown };
+    expect(Object.keys(args).sort()).toEqual(['options', 'reopen']);
+    expect(args.reopen).toBe(false);
     expect(args.options).toEqual({
       column: null,
       hasHeader: null,
@@ -126,29 +129,58 @@ describe('Lote', () => {
     expect(callsOf(calls, 'batch_start')).toHaveLength(0);
   });
 
+  it('a dialog closed without a file changes nothing', async () => {
+    const calls = mockCommands({ batch_progress: () => null, batch_saved: () => null, batch_choose_file: () => null });
+    render(Lote);
+    await choose();
+    await waitFor(() => expect(callsOf(calls, 'batch_choose_file')).toHaveLength(1));
+    await waitFor(() => expect((screen.getByTestId('batch-file') as HTMLButtonElement).disabled).toBe(false));
+    expect(screen.queryByTestId('batch-preview')).toBeNull();
+    expect(screen.queryByTestId('batch-error')).toBeNull();
+  });
+
+  it('opens a file dropped on the window, as if chosen', async () => {
+    const calls = mockCommands({ batch_progress: () => null, batch_saved: () => null, batch_open_dropped: () => preview });
+    render(Lote);
+    await screen.findByTestId('batch-file');
+    expect(callsOf(calls, 'batch_open_dropped')).toHaveLength(0);
+    app.drops += 1;
+    await screen.findByTestId('batch-preview');
+    const args = callsOf(calls, 'batch_open_dropped')[0]!.args as { reopen: boolean };
+    expect(Object.keys(args).sort()).toEqual(['options', 'reopen']);
+    expect(args.reopen).toBe(false);
+  });
+
   it('reads the file again when the clerk changes the column, header or reuse options', async () => {
-    const calls = mockCommands({ batch_progress: () => null, batch_saved: () => null, batch_preview: () => preview });
+    const calls = mockCommands({
+      batch_progress: () => null,
+      batch_saved: () => null,
+      batch_choose_file: () => preview,
+      batch_refresh: () => preview,
+    });
     render(Lote);
     await choose();
     await screen.findByTestId('batch-preview');
     await fireEvent.change(screen.getByTestId('batch-column'), { target: { value: '2' } });
-    await waitFor(() => expect(callsOf(calls, 'batch_preview')).toHaveLength(2));
-    expect((callsOf(calls, 'batch_preview')[1]!.args as { options: { column: number } }).options.column).toBe(2);
+    await waitFor(() => expect(callsOf(calls, 'batch_refresh')).toHaveLength(1));
+    expect((callsOf(calls, 'batch_refresh')[0]!.args as { options: { column: number } }).options.column).toBe(2);
+    expect(Object.keys(callsOf(calls, 'batch_refresh')[0]!.args)).toEqual(['options']);
     await fireEvent.change(screen.getByTestId('batch-header'), { target: { value: 'no' } });
-    await waitFor(() => expect(callsOf(calls, 'batch_preview')).toHaveLength(3));
-    expect((callsOf(calls, 'batch_preview')[2]!.args as { options: { hasHeader: boolean } }).options.hasHeader).toBe(false);
+    await waitFor(() => expect(callsOf(calls, 'batch_refresh')).toHaveLength(2));
+    expect((callsOf(calls, 'batch_refresh')[1]!.args as { options: { hasHeader: boolean } }).options.hasHeader).toBe(false);
     const reuse = screen.getByTestId('batch-reuse') as HTMLInputElement;
     await fireEvent.input(reuse, { target: { value: '30' } });
     await fireEvent.change(reuse);
-    await waitFor(() => expect(callsOf(calls, 'batch_preview')).toHaveLength(4));
-    expect((callsOf(calls, 'batch_preview')[3]!.args as { options: { reuseMaxAgeDays: number } }).options.reuseMaxAgeDays).toBe(30);
+    await waitFor(() => expect(callsOf(calls, 'batch_refresh')).toHaveLength(3));
+    expect((callsOf(calls, 'batch_refresh')[2]!.args as { options: { reuseMaxAgeDays: number } }).options.reuseMaxAgeDays).toBe(30);
+    expect(callsOf(calls, 'batch_choose_file')).toHaveLength(1);
   });
 
   it('warns before starting when the quota left is not enough', async () => {
     mockCommands({
       batch_progress: () => null,
       batch_saved: () => null,
-      batch_preview: () => ({ ...preview, estimate: { ...preview.estimate, quotaExceeded: true } }),
+      batch_choose_file: () => ({ ...preview, estimate: { ...preview.estimate, quotaExceeded: true } }),
     });
     render(Lote);
     await choose();
@@ -159,10 +191,10 @@ describe('Lote', () => {
     mockCommands({
       batch_progress: () => null,
       batch_saved: () => null,
-      batch_preview: fail('Config', 'O arquivo está vazio. Escolha um CSV ou TXT com um número por linha.'),
+      batch_choose_file: fail('Config', 'O arquivo está vazio. Escolha um CSV ou TXT com um número por linha.'),
     });
     render(Lote);
-    await choose('');
+    await choose();
     const err = await screen.findByTestId('batch-error');
     expect(err.dataset.code).toBe('Config');
     expect(err.textContent).toContain('arquivo está vazio');
@@ -173,7 +205,7 @@ describe('Lote', () => {
     let polls = 0;
     const calls = mockCommands({
       batch_saved: () => null,
-      batch_preview: () => preview,
+      batch_choose_file: () => preview,
       batch_start: () => prog({}),
       batch_progress: () => {
         polls += 1;
@@ -257,15 +289,14 @@ describe('Lote', () => {
     const calls = mockCommands({
       batch_progress: () => null,
       batch_saved: () => saved,
-      batch_open_saved: () => ({ ...preview, estimate: { ...preview.estimate, alreadyDone: 1, toLookUp: 1, calls: 1, billableMax: 1 } }),
+      batch_choose_file: () => ({ ...preview, estimate: { ...preview.estimate, alreadyDone: 1, toLookUp: 1, calls: 1, billableMax: 1 } }),
       batch_resume: () => prog({}),
     });
     render(Lote);
     expect((await screen.findByTestId('batch-saved')).textContent).toContain('lista.csv');
     await choose();
     await screen.findByTestId('batch-preview');
-    expect(callsOf(calls, 'batch_open_saved')).toHaveLength(1);
-    expect(callsOf(calls, 'batch_preview')).toHaveLength(0);
+    expect((callsOf(calls, 'batch_choose_file')[0]!.args as { reopen: boolean }).reopen).toBe(true);
     expect(screen.getByTestId('batch-estimate-done').textContent).toBe('1');
     expect(screen.queryByTestId('batch-start')).toBeNull();
     await fireEvent.click(screen.getByTestId('batch-resume'));

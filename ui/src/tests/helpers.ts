@@ -27,12 +27,14 @@ export type Command =
   | 'settings_get'
   | 'settings_save'
   | 'ui_ready'
-  | 'batch_preview'
+  | 'batch_choose_file'
+  | 'batch_open_dropped'
+  | 'batch_refresh'
+  | 'window_drops'
   | 'batch_start'
   | 'batch_progress'
   | 'batch_cancel'
   | 'batch_saved'
-  | 'batch_open_saved'
   | 'batch_resume'
   | 'batch_export'
   | 'batch_discard'
@@ -56,6 +58,7 @@ const DEFAULTS: Partial<Record<Command, Handler>> = {
   settings_get: () => fx.settings,
   status_info: () => fx.statusDemo,
   ui_ready: () => null,
+  window_drops: () => null,
   history_previous: () => null,
   lock_status: () => ({ locked: false, pinSet: false, retryAfterSecs: null }),
   app_health: () => [],
@@ -117,6 +120,7 @@ export function resetApp(): void {
   app.lock = null;
   app.health = [];
   app.update = null;
+  app.drops = 0;
   app.requestLock = () => {};
   app.retryHealth = async () => {};
   app.focusInput = () => {};

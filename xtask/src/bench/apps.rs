@@ -74,14 +74,23 @@ pub fn launch(sb: &Sandbox, app: &App, log: &Path, idle: Option<Duration>) -> Re
                 procs::memory(pid)
             });
             let procs = mem.unwrap_or_default();
-            Ok(Launch {
-                spawn_to_ready_ms: wall.as_secs_f64() * 1000.0,
-                page_ready_ms: page,
-                cpu_to_ready_ms: cpu,
-                rss_kb: procs.iter().map(|p| p.rss_kb).sum(),
-                pss_kb: procs.iter().map(|p| p.pss_kb).sum(),
-                procs,
-            })
+            if idle.is_some() && !procs.iter().any(|p| p.pid == pid) {
+                // Balcão makes itself non-dumpable (no core dumps): only root may read its /proc memory files.
+                Err(format!(
+                    "could not read the memory of {} (/proc/{pid}/smaps_rollup): a non-dumpable process is readable \
+                     by root only; run the bench as root",
+                    app.name
+                ))
+            } else {
+                Ok(Launch {
+                    spawn_to_ready_ms: wall.as_secs_f64() * 1000.0,
+                    page_ready_ms: page,
+                    cpu_to_ready_ms: cpu,
+                    rss_kb: procs.iter().map(|p| p.rss_kb).sum(),
+                    pss_kb: procs.iter().map(|p| p.pss_kb).sum(),
+                    procs,
+                })
+            }
         }
         Err(_) => Err(format!("{} printed no {READY_PREFIX} line within 90 s (see {})", app.name, log.display())),
     };

@@ -42,6 +42,10 @@ enum Command {
 pub const EXIT_USAGE: u8 = 2;
 
 fn main() -> ExitCode {
+    // First: no core dump holding a secret, the history key or citizens' data (children inherit the limit).
+    if let Err(e) = balcao_platform::forbid_core_dumps() {
+        eprintln!("Aviso: não foi possível desligar os core dumps ({e}).");
+    }
     let parsed = usage::localised(Cli::command()).try_get_matches().and_then(|matches| Cli::from_arg_matches(&matches));
     let cli = match parsed {
         Ok(cli) => cli,

@@ -53,7 +53,8 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(serve(args.addr, config))
+    // A developer and test tool: the control and request-log routes and CORS are on (never in the app).
+    runtime.block_on(serve(args.addr, config.with_test_routes()))
 }
 
 /// Reads the simulator's config file (JSON when its name ends in `.json`, TOML otherwise); a refusal is a pt-BR

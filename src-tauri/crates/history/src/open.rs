@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use balcao_core::{AppError, Sensitive};
 use balcao_platform::SecretStore;
 use rusqlite::Connection;
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::{DEFAULT_DAY_OFFSET, History, error, migrate};
 
@@ -76,7 +77,7 @@ impl History {
             ));
         }
         let conn = connect(path)?;
-        conn.execute_batch(&format!("PRAGMA key = \"x'{hex}'\";")).map_err(|e| open_error(e, path))?;
+        conn.execute_batch(&key_pragma(hex)).map_err(|e| open_error(e, path))?;
         Self::finish_open(conn, path)
     }
 
@@ -182,7 +183,18 @@ fn open_error(e: rusqlite::Error, path: &Path) -> AppError {
     }
 }
 
-/// 32 random bytes from the OS, as 64 lower-case hex characters.
+/// `PRAGMA key` with the raw key: the statement holds the key, so it is wiped when dropped.
+fn key_pragma(hex: &str) -> Zeroizing<String> {
+    const HEAD: &str = "PRAGMA key = \"x'";
+    const TAIL: &str = "'\";";
+    let mut sql = Zeroizing::new(String::with_capacity(HEAD.len() + hex.len() + TAIL.len()));
+    sql.push_str(HEAD);
+    sql.push_str(hex);
+    sql.push_str(TAIL);
+    sql
+}
+
+/// 32 random bytes from the OS, as 64 lower-case hex characters (built in place: no stray copies to wipe).
 fn generate_key() -> Result<Sensitive<String>, AppError> {
     use rand::TryRngCore;
     let mut bytes = [0u8; 32];
@@ -192,8 +204,13 @@ fn generate_key() -> Result<Sensitive<String>, AppError> {
             format!("O sistema não forneceu números aleatórios para a chave do histórico ({e}). Avise a TI."),
         )
     })?;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    bytes.fill(0);
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut hex = String::with_capacity(64);
+    for b in bytes {
+        hex.push(char::from(HEX[usize::from(b >> 4)]));
+        hex.push(char::from(HEX[usize::from(b & 0x0f)]));
+    }
+    bytes.zeroize();
     Ok(Sensitive::new(hex))
 }
 
@@ -208,6 +225,14 @@ mod tests {
         assert_eq!(a.expose().len(), 64);
         assert!(a.expose().bytes().all(|c| c.is_ascii_hexdigit()));
         assert_ne!(a, b);
+    }
+
+    #[test]
+    fn the_key_statement_is_exact_and_built_in_one_allocation_to_wipe() {
+        let key = generate_key().unwrap();
+        let sql = key_pragma(key.expose());
+        assert_eq!(*sql, format!("PRAGMA key = \"x'{}'\";", key.expose()));
+        assert_eq!(sql.capacity(), sql.len(), "built in one allocation: no copy left behind by a reallocation");
     }
 
     #[test]

@@ -1,9 +1,11 @@
-//! OS integration for Balcão: the secret store (OS keyring), the redirectable data directories and private result files.
+//! OS integration for Balcão: the secret store (OS keyring), the redirectable data directories, private result
+//! files and keeping secrets out of crash dumps.
 //!
 //! Nothing here ever falls back to plaintext: when the OS keyring cannot be used the caller gets a
 //! [`SecretError`] (code `KeychainUnavailable`) with a pt-BR message it can show to the clerk.
 
 mod dirs;
+mod dumps;
 mod files;
 mod keyring_store;
 mod secret;
@@ -12,6 +14,7 @@ pub use dirs::{
     APP_IDENTIFIER, DATA_DIR_ENV, create_private_file, data_dir, ensure_data_dir, is_redirected, make_private,
     os_user_name, restrict_new_files, secure_data_dir,
 };
+pub use dumps::forbid_core_dumps;
 pub use files::{LimitedReadError, ResultPathError, check_result_path, read_limited, write_private_atomically};
 pub use keyring_store::{DEFAULT_SERVICE, KeyringStore, SERVICE_ENV};
 pub use secret::{MemoryStore, SecretError, SecretFailure, SecretStore};

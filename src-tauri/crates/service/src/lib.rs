@@ -1,5 +1,6 @@
 //! Balcão's use cases without Tauri: start-up, lookup, history, profiles and settings, as the shell's commands call them.
 
+mod batch_file;
 mod batch_ops;
 mod health;
 mod history_ops;
@@ -23,8 +24,9 @@ use balcao_platform::SecretStore;
 use balcao_sim::SimHandle;
 use tokio::sync::RwLock;
 
+pub use batch_file::read_batch_file;
 pub use batch_ops::ProgressSink;
-pub use start::StartOptions;
+pub use start::{SIM_CONTROL_ENV, StartOptions, demo_sim_config};
 
 use settings_store::{SettingsFile, SettingsStore};
 
@@ -88,6 +90,11 @@ impl Balcao {
     /// The embedded simulator's gateway root, when Demonstração is active.
     pub async fn sim_url(&self) -> Option<String> {
         self.sim.read().await.as_ref().map(SimHandle::base_url)
+    }
+
+    /// The embedded simulator's request log, in process (its HTTP route is off in the app), for tests.
+    pub async fn sim_requests(&self) -> Option<Vec<balcao_sim::LoggedRequest>> {
+        self.sim.read().await.as_ref().map(SimHandle::requests)
     }
 
     /// The history, or the reason it is unavailable.

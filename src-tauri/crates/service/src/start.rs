@@ -2,6 +2,7 @@
 //! Demonstração) the simulator. What cannot be had (the history, the active profile's credentials, the PIN) leaves
 //! Balcão in its safe mode (see `health`) instead of failing the start.
 
+use std::ffi::OsStr;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -111,8 +112,19 @@ pub(crate) fn find_profile<'a>(profiles: &'a [Profile], id: &str) -> Option<&'a 
     if id == DEMO_PROFILE_ID { None } else { profiles.iter().find(|p| p.id == id) }
 }
 
+/// Set to `1` when Balcão starts, turns on the Demonstração simulator's `/__sim/*` control and request-log routes
+/// (the e2e tests, the package smoke test and the bench read the app's calls through them). Unset in the field.
+pub const SIM_CONTROL_ENV: &str = "BALCAO_SIM_CONTROL";
+
+/// The Demonstração simulator's configuration: no control routes unless `BALCAO_SIM_CONTROL` is `1`, and never
+/// CORS, so no other local process or web page can read the clerk's calls or steer the answers.
+pub fn demo_sim_config(control: Option<&OsStr>) -> SimConfig {
+    SimConfig { control_routes: control == Some(OsStr::new("1")), cors: false, ..SimConfig::default() }
+}
+
 pub(crate) async fn start_sim(addr: SocketAddr) -> Result<SimHandle, AppError> {
-    Simulator::start(addr, SimConfig::default()).await.map_err(|e| {
+    let config = demo_sim_config(std::env::var_os(SIM_CONTROL_ENV).as_deref());
+    Simulator::start(addr, config).await.map_err(|e| {
         AppError::new(
             ErrorCode::Internal,
             format!("Não foi possível iniciar o simulador da Demonstração em {addr}: {e}."),

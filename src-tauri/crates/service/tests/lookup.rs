@@ -21,9 +21,36 @@ fn request(input: &str) -> LookupRequest {
     LookupRequest { input: input.into(), view: None, purpose: None, authorization_code: None, do_not_record: false }
 }
 
-async fn sim_requests(b: &Balcao) -> Vec<serde_json::Value> {
-    let url = format!("{}/__sim/requests", b.sim_url().await.expect("demo runs the simulator"));
-    reqwest::get(url).await.unwrap().json().await.unwrap()
+async fn sim_requests(b: &Balcao) -> Vec<balcao_sim::LoggedRequest> {
+    b.sim_requests().await.expect("demo runs the simulator")
+}
+
+#[tokio::test]
+async fn the_apps_demo_simulator_serves_no_control_routes_and_no_cors_by_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = start(dir.path()).await;
+    let base = b.sim_url().await.expect("demo runs the simulator");
+    let c = reqwest::Client::builder().no_proxy().build().unwrap();
+    for path in ["/__sim/requests", "/__sim/health", "/__sim/usage"] {
+        let res = c.get(format!("{base}{path}")).header("origin", "https://evil.example").send().await.unwrap();
+        assert_eq!(res.status(), 404, "{path}");
+        assert!(res.headers().get("access-control-allow-origin").is_none(), "{path}: {:?}", res.headers());
+    }
+    let res = c.post(format!("{base}/__sim/faults")).body(r#"{"kind":"reset"}"#).send().await.unwrap();
+    assert_eq!(res.status(), 404, "no local process may steer the answers");
+    let res = c.get(format!("{base}/consulta-cpf-df-trial/v1/cpf/40442820135")).send().await.unwrap();
+    assert!(res.headers().get("access-control-allow-origin").is_none(), "gateway answers: {:?}", res.headers());
+}
+
+#[test]
+fn only_balcao_sim_control_1_turns_the_control_routes_on_and_never_cors() {
+    use std::ffi::OsStr;
+    let on = balcao_service::demo_sim_config(Some(OsStr::new("1")));
+    assert!(on.control_routes && !on.cors);
+    for v in [None, Some(""), Some("0"), Some("true"), Some("yes")] {
+        let c = balcao_service::demo_sim_config(v.map(OsStr::new));
+        assert!(!c.control_routes && !c.cors, "{v:?}");
+    }
 }
 
 #[tokio::test]

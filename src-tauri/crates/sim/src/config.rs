@@ -8,7 +8,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::fault::Fault;
 
 /// How the simulator behaves. `Default` is the Demonstração profile: demo credentials, real token lifetimes,
-/// no quota, no rate limit, no latency, every API contracted.
+/// no quota, no rate limit, no latency, every API contracted, and nothing for other local processes or web pages:
+/// no `/__sim/*` control or request-log routes, no CORS headers.
 ///
 /// In a config file (TOML or JSON) every key is optional and named like the field, e.g.
 /// `quota = 1000`, `serpro_credentials = [["key", "secret"]]`, `contracted = ["consulta-cpf-df", "api-cpf-light"]`.
@@ -36,6 +37,12 @@ pub struct SimConfig {
     pub contracted: Contracted,
     /// Faults queued at start, as if posted to `/__sim/faults` in this order.
     pub faults: Vec<Fault>,
+    /// Serves the `/__sim/*` control and request-log routes (tests, the bench, `balcao-cli sim`). Off: they answer
+    /// 404, so no local process can read the app's calls or inject faults.
+    pub control_routes: bool,
+    /// Sends the gateway's recorded CORS headers (`Access-Control-Allow-Origin: *`…) on every answer, for tests
+    /// driven from a browser. Off: no `Access-Control-*` header at all, so no web page may read an answer.
+    pub cors: bool,
 }
 
 /// The demo credentials accepted by default on both gateways.
@@ -57,6 +64,8 @@ impl Default for SimConfig {
             latency_ms: 0,
             contracted: Contracted::All,
             faults: Vec::new(),
+            control_routes: false,
+            cors: false,
         }
     }
 }
@@ -65,6 +74,11 @@ impl SimConfig {
     /// The homologation profile: like `Default` but with the 1,000-calls-per-API quota.
     pub fn homologation() -> Self {
         SimConfig { quota: Some(1000), ..SimConfig::default() }
+    }
+
+    /// The same configuration with the test surface on: control and request-log routes, CORS headers.
+    pub fn with_test_routes(self) -> Self {
+        SimConfig { control_routes: true, cors: true, ..self }
     }
 
     /// Parses a TOML document.
@@ -117,6 +131,8 @@ impl fmt::Debug for SimConfig {
             .field("latency_ms", &self.latency_ms)
             .field("contracted", &self.contracted)
             .field("faults", &self.faults)
+            .field("control_routes", &self.control_routes)
+            .field("cors", &self.cors)
             .finish()
     }
 }

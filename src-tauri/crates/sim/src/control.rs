@@ -1,5 +1,6 @@
 //! The `/__sim/*` control endpoints (request log, faults, token expiry, usage, reset, health) for tests in any
-//! language. Control calls are never logged, faulted or rate limited.
+//! language, served only when `SimConfig::control_routes` is on. Control calls are never logged, faulted or rate
+//! limited.
 
 use std::sync::Arc;
 
@@ -8,7 +9,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -26,6 +27,24 @@ pub(crate) fn router() -> Router<Arc<Sim>> {
         .route("/__sim/expire-tokens", post(expire_tokens))
         .route("/__sim/usage", get(usage))
         .route("/__sim/reset", post(reset))
+}
+
+/// Routes under `/__sim` when the control routes are off: every one is 404 (and, not being a gateway path, unlogged).
+pub(crate) fn disabled() -> Router<Arc<Sim>> {
+    Router::new().route("/__sim", any(not_found)).route("/__sim/{*rest}", any(not_found))
+}
+
+async fn not_found() -> StatusCode {
+    StatusCode::NOT_FOUND
+}
+
+/// Removes every `Access-Control-*` header (the simulator's CORS off): no web page may read an answer.
+pub(crate) async fn strip_cors(mut r: Response) -> Response {
+    let names: Vec<_> = r.headers().keys().filter(|n| n.as_str().starts_with("access-control-")).cloned().collect();
+    for name in names {
+        r.headers_mut().remove(name);
+    }
+    r
 }
 
 fn json_response(status: StatusCode, value: &Value) -> Response {

@@ -13,7 +13,8 @@
 //! # Ok(()) }
 //! ```
 //!
-//! HTTP control endpoints on the same server: `GET /__sim/health`, `GET|DELETE /__sim/requests`,
+//! HTTP control endpoints on the same server, when `SimConfig::control_routes` is on (tests, `balcao-cli sim`; off
+//! in the app unless `BALCAO_SIM_CONTROL=1`): `GET /__sim/health`, `GET|DELETE /__sim/requests`,
 //! `GET|POST|DELETE /__sim/faults`, `POST /__sim/expire-tokens`, `GET /__sim/usage`, `POST /__sim/reset`.
 
 mod auth;

@@ -146,8 +146,13 @@ impl Simulator {
         let data = Dataset::embedded().map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
         let listener = TcpListener::bind(addr).await?;
         let local = listener.local_addr()?;
+        let (control_routes, cors) = (config.control_routes, config.cors);
         let sim = Arc::new(Sim::new(config, data));
-        let app: Router = control::router().fallback(gateway::handle).with_state(sim.clone());
+        let control = if control_routes { control::router() } else { control::disabled() };
+        let mut app: Router = control.fallback(gateway::handle).with_state(sim.clone());
+        if !cors {
+            app = app.layer(axum::middleware::map_response(control::strip_cors));
+        }
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let service = app.into_make_service_with_connect_info::<ConnInfo>();

@@ -396,7 +396,8 @@ export const t = {
   batch: {
     title: 'Validação em lote',
     intro: 'Escolha um arquivo CSV ou TXT com CPFs ou CNPJs. O Balcão confere os números neste computador e mostra o custo antes de consultar.',
-    file: 'Arquivo (CSV ou TXT)',
+    chooseFile: 'Escolher arquivo…',
+    dropHint: 'Arquivo CSV ou TXT. Você também pode arrastá-lo para esta janela.',
     reading: 'Lendo o arquivo…',
     saved: (file: string, when: string, n: number) =>
       `Há um lote não concluído de «${file}» (iniciado em ${when}, ${n} ${plural(n, 'número respondido', 'números respondidos')}). Escolha o mesmo arquivo para retomá-lo.`,

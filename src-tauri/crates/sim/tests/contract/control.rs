@@ -131,3 +131,36 @@ async fn preflight_and_shutdown() {
     assert!(client().get(format!("{base}/__sim/health")).send().await.is_err(), "the port is closed");
     clone.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_demo_default_serves_no_control_routes_and_no_cors_to_other_local_clients() {
+    let sim = start_exactly(SimConfig::default()).await;
+    let c = client();
+    for (method, path) in [
+        ("GET", "/__sim/requests"),
+        ("DELETE", "/__sim/requests"),
+        ("GET", "/__sim/health"),
+        ("POST", "/__sim/faults"),
+        ("POST", "/__sim/expire-tokens"),
+        ("GET", "/__sim/usage"),
+        ("POST", "/__sim/reset"),
+        ("GET", "/__sim"),
+    ] {
+        let req = c.request(method.parse().unwrap(), url(&sim, path)).header("origin", "https://evil.example");
+        let res = req.body(r#"{"kind":"status","status":503,"times":5}"#).send().await.unwrap();
+        assert_eq!(res.status(), 404, "{method} {path}");
+        assert!(res.headers().keys().all(|k| !k.as_str().starts_with("access-control-")), "{method} {path}");
+    }
+    assert!(sim.pending_faults().is_empty(), "no fault was queued");
+    // Gateway answers and preflights carry no CORS header either: a web page cannot read them.
+    let res = c.get(url(&sim, "/consulta-cpf-df-trial/v1/cpf/40442820135")).bearer_auth(TRIAL);
+    let res = res.header("origin", "https://evil.example").send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers().keys().all(|k| !k.as_str().starts_with("access-control-")), "{:?}", res.headers());
+    let res = c.request(reqwest::Method::OPTIONS, url(&sim, "/token")).send().await.unwrap();
+    assert!(res.headers().keys().all(|k| !k.as_str().starts_with("access-control-")), "{:?}", res.headers());
+    assert!(sim.requests().iter().all(|r| !r.path.starts_with("/__sim")), "control paths are never logged");
+    // The same server with the test surface on answers them.
+    let on = start(SimConfig::default()).await;
+    assert_eq!(c.get(url(&on, "/__sim/requests")).send().await.unwrap().status(), 200);
+}

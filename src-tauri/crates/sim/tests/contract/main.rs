@@ -15,7 +15,13 @@ pub const TRIAL: &str = balcao_sim::SERPRO_TRIAL_BEARER;
 /// The operator CPF sent as `x-cpf-usuario` (homologation example).
 pub const OPERATOR: &str = "00000000191";
 
+/// A simulator with the test surface on (control and request-log routes, CORS), as the contract tests use it.
 pub async fn start(config: SimConfig) -> SimHandle {
+    start_exactly(config.with_test_routes()).await
+}
+
+/// A simulator with `config` as given (the Demonstração default has no control routes and no CORS).
+pub async fn start_exactly(config: SimConfig) -> SimHandle {
     Simulator::start(([127, 0, 0, 1], 0).into(), config).await.expect("simulator starts on loopback")
 }
 

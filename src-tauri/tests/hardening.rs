@@ -154,7 +154,9 @@ fn every_command_with_arguments_refuses_malformed_ones_before_running() {
 
 #[test]
 fn no_file_content_or_path_crosses_the_bridge() {
-    let (_app, w) = app();
+    // Started and unlocked: the refusals below are the bridge's, not the lock's.
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, w, _services) = started_app(dir.path(), Arc::new(MemoryStore::new()));
     // The commands that took a file's bytes from the page are gone; the page cannot open a dialog or read a file.
     for cmd in ["batch_preview", "batch_open_saved", "plugin:dialog|open", "plugin:fs|read_file", "plugin:fs|open"] {
         let e = invoke(&w, LOCAL, cmd, json!({"fileName": "l.csv", "bytesBase64": "MQ==", "path": "/etc/passwd"}));

@@ -433,11 +433,9 @@ async fn run_batch(
         }
     });
     let meter = Meter { terminal: std::io::stderr().is_terminal(), quiet: args.quiet, last: Mutex::new(None) };
-    let end = if batch.pending() == 0 {
-        batch.progress()
-    } else {
-        batch.run(client, history.clone(), &ctx, &cancel, &|p| meter.show(p)).await?
-    };
+    // Run even when nothing is left to look up (every number answered from the history, or by the run resumed):
+    // the run is what moves the batch from `ready` to `completed`; with nothing queued it makes no call.
+    let end = batch.run(client, history.clone(), &ctx, &cancel, &|p| meter.show(p)).await?;
     signal.abort();
     let rows = balcao_platform::write_private_atomically(&args.out, |w| batch.write_csv(w))?;
     // The result file carries lookup results: its export leaves a trace in the audit trail, or it is taken back.

@@ -166,6 +166,7 @@ fn batch_with_a_million_delimiters_in_one_row_is_refused_and_leaves_no_file() {
     assert!(run.stdout_len < 4096, "the row is not echoed: {} bytes", run.stdout_len);
     assert!(!out.exists(), "no result file");
     assert_eq!(listing(s.dir()), before, "no temporary file, no state left next to the output");
+    assert!(!saved_state(&out), "no batch saved in the history either");
     rt.block_on(sim.shutdown());
 }
 

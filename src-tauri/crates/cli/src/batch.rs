@@ -17,11 +17,12 @@ use balcao_gov::GovClient;
 use balcao_history::{Actor, History, LookupContext};
 use balcao_platform::{KeyringStore, LimitedReadError};
 
+use crate::exit::{EXIT_CANCELLED, EXIT_LOOKUPS_FAILED};
 use crate::lookup::{Kind, View, exit_status};
 use crate::profile_args::{ProfileArgs, connect};
 use crate::text::{eprint_line, json_pretty, truncate};
 
-const HELP: &str = "\
+pub const HELP: &str = "\
 Entrada: CSV (separado por «,», «;» ou tabulação) ou texto com um número por linha, em UTF-8 ou Windows-1252.
 A coluna dos números e o cabeçalho são detectados (use --column N e --header/--no-header para escolher).
 Números inválidos são relatados sem consulta; repetidos são consultados uma vez.
@@ -43,8 +44,6 @@ Status de saída: 0 lote concluído sem falhas; 3 lote terminado, mas consultas 
 salvo no histórico cifrado: repita com --resume --retry-failed); 130 cancelado (Ctrl-C); 2 uso incorreto; demais como em
 `balcao-cli lookup --help` (16 cota esgotada, 23 configuração, arquivo ou destino inválido…).";
 
-/// Exit status of a batch that reached every row but in which lookups failed (documented in `HELP`).
-pub const EXIT_LOOKUPS_FAILED: u8 = 3;
 /// Characters of a cell, column title or file name echoed in the preview and the description.
 const ECHO_CHARS: usize = 120;
 
@@ -434,11 +433,9 @@ async fn run_batch(
         }
     });
     let meter = Meter { terminal: std::io::stderr().is_terminal(), quiet: args.quiet, last: Mutex::new(None) };
-    let end = if batch.pending() == 0 {
-        batch.progress()
-    } else {
-        batch.run(client, history.clone(), &ctx, &cancel, &|p| meter.show(p)).await?
-    };
+    // Run even when nothing is left to look up (every number answered from the history, or by the run resumed):
+    // the run is what moves the batch from `ready` to `completed`; with nothing queued it makes no call.
+    let end = batch.run(client, history.clone(), &ctx, &cancel, &|p| meter.show(p)).await?;
     signal.abort();
     let rows = balcao_platform::write_private_atomically(&args.out, |w| batch.write_csv(w))?;
     // The result file carries lookup results: its export leaves a trace in the audit trail, or it is taken back.
@@ -461,7 +458,7 @@ async fn run_batch(
             }
             ExitCode::SUCCESS
         }
-        BatchState::Cancelled => ExitCode::from(130),
+        BatchState::Cancelled => ExitCode::from(EXIT_CANCELLED),
         _ => ExitCode::from(end.stop.as_ref().map_or(exit_status(ErrorCode::Internal), |e| exit_status(e.code))),
     };
     let retry = retry_command();

@@ -9,6 +9,7 @@ use balcao_core::{AppError, Cpf, ErrorCode};
 use balcao_history::{Actor, History};
 use balcao_platform::KeyringStore;
 
+use crate::exit::{EXIT_HISTORY_UNUSABLE, EXIT_USAGE};
 use crate::text::{clean_line, eprint_line, json_line, print_line, truncate};
 
 #[derive(Debug, clap::Args)]
@@ -128,11 +129,11 @@ pub fn run(args: Args) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Usage(msg)) => {
             eprint_line(&format!("balcao-cli history: {msg}"));
-            ExitCode::from(2)
+            ExitCode::from(EXIT_USAGE)
         }
         Err(Failure::App(e)) => {
             eprint_line(&format!("balcao-cli history: {} [{:?}]", e.message, e.code));
-            ExitCode::from(1)
+            ExitCode::from(EXIT_HISTORY_UNUSABLE)
         }
     }
 }

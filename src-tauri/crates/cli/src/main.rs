@@ -1,6 +1,7 @@
 //! balcao-cli: the terminal entry point; each subcommand lives in its own module.
 
 mod batch;
+mod exit;
 mod history;
 mod lookup;
 mod profile_args;
@@ -17,7 +18,8 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 #[command(
     name = "balcao-cli",
     version,
-    about = "Balcão na linha de comando: validar, consultar, simular e gerir o histórico."
+    about = "Balcão na linha de comando: validar, consultar, simular e gerir o histórico.",
+    after_help = exit::help()
 )]
 struct Cli {
     #[command(subcommand)]
@@ -37,9 +39,6 @@ enum Command {
     /// Valida uma lista (CSV ou texto) de CPFs e CNPJs, com retomada (Demonstração por padrão).
     Batch(batch::Args),
 }
-
-/// Exit status of a command line the parser refused (documented in every `--help`).
-pub const EXIT_USAGE: u8 = 2;
 
 fn main() -> ExitCode {
     // First: no core dump holding a secret, the history key or citizens' data (children inherit the limit).

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use balcao_core::error::{FieldProblem, io_reason, line_and_column};
 use balcao_sim::{ConfigError, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, SERPRO_TRIAL_BEARER, SimConfig, Simulator};
 
-use crate::EXIT_USAGE;
+use crate::exit::{EXIT_SIM_FAILED, EXIT_USAGE};
 use crate::text::eprint_line;
 
 /// Largest simulator config file read: a config is a few hundred bytes; faults and credentials lists stay small.
@@ -50,7 +50,7 @@ pub fn run(args: Args) -> ExitCode {
         Ok(rt) => rt,
         Err(e) => {
             eprint_line(&format!("Não foi possível iniciar o runtime assíncrono: {}.", io_reason(&e)));
-            return ExitCode::FAILURE;
+            return ExitCode::from(EXIT_SIM_FAILED);
         }
     };
     // A developer and test tool: the control and request-log routes and CORS are on (never in the app).
@@ -116,7 +116,7 @@ async fn serve(addr: SocketAddr, config: SimConfig) -> ExitCode {
                 "Não foi possível iniciar o simulador em {addr} ({}). Escolha outro endereço com --addr.",
                 io_reason(&e)
             ));
-            return ExitCode::FAILURE;
+            return ExitCode::from(EXIT_SIM_FAILED);
         }
     };
     // The address goes alone on stdout, flushed at once: scripts and tests read this line.

@@ -7,6 +7,7 @@ use balcao_core::api::Validation;
 use balcao_core::{AppError, DocKind, ErrorCode};
 use serde::Serialize;
 
+use crate::exit::{EXIT_INVALID_INPUT, EXIT_USAGE};
 use crate::text::eprint_line;
 
 #[derive(Debug, clap::Args)]
@@ -126,7 +127,7 @@ pub fn run(args: Args) -> ExitCode {
                 break;
             }
         }
-        return if all_valid { ExitCode::SUCCESS } else { ExitCode::from(1) };
+        return if all_valid { ExitCode::SUCCESS } else { ExitCode::from(EXIT_INVALID_INPUT) };
     }
     let stdin = std::io::stdin();
     let mut reader = std::io::BufReader::with_capacity(64 * 1024, stdin.lock());
@@ -141,7 +142,7 @@ pub fn run(args: Args) -> ExitCode {
                     number + 1,
                     balcao_core::error::io_reason(&e)
                 ));
-                return ExitCode::from(2);
+                return ExitCode::from(EXIT_USAGE);
             }
         };
         number += 1;
@@ -168,7 +169,7 @@ pub fn run(args: Args) -> ExitCode {
         eprint_line(
             "Nenhum número informado. Uso: balcao-cli validate <CPF ou CNPJ>... (ou um por linha na entrada padrão)",
         );
-        return ExitCode::from(2);
+        return ExitCode::from(EXIT_USAGE);
     }
-    if all_valid { ExitCode::SUCCESS } else { ExitCode::from(1) }
+    if all_valid { ExitCode::SUCCESS } else { ExitCode::from(EXIT_INVALID_INPUT) }
 }

@@ -65,6 +65,13 @@ fn batch_with(config: Option<&Path>, input: &Path, out: &Path, extra: &[&str]) -
     measure(&args, &env, None)
 }
 
+/// Whether a batch for `out` is saved in the encrypted history (the CLI's slot is `cli:` and the output's path).
+fn saved_state(out: &Path) -> bool {
+    let h = History::open_default(&KeyringStore::new()).expect("the history opens");
+    let slot = format!("cli:{}", std::path::absolute(out).unwrap().display());
+    balcao_batch::Journal::summary(&h, &slot).expect("the saved state reads").is_some()
+}
+
 fn cpfs(n: u32) -> Vec<String> {
     (0..n).map(|i| Cpf::with_check_digits(&(320_000_000 + i).to_string()).unwrap().to_string()).collect()
 }
@@ -76,29 +83,128 @@ fn write_list(s: &Scratch, name: &str, numbers: &[String]) -> PathBuf {
 }
 
 #[test]
-fn batch_dry_run_caps_what_it_echoes_of_a_huge_cell() {
-    if !in_keyring_session("BALCAO_HOSTILE_DRY_RUN", "batch_dry_run_caps_what_it_echoes_of_a_huge_cell", "dry") {
+fn batch_dry_run_refuses_a_50_million_digit_cell_quickly_naming_its_line() {
+    if !in_keyring_session(
+        "BALCAO_HOSTILE_DRY_RUN",
+        "batch_dry_run_refuses_a_50_million_digit_cell_quickly_naming_its_line",
+        "dry",
+    ) {
         return;
     }
     let s = Scratch::new("dry-run");
     let input = s.path("lista.csv");
     let mut text = String::from("nome;cpf\n");
-    // 5 million digits: the reader of the batch crate (#11's limits) owns how long a cell may be; what is tested
-    // here is that the preview and the description echo only the cell's start.
-    text.push_str(&"9".repeat(5_000_000));
+    text.push_str(&"9".repeat(50_000_000));
+    text.push_str(";40442820135\nAna;91708635203\n");
+    std::fs::write(&input, text).unwrap();
+    let before = listing(s.dir());
+    let out = s.path("saida.csv");
+    let run = batch_with(None, &input, &out, &["--dry-run"]);
+    // The batch reader's row limit (64 KiB) refuses the file, naming the line, before any cell is split out.
+    run.assert_ends(CONFIG).assert_pt_br();
+    let (code, message) = run.error_json();
+    assert_eq!(code, "Config");
+    assert!(message.contains("linha 2") && message.contains("64 KB"), "names the line and the limit: {message}");
+    assert!(run.stdout_len < 4096, "the cell is not echoed: {} bytes on stdout", run.stdout_len);
+    assert!(run.stderr.len() < 4096, "the cell is not echoed: {} bytes on stderr", run.stderr.len());
+    assert!(!run.all_text().contains(&"9".repeat(200)), "no run of the cell's digits is printed");
+    assert_eq!(listing(s.dir()), before, "a dry run writes nothing");
+}
+
+#[test]
+fn batch_dry_run_echoes_only_the_start_of_a_long_cell() {
+    if !in_keyring_session("BALCAO_HOSTILE_DRY_ECHO", "batch_dry_run_echoes_only_the_start_of_a_long_cell", "echo") {
+        return;
+    }
+    let s = Scratch::new("dry-echo");
+    let input = s.path("lista.csv");
+    // 60 000 digits: within the row limit, so the preview is made, and the cell echoed by its start only.
+    let mut text = String::from("nome;cpf\n");
+    text.push_str(&"9".repeat(60_000));
     text.push_str(";40442820135\nAna;91708635203\n");
     std::fs::write(&input, text).unwrap();
     let out = s.path("saida.csv");
     let run = batch_with(None, &input, &out, &["--dry-run"]);
     run.assert_ends(0);
-    assert!(run.stdout_len < 256 * 1024, "the dry run echoed {} bytes", run.stdout_len);
-    assert!(run.stderr.len() < 64 * 1024, "the description echoed {} bytes", run.stderr.len());
+    assert!(run.stdout_len < 16 * 1024, "the dry run echoed {} bytes", run.stdout_len);
+    assert!(run.stderr.len() < 4096, "the description echoed {} bytes", run.stderr.len());
     assert_pt_br(&run.stderr);
     let preview: serde_json::Value = serde_json::from_str(&run.stdout).expect("the preview is whole JSON");
     let first = preview["sample"][0][0].as_str().expect("the sample keeps the cell, shortened");
-    assert!(first.chars().count() <= 200 && first.starts_with("999") && first.ends_with('…'), "{first}");
+    assert!(first.chars().count() <= 120 && first.starts_with("999") && first.ends_with('…'), "{first}");
     assert_eq!(preview["counts"]["valid"], 2);
     assert!(!out.exists(), "a dry run writes nothing");
+}
+
+#[test]
+fn batch_with_a_million_delimiters_in_one_row_is_refused_and_leaves_no_file() {
+    if !in_keyring_session(
+        "BALCAO_HOSTILE_COLUMNS",
+        "batch_with_a_million_delimiters_in_one_row_is_refused_and_leaves_no_file",
+        "cols",
+    ) {
+        return;
+    }
+    let rt = runtime();
+    let sim = start_sim(&rt, Vec::new());
+    let s = Scratch::new("columns");
+    let config = profiles(&s, &sim.base_url());
+    let input = s.path("lista.csv");
+    // A real list, then one row of a million delimiters: every output row would be padded to a million columns.
+    let mut text = String::from("nome;cpf\nAna;40442820135\n");
+    text.push_str(&";".repeat(1_000_000));
+    text.push_str("91708635203\nBia;91708635203\n");
+    std::fs::write(&input, text).unwrap();
+    let before = listing(s.dir());
+    let out = s.path("saida.csv");
+    let run = batch_with(Some(&config), &input, &out, &[]);
+    assert!(api_calls(&sim).is_empty(), "refused before any lookup: {:?}", sim.requests());
+    run.assert_ends(CONFIG).assert_pt_br();
+    let (code, message) = run.error_json();
+    assert_eq!(code, "Config");
+    assert!(message.contains("linha 3") && message.contains("256 colunas"), "names the line and the limit: {message}");
+    assert!(run.stdout_len < 4096, "the row is not echoed: {} bytes", run.stdout_len);
+    assert!(!out.exists(), "no result file");
+    assert_eq!(listing(s.dir()), before, "no temporary file, no state left next to the output");
+    assert!(!saved_state(&out), "no batch saved in the history either");
+    rt.block_on(sim.shutdown());
+}
+
+#[test]
+fn batch_answered_wholly_from_the_history_completes_with_exit_0() {
+    if !in_keyring_session(
+        "BALCAO_HOSTILE_ALL_REUSED",
+        "batch_answered_wholly_from_the_history_completes_with_exit_0",
+        "reused",
+    ) {
+        return;
+    }
+    let rt = runtime();
+    let sim = start_sim(&rt, Vec::new());
+    let s = Scratch::new("all-reused");
+    let config = profiles(&s, &sim.base_url());
+    let input = write_list(&s, "lista.txt", &["404.428.201-35".to_owned(), "917.086.352-03".to_owned()]);
+    let first = s.path("primeira.csv");
+    batch_with(Some(&config), &input, &first, &["--quiet"]).assert_ends(0);
+    let looked_up = api_calls(&sim).len();
+    assert_eq!(looked_up, 2, "the first batch looks both numbers up");
+
+    // The same numbers again, every one answered from the history: no call, a complete result, exit 0.
+    let out = s.path("de-novo.csv");
+    let run = batch_with(Some(&config), &input, &out, &["--reuse-days", "30"]);
+    run.assert_ends(0).assert_pt_br();
+    assert_eq!(api_calls(&sim).len(), looked_up, "nothing looked up again");
+    assert!(run.stderr.contains("Lote concluído"), "{}", run.stderr);
+    assert!(run.stderr.contains("2 reaproveitados do histórico"), "{}", run.stderr);
+    let summary: serde_json::Value = serde_json::from_str(&run.stdout).expect("the summary is JSON");
+    assert_eq!(summary["state"], "completed", "{summary}");
+    assert!(summary.get("saved").is_none(), "nothing left to resume: {summary}");
+    assert!(!saved_state(&out), "no state kept for a batch that completed");
+    let csv = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(csv.lines().count(), 3, "header and both rows: {csv}");
+    // Nothing saved for this output: a plain run to it again is not refused as «already interrupted».
+    batch_with(Some(&config), &input, &out, &["--reuse-days", "30", "--quiet"]).assert_ends(0);
+    rt.block_on(sim.shutdown());
 }
 
 #[test]
@@ -120,12 +226,8 @@ fn batch_out_failure_leaves_no_temporary_file() {
     let run = measure_wrapped("trap '' XFSZ; ulimit -f 2048;", &all, &[], None);
     run.assert_ends(CONFIG);
     assert!(!out.exists(), "no half-written result");
-    let state = balcao_batch::state_path_for(&out);
-    let left: Vec<String> = listing(s.dir())
-        .into_iter()
-        .filter(|n| n != "lista.csv" && Some(n.as_str()) != state.file_name().and_then(|f| f.to_str()))
-        .collect();
-    assert!(left.is_empty(), "temporary files left behind: {left:?}");
+    // The batch's state is in the encrypted history, never next to the output: only the input is left.
+    assert_eq!(listing(s.dir()), ["lista.csv"], "temporary files left behind");
     run.assert_pt_br();
 }
 
@@ -223,12 +325,11 @@ fn batch_with_failed_lookups_exits_non_zero_and_keeps_its_state() {
     let failing = start_sim(&rt, vec![always.clone()]);
     let config = profiles(&s, &failing.base_url());
     let out = s.path("saida.csv");
-    let state = balcao_batch::state_path_for(&out);
     let run = batch_with(Some(&config), &input, &out, &["--quiet"]);
     run.assert_ends(SOME_FAILED).assert_pt_br();
     assert!(!run.stderr.contains("Lote concluído"), "{}", run.stderr);
     assert!(run.stderr.contains("--retry-failed"), "says how to retry: {}", run.stderr);
-    assert!(state.exists(), "the state is kept");
+    assert!(saved_state(&out), "the state is kept (in the encrypted history)");
     assert_eq!(api_calls(&failing).len(), 3);
 
     // Retried against a gateway that answers: exit 0, state gone.
@@ -237,7 +338,7 @@ fn batch_with_failed_lookups_exits_non_zero_and_keeps_its_state() {
     let run = batch_with(Some(&config), &input, &out, &["--resume", "--retry-failed", "--quiet"]);
     run.assert_ends(0);
     assert_eq!(api_calls(&healthy).len(), 3, "the three failed numbers were looked up again");
-    assert!(!state.exists(), "the state goes once nothing failed");
+    assert!(!saved_state(&out), "the state goes once nothing failed");
 
     // One lookup of three fails: still exit 3, state kept.
     let once = start_sim(&rt, vec![Fault { times: 1, ..always }]);
@@ -245,7 +346,7 @@ fn batch_with_failed_lookups_exits_non_zero_and_keeps_its_state() {
     let out2 = s.path("saida2.csv");
     let run = batch_with(Some(&config), &input, &out2, &["--quiet"]);
     run.assert_ends(SOME_FAILED).assert_pt_br();
-    assert!(balcao_batch::state_path_for(&out2).exists());
+    assert!(saved_state(&out2), "the state is kept");
     rt.block_on(async {
         failing.shutdown().await;
         healthy.shutdown().await;

@@ -161,3 +161,23 @@ fn simulator_listens_only_on_loopback() {
         assert!(run.stdout.is_empty(), "nothing served: {}", run.stdout);
     }
 }
+
+#[test]
+fn help_prints_the_exit_status_table_that_docs_show() {
+    let s = Scratch::new("help");
+    let run = measure(&os(&["--help"]), &env_refs(&no_data(&s)), None);
+    run.assert_ends(0).assert_pt_br();
+    let docs = include_str!("../../../../docs/profiles.md");
+    let table = run.stdout.split("Status de saída:\n").nth(1).expect("--help prints the exit statuses");
+    let rows: Vec<&str> = table.lines().take_while(|l| l.starts_with(' ')).collect();
+    assert_eq!(rows.len(), 8, "{table}");
+    // Each row of `balcao-cli --help` (status, commands, meaning) is a row of the table in docs/profiles.md.
+    for row in rows {
+        let (status, rest) = row.trim_start().split_once("  ").expect("the status, then the commands");
+        let (commands, meaning) = rest.split_once("  ").expect("the commands, then the meaning");
+        let commands: Vec<String> = commands.split(", ").map(|c| format!("`{c}`")).collect();
+        let commands = if commands == ["`todos`"] { "todos".to_owned() } else { commands.join(", ") };
+        let doc_row = format!("| {status} | {commands} | {} |", meaning.trim());
+        assert!(docs.contains(&doc_row), "docs/profiles.md lacks the row\n{doc_row}");
+    }
+}

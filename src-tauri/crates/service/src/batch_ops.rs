@@ -479,6 +479,32 @@ mod tests {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_batch_answered_wholly_from_the_history_completes_without_a_call() {
+        let dir = tempfile::tempdir().unwrap();
+        let b = start(dir.path(), Arc::new(MemoryStore::new())).await;
+        let bytes = b"nome;cpf\nAna;404.428.201-35\n".to_vec();
+        b.batch_preview("lista.csv".into(), bytes.clone(), BatchOptions::default()).await.unwrap();
+        let (on_progress, mut rx) = sink();
+        b.batch_start(on_progress).await.unwrap();
+        assert_eq!(end_of(&mut rx).await.state, BatchState::Completed);
+
+        let reuse = BatchOptions { reuse_max_age_days: Some(30), ..BatchOptions::default() };
+        let preview = b.batch_preview("lista.csv".into(), bytes, reuse).await.unwrap();
+        assert_eq!((preview.estimate.reused, preview.estimate.to_look_up), (1, 0), "{:?}", preview.estimate);
+        let (on_progress, mut rx) = sink();
+        b.batch_start(on_progress).await.unwrap();
+        let end = end_of(&mut rx).await;
+        assert_eq!(end.state, BatchState::Completed, "{end:?}");
+        assert!(end.stop.is_none(), "{end:?}");
+        assert_eq!((end.done_rows, end.found, end.calls), (1, 1, 0), "{end:?}");
+        let page = b.history_search(HistoryQuery::default()).await.unwrap();
+        assert_eq!(page.items.len(), 1, "no second lookup");
+        let out = tempfile::tempdir().unwrap();
+        let text = std::fs::read_to_string(b.batch_export_to(out.path()).await.unwrap()).unwrap();
+        assert_eq!(text.lines().count(), 2, "{text}");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn cancel_then_resume_after_a_restart_with_the_same_file() {
         let dir = tempfile::tempdir().unwrap();
         let secrets: Arc<dyn SecretStore> = Arc::new(MemoryStore::new());

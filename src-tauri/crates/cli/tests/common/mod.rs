@@ -231,12 +231,20 @@ impl Run {
     }
 }
 
-/// Asserts that `text` holds no English library text and no panic, and reads as Portuguese.
-pub fn assert_pt_br(text: &str) {
+/// Asserts that `text` holds no English library text and no panic (for output that need not be a message, such
+/// as a lookup's JSON record).
+pub fn assert_no_english(text: &str) {
     for english in ENGLISH {
         assert!(!text.contains(english), "English «{english}» reached the user:\n{text}");
     }
-    const PT: [&str; 14] = [
+}
+
+/// Asserts that `text` holds no English library text and no panic, and reads as Portuguese.
+pub fn assert_pt_br(text: &str) {
+    assert_no_english(text);
+    const PT: [&str; 16] = [
+        "serviço",
+        "consulta",
         "não",
         "Não",
         "arquivo",

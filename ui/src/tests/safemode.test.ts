@@ -55,6 +55,20 @@ describe('start-up lock', () => {
   });
 });
 
+describe('dropped files', () => {
+  it('listens for drops only once the lock is known to be open (the shell refuses the subscription before)', async () => {
+    let answer: (s: { locked: boolean; pinSet: boolean; retryAfterSecs: null }) => void = () => {};
+    const calls = mockCommands({
+      lock_status: () => new Promise((resolve) => (answer = resolve)),
+    });
+    render(App);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(callsOf(calls, 'window_drops')).toHaveLength(0);
+    answer({ locked: false, pinSet: false, retryAfterSecs: null });
+    await waitFor(() => expect(callsOf(calls, 'window_drops')).toHaveLength(1));
+  });
+});
+
 describe('safe mode', () => {
   it('says what is missing and how to fix it; «Tentar de novo» retries and clears it', async () => {
     let health = [noCredentials];

@@ -27,7 +27,7 @@ pub const ALLOWED_WHILE_LOCKED: &[&str] = &[
 pub fn locked_error() -> AppError {
     AppError::new(
         ErrorCode::Unauthorized,
-        "A tela está bloqueada por inatividade. Desbloqueie para continuar; nenhum dado pessoal foi exibido.",
+        "A tela está bloqueada. Desbloqueie para continuar; nenhum dado pessoal foi exibido.",
     )
 }
 

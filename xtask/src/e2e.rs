@@ -24,10 +24,13 @@ pub struct DriverPorts {
     pub sim: u16,
 }
 
+/// The locale the app runs under in the e2e tests: the only one besides POSIX on these machines, and not pt-BR.
+pub const E2E_LOCALE: &str = "C.UTF-8";
+
 /// tauri-driver in the sandbox, not yet started: its own WebDriver and WebKitWebDriver ports (so runs side by side, a
 /// developer and CI on one machine, never meet), the app's simulator on a free port with its `/__sim/*` control and
 /// request-log routes on (`BALCAO_SIM_CONTROL=1`: off in the field), the debug build's test seams in the sandbox
-/// (`BALCAO_TEST_SEAMS`, see [`seams_dir`]; a release build has none), output to `log`.
+/// (`BALCAO_TEST_SEAMS`, see [`seams_dir`]; a release build has none), under [`E2E_LOCALE`], output to `log`.
 pub fn driver_command(sb: &Sandbox, log: &std::path::Path) -> Result<(Command, DriverPorts)> {
     let ports = DriverPorts { driver: free_port()?, sim: free_port()? };
     let seams = seams_dir(sb)?;
@@ -38,6 +41,11 @@ pub fn driver_command(sb: &Sandbox, log: &std::path::Path) -> Result<(Command, D
         .env("BALCAO_SIM_ADDR", format!("127.0.0.1:{}", ports.sim))
         .env("BALCAO_SIM_CONTROL", "1")
         .env("BALCAO_TEST_SEAMS", &seams)
+        // A system locale that is not pt-BR, so a control that follows the OS (a native date field shows
+        // mm/dd/yyyy, a file input "Choose File") shows it in the e2e screenshots and tests (issue 20).
+        .env("LANG", E2E_LOCALE)
+        .env("LC_ALL", E2E_LOCALE)
+        .env_remove("LANGUAGE")
         .stdout(log.try_clone().map_err(|e| e.to_string())?)
         .stderr(log)
         .stdin(Stdio::null());
@@ -99,6 +107,10 @@ pub fn run() -> Result {
         .env("BALCAO_E2E_DATA_DIR", &data_dir)
         .env("BALCAO_E2E_SCREENSHOTS", &shots)
         .env("BALCAO_TEST_SEAMS", seams_dir(&sb)?);
+    // BALCAO_E2E_ONLY="window.test.mjs flow.test.mjs": only these files (a developer's quicker loop; CI runs all).
+    if let Ok(only) = std::env::var("BALCAO_E2E_ONLY") {
+        node.args(only.split_whitespace());
+    }
     let r = sh::run(&mut node);
     drop(sb);
     r?;

@@ -8,6 +8,7 @@ export type Action =
   | { kind: 'focusInput' }
   | { kind: 'receipt' }
   | { kind: 'help' }
+  | { kind: 'lock' }
   | { kind: 'escape' }
   | { kind: 'local'; name: LocalAction };
 
@@ -65,6 +66,8 @@ export function match(e: KeyboardEvent): Action | null {
   if (ctrl && !e.altKey && !e.shiftKey) {
     if (e.code === 'KeyK') return { kind: 'focusInput' };
     if (e.code === 'KeyP') return { kind: 'receipt' };
+    // Ctrl+L locks at once, also while typing in a field (a clerk stepping away from the counter).
+    if (e.code === 'KeyL') return { kind: 'lock' };
   }
   if (e.key === '?' && !ctrl && !e.altKey && !typing(e.target)) return { kind: 'help' };
   return null;
@@ -111,6 +114,7 @@ const ORDER = [
   'noRecord',
   'historySearch',
   'theme',
+  'lock',
   'help',
 ] as const satisfies readonly (keyof typeof t.keys & keyof typeof t.shortcuts)[];
 

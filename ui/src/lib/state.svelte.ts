@@ -40,6 +40,8 @@ class AppState {
   compareSeed = $state<CompareSeed | null>(null);
   helpOpen = $state(false);
   locked = $state(false);
+  /** Why the window is locked: the idle timer ('idle'), or the clerk / a start with a PIN ('clerk'). */
+  lockReason = $state<'idle' | 'clerk'>('clerk');
   /** The shell's lock (PIN set, wait after wrong PINs); null until asked. */
   lock = $state<LockStatus | null>(null);
   /** What keeps Balcão in its safe mode (history, active profile, PIN unreadable); empty when all works. */

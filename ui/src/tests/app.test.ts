@@ -205,18 +205,33 @@ describe('consulta options', () => {
 });
 
 describe('shell', () => {
-  it('status bar shows profile, environment, token and quota', async () => {
+  it('status bar shows profile, environment, token and the quota of each contracted API by name', async () => {
     await start({ app_info: () => fx.appInfoProd, status_info: () => fx.statusProd });
-    await waitFor(() => expect(screen.getByTestId('status-quota').textContent?.trim()).toBe('120 de 1.000'));
+    await waitFor(() => expect(screen.getAllByTestId('status-quota-api')).toHaveLength(2));
+    const [cpf, cnpj] = screen.getAllByTestId('status-quota-api');
+    expect(cpf!.textContent?.replace(/\s+/g, ' ').trim()).toBe('CPF 120 de 1.000');
+    expect(cpf!.title).toBe('SERPRO Consulta CPF v2');
+    expect(cnpj!.textContent?.replace(/\s+/g, ' ').trim()).toBe('CNPJ 7 usadas');
     expect(screen.getByTestId('status-environment').textContent).toBe('Produção');
     expect(screen.getByTestId('status-token').textContent).toMatch(/válido até \d\d\/\d\d\/2026 \d\d:\d\d/);
-    expect(screen.getByTestId('status-quota').dataset.near).toBe('false');
+    expect(cpf!.dataset.near).toBe('false');
+  });
+
+  it('marks in the status bar the quota of the API the record on screen came from', async () => {
+    const { input } = await start({ status_info: () => fx.statusProd, lookup: () => fx.response(fx.cnpjBasica) });
+    await waitFor(() => expect(screen.getAllByTestId('status-quota-api')).toHaveLength(2));
+    type(input, '34.238.864/0001-68');
+    await enter(input);
+    await screen.findByTestId('result-cnpj');
+    const marked = () => screen.getAllByTestId('status-quota-api').filter((e) => e.dataset.last === 'true');
+    await waitFor(() => expect(marked().map((e) => e.dataset.api)).toEqual(['serproCnpj']));
   });
 
   it('warns in the status bar when the quota is near its limit', async () => {
-    await start({ app_info: () => fx.appInfoProd, status_info: () => ({ ...fx.statusProd, quotaUsed: 950, quotaNearLimit: true }) });
-    await waitFor(() => expect(screen.getByTestId('status-quota').dataset.near).toBe('true'));
-    expect(screen.getByTestId('status-quota').textContent).toMatch(/950 de 1\.000 — perto do limite/);
+    const near = { api: 'serproCpfV2' as const, used: 950, limit: 1000, nearLimit: true, exhausted: false };
+    await start({ app_info: () => fx.appInfoProd, status_info: () => ({ ...fx.statusProd, quotas: [near] }) });
+    await waitFor(() => expect(screen.getByTestId('status-quota-api').dataset.near).toBe('true'));
+    expect(screen.getByTestId('status-quota-api').textContent).toMatch(/950 de 1\.000 — perto do limite/);
   });
 
   it('shows a start-up error with the message from Rust', async () => {
@@ -336,6 +351,7 @@ describe('shell', () => {
       await vi.waitFor(() => expect(screen.getByTestId('result-name')).toBeTruthy());
       vi.advanceTimersByTime(61_000);
       await vi.waitFor(() => expect(screen.getByTestId('idle-lock')).toBeTruthy());
+      expect(screen.getByTestId('idle-title').textContent?.trim()).toBe('Tela bloqueada por inatividade');
       expect(screen.queryByTestId('result-name')).toBeNull();
       await vi.waitFor(() => expect(callsOf(calls, 'lock_now')).toHaveLength(1));
       await fireEvent.keyDown(window, { key: '3', code: 'Digit3', altKey: true });
@@ -348,6 +364,24 @@ describe('shell', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  it('Ctrl+L while typing in the lookup input locks at once, and the lock screen says the clerk locked it', async () => {
+    let locked = false;
+    const { calls, input } = await start({
+      lookup: () => fx.response(fx.cpfRegular),
+      lock_now: () => ((locked = true), { locked, pinSet: false, retryAfterSecs: null }),
+      lock_unlock: () => ((locked = false), { locked, pinSet: false, retryAfterSecs: null }),
+    });
+    type(input, '404.428.201-35');
+    await enter(input);
+    await screen.findByTestId('result-name');
+    type(input, '123');
+    await fireEvent.keyDown(input, { key: 'l', code: 'KeyL', ctrlKey: true });
+    await waitFor(() => expect(screen.getByTestId('idle-lock')).toBeTruthy());
+    expect(screen.getByTestId('idle-title').textContent?.trim()).toBe('Tela bloqueada');
+    expect(screen.queryByTestId('result-name')).toBeNull();
+    await waitFor(() => expect(callsOf(calls, 'lock_now')).toHaveLength(1));
   });
 
   it('starts locked when the shell is locked, and unlocks only with the right PIN', async () => {

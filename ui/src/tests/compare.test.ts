@@ -159,7 +159,7 @@ describe('conferir declaração', () => {
     const calls = mockCommands({ check_declaration: () => fx.declarationCheck });
     render(DeclarationPanel, { record: fx.cpfRegular });
     await fireEvent.input(screen.getByTestId('declaration-name'), { target: { value: ' Nome do CPF 404428201-35 ' } });
-    await fireEvent.input(screen.getByTestId('declaration-birth-date'), { target: { value: '1980-01-16' } });
+    await fireEvent.input(screen.getByTestId('declaration-birth-date'), { target: { value: '16/01/1980' } });
     await fireEvent.click(screen.getByTestId('declaration-submit'));
     await screen.findByTestId('declaration-result');
     expect(callsOf(calls, 'check_declaration')[0]!.args.declared).toEqual({

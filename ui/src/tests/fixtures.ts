@@ -70,14 +70,22 @@ export const settings: Settings = {
   firstRunDone: true,
 };
 
-export const statusDemo: StatusInfo = { profile: { ...demoProfile }, tokenValidUntil: null, quotaUsed: n64(3), quotaLimit: null, quotaNearLimit: false };
+export const statusDemo: StatusInfo = {
+  profile: { ...demoProfile },
+  tokenValidUntil: null,
+  quotas: [
+    { api: 'serproCpfV2', used: 3, limit: null, nearLimit: false, exhausted: false },
+    { api: 'serproCnpj', used: 1, limit: null, nearLimit: false, exhausted: false },
+  ],
+};
 
 export const statusProd: StatusInfo = {
   profile: { ...appInfoProd.profile },
   tokenValidUntil: '2026-11-26T15:30:00Z',
-  quotaUsed: n64(120),
-  quotaLimit: n64(1000),
-  quotaNearLimit: false,
+  quotas: [
+    { api: 'serproCpfV2', used: 120, limit: 1000, nearLimit: false, exhausted: false },
+    { api: 'serproCnpj', used: 7, limit: null, nearLimit: false, exhausted: false },
+  ],
 };
 
 export const cpfRegular: CpfRecord = {

@@ -53,13 +53,14 @@ describe('Histórico', () => {
     expect(screen.queryByTestId('history-more')).toBeNull();
   });
 
-  it('searches by number or name, dates and outcome', async () => {
+  it('searches by number or name, dates typed as dd/mm/aaaa (sent as ISO days) and outcome', async () => {
     const calls = mockCommands(base);
     render(Historico);
     await screen.findAllByTestId('history-row');
     await fireEvent.input(screen.getByTestId('history-search'), { target: { value: ' maria ' } });
-    await fireEvent.input(screen.getByTestId('history-from'), { target: { value: '2026-11-01' } });
-    await fireEvent.input(screen.getByTestId('history-to'), { target: { value: '2026-11-30' } });
+    await fireEvent.input(screen.getByTestId('history-from'), { target: { value: '01/11/2026' } });
+    await fireEvent.input(screen.getByTestId('history-to'), { target: { value: '30112026' } });
+    expect((screen.getByTestId('history-to') as HTMLInputElement).value).toBe('30/11/2026');
     await fireEvent.change(screen.getByTestId('history-outcome'), { target: { value: 'notFound' } });
     await fireEvent.click(screen.getByTestId('history-submit'));
     await waitFor(() => expect(callsOf(calls, 'history_search')).toHaveLength(2));
@@ -158,7 +159,7 @@ describe('Histórico', () => {
     const calls = mockCommands({ ...base, history_export: (a: { kind: string }) => `/home/atendente/Documentos/balcao-${a.kind}.csv` });
     render(Historico);
     await screen.findAllByTestId('history-row');
-    await fireEvent.input(screen.getByTestId('history-from'), { target: { value: '2026-11-01' } });
+    await fireEvent.input(screen.getByTestId('history-from'), { target: { value: '01/11/2026' } });
     await fireEvent.click(screen.getByTestId('history-export'));
     await waitFor(() =>
       expect(screen.getByTestId('history-notice').textContent).toBe(
@@ -171,7 +172,9 @@ describe('Histórico', () => {
     expect(callsOf(calls, 'history_export')[1]!.args.kind).toBe('audit');
   });
 
-  it('draws 30 days of lookups and per-API calls with uPlot, plus the same data as tables', async () => {
+  // uPlot is mocked here and happy-dom has no layout nor canvas: this checks what the chart is given (series, labels,
+  // sums), not that anything is drawn. tests/e2e/window.test.mjs reads the canvas pixels in the real window.
+  it('hands uPlot 30 days of lookups and per-API calls with pt-BR labels, and shows the same data as tables', async () => {
     plots.length = 0;
     const calls = mockCommands(base);
     render(Historico);

@@ -6,6 +6,7 @@ import { ipc, toAppError } from '../lib/ipc';
 import { once } from '../lib/lazy';
 import { match, onAction, runAction, table } from '../lib/shortcuts';
 import { nextTheme } from '../lib/theme';
+import { usePtBrLanguage } from '../lib/pageLanguage';
 import { t } from '../lib/i18n/pt-BR';
 import { callsOf, mockCommands } from './helpers';
 
@@ -50,6 +51,19 @@ describe('format', () => {
   });
 });
 
+describe('page language', () => {
+  it('makes navigator.language pt-BR when the OS says "c" (LANG=C.UTF-8), so Intl formatters built from it work', () => {
+    const nav = { language: 'c', languages: ['c'] } as unknown as Navigator;
+    expect(() => new Intl.NumberFormat(nav.language)).toThrow(RangeError);
+    const root = document.createElement('html');
+    usePtBrLanguage(nav, root);
+    expect(nav.language).toBe('pt-BR');
+    expect(nav.languages).toEqual(['pt-BR']);
+    expect(root.dataset.osLanguage).toBe('c');
+    expect(new Intl.NumberFormat(nav.language).format(1234.5)).toBe('1.234,5');
+  });
+});
+
 describe('shortcuts', () => {
   it('maps keys to actions', () => {
     expect(match(key({ key: '1', code: 'Digit1', altKey: true }))).toEqual({ kind: 'screen', screen: 'consulta' });
@@ -60,6 +74,11 @@ describe('shortcuts', () => {
     expect(match(key({ key: 'F1', code: 'F1' }))).toEqual({ kind: 'help' });
     expect(match(key({ key: 'Escape', code: 'Escape' }))).toEqual({ kind: 'escape' });
     expect(match(key({ key: 'a', code: 'KeyA' }))).toBeNull();
+    // Ctrl+L locks also from inside a field (the clerk was typing when they stepped away).
+    expect(match(key({ key: 'l', code: 'KeyL', ctrlKey: true, target: document.createElement('input') }))).toEqual({
+      kind: 'lock',
+    });
+    expect(match(key({ key: 'l', code: 'KeyL', altKey: true }))).toBeNull();
     expect(match(key({ key: '?', target: document.createElement('input') }))).toBeNull();
     expect(match(key({ key: '?', target: document.body }))).toEqual({ kind: 'help' });
   });
@@ -75,7 +94,8 @@ describe('shortcuts', () => {
 
   it('documents every shortcut with a label', () => {
     const rows = table();
-    expect(rows.length).toBe(20);
+    expect(rows.length).toBe(21);
+    expect(rows).toContainEqual({ keys: 'Ctrl+L', label: 'Bloquear a tela agora' });
     expect(new Set(rows.map((r) => r.keys)).size).toBe(rows.length);
     expect(rows.every((r) => r.label.length > 3)).toBe(true);
   });

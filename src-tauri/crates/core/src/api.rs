@@ -136,11 +136,9 @@ pub struct StatusInfo {
     pub profile: ProfileSummary,
     /// When the cached access token expires (RFC 3339), if one is held.
     pub token_valid_until: Option<String>,
-    /// Billable calls counted for the active profile's CPF API, and its limit.
-    pub quota_used: Option<u64>,
-    pub quota_limit: Option<u64>,
-    /// The count is near the limit: warn the clerk.
-    pub quota_near_limit: bool,
+    /// Billable calls counted on each API the active profile contracts (its CPF API first, then its CNPJ API), each
+    /// with its limit and whether it is near it: the bar names the API of each count.
+    pub quotas: Vec<crate::profile::QuotaStatus>,
 }
 
 /// The Histórico screen's charts: lookups per day and quota used per API.

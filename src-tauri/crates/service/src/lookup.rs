@@ -19,19 +19,15 @@ impl Balcao {
 
     pub async fn status_info(&self) -> StatusInfo {
         let active = self.active.read().await;
-        let api = active.profile.cpf_api.map(cpf_api_kind).or_else(|| {
-            (!active.profile.cnpj_views.is_empty()).then_some(match active.profile.provider {
-                balcao_core::api::Provider::Serpro => ApiKind::SerproCnpj,
-                balcao_core::api::Provider::Conecta => ApiKind::ConectaCnpj,
-            })
+        let cpf = active.profile.cpf_api.map(cpf_api_kind);
+        let cnpj = (!active.profile.cnpj_views.is_empty()).then_some(match active.profile.provider {
+            balcao_core::api::Provider::Serpro => ApiKind::SerproCnpj,
+            balcao_core::api::Provider::Conecta => ApiKind::ConectaCnpj,
         });
-        let quota = api.map(|a| active.client.quota_status(a));
         StatusInfo {
             profile: active.profile.summary(),
             token_valid_until: active.client.token_status().and_then(|t| t.valid_until),
-            quota_used: quota.as_ref().map(|q| q.used),
-            quota_limit: quota.as_ref().and_then(|q| q.limit),
-            quota_near_limit: quota.is_some_and(|q| q.near_limit),
+            quotas: cpf.into_iter().chain(cnpj).map(|a| active.client.quota_status(a)).collect(),
         }
     }
 

@@ -71,6 +71,19 @@ async fn demo_lookup_is_recorded_and_found_again() {
 }
 
 #[tokio::test]
+async fn status_info_counts_each_contracted_api_by_name_so_a_cnpj_lookup_shows_on_the_cnpj_quota() {
+    use balcao_core::record::ApiKind;
+    let dir = tempfile::tempdir().unwrap();
+    let b = start(dir.path()).await;
+    let used = |s: &balcao_core::api::StatusInfo| s.quotas.iter().map(|q| (q.api, q.used)).collect::<Vec<_>>();
+    assert_eq!(used(&b.status_info().await), [(ApiKind::SerproCpfV2, 0), (ApiKind::SerproCnpj, 0)]);
+    b.lookup(request("404.428.201-35")).await.expect("trial CPF answers");
+    b.lookup(request("11.222.333/0001-81")).await.expect("trial CNPJ answers");
+    b.lookup(request("11.222.333/0001-81")).await.expect("trial CNPJ answers again");
+    assert_eq!(used(&b.status_info().await), [(ApiKind::SerproCpfV2, 1), (ApiKind::SerproCnpj, 2)]);
+}
+
+#[tokio::test]
 async fn invalid_number_makes_no_call() {
     let dir = tempfile::tempdir().unwrap();
     let b = start(dir.path()).await;

@@ -74,6 +74,14 @@ export const t = {
     conectaCpfLight: 'Conecta CPF Light',
     conectaCnpj: 'Conecta Consulta CNPJ v2',
   } satisfies Record<ApiKind, string>,
+  /** The API's name in the status bar's quota (the full name is its tooltip). */
+  apiShort: {
+    serproCpfV1: 'CPF v1',
+    serproCpfV2: 'CPF',
+    serproCnpj: 'CNPJ',
+    conectaCpfLight: 'CPF Light',
+    conectaCnpj: 'CNPJ',
+  } satisfies Record<ApiKind, string>,
   statusBar: {
     label: 'Situação da conexão',
     profile: 'Perfil',
@@ -210,6 +218,10 @@ export const t = {
     summary: (n: number) => (n === 0 ? 'Os dois cadastros são iguais.' : `${n} ${plural(n, 'campo difere', 'campos diferem')}.`),
     onlyChanged: 'Mostrar só os campos diferentes',
   },
+  date: {
+    placeholder: 'dd/mm/aaaa',
+    invalid: 'Data inválida: use dd/mm/aaaa.',
+  },
   declaration: {
     title: 'Conferir declaração',
     intro: 'Digite o que o cidadão declarou; o Balcão compara com o cadastro oficial.',
@@ -288,6 +300,7 @@ export const t = {
     chartTitle: 'Últimos 30 dias',
     chartLookups: 'Consultas por dia',
     chartQuota: 'Chamadas cobradas por API',
+    chartFailed: 'Não foi possível desenhar o gráfico; os mesmos números estão na tabela abaixo.',
     chartEmpty: 'Sem consultas nos últimos 30 dias.',
     chartSeriesLookups: 'Consultas',
     chartSeriesBillable: 'Cobradas',
@@ -491,6 +504,8 @@ export const t = {
   },
   idle: {
     title: 'Tela bloqueada por inatividade',
+    /** When the clerk locked on purpose (Ctrl+L or «Bloquear agora»), or the window started locked. */
+    titleClerk: 'Tela bloqueada',
     body: 'Os dados pessoais foram retirados da tela. Clique em Continuar para voltar ao trabalho.',
     bodyPin: 'Os dados pessoais foram retirados da tela. Digite o PIN do atendente para continuar.',
     pin: 'PIN',
@@ -563,6 +578,7 @@ export const t = {
     noRecord: 'Alt+N',
     historySearch: 'Alt+B',
     theme: 'Alt+T',
+    lock: 'Ctrl+L',
     help: '? / F1',
   },
   shortcuts: {
@@ -585,6 +601,7 @@ export const t = {
     noRecord: 'Ligar/desligar «não registrar»',
     historySearch: 'Buscar no histórico',
     theme: 'Alternar tema claro/escuro',
+    lock: 'Bloquear a tela agora',
     help: 'Mostrar esta ajuda',
   },
   time: {

@@ -81,7 +81,7 @@ for b in "${breaks[@]}"; do
     failed=1
   else
     echo "CAUGHT   $name: \`$cmd\` failed"
-    grep -E "panicked|assert|FAIL|error\[|Error:" "$backup/out" | head -n 4 | sed 's/^/    /'
+    grep -E "panicked|assert|FAIL|error\[|Error:|xtask:" "$backup/out" | head -n 4 | sed 's/^/    /'
   fi
   restore
 done

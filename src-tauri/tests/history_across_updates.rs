@@ -1,6 +1,9 @@
-//! The history across an update, at the level the app opens it (the service's start-up): a newer build opens the
-//! file and finds the lookups; going back to an older build (a downgrade) is refused by the forward-compatibility
-//! guard with a pt-BR message, and the file is left byte for byte untouched.
+//! The history across restarts and updates, at the level the app opens it (the service's start-up):
+//! - an update: the real file the previous schema wrote (`crates/history/tests/fixtures/history_v{N-1}.db`, committed
+//!   when that schema shipped) is opened by this build, migrated, read and written to;
+//! - a restart of the same build finds its lookups and keeps recording;
+//! - going back to an older build (a downgrade) is refused by the forward-compatibility guard with a pt-BR message,
+//!   and the file is left byte for byte untouched.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -41,8 +44,45 @@ fn digest(path: &Path) -> Vec<u8> {
     std::fs::read(path).unwrap()
 }
 
+/// The key the history fixtures were written with (`crates/history/tests/common::KEY`, never a real key).
+const FIXTURE_KEY: &str = "7f1c0de5a11ce0ffee0ddba11c0ffee07f1c0de5a11ce0ffee0ddba11c0ffee0";
+
+fn user_version(db: &Path, key: &str) -> u32 {
+    balcao_history::sqlcipher_ready();
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.execute_batch(&format!("PRAGMA key = \"x'{key}'\";")).unwrap();
+    conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap()
+}
+
 #[tokio::test]
-async fn the_history_survives_an_update_and_a_downgrade_is_refused_untouched() {
+async fn the_file_the_previous_schema_wrote_opens_after_the_update_with_its_lookups_and_keeps_recording() {
+    const { assert!(SCHEMA_VERSION >= 2, "there is a previous schema to update from") };
+    let previous = SCHEMA_VERSION - 1;
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("crates/history/tests/fixtures/history_v{previous}.db"));
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join(DB_FILE_NAME);
+    std::fs::copy(&fixture, &db).unwrap_or_else(|e| panic!("{}: {e}", fixture.display()));
+    assert_eq!(user_version(&db, FIXTURE_KEY), previous, "the fixture is a file of the previous schema");
+    let secrets = Arc::new(MemoryStore::new());
+    secrets.set(KEY_NAME, &balcao_core::Sensitive::new(FIXTURE_KEY.to_owned())).unwrap();
+
+    let updated = start(dir.path(), &secrets).await;
+    let page = updated.history_search(query("40442820135")).await.expect("history opens after the update");
+    assert_eq!(page.items.len(), 1, "{page:?}");
+    assert_eq!(page.items[0].name.as_deref(), Some("José da Silva"), "the previous build's lookup reads back");
+    let entry = updated.history_get(page.items[0].id).await.expect("the entry in full");
+    assert_eq!(entry.lookup.and_then(|l| l.meta.activity_id).as_deref(), Some("fixture-activity-1"));
+    let r = updated.lookup(request("11.222.333/0001-81")).await.expect("a lookup after the update");
+    let id = r.history_id.expect("recorded in the migrated file");
+    let page = updated.history_search(query("11222333000181")).await.unwrap();
+    assert_eq!(page.items.first().map(|i| i.id), Some(id));
+    drop(updated);
+    assert_eq!(user_version(&db, FIXTURE_KEY), SCHEMA_VERSION, "the file was migrated to this build's schema");
+}
+
+#[tokio::test]
+async fn a_restart_finds_the_history_and_keeps_recording_and_a_downgrade_is_refused_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let secrets = Arc::new(MemoryStore::new());
 
@@ -52,11 +92,16 @@ async fn the_history_survives_an_update_and_a_downgrade_is_refused_untouched() {
     let id = r.history_id.expect("recorded");
     drop(before);
 
-    // The updated app (same data folder, same keyring) finds it and keeps recording.
+    // The same build started again (same data folder, same keyring) finds it and keeps recording. (An update from
+    // the previous schema's real file is the test above.)
     let after = start(dir.path(), &secrets).await;
-    let page = after.history_search(query("40442820135")).await.expect("history opens after the update");
+    let page = after.history_search(query("40442820135")).await.expect("history opens after a restart");
     assert_eq!(page.items.first().map(|i| i.id), Some(id));
-    after.lookup(request("11.222.333/0001-81")).await.ok();
+    let second = after.lookup(request("11.222.333/0001-81")).await.expect("the known CNPJ answers");
+    let second_id = second.history_id.expect("recorded");
+    assert_ne!(second_id, id);
+    let page = after.history_search(query("11222333000181")).await.unwrap();
+    assert_eq!(page.items.first().map(|i| i.id), Some(second_id));
     drop(after);
 
     // A newer Balcão migrated the file; this (older) build must refuse it and not write a byte.

@@ -59,8 +59,11 @@ test('a CPF lookup, then the citizen’s declaration checked field by field', as
   xtype('maria aparecida silva');
   xkey('Return');
   const result = await shown('declaration-result');
-  const rows = await browser.$$('[data-testid="declaration-row"]');
-  assert.ok(rows.length >= 1, 'one row per declared field');
+  const nameRow = await browser.$('[data-testid="declaration-row"][data-key="name"]');
+  const nameText = await nameRow.getText();
+  assert.match(nameText, /maria aparecida silva/, 'the declared name is in its row');
+  assert.match(nameText, /MARIA APARECIDA DA SILVA/, 'beside the official name');
+  assert.match(await nameRow.getAttribute('data-level'), /^(match|close)$/, 'a name without the "da" is close, not different');
   assert.match(await result.getText(), /Parecido|Confere/);
   assert.match(await (await $('declaration-rule')).getText(), /acento|maiúscula/i);
   await screenshot(browser, '04-conferir-declaracao');
@@ -69,8 +72,18 @@ test('a CPF lookup, then the citizen’s declaration checked field by field', as
 test('the same CPF again shows what changed since the earlier lookup', async () => {
   await lookUp('11144477735');
   const changes = await shown('changes-since');
-  await browser.waitUntil(async () => (await changes.getText()).length > 0);
-  assert.match(await changes.getText(), /mud|alter/i);
+  // The simulator's second answer for this CPF has a new name and status (sim/data/cpf.json, "changes").
+  const count = await shown('changes-count');
+  assert.equal(await count.getText(), '2 campos mudaram');
+  assert.equal(await (await $('changes-none')).isExisting(), false, 'no "Nada mudou" when something changed');
+  const rows = await browser.$$('[data-testid="changes-table"] [data-testid="diff-row"][data-changed="true"]');
+  const keys = [];
+  for (const row of rows) keys.push(await row.getAttribute('data-key'));
+  assert.deepEqual(keys.sort(), ['name', 'status'], 'the changed fields, one row each');
+  const table = await $('changes-table');
+  assert.match(await table.getText(), /MARIA APARECIDA DA SILVA SANTOS/, 'the new name is in the table');
+  assert.match(await table.getText(), /Pendente de regulariza/i, 'the new status is in the table');
+  assert.match(await changes.getText(), /^O que mudou desde /);
   await screenshot(browser, '05-o-que-mudou');
 });
 
@@ -109,8 +122,10 @@ test('history search finds the lookups, and two entries are compared', async () 
   await tabTo('history-compare', 0, 'shift+Tab');
   xkey('Return');
   const diff = await shown('compare-result');
-  const changed = await browser.$$('[data-testid="diff-row"][data-changed="true"]');
-  assert.ok(changed.length >= 1, 'the changed fields are highlighted');
+  const changed = await browser.$$('[data-testid="compare-result"] [data-testid="diff-row"][data-changed="true"]');
+  const changedKeys = [];
+  for (const row of changed) changedKeys.push(await row.getAttribute('data-key'));
+  assert.deepEqual(changedKeys.sort(), ['name', 'status'], 'the changed fields are highlighted, and only they');
   assert.match(await diff.getText(), /MARIA APARECIDA DA SILVA SANTOS/);
   await screenshot(browser, '08-comparar');
 });

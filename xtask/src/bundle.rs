@@ -284,7 +284,8 @@ try {
 "#;
 
 /// Single instance on the debug build (a `cargo xtask test` stage): a second launch in the same session exits
-/// at once with success while the first keeps running.
+/// at once with success, the first keeps running, and the first's window gets the X input focus back
+/// (see [`second_launch_focuses_the_first`] for what can and cannot be observed without a window manager).
 pub fn single_instance_check() -> Result {
     let app = e2e::app_binary();
     if !app.exists() {
@@ -292,34 +293,101 @@ pub fn single_instance_check() -> Result {
     }
     let sb = Sandbox::start(true)?;
     let mut first = sb.command(&app).stdout(Stdio::null()).stderr(Stdio::null()).spawn().map_err(|e| e.to_string())?;
-    // The first instance owns the D-Bus name once its event loop runs.
-    std::thread::sleep(Duration::from_secs(4));
-    if let Ok(Some(status)) = first.try_wait() {
-        return Err(format!("the first instance exited early ({status})"));
+    let outcome = second_launch_focuses_the_first(&sb, &mut first);
+    let _ = first.kill();
+    let _ = first.wait();
+    drop(sb);
+    outcome
+}
+
+/// What the check can observe under Xvfb, which has no window manager: stacking order and `_NET_ACTIVE_WINDOW`
+/// (`xdotool getactivewindow`) need one, so "raised" is not observable here. The X input focus is: with no window
+/// manager, GTK's `present` (what the first instance's single-instance callback calls through `set_focus`) sets it
+/// with `XSetInputFocus`. So the check moves the focus to the root window, launches a second instance, and requires
+/// that the second exits with success, the first stays alive, and the X focus comes back to the first instance's
+/// window: only the first instance, handling the second launch's event, can have put it there.
+fn second_launch_focuses_the_first(sb: &Sandbox, first: &mut std::process::Child) -> Result {
+    let xdotool = |args: &[&str]| -> Result<String> {
+        let out = sb.command("xdotool").args(args).output().map_err(|e| format!("xdotool: {e}"))?;
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    };
+    // The first instance's visible top-level window(s), once its event loop runs.
+    let t0 = Instant::now();
+    let windows: Vec<String> = loop {
+        if let Ok(Some(status)) = first.try_wait() {
+            return Err(format!("the first instance exited early ({status})"));
+        }
+        let found = xdotool(&["search", "--onlyvisible", "--name", "^Balcão$"])?;
+        if !found.is_empty() {
+            break found.lines().map(str::to_owned).collect();
+        }
+        if t0.elapsed() > Duration::from_secs(60) {
+            return Err("the first instance never showed its window".into());
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    // The D-Bus name is taken before the window shows; a little margin for the event loop.
+    std::thread::sleep(Duration::from_secs(2));
+    let root = root_window(sb)?;
+    xdotool(&["windowfocus", &root])?;
+    let focus = xdotool(&["getwindowfocus", "-f"])?;
+    if windows.contains(&focus) {
+        return Err(format!(
+            "the focus could not be moved off the first window ({focus}): the check would prove nothing"
+        ));
     }
     let t0 = Instant::now();
-    let mut second = sb.command(&app).stdout(Stdio::null()).stderr(Stdio::null()).spawn().map_err(|e| e.to_string())?;
+    let mut second =
+        sb.command(e2e::app_binary()).stdout(Stdio::null()).stderr(Stdio::null()).spawn().map_err(|e| e.to_string())?;
     let status = loop {
         if let Some(s) = second.try_wait().map_err(|e| e.to_string())? {
             break s;
         }
         if t0.elapsed() > Duration::from_secs(20) {
             let _ = second.kill();
-            let _ = first.kill();
+            let _ = second.wait();
             return Err("a second launch kept running: single instance is broken".into());
         }
         std::thread::sleep(Duration::from_millis(100));
     };
-    let first_alive = first.try_wait().map_err(|e| e.to_string())?.is_none();
-    let _ = first.kill();
-    let _ = first.wait();
-    drop(sb);
     if !status.success() {
         return Err(format!("the second launch failed ({status})"));
     }
-    if !first_alive {
+    let exited = t0.elapsed();
+    let focused = loop {
+        let focus = xdotool(&["getwindowfocus"])?;
+        if windows.contains(&focus) {
+            break true;
+        }
+        if t0.elapsed() > exited + Duration::from_secs(5) {
+            break false;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    if first.try_wait().map_err(|e| e.to_string())?.is_some() {
         return Err("the first instance died when the second started".into());
     }
-    eprintln!("single instance: the second launch exited in {:.1} s", t0.elapsed().as_secs_f64());
+    if !focused {
+        return Err(format!(
+            "the second launch exited but the first instance's window {windows:?} did not get the focus back \
+             (focus: {}): the first instance did not handle it",
+            xdotool(&["getwindowfocus"]).unwrap_or_default()
+        ));
+    }
+    eprintln!(
+        "single instance: the second launch exited in {:.1} s and the first window has the X input focus again",
+        exited.as_secs_f64()
+    );
     Ok(())
+}
+
+/// The root window of the sandbox's display, in decimal (as xdotool takes window ids).
+fn root_window(sb: &Sandbox) -> Result<String> {
+    let out = sb.command("xwininfo").arg("-root").output().map_err(|e| format!("xwininfo: {e} (package x11-utils)"))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let hex = text
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("0x"))
+        .ok_or_else(|| format!("xwininfo -root printed no window id: {text}"))?;
+    u64::from_str_radix(hex, 16).map(|id| id.to_string()).map_err(|e| format!("root window id {hex}: {e}"))
 }

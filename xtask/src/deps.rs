@@ -23,6 +23,8 @@ const DEBIAN_PACKAGES: &[&str] = &[
     "file",
     "imagemagick",
     "xdotool",
+    // xwininfo: the single-instance check finds the root window to move the focus off the app.
+    "x11-utils",
     // GNU time (`/usr/bin/time -f %M`): the CLI tests measure each hostile case's peak memory with it.
     "time",
 ];

@@ -18,6 +18,7 @@ const USAGE: &str = "uso: cargo xtask <comando>
   run                 instala o que falta, compila a interface e abre o Balcão em Demonstração
   test                a suíte inteira (fmt, clippy, svelte-check, testes Rust e da interface, fuzz, e2e)
   e2e                 só os testes de ponta a ponta na janela real
+  single-instance     só a verificação de instância única (compila o app de depuração, abre duas vezes)
   bindings            regenera os tipos TypeScript gerados a partir do Rust
   fuzz [segundos]     roda os fuzzers (CPF/CNPJ e leitura das respostas), tempo dividido (padrão: 60 s)
   bench               roda os benchmarks e escreve docs/benchmarks.md
@@ -32,6 +33,7 @@ fn main() -> ExitCode {
         Some("run") => run::run(),
         Some("test") => test::run(),
         Some("e2e") => test::e2e_only(),
+        Some("single-instance") => e2e::build_app().and_then(|()| bundle::single_instance_check()),
         Some("bindings") => test::bless_bindings(),
         Some("fuzz") => {
             let secs = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(60);

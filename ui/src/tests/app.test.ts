@@ -126,7 +126,7 @@ describe('spine', () => {
     type(input, '404.428.201-35');
     await enter(input);
     await fireEvent.click(await screen.findByTestId('error-retry'));
-    expect(await screen.findByTestId('result-name')).toBeTruthy();
+    expect((await screen.findByTestId('result-name')).textContent).toBe('Nome do CPF 404.428.201-35');
     const reqs = callsOf(calls, 'lookup').map((c) => c.args.request);
     expect(reqs[1]).toEqual(reqs[0]);
   });
@@ -307,7 +307,9 @@ describe('shell', () => {
     await waitFor(() => expect(document.activeElement).toBe(right));
     type(right, '630.172.859-95');
     await fireEvent.submit(right.form!);
-    expect(await screen.findByTestId('compare-result')).toBeTruthy();
+    const result = await screen.findByTestId('compare-result');
+    expect(result.textContent).toContain('Nome do CPF 404.428.201-35');
+    expect(result.textContent).toContain('Nome Antigo');
     expect(callsOf(calls, 'compare_records')).toHaveLength(1);
     await fireEvent.keyDown(window, { key: 'p', code: 'KeyP', ctrlKey: true });
     expect((await screen.findByTestId('receipt-number')).textContent).toBe('404.428.201-35');

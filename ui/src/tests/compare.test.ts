@@ -254,8 +254,12 @@ describe('on the Consulta screen', () => {
     const input = (await screen.findByTestId('lookup-input')) as HTMLInputElement;
     type(input, '404.428.201-35');
     await fireEvent.submit(input.form!);
-    expect(await screen.findByTestId('declaration-panel')).toBeTruthy();
-    expect(await screen.findByTestId('changes-since')).toBeTruthy();
+    expect((await screen.findByTestId('declaration-panel')).textContent).toContain('Conferir declaração');
+    const changes = await screen.findByTestId('changes-since');
+    expect(changes.textContent).toContain('O que mudou desde 01/10/2026');
+    expect(screen.getByTestId('changes-count').textContent).toBe('1 campo mudou');
+    expect(screen.queryByTestId('changes-none')).toBeNull();
+    expect(screen.getByTestId('changes-table').textContent).toContain('Nome Antigo');
     expect(screen.queryByTestId('partner-panel')).toBeNull();
   });
 });

@@ -662,3 +662,22 @@ async fn another_profile_cannot_resume_and_nothing_is_called() {
     assert_eq!(plain.plan().numbers.iter().filter(|d| d.kind() == DocKind::Cpf).count(), 2);
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_keeps_at_most_max_concurrency_calls_in_flight() {
+    // 12 numbers, calls of 100 ms at the simulator, a limit of 3: the simulator's high-water mark is the limit.
+    let sim = sim(SimConfig { latency_ms: 100, ..SimConfig::default() }).await;
+    let mut profile = Profile::demo(&sim.base_url());
+    profile.network.max_concurrency = 3;
+    let env = Env::new();
+    let numbers: Vec<String> = known_cpfs().into_iter().take(6).chain(unknown_cpfs(6, 800_000_000)).collect();
+    assert_eq!(numbers.len(), 12);
+    let text = numbers.join("\n");
+    let mut batch = Batch::prepare("l.txt", text.as_bytes(), &BatchOptions::default()).unwrap();
+    batch.start_journal(&mut env.history.lock().unwrap(), "c.jsonl", &ctx(&profile)).unwrap();
+    let (end, _) = run(&mut batch, &profile, &env, &Cancel::new()).await;
+    assert_eq!(end.state, BatchState::Completed, "{end:?}");
+    assert_eq!(sim.requests().iter().filter(|r| r.is_api_call()).count(), 12);
+    assert_eq!(sim.max_in_flight(), 3, "never more than max_concurrency calls at once, and the limit is used");
+    sim.shutdown().await;
+}

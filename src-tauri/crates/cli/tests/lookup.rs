@@ -1,6 +1,8 @@
 //! `balcao-cli lookup` as a user runs it: the real binary, Demonstração by default, a profiles file pointing at a
 //! simulator, credentials from the environment, JSON on stdout and one documented exit status per error code.
 
+mod common;
+
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
@@ -233,19 +235,58 @@ fn gateway_failures_map_to_their_exit_status() {
     assert_eq!((exit, json["error"]["code"].as_str()), (18, Some("Network")), "simulator gone: {json}");
 }
 
+/// Without `--credentials-from-env`, a real profile's credentials come from the keyring (a real Secret Service in its
+/// own D-Bus session): the keyring holds one pair, the environment another, and the simulator accepts only the
+/// keyring's. The lookup succeeds, every token call carries the keyring's client id, and with the keyring emptied
+/// the lookup fails on the missing credential without calling anything, although the environment still holds a pair.
 #[test]
-fn a_profile_without_env_credentials_reads_the_keyring_and_never_falls_back_to_a_file() {
+fn a_profile_without_env_credentials_reads_the_keyring_and_never_falls_back_to_the_environment() {
+    const INSIDE: &str = "BALCAO_TEST_LOOKUP_KEYRING_INSIDE";
+    if !common::in_keyring_session(
+        INSIDE,
+        "a_profile_without_env_credentials_reads_the_keyring_and_never_falls_back_to_the_environment",
+        "lookup-keyring",
+    ) {
+        return;
+    }
     let s = Scratch::new("keyring");
     let rt = runtime();
-    let sim = sim_with_cli_creds(&rt);
+    let keyring_pair = vec![("keyring-id".to_owned(), "keyring-secret".to_owned())];
+    let sim = start_sim(
+        &rt,
+        SimConfig {
+            serpro_credentials: keyring_pair.clone(),
+            conecta_credentials: keyring_pair,
+            ..SimConfig::default()
+        },
+    );
     let config = profiles_file(&s, &sim.base_url());
-    let (exit, json) =
-        cli(&s, &["--config", config.to_str().unwrap(), "--profile", "serpro-teste", "cpf", "40442820135"], &ENV_CREDS);
-    // A throw-away keyring service holds nothing: either the keyring answers "no entry" (Config) or there is
-    // no usable keyring on this machine (KeychainUnavailable). The environment variables are ignored.
-    let code = json["error"]["code"].as_str().unwrap_or_default().to_owned();
-    assert!((exit == 23 && code == "Config") || (exit == 21 && code == "KeychainUnavailable"), "{exit} {json}");
-    assert!(sim.requests().is_empty(), "no credentials, no call");
+    let text = std::fs::read_to_string(&config).unwrap();
+    let profile = balcao_gov::load_profiles_toml(&text).unwrap().remove(0);
+    assert_eq!(profile.id, "serpro-teste");
+    // `cli` points the binary at this service (the same process id as this test).
+    let store = balcao_platform::KeyringStore::with_service(&format!("br.gov.balcao.test-cli-{}", std::process::id()));
+    let binding = balcao_gov::CredentialBinding::for_profile(&profile, balcao_gov::CredentialScope::AllApis).unwrap();
+    balcao_gov::store_credentials(&store, &binding, &balcao_gov::Credentials::new("keyring-id", "keyring-secret"))
+        .expect("stored in the session's keyring");
+    let args = ["--config", config.to_str().unwrap(), "--profile", "serpro-teste", "cpf", "40442820135"];
+
+    let (exit, json) = cli(&s, &args, &ENV_CREDS);
+    assert_eq!(exit, 0, "the keyring's pair is accepted: {json}");
+    assert_eq!(json["record"]["cpf"], "40442820135");
+    let tokens: Vec<Option<String>> =
+        sim.requests().iter().filter(|r| r.is_token_call()).map(|r| r.token.clone()).collect();
+    assert_eq!(tokens, [Some("keyring-id".to_owned())], "one token call, with the keyring's client id");
+    assert_eq!(api_calls(&sim).len(), 1);
+
+    // The keyring emptied: the environment's pair is not used in its place.
+    for key in balcao_gov::credential_keys("serpro-teste", balcao_gov::CredentialScope::AllApis) {
+        balcao_platform::SecretStore::delete(&store, &key).unwrap();
+    }
+    sim.clear_requests();
+    let (exit, json) = cli(&s, &args, &ENV_CREDS);
+    assert_eq!((exit, json["error"]["code"].as_str()), (23, Some("Config")), "{json}");
+    assert!(sim.requests().is_empty(), "no credentials, no call: {:?}", sim.requests());
     rt.block_on(sim.shutdown());
 }
 

@@ -250,8 +250,10 @@ async fn serpro_trial_uses_the_public_bearer_and_no_token_call() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn many_cpfs_go_one_call_each_with_bounded_concurrency() {
-    let sim = sim().await;
+async fn many_cpfs_go_one_call_each_with_at_most_max_concurrency_in_flight() {
+    // Each call lasts 150 ms at the simulator, so calls let through together overlap there and its high-water mark
+    // shows the client's limit (without the limit all five would be in flight at once).
+    let sim = sim_with(balcao_sim::SimConfig { latency_ms: 150, ..balcao_sim::SimConfig::default() }).await;
     let mut p = serpro_profile(&sim);
     p.network.max_concurrency = 2;
     let c = client(p);
@@ -261,5 +263,6 @@ async fn many_cpfs_go_one_call_each_with_bounded_concurrency() {
     assert_eq!(results[4].as_ref().unwrap_err().code(), ErrorCode::NotFound);
     assert_eq!(api_calls(&sim).len(), 5, "one call per CPF outside CPF Light");
     assert_eq!(token_calls(&sim), 1);
+    assert_eq!(sim.max_in_flight(), 2, "never more than max_concurrency calls at once, and the limit is used");
     sim.shutdown().await;
 }

@@ -1,7 +1,8 @@
-//! Schema migrations: from an empty file, from a fixture of every earlier schema version (adding migration N
-//! requires adding `fixtures/schema_vN.sql`, which then becomes a case here), from real files written by earlier
-//! builds (`fixtures/history_vN.db`, written by `examples/write_fixture_db.rs` with the test key), and the guard that
-//! refuses a file written by a newer Balcão without touching it.
+//! Schema migrations: from an empty file; from an SQL fixture of every schema version (`fixtures/schema_vN.sql`:
+//! the earlier ones are migrated, today's is opened as is); from the real file the previous schema wrote
+//! (`fixtures/history_vN.db`, written by `examples/write_fixture_db.rs` with the test key and committed when schema N
+//! shipped; today: schema 1's file migrated by schema 2); and the guard that refuses a file written by a newer
+//! Balcão without touching it.
 
 mod common;
 
@@ -54,7 +55,19 @@ fn every_schema_version_has_a_fixture() {
 }
 
 #[test]
-fn every_earlier_schema_migrates_to_the_current_one_with_its_data() {
+fn every_earlier_schema_has_the_real_file_it_wrote() {
+    const { assert!(SCHEMA_VERSION >= 2, "schema 1 is an earlier schema") };
+    for v in 1..SCHEMA_VERSION {
+        let dir = tempfile::tempdir().unwrap();
+        let path = real_file(v, dir.path());
+        assert_eq!(raw_keyed(&path).pragma_query_value(None, "user_version", |r| r.get::<_, u32>(0)).unwrap(), v);
+    }
+}
+
+/// Each SQL fixture, earlier schemas and today's, ends at the current version with its data readable and writable:
+/// for v < SCHEMA_VERSION that is a migration; the fixture of today's schema checks the fixture itself.
+#[test]
+fn every_schema_fixture_opens_at_the_current_version_with_its_data() {
     for v in 1..=SCHEMA_VERSION {
         let dir = tempfile::tempdir().unwrap();
         let path = file_at_version(dir.path(), v);
@@ -106,7 +119,9 @@ fn a_file_from_a_newer_balcao_is_refused_untouched() {
 fn real_file(version: u32, dir: &Path) -> PathBuf {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/history_v{version}.db"));
     let path = dir.join("history.db");
-    std::fs::copy(&src, &path).unwrap_or_else(|e| panic!("{}: {e}", src.display()));
+    std::fs::copy(&src, &path).unwrap_or_else(|e| {
+        panic!("{}: {e} (commit the file schema v{version} wrote, examples/write_fixture_db.rs)", src.display())
+    });
     path
 }
 

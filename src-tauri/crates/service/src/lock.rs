@@ -382,10 +382,21 @@ mod tests {
 
     #[test]
     fn pins_are_4_to_12_digits() {
-        for ok in ["1234", "000000", "123456789012"] {
-            assert!(validate_pin(ok).is_ok(), "{ok}");
+        // Every length from 0 to 20, each with two digit patterns: exactly 4..=12 are accepted.
+        for len in 0..=20usize {
+            for digit in ['0', '7'] {
+                let pin: String = (0..len).map(|i| if i % 2 == 0 { digit } else { '9' }).collect();
+                let verdict = validate_pin(&pin);
+                if (4..=12).contains(&len) {
+                    assert!(verdict.is_ok(), "length {len} is accepted: {pin:?}");
+                } else {
+                    let e = verdict.unwrap_err();
+                    assert!(e.message.contains("4 a 12 algarismos"), "length {len} is refused by name: {pin:?}");
+                }
+            }
         }
-        for bad in ["", "123", "1234567890123", "12a4", "12 34", "１２３４"] {
+        // Anything but ASCII digits is refused at an accepted length.
+        for bad in ["12a4", "12 34", "１２３４", "123456789O12", "-1234", "+1234"] {
             let e = validate_pin(bad).unwrap_err();
             assert!(e.message.contains("4 a 12 algarismos"), "{bad}");
         }

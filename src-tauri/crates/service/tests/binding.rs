@@ -104,7 +104,10 @@ async fn changed_token_path_refuses_stored_credential_without_any_request_until_
     secret_still_stored(&store);
 
     enter_credentials(&b).await;
-    let _ = b.profile_test(ID).await;
+    // Sent, not refused by the binding (that would be `Config`): the simulator's Conecta token endpoint issues a
+    // Conecta token, which the SERPRO API then refuses (401).
+    let tested = b.profile_test(ID).await.expect_err("a Conecta token is no use on the SERPRO API");
+    assert_eq!(tested.code, ErrorCode::Unauthorized, "{tested:?}");
     let calls = gateway.requests();
     assert!(calls.iter().any(|r| r.path == "/oauth2/jwt-token"), "re-entered, it goes to the new path: {calls:?}");
     gateway.shutdown().await;

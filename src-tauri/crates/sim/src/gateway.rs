@@ -55,6 +55,7 @@ pub(crate) async fn handle(State(sim): State<Arc<Sim>>, req: Request) -> Respons
     let kind = classify(&method, &path);
     let activity_id = sim.activity_id();
     let at = SystemTime::now();
+    let _in_flight = (kind == CallKind::Api).then(|| sim.enter());
 
     let body = to_bytes(body, MAX_REQUEST_BODY).await;
     if sim.config.latency_ms > 0 && kind != CallKind::Preflight {

@@ -240,6 +240,13 @@ impl SimHandle {
         self.inner.sim.usage()
     }
 
+    /// The largest number of API calls (token calls and preflights excluded) the simulator was serving at the same
+    /// time since start or the last [`reset`](Self::reset): what a client's concurrency limit is checked against.
+    /// Set `SimConfig::latency_ms` so calls last long enough to overlap.
+    pub fn max_in_flight(&self) -> usize {
+        self.inner.sim.max_in_flight()
+    }
+
     /// Back to the just-started state: log, faults, tokens, quota, rate limiter and lookup counters.
     pub fn reset(&self) {
         self.inner.sim.reset();

@@ -1,7 +1,8 @@
 //! The running simulator's shared state: issued tokens, quota counters, the rate limiter, lookup counters,
-//! pending faults, the request log and the seeded random generator.
+//! pending faults, the request log, the seeded random generator and the count of API calls in flight.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -106,6 +107,18 @@ pub(crate) struct Sim {
     pub config: SimConfig,
     pub data: Arc<Dataset>,
     inner: Mutex<Mutable>,
+    /// API calls being served right now, and the most ever served at once since start or reset.
+    in_flight: AtomicUsize,
+    max_in_flight: AtomicUsize,
+}
+
+/// Counts one API call as in flight while it lives (from the request's arrival to its response being built).
+pub(crate) struct InFlight<'a>(&'a Sim);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// Issued tokens and the log hold bearer tokens: `Debug` shows only the configuration (itself redacted) and counts.
@@ -124,7 +137,19 @@ impl std::fmt::Debug for Sim {
 impl Sim {
     pub fn new(config: SimConfig, data: Arc<Dataset>) -> Self {
         let inner = Mutex::new(Mutable::new(&config));
-        Sim { config, data, inner }
+        Sim { config, data, inner, in_flight: AtomicUsize::new(0), max_in_flight: AtomicUsize::new(0) }
+    }
+
+    /// Marks an API call in flight until the guard drops, and raises the high-water mark if needed.
+    pub fn enter(&self) -> InFlight<'_> {
+        let now = self.in_flight.fetch_add(1, Ordering::SeqCst).saturating_add(1);
+        self.max_in_flight.fetch_max(now, Ordering::SeqCst);
+        InFlight(self)
+    }
+
+    /// The largest number of API calls served at the same time since start (or the last reset).
+    pub fn max_in_flight(&self) -> usize {
+        self.max_in_flight.load(Ordering::SeqCst)
     }
 
     fn lock(&self) -> MutexGuard<'_, Mutable> {
@@ -245,6 +270,7 @@ impl Sim {
     /// Back to the state right after start (same seed, the config's faults queued again, no tokens, counters at 0).
     pub fn reset(&self) {
         *self.lock() = Mutable::new(&self.config);
+        self.max_in_flight.store(self.in_flight.load(Ordering::SeqCst), Ordering::SeqCst);
     }
 }
 
@@ -264,6 +290,24 @@ mod tests {
         let text = format!("{sim:?}");
         assert!(text.contains("issued_tokens: 1"), "{text}");
         assert!(!text.contains("secret-token-value"));
+    }
+
+    #[test]
+    fn in_flight_high_water_mark_counts_overlapping_calls_only() {
+        let sim = Sim::new(SimConfig::default(), Dataset::embedded().unwrap());
+        assert_eq!(sim.max_in_flight(), 0);
+        drop(sim.enter());
+        drop(sim.enter());
+        assert_eq!(sim.max_in_flight(), 1, "two calls one after the other never overlap");
+        let a = sim.enter();
+        let b = sim.enter();
+        let c = sim.enter();
+        drop((a, b));
+        let d = sim.enter();
+        assert_eq!(sim.max_in_flight(), 3);
+        drop((c, d));
+        sim.reset();
+        assert_eq!(sim.max_in_flight(), 0, "reset starts a new mark from the calls still in flight");
     }
 
     #[test]

@@ -72,7 +72,7 @@ impl History {
         let tx = self.conn.transaction().map_err(err)?;
         let mut removed = 0u64;
         // Saved batch state goes with the history it came from: all of it on a full purge, the batches started
-        // before the age cutoff, and (when the count limit removed lookups) those started before the oldest kept one.
+        // before the age cutoff, and (when the count limit removed lookups) those not written to since the oldest kept one.
         let mut batches = 0u64;
         match policy {
             None => {
@@ -98,7 +98,10 @@ impl History {
                     if by_count > 0 {
                         let oldest: Option<String> =
                             tx.query_row("SELECT min(at) FROM lookups", [], |r| r.get(0)).map_err(err)?;
-                        batches += crate::batch_state::remove_started_before(&tx, oldest.as_deref()).map_err(err)?;
+                        batches += match oldest.as_deref() {
+                            Some(oldest) => crate::batch_state::remove_idle_before(&tx, oldest).map_err(err)?,
+                            None => crate::batch_state::remove_started_before(&tx, None).map_err(err)?,
+                        };
                     }
                     removed += by_count;
                 }

@@ -88,3 +88,21 @@ fn retention_by_count_removes_batches_whose_lookups_were_trimmed() {
     assert!(h.batch_state("app").unwrap().is_none(), "its first lookups were trimmed: the batch goes too");
     assert!(h.batch_state("cli:/tmp/b.csv").unwrap().is_some());
 }
+
+#[test]
+fn a_running_batch_of_more_numbers_than_the_count_limit_keeps_its_own_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = open(&dir.path().join("history.db"));
+    h.set_retention(&RetentionPolicy { max_age_days: None, max_entries: Some(3) }).unwrap();
+    let start = OffsetDateTime::now_utc() - Duration::minutes(10);
+    h.batch_state_begin_at("app", "{}", &[], start).unwrap();
+    // The batch records a lookup, the count limit trims the history, then the batch writes that lookup's answer:
+    // ten numbers through a limit of three, as a 25 000-number batch goes through the default 20 000.
+    for i in 0..10 {
+        let cpf = balcao_core::Cpf::with_check_digits(&format!("{:09}", 100_000_000 + i)).unwrap().to_string();
+        h.record_at(&ctx(), &found_cpf(&cpf, "Ana"), &doc(&cpf), start + Duration::seconds(i64::from(i) + 1)).unwrap();
+        h.apply_retention(&actor()).unwrap();
+        h.batch_state_append("app", &answers(&cpf, "Ana")).unwrap_or_else(|e| panic!("number {i}: {}", e.message));
+    }
+    assert_eq!(h.batch_state("app").unwrap().unwrap().answers.len(), 10);
+}

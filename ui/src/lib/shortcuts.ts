@@ -8,6 +8,7 @@ export type Action =
   | { kind: 'focusInput' }
   | { kind: 'receipt' }
   | { kind: 'help' }
+  | { kind: 'switchClerk' }
   | { kind: 'escape' }
   | { kind: 'local'; name: LocalAction };
 
@@ -62,6 +63,7 @@ export function match(e: KeyboardEvent): Action | null {
     const local = ALT_LOCAL[e.code];
     if (local) return { kind: 'local', name: local };
   }
+  if (ctrl && !e.altKey && e.shiftKey && e.code === 'KeyA') return { kind: 'switchClerk' };
   if (ctrl && !e.altKey && !e.shiftKey) {
     if (e.code === 'KeyK') return { kind: 'focusInput' };
     if (e.code === 'KeyP') return { kind: 'receipt' };
@@ -111,6 +113,7 @@ const ORDER = [
   'noRecord',
   'historySearch',
   'theme',
+  'switchClerk',
   'help',
 ] as const satisfies readonly (keyof typeof t.keys & keyof typeof t.shortcuts)[];
 

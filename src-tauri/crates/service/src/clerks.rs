@@ -235,7 +235,7 @@ impl Balcao {
                 "Este atendente ainda não tem PIN. Um atendente já identificado cadastra o PIN em Configurações.",
             ));
         }
-        self.checked_pin(cpf.as_str(), Some(pin), stored, "PIN incorreto. ").await?;
+        self.checked_pin(cpf.as_str(), Some(pin), stored, "").await?;
         self.lock.sign_in(clerk);
         Ok(self.lock_status())
     }

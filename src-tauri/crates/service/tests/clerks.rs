@@ -180,6 +180,7 @@ async fn a_wrong_pin_for_b_neither_signs_b_in_nor_reopens_as_a() {
     b.lock_now();
     let e = b.clerk_sign_in(bruno().as_str(), pin(PIN_A)).await.unwrap_err();
     assert_eq!(e.code, ErrorCode::Unauthorized);
+    assert_eq!(e.message.matches("PIN incorreto").count(), 1, "said once: {}", e.message);
     let st = b.lock_status();
     assert!(st.locked, "still locked: A's screen is not shown");
     assert_ne!(st.clerk.map(|c| c.cpf), Some(bruno().to_string()), "B is not signed in");

@@ -1,7 +1,7 @@
 //! The idle lock's commands, and the gate that refuses every command that could show personal data or change
 //! settings while locked — and before start-up knows whether it is locked (it fails closed).
 
-use balcao_core::lock_api::LockStatus;
+use balcao_core::lock_api::{ClerksView, LockStatus};
 use balcao_core::{AppError, ErrorCode};
 use balcao_service::Balcao;
 use tauri::State;
@@ -9,7 +9,9 @@ use tauri::State;
 use crate::AppState;
 
 /// Commands the window may still call while locked: nothing among them returns personal data or changes settings
-/// (`app_retry` only re-opens what failed at start, and re-reads the PIN the lock needs).
+/// (`app_retry` only re-opens what failed at start, and re-reads the PIN the lock needs). The sign-in screen lists
+/// the clerks (names and masked CPFs), signs one in with their PIN, switches clerk (which locks), and lets a clerk
+/// set their first PIN or change it with the current one (with their back-off); none of them unlocks otherwise.
 pub const ALLOWED_WHILE_LOCKED: &[&str] = &[
     "app_info",
     "status_info",
@@ -17,6 +19,10 @@ pub const ALLOWED_WHILE_LOCKED: &[&str] = &[
     "lock_status",
     "lock_now",
     "lock_unlock",
+    "clerks_list",
+    "clerk_sign_in",
+    "clerk_switch",
+    "clerk_set_pin",
     "update_status",
     "update_check",
     "app_health",
@@ -62,6 +68,52 @@ pub async fn lock_set_pin(
     current: Option<String>,
 ) -> Result<LockStatus, AppError> {
     state.get().await?.lock_set_pin(pin.map(Into::into), current.map(Into::into)).await
+}
+
+/// The clerks of this PC and the agency's rules (names and masked CPFs: the sign-in screen lists them).
+#[tauri::command]
+pub async fn clerks_list(state: State<'_, AppState>) -> Result<ClerksView, AppError> {
+    Ok(state.get().await?.clerks().await)
+}
+
+/// «Quem está atendendo?»: signs the clerk `cpf` in with their PIN.
+#[tauri::command]
+pub async fn clerk_sign_in(state: State<'_, AppState>, cpf: String, pin: String) -> Result<LockStatus, AppError> {
+    state.get().await?.clerk_sign_in(&cpf, pin.into()).await
+}
+
+/// Another clerk takes the counter: locks, nobody signed in.
+#[tauri::command]
+pub async fn clerk_switch(state: State<'_, AppState>) -> Result<LockStatus, AppError> {
+    Ok(state.get().await?.clerk_switch())
+}
+
+/// Adds a clerk on this PC (when the agency allows), with their PIN.
+#[tauri::command]
+pub async fn clerk_add(
+    state: State<'_, AppState>,
+    cpf: String,
+    name: String,
+    pin: String,
+) -> Result<ClerksView, AppError> {
+    state.get().await?.clerk_add(&cpf, &name, pin.into()).await
+}
+
+/// Removes a clerk added on this PC.
+#[tauri::command]
+pub async fn clerk_remove(state: State<'_, AppState>, cpf: String) -> Result<ClerksView, AppError> {
+    state.get().await?.clerk_remove(&cpf).await
+}
+
+/// Sets a clerk's first PIN, or changes it (`current` required then).
+#[tauri::command]
+pub async fn clerk_set_pin(
+    state: State<'_, AppState>,
+    cpf: String,
+    pin: String,
+    current: Option<String>,
+) -> Result<ClerksView, AppError> {
+    state.get().await?.clerk_set_pin(&cpf, pin.into(), current.map(Into::into)).await
 }
 
 #[cfg(test)]

@@ -114,6 +114,10 @@ fn bad_arguments(cmd: &str) -> Option<Value> {
         "settings_save" => json!({"settings": {"idleLockMinutes": "never"}}),
         "lock_unlock" => json!({"pin": 1234}),
         "lock_set_pin" => json!({"pin": ["1234"], "current": null}),
+        "clerk_sign_in" => json!({"cpf": 11144477735_u64, "pin": "1234"}),
+        "clerk_add" => json!({"cpf": "11144477735", "name": 2, "pin": "1234"}),
+        "clerk_remove" => json!({"cpf": ["11144477735"]}),
+        "clerk_set_pin" => json!({"cpf": "11144477735", "pin": 1234, "current": null}),
         "update_install" => json!({"onProgress": "not a channel"}),
         "batch_choose_file" | "batch_open_dropped" => json!({"reopen": "yes", "options": {}}),
         "batch_refresh" => json!({"options": ["column", 1]}),
@@ -127,8 +131,17 @@ fn bad_arguments(cmd: &str) -> Option<Value> {
 fn every_command_with_arguments_refuses_malformed_ones_before_running() {
     let dir = tempfile::tempdir().unwrap();
     let (_app, w, _services) = started_app(dir.path(), Arc::new(MemoryStore::new()));
-    let no_args =
-        ["app_info", "status_info", "history_purge", "profiles_list", "settings_get", "lock_status", "lock_now"];
+    let no_args = [
+        "app_info",
+        "status_info",
+        "history_purge",
+        "profiles_list",
+        "settings_get",
+        "lock_status",
+        "lock_now",
+        "clerks_list",
+        "clerk_switch",
+    ];
     let no_args_shell = ["update_status", "update_check", "diagnostics", "app_health", "app_retry"];
     let no_args_batch =
         ["batch_start", "batch_progress", "batch_cancel", "batch_saved", "batch_export", "batch_discard"];

@@ -57,6 +57,9 @@ export type { InvalidRow } from './bindings/InvalidRow';
 // ---------- idle lock, updates (generated) ----------
 
 export type { LockStatus } from './bindings/LockStatus';
+export type { ClerkSummary } from './bindings/ClerkSummary';
+export type { ClerkEntry } from './bindings/ClerkEntry';
+export type { ClerksView } from './bindings/ClerksView';
 export type { HealthIssue } from './bindings/HealthIssue';
 export type { HealthArea } from './bindings/HealthArea';
 export type { UpdateCheck } from './bindings/UpdateCheck';

@@ -19,6 +19,7 @@ import type {
   DeclarationCheck,
   HealthIssue,
   LockStatus,
+  ClerksView,
   UpdateCheck,
   UpdateProgress,
   ExportKind,
@@ -147,6 +148,17 @@ export const ipc = {
   lockUnlock: (pin: string | null) => call<LockStatus>('lock_unlock', { pin }),
   /** Sets, changes or (pin null) removes the PIN; `current` is required when one is set. */
   lockSetPin: (pin: string | null, current: string | null) => call<LockStatus>('lock_set_pin', { pin, current }),
+  /** The clerks of this PC (names, masked CPFs) and the agency's rules about them. */
+  clerksList: () => call<ClerksView>('clerks_list'),
+  /** «Quem está atendendo?»: signs a clerk in with their own PIN. */
+  clerkSignIn: (cpf: string, pin: string) => call<LockStatus>('clerk_sign_in', { cpf, pin }),
+  /** Another clerk takes the counter: locks, nobody signed in. */
+  clerkSwitch: () => call<LockStatus>('clerk_switch'),
+  clerkAdd: (cpf: string, name: string, pin: string) => call<ClerksView>('clerk_add', { cpf, name, pin }),
+  clerkRemove: (cpf: string) => call<ClerksView>('clerk_remove', { cpf }),
+  /** Sets a clerk's first PIN, or changes it (`current` required then). */
+  clerkSetPin: (cpf: string, pin: string, current: string | null) =>
+    call<ClerksView>('clerk_set_pin', { cpf, pin, current }),
 
   updateStatus: () => call<UpdateCheck>('update_status'),
   updateCheck: () => call<UpdateCheck>('update_check'),

@@ -9,6 +9,7 @@ export type Action =
   | { kind: 'receipt' }
   | { kind: 'help' }
   | { kind: 'lock' }
+  | { kind: 'switchClerk' }
   | { kind: 'escape' }
   | { kind: 'local'; name: LocalAction };
 
@@ -63,6 +64,7 @@ export function match(e: KeyboardEvent): Action | null {
     const local = ALT_LOCAL[e.code];
     if (local) return { kind: 'local', name: local };
   }
+  if (ctrl && !e.altKey && e.shiftKey && e.code === 'KeyA') return { kind: 'switchClerk' };
   if (ctrl && !e.altKey && !e.shiftKey) {
     if (e.code === 'KeyK') return { kind: 'focusInput' };
     if (e.code === 'KeyP') return { kind: 'receipt' };
@@ -115,6 +117,7 @@ const ORDER = [
   'historySearch',
   'theme',
   'lock',
+  'switchClerk',
   'help',
 ] as const satisfies readonly (keyof typeof t.keys & keyof typeof t.shortcuts)[];
 

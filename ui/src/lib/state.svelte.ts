@@ -56,6 +56,8 @@ class AppState {
   retryHealth: () => Promise<void> = async () => {};
   /** Set by the window: hides personal data and locks now (Configurações' «Bloquear agora»). */
   requestLock: () => void = () => {};
+  /** Set by the window: hides personal data, signs the clerk out and asks «Quem está atendendo?». */
+  requestSwitchClerk: () => void = () => {};
   /** Set by the Consulta screen: empties the input and the result. */
   clearConsulta: () => void = () => {};
 
@@ -93,7 +95,8 @@ export function shownFromLookup(resp: LookupResponse, req: LookupRequest): Shown
     source: 'live',
     profileName: p?.name ?? null,
     environment: p?.environment ?? null,
-    clerkCpf: app.settings?.clerkCpf ?? null,
+    // The clerk signed in made this lookup (their CPF went to the gateway and the audit trail).
+    clerkCpf: app.lock?.clerk?.cpf ?? app.settings?.clerkCpf ?? null,
   };
 }
 
@@ -112,8 +115,9 @@ export function shownFromEntry(e: HistoryEntry): Shown | null {
     source: 'history',
     profileName: e.summary.profileName,
     environment: e.summary.environment,
-    // The history keeps no clerk per entry; this machine's clerk is the one who consulted.
-    clerkCpf: app.settings?.clerkCpf ?? null,
+    // The history keeps no clerk per entry; this machine's clerk is the one who consulted, unless clerks sign in
+    // (then another clerk may have made it: the audit trail names them, the receipt does not guess).
+    clerkCpf: app.lock?.clerkSignIn ? null : (app.settings?.clerkCpf ?? null),
   };
 }
 

@@ -411,6 +411,53 @@ describe('shell', () => {
     expect(callsOf(calls, 'lock_unlock').map((c) => c.args)).toEqual([{ pin: '1111' }, { pin: '2468' }]);
   });
 
+  it('a PC with clerks opens on «Quem está atendendo?»; a wrong PIN signs nobody in; Ctrl+Shift+A switches clerk', async () => {
+    const ana = { cpf: '11144477735', masked: '***.444.777-**', name: 'Ana Souza' };
+    const bruno = { cpf: '52998224725', masked: '***.982.247-**', name: 'Bruno Lima' };
+    let status: Record<string, unknown> = { locked: true, pinSet: true, retryAfterSecs: null, clerkSignIn: true, clerk: null };
+    const calls = mockCommands({
+      lock_status: () => status,
+      clerks_list: () => ({
+        required: true,
+        pcMayAdd: true,
+        clerks: [ana, bruno].map((clerk) => ({ clerk, managed: false, pinSet: true })),
+      }),
+      clerk_sign_in: (a: { cpf: string; pin: string }) => {
+        const who = [ana, bruno].find((c) => c.cpf === a.cpf)!;
+        if (a.pin !== (who === ana ? '2468' : '1357')) throw { code: 'Unauthorized', message: 'PIN incorreto. Restam 4 tentativas.' };
+        status = { ...status, locked: false, clerk: who };
+        return status;
+      },
+      clerk_switch: () => (status = { ...status, locked: true, clerk: null }),
+    });
+    render(App);
+    await screen.findByTestId('clerk-sign-in');
+    expect(screen.getByText('Quem está atendendo?')).toBeTruthy();
+    const choices = await screen.findAllByTestId('clerk-choice');
+    expect(choices.map((c) => c.textContent)).toEqual([expect.stringContaining('Ana Souza'), expect.stringContaining('Bruno Lima')]);
+    expect(choices[0]!.textContent).toContain('***.444.777-**');
+    await fireEvent.click(choices[1]!);
+    await fireEvent.input(screen.getByTestId('clerk-pin'), { target: { value: '2468' } });
+    await fireEvent.click(screen.getByTestId('clerk-submit'));
+    expect((await screen.findByTestId('clerk-error')).textContent).toContain('PIN incorreto');
+    expect(screen.getByTestId('idle-lock')).toBeTruthy();
+    expect(screen.queryByTestId('status-clerk')).toBeNull();
+    await fireEvent.click(screen.getAllByTestId('clerk-choice')[0]!);
+    await fireEvent.input(screen.getByTestId('clerk-pin'), { target: { value: '2468' } });
+    await fireEvent.click(screen.getByTestId('clerk-submit'));
+    await waitFor(() => expect(screen.queryByTestId('idle-lock')).toBeNull());
+    expect(screen.getByTestId('status-clerk').textContent).toBe('Ana Souza');
+    expect(callsOf(calls, 'clerk_sign_in').map((c) => c.args)).toEqual([
+      { cpf: bruno.cpf, pin: '2468' },
+      { cpf: ana.cpf, pin: '2468' },
+    ]);
+    await screen.findByTestId('lookup-input');
+    await fireEvent.keyDown(window, { key: 'A', code: 'KeyA', ctrlKey: true, shiftKey: true });
+    await waitFor(() => expect(callsOf(calls, 'clerk_switch')).toHaveLength(1));
+    await screen.findByTestId('clerk-sign-in');
+    expect(screen.queryByTestId('status-clerk')).toBeNull();
+  });
+
   it('shows a discreet update notice in the status bar that opens Configurações', async () => {
     await start({
       update_status: () => fx.updateAvailable,

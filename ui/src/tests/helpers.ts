@@ -44,6 +44,12 @@ export type Command =
   | 'lock_now'
   | 'lock_unlock'
   | 'lock_set_pin'
+  | 'clerks_list'
+  | 'clerk_sign_in'
+  | 'clerk_switch'
+  | 'clerk_add'
+  | 'clerk_remove'
+  | 'clerk_set_pin'
   | 'update_status'
   | 'update_check'
   | 'update_install'
@@ -61,6 +67,7 @@ const DEFAULTS: Partial<Record<Command, Handler>> = {
   window_drops: () => null,
   history_previous: () => null,
   lock_status: () => ({ locked: false, pinSet: false, retryAfterSecs: null }),
+  clerks_list: () => ({ required: false, pcMayAdd: true, clerks: [] }),
   app_health: () => [],
   app_retry: () => [],
   update_status: () => ({

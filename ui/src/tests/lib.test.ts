@@ -94,8 +94,9 @@ describe('shortcuts', () => {
 
   it('documents every shortcut with a label', () => {
     const rows = table();
-    expect(rows.length).toBe(21);
+    expect(rows.length).toBe(22);
     expect(rows).toContainEqual({ keys: 'Ctrl+L', label: 'Bloquear a tela agora' });
+    expect(rows.find((r) => r.keys === 'Ctrl+Shift+A')?.label).toMatch(/atendente/);
     expect(new Set(rows.map((r) => r.keys)).size).toBe(rows.length);
     expect(rows.every((r) => r.label.length > 3)).toBe(true);
   });

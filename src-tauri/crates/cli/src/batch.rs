@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use balcao_batch::{Batch, Cancel, Journal, MAX_BYTES, state_path_for};
 use balcao_core::batch_api::{BatchEstimate, BatchOptions, BatchPreview, BatchProgress, BatchState};
 use balcao_core::error::io_reason;
+use balcao_core::history_api::AuditOrigin;
 use balcao_core::record::{ApiKind, CnpjView};
 use balcao_core::{AppError, DocKind, ErrorCode};
 use balcao_gov::GovClient;
@@ -195,7 +196,7 @@ fn retry_command() -> String {
 
 /// Opens the history with its key from the OS keyring, and seeds the client's quota counters from it.
 fn open_history(client: &GovClient) -> Result<Arc<Mutex<History>>, AppError> {
-    let history = History::open_default(&KeyringStore::new())?;
+    let history = History::open_default(&KeyringStore::new())?.with_origin(AuditOrigin::Cli);
     let id = &client.profile().id;
     for api in [
         ApiKind::SerproCpfV1,
@@ -405,7 +406,7 @@ async fn run_batch(
         profile_id: profile.id.clone(),
         profile_name: profile.name.clone(),
         environment: profile.environment,
-        clerk_cpf: profile.clerk_cpf,
+        clerk_cpf: client.clerk_cpf(),
         os_user: balcao_platform::os_user_name(),
         purpose: None,
         authorization_code: None,
@@ -443,7 +444,7 @@ async fn run_batch(
     let audited = history
         .lock()
         .map_err(|_| AppError::from(ErrorCode::HistoryLocked))
-        .and_then(|mut h| h.audit_file_export(&what, rows, &Actor::current(profile.clerk_cpf)));
+        .and_then(|mut h| h.audit_file_export(&what, rows, &Actor::current(client.clerk_cpf())));
     if let Err(e) = audited {
         let _ = std::fs::remove_file(&args.out);
         return Err(e);

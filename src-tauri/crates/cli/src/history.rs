@@ -168,7 +168,7 @@ fn open() -> Result<History, Failure> {
             format!("Não há histórico nesta máquina (pasta {}). Faça uma consulta no Balcão primeiro.", dir.display()),
         )));
     }
-    Ok(History::open(&dir, &KeyringStore::new())?)
+    Ok(History::open(&dir, &KeyringStore::new())?.with_origin(balcao_core::history_api::AuditOrigin::Cli))
 }
 
 fn actor(clerk_cpf: Option<&str>) -> Result<Actor, Failure> {

@@ -19,7 +19,7 @@ Status de saída:
    3  (batch) lote terminado, mas consultas falharam: repita com --resume --retry-failed
   10  InvalidDocument      número inválido (nenhuma consulta feita)
   11  NotFound             nenhum cadastro para o número (consulta cobrada)
-  12  Unauthorized         credenciais recusadas
+  12  Unauthorized         credenciais recusadas, ou a agência exige --atendente CPF e ele faltou
   13  Forbidden            API ou visão não contratada
   14  MinorDataBlocked     dados de menor de idade (LGPD)
   15  RateLimited          consultas demais em pouco tempo

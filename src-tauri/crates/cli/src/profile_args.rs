@@ -5,9 +5,11 @@ use std::path::{Path, PathBuf};
 
 use balcao_core::api::Environment;
 use balcao_core::profile::{DEMO_PROFILE_ID, Profile};
-use balcao_core::{AppError, ErrorCode};
+use balcao_core::{AppError, Cpf, ErrorCode};
 use balcao_gov::{Credentials, GovClient, credentials_from_env, credentials_from_store, read_profiles_file};
 use balcao_platform::KeyringStore;
+use balcao_service::clerks::ClerkPolicy;
+use balcao_service::settings_store::SettingsStore;
 use balcao_sim::{SimConfig, SimHandle, Simulator};
 
 /// The profile options shared by `lookup` and `batch`.
@@ -22,6 +24,38 @@ pub struct ProfileArgs {
     /// Lê a chave e o segredo de BALCAO_CLIENT_ID e BALCAO_CLIENT_SECRET em vez do cofre de senhas.
     #[arg(long)]
     pub credentials_from_env: bool,
+    /// CPF do atendente que faz as consultas: vai no cabeçalho x-cpf-usuario (Conecta) e na auditoria. Obrigatório
+    /// quando a agência exige atendente identificado (fora da Demonstração).
+    #[arg(long, value_name = "CPF")]
+    pub atendente: Option<String>,
+}
+
+/// The clerk named with `--atendente`: a valid CPF, one of this PC's clerks when the PC has any; required (outside
+/// Demonstração) when the agency's clerk policy requires a signed-in clerk. `settings_dir` holds settings.json.
+pub fn clerk(args: &ProfileArgs, demo: bool, settings_dir: &Path) -> Result<Option<Cpf>, AppError> {
+    let file = SettingsStore::new(settings_dir).load()?;
+    let policy = ClerkPolicy::of(&file);
+    let clerks = policy.clerks(&file.clerks);
+    let Some(given) = args.atendente.as_deref() else {
+        if policy.required && !demo {
+            return Err(AppError::new(
+                ErrorCode::Unauthorized,
+                "A agência exige que o atendente se identifique: informe --atendente CPF (o seu CPF). Nenhuma \
+                 consulta foi feita.",
+            ));
+        }
+        return Ok(None);
+    };
+    let cpf = Cpf::parse(given).map_err(|e| {
+        AppError::new(ErrorCode::InvalidDocument, format!("--atendente: {e} Nenhuma consulta foi feita."))
+    })?;
+    if !clerks.is_empty() && !clerks.iter().any(|(c, _)| c.cpf == cpf) {
+        return Err(AppError::new(
+            ErrorCode::Unauthorized,
+            "--atendente: este CPF não é de um atendente deste computador. Nenhuma consulta foi feita.",
+        ));
+    }
+    Ok(Some(cpf))
 }
 
 /// The profiles of `path`, size- and count-limited; a refusal names the file, the line and the field.
@@ -86,11 +120,18 @@ impl Connection {
 pub async fn connect(args: &ProfileArgs) -> Result<Connection, AppError> {
     match choose_profile(args.config.as_deref(), args.profile.as_deref())? {
         Some(profile) => {
+            let demo = profile.environment == Environment::Demonstracao;
+            let clerk = clerk(args, demo, &balcao_platform::data_dir())?;
             let creds = credentials(&profile, args.credentials_from_env)?;
             let client = GovClient::new(profile, creds)?;
+            let client = match clerk {
+                Some(cpf) => client.for_clerk(cpf),
+                None => client,
+            };
             Ok(Connection { client, sim: None })
         }
         None => {
+            let clerk = clerk(args, true, &balcao_platform::data_dir())?;
             let addr = ([127, 0, 0, 1], 0).into();
             let sim = Simulator::start(addr, SimConfig::default()).await.map_err(|e| {
                 AppError::new(
@@ -99,6 +140,10 @@ pub async fn connect(args: &ProfileArgs) -> Result<Connection, AppError> {
                 )
             })?;
             let client = GovClient::new(Profile::demo(&sim.base_url()), Credentials::demo())?;
+            let client = match clerk {
+                Some(cpf) => client.for_clerk(cpf),
+                None => client,
+            };
             Ok(Connection { client, sim: Some(sim) })
         }
     }

@@ -240,6 +240,41 @@ pub struct AuditEntry {
     pub recorded: bool,
     /// Free text for export and purge events (period, counts).
     pub detail: Option<String>,
+    /// Where the line came from; `None` on lines written before origins were recorded.
+    pub origin: Option<AuditOrigin>,
+}
+
+/// Where an audit line came from: the window or `balcao-cli`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum AuditOrigin {
+    App,
+    Cli,
+}
+
+impl AuditOrigin {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditOrigin::App => "app",
+            AuditOrigin::Cli => "cli",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "app" => Some(AuditOrigin::App),
+            "cli" => Some(AuditOrigin::Cli),
+            _ => None,
+        }
+    }
+
+    /// As the audit export shows it.
+    pub fn label(self) -> &'static str {
+        match self {
+            AuditOrigin::App => "aplicativo",
+            AuditOrigin::Cli => "linha de comando (balcao-cli)",
+        }
+    }
 }
 
 /// A page of audit lines, newest first.

@@ -16,6 +16,45 @@ pub struct LockStatus {
     pub pin_set: bool,
     /// After too many wrong PINs: seconds to wait before the next try.
     pub retry_after_secs: Option<u32>,
+    /// The lock screen asks «Quem está atendendo?»: this PC has clerks, each signs in with their own PIN.
+    #[serde(default)]
+    pub clerk_sign_in: bool,
+    /// The clerk signed in (still named while locked: the same clerk unlocks with their PIN).
+    #[serde(default)]
+    pub clerk: Option<ClerkSummary>,
+}
+
+/// A clerk as the status bar and the sign-in screen name them: never the PIN nor its hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ClerkSummary {
+    /// The CPF, 11 digits: the id the sign-in sends.
+    pub cpf: String,
+    /// The CPF masked (`***.456.789-**`), for lists a citizen may see.
+    pub masked: String,
+    pub name: String,
+}
+
+/// One clerk of this PC, for Configurações.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ClerkEntry {
+    pub clerk: ClerkSummary,
+    /// Listed by the agency (managed policy): cannot be removed on the PC.
+    pub managed: bool,
+    /// A PIN is stored for this clerk (in the OS keyring, as an Argon2id hash).
+    pub pin_set: bool,
+}
+
+/// The clerks of this PC and the agency's rules about them, for Configurações and the sign-in screen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ClerksView {
+    /// No lookup leaves (outside Demonstração) without a signed-in clerk.
+    pub required: bool,
+    /// Clerks may be added on this PC (else only the agency's list).
+    pub pc_may_add: bool,
+    pub clerks: Vec<ClerkEntry>,
 }
 
 /// What part of Balcão a [`HealthIssue`] concerns.

@@ -67,6 +67,7 @@ fn typescript_bindings_are_fresh() {
         balcao_core::compare::PartnerCheck,
         balcao_core::lock_api::LockStatus,
         balcao_core::lock_api::HealthIssue,
+        balcao_core::lock_api::ClerksView,
         balcao_core::lock_api::UpdateCheck,
         balcao_core::lock_api::UpdateProgress,
         balcao_core::batch_api::BatchOptions,

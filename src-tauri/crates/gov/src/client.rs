@@ -39,6 +39,8 @@ const CPF_USUARIO: &str = "x-cpf-usuario";
 #[derive(Clone)]
 pub struct GovClient {
     inner: Arc<Inner>,
+    /// The clerk signed in for this call, sent as `x-cpf-usuario` instead of the profile's configured CPF.
+    clerk: Option<Cpf>,
 }
 
 struct Inner {
@@ -109,11 +111,22 @@ impl GovClient {
         let quota = Arc::new(QuotaTracker::new(profile.quota_limit, profile.quota_warn_percent()));
         let pacer = profile.network.rate_limit_rps.and_then(Pacer::new);
         let retry = RetryPolicy::new(&profile.network);
-        Ok(Self { inner: Arc::new(Inner { profile, endpoints, http, tokens, retry, quota, pacer }) })
+        Ok(Self { inner: Arc::new(Inner { profile, endpoints, http, tokens, retry, quota, pacer }), clerk: None })
     }
 
     pub fn profile(&self) -> &Profile {
         &self.inner.profile
+    }
+
+    /// The same client (token, quota, pacing shared) naming `clerk` on every Conecta call: the signed-in clerk wins
+    /// over the profile's (or the settings') configured CPF.
+    pub fn for_clerk(&self, clerk: Cpf) -> GovClient {
+        GovClient { inner: self.inner.clone(), clerk: Some(clerk) }
+    }
+
+    /// The CPF sent as `x-cpf-usuario` on Conecta calls: the signed-in clerk's, else the profile's.
+    pub fn clerk_cpf(&self) -> Option<Cpf> {
+        self.clerk.or(self.inner.profile.clerk_cpf)
     }
 
     /// The access token's state (for the status bar): `None` until the first token is issued.
@@ -358,7 +371,7 @@ impl GovClient {
         };
         builder = builder.bearer_auth(bearer.value.expose()).header(ACCEPT, "application/json");
         if inner.profile.provider == Provider::Conecta
-            && let Some(clerk) = &inner.profile.clerk_cpf
+            && let Some(clerk) = self.clerk.as_ref().or(inner.profile.clerk_cpf.as_ref())
         {
             builder = builder.header(CPF_USUARIO, clerk.as_str());
         }

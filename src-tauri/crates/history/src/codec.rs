@@ -1,6 +1,6 @@
 //! Column encodings: serde enums as their JSON string names, and the row → summary/entry/audit mappings.
 
-use balcao_core::history_api::{AuditEntry, AuditEvent, HistoryEntry, HistorySummary, Outcome};
+use balcao_core::history_api::{AuditEntry, AuditEvent, AuditOrigin, HistoryEntry, HistorySummary, Outcome};
 use balcao_core::record::{CallMeta, Lookup, Record};
 use balcao_core::{AppError, DocKind, Document};
 use rusqlite::Row;
@@ -102,7 +102,7 @@ pub(crate) fn entry(row: &Row<'_>, offset: UtcOffset) -> rusqlite::Result<Histor
 
 /// The columns of [`audit`], in order.
 pub(crate) const AUDIT_COLUMNS: &str = "id, at, event, clerk_cpf, os_user, profile_id, profile_name, environment, \
-     kind, number_masked, purpose, authorization_code, outcome, error_code, api, http_status, billable, recorded, detail";
+     kind, number_masked, purpose, authorization_code, outcome, error_code, api, http_status, billable, recorded, detail, origin";
 
 pub(crate) fn audit(row: &Row<'_>, offset: UtcOffset) -> rusqlite::Result<AuditEntry> {
     let at: String = row.get(1)?;
@@ -127,6 +127,7 @@ pub(crate) fn audit(row: &Row<'_>, offset: UtcOffset) -> rusqlite::Result<AuditE
         billable: row.get(16)?,
         recorded: row.get(17)?,
         detail: row.get(18)?,
+        origin: row.get::<_, Option<String>>(19)?.as_deref().and_then(AuditOrigin::parse),
     })
 }
 

@@ -6,7 +6,7 @@
 use std::io::Write;
 
 use balcao_core::csv_cell::safe_cell;
-use balcao_core::history_api::{AuditEvent, DayRange};
+use balcao_core::history_api::{AuditEvent, AuditOrigin, DayRange};
 use balcao_core::{AppError, Cpf, ErrorCode};
 use rusqlite::types::Value;
 use rusqlite::{Transaction, params, params_from_iter};
@@ -39,13 +39,13 @@ impl Actor {
     pub(crate) fn audit(
         &self,
         tx: &Transaction<'_>,
-        event: AuditEvent,
+        (event, origin): (AuditEvent, AuditOrigin),
         at: &str,
         detail: &str,
     ) -> rusqlite::Result<()> {
         tx.execute(
-            "INSERT INTO audit (at, event, clerk_cpf, os_user, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![at, event.as_str(), self.clerk_cpf.map(|c| c.to_string()), self.os_user, detail],
+            "INSERT INTO audit (at, event, clerk_cpf, os_user, detail, origin) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![at, event.as_str(), self.clerk_cpf.map(|c| c.to_string()), self.os_user, detail, origin.as_str()],
         )?;
         Ok(())
     }
@@ -180,6 +180,7 @@ impl History {
                 "Cobrável",
                 "Registrada no histórico",
                 "Detalhe",
+                "Origem",
             ],
         )?;
         let mut rows = 0u64;
@@ -216,6 +217,7 @@ impl History {
                         yes_no(a.billable).to_owned(),
                         if a.event == AuditEvent::Lookup { yes_no(a.recorded).to_owned() } else { String::new() },
                         opt(a.detail),
+                        a.origin.map(|o| o.label().to_owned()).unwrap_or_default(),
                     ],
                 )?;
                 rows += 1;
@@ -247,9 +249,10 @@ impl History {
     /// `rows` rows: every export of lookup results leaves a trace, whoever wrote the file.
     pub fn audit_file_export(&mut self, what: &str, rows: u64, actor: &Actor) -> Result<(), AppError> {
         let err = |e| error::db(e, "registrar a exportação na auditoria");
+        let origin = self.origin;
         let tx = self.conn.transaction().map_err(err)?;
         let detail = format!("exportação de {what}: {rows} linha(s)");
-        actor.audit(&tx, AuditEvent::Export, &instant(OffsetDateTime::now_utc()), &detail).map_err(err)?;
+        actor.audit(&tx, (AuditEvent::Export, origin), &instant(OffsetDateTime::now_utc()), &detail).map_err(err)?;
         tx.commit().map_err(err)
     }
 
@@ -262,9 +265,10 @@ impl History {
         now: OffsetDateTime,
     ) -> Result<(), AppError> {
         let err = |e| error::db(e, "registrar a exportação na auditoria");
+        let origin = self.origin;
         let tx = self.conn.transaction().map_err(err)?;
         let detail = format!("exportação de {what} ({}): {rows} linha(s)", period_label(range));
-        actor.audit(&tx, AuditEvent::Export, &instant(now), &detail).map_err(err)?;
+        actor.audit(&tx, (AuditEvent::Export, origin), &instant(now), &detail).map_err(err)?;
         tx.commit().map_err(err)
     }
 }

@@ -33,6 +33,8 @@ pub struct History {
     conn: Connection,
     /// The offset that turns UTC instants into the clerk's local days (days of quota, stats and date filters).
     offset: UtcOffset,
+    /// Where this process's audit lines come from (the app unless [`History::with_origin`] says otherwise).
+    origin: balcao_core::history_api::AuditOrigin,
 }
 
 /// Brasília time (UTC−03:00, no daylight saving since 2019): the default for local days.
@@ -45,6 +47,12 @@ impl History {
     /// Sets the UTC offset of the clerk's local day (default: Brasília, UTC−03:00).
     pub fn with_day_offset(mut self, offset: UtcOffset) -> Self {
         self.offset = offset;
+        self
+    }
+
+    /// Marks every audit line this handle writes as coming from `origin` (`balcao-cli` opens with `Cli`).
+    pub fn with_origin(mut self, origin: balcao_core::history_api::AuditOrigin) -> Self {
+        self.origin = origin;
         self
     }
 

@@ -5,8 +5,11 @@ use balcao_core::AppError;
 use rusqlite::{Connection, TransactionBehavior};
 
 /// Migration `i` (0-based) takes the schema from version `i` to `i + 1`. Append only; never edit a shipped one.
-const MIGRATIONS: &[&str] =
-    &[include_str!("../migrations/0001_initial.sql"), include_str!("../migrations/0002_batch_state.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_initial.sql"),
+    include_str!("../migrations/0002_batch_state.sql"),
+    include_str!("../migrations/0003_audit_origin.sql"),
+];
 
 /// The schema version this build writes and understands.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;

@@ -96,7 +96,7 @@ impl History {
         migrate::guard(&conn)?;
         configure(&conn).map_err(|e| open_error(e, path))?;
         migrate::migrate(&mut conn)?;
-        Ok(Self { conn, offset: DEFAULT_DAY_OFFSET })
+        Ok(Self { conn, offset: DEFAULT_DAY_OFFSET, origin: balcao_core::history_api::AuditOrigin::App })
     }
 }
 

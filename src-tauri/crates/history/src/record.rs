@@ -2,7 +2,7 @@
 //! failure), the audit line (always) and the quota counter (billable calls).
 
 use balcao_core::api::Environment;
-use balcao_core::history_api::{AuditEvent, Outcome};
+use balcao_core::history_api::{AuditEvent, AuditOrigin, Outcome};
 use balcao_core::record::{CallMeta, CnpjView, Lookup};
 use balcao_core::{AppError, Cpf, Document};
 use rusqlite::{Transaction, params};
@@ -57,9 +57,10 @@ impl History {
         number: &Document,
         at: OffsetDateTime,
     ) -> Result<Option<i64>, AppError> {
-        let offset = self.offset;
+        let (offset, origin) = (self.offset, self.origin);
         let tx = self.conn.transaction().map_err(|e| error::db(e, "gravar a consulta"))?;
-        let id = insert(&tx, ctx, outcome, number, at, offset, true).map_err(|e| error::db(e, "gravar a consulta"))?;
+        let id = insert(&tx, ctx, outcome, number, at, (offset, origin), true)
+            .map_err(|e| error::db(e, "gravar a consulta"))?;
         tx.commit().map_err(|e| error::db(e, "gravar a consulta"))?;
         if id.is_some_and(|i| i % crate::retention::TRIM_EVERY == 0) {
             self.trim_after_record(ctx);
@@ -73,7 +74,7 @@ impl History {
         ctx: &LookupContext,
         items: &[(LookupOutcome, Document)],
     ) -> Result<Vec<Option<i64>>, AppError> {
-        let (offset, at) = (self.offset, OffsetDateTime::now_utc());
+        let (offset, origin, at) = (self.offset, self.origin, OffsetDateTime::now_utc());
         let err = |e| error::db(e, "gravar as consultas");
         let tx = self.conn.transaction().map_err(err)?;
         let mut ids = Vec::with_capacity(items.len());
@@ -87,7 +88,7 @@ impl History {
             };
             // Without a request id two calls cannot be told apart: each counts (never under-count a quota).
             let first_of_its_call = meta.and_then(call_key).is_none_or(|k| calls.insert(k));
-            ids.push(insert(&tx, ctx, outcome, number, at, offset, first_of_its_call).map_err(err)?);
+            ids.push(insert(&tx, ctx, outcome, number, at, (offset, origin), first_of_its_call).map_err(err)?);
         }
         tx.commit().map_err(err)?;
         let every = crate::retention::TRIM_EVERY;
@@ -121,7 +122,7 @@ fn insert(
     outcome: &LookupOutcome,
     number: &Document,
     at: OffsetDateTime,
-    offset: time::UtcOffset,
+    (offset, origin): (time::UtcOffset, AuditOrigin),
     count_quota: bool,
 ) -> rusqlite::Result<Option<i64>> {
     let at_s = instant(at);
@@ -184,8 +185,8 @@ fn insert(
     tx.prepare_cached(
         "INSERT INTO audit (at, event, clerk_cpf, os_user, profile_id, profile_name, environment, kind, number_masked,
              purpose, authorization_code, outcome, error_code, api, http_status, activity_id, billable, recorded,
-             history_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+             history_id, origin)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
     )?
     .execute(params![
         at_s,
@@ -207,6 +208,7 @@ fn insert(
         billable,
         history_id.is_some(),
         history_id,
+        origin.as_str(),
     ])?;
     if let (true, true, Some(api)) = (billable, count_quota, api) {
         tx.prepare_cached(

@@ -69,6 +69,7 @@ impl History {
             PurgeScope::OlderThan { days } => Some(RetentionPolicy { max_age_days: Some(*days), max_entries: None }),
         };
         let err = |e| error::db(e, "apagar o histórico");
+        let origin = self.origin;
         let tx = self.conn.transaction().map_err(err)?;
         let mut removed = 0u64;
         // Saved batch state goes with the history it came from: all of it on a full purge, the batches started
@@ -115,7 +116,7 @@ impl History {
             if batches > 0 {
                 detail.push_str(&format!("; {batches} lote(s) salvo(s) apagado(s)"));
             }
-            actor.audit(&tx, AuditEvent::Purge, &instant(now), &detail).map_err(err)?;
+            actor.audit(&tx, (AuditEvent::Purge, origin), &instant(now), &detail).map_err(err)?;
         }
         tx.commit().map_err(err)?;
         if (removed > 0 || batches > 0) && erase {

@@ -162,3 +162,30 @@ fn the_real_file_written_by_schema_1_migrates_with_its_data_and_gains_saved_batc
     // Reopening the migrated file changes nothing.
     assert_eq!(open(&path).schema_version().unwrap(), SCHEMA_VERSION);
 }
+
+#[test]
+fn audit_lines_say_whether_they_came_from_the_app_or_the_cli_and_older_lines_say_nothing() {
+    use balcao_core::history_api::AuditOrigin;
+    let dir = tempfile::tempdir().unwrap();
+    let path = file_at_version(dir.path(), 2);
+    let mut h = open(&path);
+    let before = h.audit(&Default::default(), None, None).unwrap().items;
+    assert!(before.iter().all(|a| a.origin.is_none()), "lines written before v3 claim no origin");
+    h.record(&ctx(), &found_cpf("40442820135", "Ana"), &doc("40442820135")).unwrap();
+    drop(h);
+    let mut cli = open(&path).with_origin(AuditOrigin::Cli);
+    cli.record(&ctx(), &found_cpf("40442820135", "Ana"), &doc("40442820135")).unwrap();
+    let actor = balcao_history::Actor { clerk_cpf: None, os_user: "ti".into() };
+    let mut csv = Vec::new();
+    cli.export_audit_csv(&mut csv, &Default::default(), &actor).unwrap();
+    let audit = cli.audit(&Default::default(), None, None).unwrap().items;
+    // Newest first: the CLI's export, the CLI's lookup, the app's lookup.
+    assert_eq!(audit[0].event, AuditEvent::Export);
+    assert_eq!(audit[0].origin, Some(AuditOrigin::Cli));
+    assert_eq!(audit[1].origin, Some(AuditOrigin::Cli));
+    assert_eq!(audit[2].origin, Some(AuditOrigin::App));
+    let csv = String::from_utf8(csv).unwrap();
+    assert!(csv.contains(";Origem"), "{csv}");
+    assert!(csv.lines().any(|l| l.contains(";consulta;") && l.ends_with(";linha de comando (balcao-cli)")), "{csv}");
+    assert!(csv.lines().any(|l| l.contains(";consulta;") && l.ends_with(";aplicativo")), "{csv}");
+}

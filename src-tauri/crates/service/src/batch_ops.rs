@@ -103,9 +103,14 @@ impl Balcao {
         }
     }
 
+    /// Who and through which client the batch's calls go: the signed-in clerk is named on each (a batch without
+    /// one, where the agency requires one, is refused by [`Balcao::active_usable`] before it starts).
     async fn batch_context(&self) -> (LookupContext, balcao_gov::GovClient) {
         let active = self.active.read().await.clone();
-        (active.context(&self.os_user), active.client)
+        match self.signed_in_cpf() {
+            Some(cpf) => (active.context(&self.os_user, Some(cpf)), active.client.for_clerk(cpf)),
+            None => (active.context(&self.os_user, None), active.client),
+        }
     }
 
     /// Reads and validates a file locally (no call), answers what it can from recent history when asked, and

@@ -85,10 +85,12 @@ impl Balcao {
     }
 
     /// Fails with the reason the active profile cannot make calls, if any.
+    /// Also refuses without a signed-in clerk where the agency requires one (Demonstração excepted).
     pub(crate) async fn active_usable(&self) -> Result<(), AppError> {
-        match &self.active.read().await.unusable {
+        let active = self.active.read().await.clone();
+        match &active.unusable {
             Some(e) => Err(e.clone()),
-            None => Ok(()),
+            None => self.caller(&active).await.map(|_| ()),
         }
     }
 }

@@ -2,6 +2,7 @@
 
 mod batch_file;
 mod batch_ops;
+pub mod clerks;
 mod health;
 mod history_ops;
 pub mod lock;
@@ -67,12 +68,13 @@ struct Active {
 
 impl Active {
     /// Who and where a lookup through this profile is recorded as; purpose, code, view and "do not record" unset.
-    fn context(&self, os_user: &str) -> balcao_history::LookupContext {
+    /// `clerk`: the signed-in clerk, who wins over the profile's configured CPF.
+    fn context(&self, os_user: &str, clerk: Option<balcao_core::Cpf>) -> balcao_history::LookupContext {
         balcao_history::LookupContext {
             profile_id: self.profile.id.clone(),
             profile_name: self.profile.name.clone(),
             environment: self.profile.environment,
-            clerk_cpf: self.client.profile().clerk_cpf,
+            clerk_cpf: clerk.or(self.client.profile().clerk_cpf),
             os_user: os_user.to_owned(),
             purpose: None,
             authorization_code: None,

@@ -12,6 +12,7 @@ use balcao_core::{AppError, ErrorCode, Sensitive};
 use balcao_platform::SecretStore;
 
 use crate::Balcao;
+use crate::clerks::Clerk;
 use crate::lock_store::{self, Loaded, LockFile, LockStore, SavedBackoff};
 
 /// The secret-store key under which the PIN's Argon2id hash (a PHC string) is kept. Never the PIN itself.
@@ -62,7 +63,7 @@ pub struct IdleLock {
     inner: Mutex<Inner>,
     /// One PIN check at a time: the wait is checked, the PIN verified and the result counted while holding it, so
     /// parallel attempts cannot all slip past the wait before the first one is counted.
-    turn: tokio::sync::Mutex<()>,
+    pub(crate) turn: tokio::sync::Mutex<()>,
 }
 
 #[derive(Debug, Default)]
@@ -74,6 +75,10 @@ struct Inner {
     clerks: BTreeMap<String, Backoff>,
     /// Where the state survives a restart (none for a lock that was never restored).
     store: Option<LockStore>,
+    /// This PC has clerks: unlocking is signing in as one of them (see `clerks`).
+    clerk_mode: bool,
+    /// The clerk signed in (kept while locked: the same clerk unlocks; another signs in as themselves).
+    signed_in: Option<Clerk>,
 }
 
 /// One clerk's wrong-PIN count and the (monotonic) instant until which they must wait.
@@ -121,6 +126,8 @@ impl IdleLock {
                 pin_set: known_pin,
                 clerks,
                 store: Some(store),
+                clerk_mode: false,
+                signed_in: None,
             }),
             turn: Default::default(),
         };
@@ -133,6 +140,38 @@ impl IdleLock {
     /// Hides personal data now (the UI calls this when the agency's idle time has passed, or on demand).
     pub fn lock(&self) {
         self.with(|i| i.locked = Some(true));
+    }
+
+    /// Whether unlocking is signing in as one of this PC's clerks (the start locks when it is: a PC with clerks
+    /// opens on «Quem está atendendo?»).
+    pub fn set_clerk_mode(&self, on: bool) {
+        self.with(|i| i.clerk_mode = on);
+    }
+
+    /// Whether this PC signs clerks in.
+    pub fn clerk_mode(&self) -> bool {
+        self.with(|i| i.clerk_mode)
+    }
+
+    /// `clerk` signed in with their PIN: the screen opens for them.
+    pub(crate) fn sign_in(&self, clerk: Clerk) {
+        self.with(|i| {
+            i.signed_in = Some(clerk);
+            i.locked = Some(false);
+        });
+    }
+
+    /// Nobody is signed in any more; the screen locks.
+    pub fn sign_out(&self) {
+        self.with(|i| {
+            i.signed_in = None;
+            i.locked = Some(true);
+        });
+    }
+
+    /// The clerk signed in, if any.
+    pub fn signed_in(&self) -> Option<Clerk> {
+        self.with(|i| i.signed_in.clone())
     }
 
     /// Locked, or not yet known (fail closed).
@@ -157,10 +196,18 @@ impl IdleLock {
 
     /// The status at `now` (a PIN whose presence is unknown counts as set: the clerk is asked for it).
     pub fn status(&self, now: Instant) -> LockStatus {
-        self.with(|i| LockStatus {
-            locked: i.locked != Some(false),
-            pin_set: i.pin_set != Some(false),
-            retry_after_secs: i.clerks.get(DEFAULT_CLERK).and_then(|b| b.wait_left(now)).map(wait_secs),
+        self.with(|i| {
+            let backoff_of = match (&i.signed_in, i.clerk_mode) {
+                (Some(c), true) => c.cpf.to_string(),
+                _ => DEFAULT_CLERK.to_owned(),
+            };
+            LockStatus {
+                locked: i.locked != Some(false),
+                pin_set: i.clerk_mode || i.pin_set != Some(false),
+                retry_after_secs: i.clerks.get(&backoff_of).and_then(|b| b.wait_left(now)).map(wait_secs),
+                clerk_sign_in: i.clerk_mode,
+                clerk: i.signed_in.as_ref().map(Clerk::summary),
+            }
         })
     }
 
@@ -187,7 +234,7 @@ impl IdleLock {
     }
 
     /// Refuses while `clerk` must still wait after wrong PINs.
-    fn check_wait(&self, clerk: &str, now: Instant) -> Result<(), AppError> {
+    pub(crate) fn check_wait(&self, clerk: &str, now: Instant) -> Result<(), AppError> {
         match self.with(|i| i.clerks.get(clerk).and_then(|b| b.wait_left(now))) {
             Some(left) => Err(AppError::new(
                 ErrorCode::Unauthorized,
@@ -311,7 +358,7 @@ impl Balcao {
 
     /// Checks `pin` against `stored` for `clerk`, one attempt at a time, with the back-off: refused while the clerk
     /// must wait (no Argon2 then), verified on a blocking thread, then counted. `Err` carries what to tell the clerk.
-    async fn checked_pin(
+    pub(crate) async fn checked_pin(
         &self,
         clerk: &str,
         pin: Option<Sensitive<String>>,
@@ -363,7 +410,15 @@ impl Balcao {
     }
 
     /// Unlocks with the PIN (or a confirmation when none is set), one attempt at a time, with the back-off.
+    /// On a PC with clerks, unlocking is signing in as the clerk who locked ([`Balcao::clerk_sign_in`]).
     pub async fn lock_unlock(&self, pin: Option<Sensitive<String>>) -> Result<LockStatus, AppError> {
+        if self.lock.clerk_mode() {
+            let Some(clerk) = self.lock.signed_in() else {
+                return Err(AppError::new(ErrorCode::Unauthorized, "Escolha quem está atendendo e digite o seu PIN."));
+            };
+            let pin = pin.unwrap_or_else(|| Sensitive::new(String::new()));
+            return self.clerk_sign_in(clerk.cpf.as_str(), pin).await;
+        }
         let _turn = self.lock.turn.lock().await;
         let stored = self.read_pin_hash().await?;
         self.checked_pin(DEFAULT_CLERK, pin, stored, "").await?;

@@ -45,14 +45,15 @@ impl Balcao {
         if let Some(e) = active.unusable {
             return Err(e);
         }
+        let (clerk, client) = self.caller(&active).await?;
         let ctx = LookupContext {
             purpose,
             authorization_code: req.authorization_code.clone().filter(|c| !c.trim().is_empty()),
             view: req.view,
             do_not_record: req.do_not_record,
-            ..active.context(&self.os_user)
+            ..active.context(&self.os_user, clerk)
         };
-        let outcome: LookupOutcome = active.client.lookup(&doc, req.view).await.map_err(|f| (f.error, f.meta));
+        let outcome: LookupOutcome = client.lookup(&doc, req.view).await.map_err(|f| (f.error, f.meta));
         let recorded = {
             let outcome = outcome.clone();
             self.with_history(move |h| h.record(&ctx, &outcome, &doc)).await

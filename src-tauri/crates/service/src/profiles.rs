@@ -169,7 +169,7 @@ impl Balcao {
 
     pub(crate) fn actor_for(&self, settings: &Settings) -> balcao_history::Actor {
         balcao_history::Actor {
-            clerk_cpf: settings.clerk_cpf.as_deref().and_then(|c| Cpf::parse(c).ok()),
+            clerk_cpf: self.signed_in_cpf().or_else(|| settings.clerk_cpf.as_deref().and_then(|c| Cpf::parse(c).ok())),
             os_user: self.os_user.clone(),
         }
     }

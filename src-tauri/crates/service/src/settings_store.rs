@@ -14,6 +14,10 @@ pub struct SettingsFile {
     pub settings: Settings,
     /// Profiles configured in the app or provisioned by IT (the built-in Demonstração is not stored).
     pub profiles: Vec<Profile>,
+    /// The agency's rules about clerks (until the managed policy of #17 provides them).
+    pub clerk_policy: crate::clerks::ClerkPolicy,
+    /// Clerks added on this PC (Configurações), when the policy allows.
+    pub clerks: Vec<crate::clerks::Clerk>,
 }
 
 #[derive(Debug, Clone)]

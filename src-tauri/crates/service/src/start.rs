@@ -83,6 +83,11 @@ impl Balcao {
             retry_turn: Default::default(),
             batch: Default::default(),
         };
+        balcao.refresh_clerk_mode().await;
+        if balcao.lock.clerk_mode() {
+            // Nobody is signed in after a start: the window opens on «Quem está atendendo?».
+            balcao.lock.lock();
+        }
         balcao.import_legacy_batch_state().await;
         Ok(balcao)
     }

@@ -140,8 +140,21 @@ impl Batch {
         self.stop = None;
         self.state = BatchState::Running;
         runner.emit(self, BatchState::Running);
+        // Retention (run as the history fills) must not take this batch's saved state from under the run.
+        let slot = self.journal.as_ref().map(|j| j.slot().to_owned());
+        let history = runner.history.clone();
+        running(&history, slot.as_deref());
         runner.drive(self).await;
-        Ok(runner.finish(self).await)
+        let end = runner.finish(self).await;
+        running(&history, None);
+        Ok(end)
+    }
+}
+
+/// Tells the history which saved batch runs now (`None`: none); a poisoned lock is left alone (the run reports it).
+fn running(history: &Mutex<History>, slot: Option<&str>) {
+    if let Ok(mut h) = history.lock() {
+        h.set_running_batch(slot);
     }
 }
 

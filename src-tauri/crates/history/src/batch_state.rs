@@ -145,30 +145,26 @@ impl History {
     }
 }
 
-/// Inside a purge by count: removes the saved batches whose last answer was written before `cutoff` (the oldest
-/// lookup the limit keeps). A running batch writes its answers as it goes, so it is never taken from under itself
-/// (with `started_at` a batch of more distinct numbers than the limit lost its own state and stopped). Returns how many.
-pub(crate) fn remove_idle_before(tx: &Transaction<'_>, cutoff: &str) -> rusqlite::Result<u64> {
-    tx.execute(
-        "DELETE FROM batch_answers WHERE slot IN (SELECT slot FROM batch_state WHERE updated_at < ?1)",
-        [cutoff],
-    )?;
-    Ok(tx.execute("DELETE FROM batch_state WHERE updated_at < ?1", [cutoff])? as u64)
-}
-
-/// Inside a purge: removes every saved batch started before `cutoff` (all of them when `None`). Returns how many.
-pub(crate) fn remove_started_before(tx: &Transaction<'_>, cutoff: Option<&str>) -> rusqlite::Result<u64> {
+/// Inside a purge: removes every saved batch started before `cutoff` (all of them when `None`), except the one
+/// named `running` (the batch this process is running). Returns how many.
+pub(crate) fn remove_started_before(
+    tx: &Transaction<'_>,
+    cutoff: Option<&str>,
+    running: Option<&str>,
+) -> rusqlite::Result<u64> {
     let n = match cutoff {
         None => {
             tx.execute("DELETE FROM batch_answers", [])?;
             tx.execute("DELETE FROM batch_state", [])?
         }
         Some(c) => {
+            let running = running.unwrap_or("");
             tx.execute(
-                "DELETE FROM batch_answers WHERE slot IN (SELECT slot FROM batch_state WHERE started_at < ?1)",
-                [c],
+                "DELETE FROM batch_answers WHERE slot IN
+                 (SELECT slot FROM batch_state WHERE started_at < ?1 AND slot <> ?2)",
+                [c, running],
             )?;
-            tx.execute("DELETE FROM batch_state WHERE started_at < ?1", [c])?
+            tx.execute("DELETE FROM batch_state WHERE started_at < ?1 AND slot <> ?2", [c, running])?
         }
     };
     Ok(n as u64)

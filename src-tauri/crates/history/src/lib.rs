@@ -35,6 +35,8 @@ pub struct History {
     offset: UtcOffset,
     /// Where this process's audit lines come from (the app unless [`History::with_origin`] says otherwise).
     origin: balcao_core::history_api::AuditOrigin,
+    /// The saved batch this process is running now: retention never takes it from under the run.
+    running_batch: Option<String>,
 }
 
 /// Brasília time (UTC−03:00, no daylight saving since 2019): the default for local days.
@@ -51,6 +53,12 @@ impl History {
     }
 
     /// Marks every audit line this handle writes as coming from `origin` (`balcao-cli` opens with `Cli`).
+    /// Names the saved batch this process is running (`None` when it ends): retention by age or count leaves it
+    /// alone, so a batch of more numbers than the count limit keeps its own state; a full purge still removes it.
+    pub fn set_running_batch(&mut self, slot: Option<&str>) {
+        self.running_batch = slot.map(str::to_owned);
+    }
+
     pub fn with_origin(mut self, origin: balcao_core::history_api::AuditOrigin) -> Self {
         self.origin = origin;
         self

@@ -96,7 +96,12 @@ impl History {
         migrate::guard(&conn)?;
         configure(&conn).map_err(|e| open_error(e, path))?;
         migrate::migrate(&mut conn)?;
-        Ok(Self { conn, offset: DEFAULT_DAY_OFFSET, origin: balcao_core::history_api::AuditOrigin::App })
+        Ok(Self {
+            conn,
+            offset: DEFAULT_DAY_OFFSET,
+            origin: balcao_core::history_api::AuditOrigin::App,
+            running_batch: None,
+        })
     }
 }
 

@@ -70,21 +70,24 @@ impl History {
         };
         let err = |e| error::db(e, "apagar o histórico");
         let origin = self.origin;
+        let running = self.running_batch.clone();
+        let running = running.as_deref();
         let tx = self.conn.transaction().map_err(err)?;
         let mut removed = 0u64;
         // Saved batch state goes with the history it came from: all of it on a full purge, the batches started
-        // before the age cutoff, and (when the count limit removed lookups) those not written to since the oldest kept one.
+        // before the age cutoff, and (when the count limit removed lookups) those started before the oldest kept one; never
+        // the batch this process is running.
         let mut batches = 0u64;
         match policy {
             None => {
                 removed += tx.execute("DELETE FROM lookups", []).map_err(err)? as u64;
-                batches += crate::batch_state::remove_started_before(&tx, None).map_err(err)?;
+                batches += crate::batch_state::remove_started_before(&tx, None, None).map_err(err)?;
             }
             Some(p) => {
                 if let Some(days) = p.max_age_days {
                     let cutoff = instant(age_cutoff(now, days));
                     removed += tx.execute("DELETE FROM lookups WHERE at < ?1", [&cutoff]).map_err(err)? as u64;
-                    batches += crate::batch_state::remove_started_before(&tx, Some(&cutoff)).map_err(err)?;
+                    batches += crate::batch_state::remove_started_before(&tx, Some(&cutoff), running).map_err(err)?;
                 }
                 if let Some(keep) = p.max_entries {
                     let mut by_count = tx
@@ -99,10 +102,8 @@ impl History {
                     if by_count > 0 {
                         let oldest: Option<String> =
                             tx.query_row("SELECT min(at) FROM lookups", [], |r| r.get(0)).map_err(err)?;
-                        batches += match oldest.as_deref() {
-                            Some(oldest) => crate::batch_state::remove_idle_before(&tx, oldest).map_err(err)?,
-                            None => crate::batch_state::remove_started_before(&tx, None).map_err(err)?,
-                        };
+                        batches +=
+                            crate::batch_state::remove_started_before(&tx, oldest.as_deref(), running).map_err(err)?;
                     }
                     removed += by_count;
                 }

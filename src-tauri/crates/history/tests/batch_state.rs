@@ -96,6 +96,7 @@ fn a_running_batch_of_more_numbers_than_the_count_limit_keeps_its_own_state() {
     h.set_retention(&RetentionPolicy { max_age_days: None, max_entries: Some(3) }).unwrap();
     let start = OffsetDateTime::now_utc() - Duration::minutes(10);
     h.batch_state_begin_at("app", "{}", &[], start).unwrap();
+    h.set_running_batch(Some("app"));
     // The batch records a lookup, the count limit trims the history, then the batch writes that lookup's answer:
     // ten numbers through a limit of three, as a 25 000-number batch goes through the default 20 000.
     for i in 0..10 {
@@ -105,4 +106,10 @@ fn a_running_batch_of_more_numbers_than_the_count_limit_keeps_its_own_state() {
         h.batch_state_append("app", &answers(&cpf, "Ana")).unwrap_or_else(|e| panic!("number {i}: {}", e.message));
     }
     assert_eq!(h.batch_state("app").unwrap().unwrap().answers.len(), 10);
+    // Once the run ends, the limit applies to it like to any other saved batch: the next trim takes it.
+    h.set_running_batch(None);
+    let cpf = "40442820135";
+    h.record_at(&ctx(), &found_cpf(cpf, "Ana"), &doc(cpf), start + Duration::seconds(60)).unwrap();
+    h.apply_retention(&actor()).unwrap();
+    assert!(h.batch_state("app").unwrap().is_none());
 }

@@ -632,6 +632,22 @@ mod tests {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_batch_of_more_numbers_than_the_retention_limit_runs_to_the_end() {
+        // The count limit trims the history every 100 lookups while the batch runs; it must not take the batch's
+        // own saved state (with the limit at 20 000 entries, any batch of more distinct numbers stopped half-way).
+        let dir = tempfile::tempdir().unwrap();
+        let b = start(dir.path(), Arc::new(MemoryStore::new())).await;
+        let retention = balcao_core::history_api::RetentionPolicy { max_age_days: None, max_entries: Some(50) };
+        b.settings_save(balcao_core::api::Settings { retention, ..b.settings().await }).await.unwrap();
+        b.batch_preview("l.csv".into(), list(250), BatchOptions::default()).await.unwrap();
+        let (on_progress, mut rx) = sink();
+        b.batch_start(on_progress).await.unwrap();
+        let end = end_of(&mut rx).await;
+        assert_eq!(end.state, BatchState::Completed, "{end:?}");
+        assert_eq!(end.numbers_done, 250, "{end:?}");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn purge_and_retention_remove_the_saved_batch() {
         let dir = tempfile::tempdir().unwrap();
         let b = start(dir.path(), Arc::new(MemoryStore::new())).await;

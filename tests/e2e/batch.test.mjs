@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openApp, screenshot, xkey, simRequests } from './harness.mjs';
+import { openApp, screenshot, xkey, simRequests, pageHelpers } from './harness.mjs';
 
 // The debug build's seams folder (xtask sets BALCAO_TEST_SEAMS for the app and for these tests).
 const seams = process.env.BALCAO_TEST_SEAMS;
@@ -24,13 +24,8 @@ const answerNextDialog = (path) => seam('dialog-answer', path);
 const dropOnWindow = (path) => seam('drop', path);
 
 let browser;
+const { $, shown } = pageHelpers(() => browser);
 let dir;
-const $ = (id) => browser.$(`[data-testid="${id}"]`);
-const shown = async (id, timeout = 15000) => {
-  const el = await $(id);
-  await el.waitForDisplayed({ timeout });
-  return el;
-};
 const text = async (id) => (await shown(id)).getText();
 
 // Three trial CPFs, an invalid check digit, a repeat (formatted differently) and a valid CPF the simulator does not know.

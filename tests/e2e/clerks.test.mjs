@@ -7,7 +7,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
-import { openApp, screenshot, simRequests, xkey, xtype } from './harness.mjs';
+import { openApp, screenshot, simRequests, xkey, xtype, pageHelpers } from './harness.mjs';
 
 const ANA = { cpf: '11144477735', formatted: '111.444.777-35', name: 'Ana Souza', pin: '482913' };
 const BRUNO = { cpf: '52998224725', formatted: '529.982.247-25', name: 'Bruno Lima', pin: '731906' };
@@ -15,27 +15,10 @@ const CONFIGURED = '00000000191';
 const PROFILE_ID = 'e2e-conecta';
 
 let browser;
-const $ = (id) => browser.$(`[data-testid="${id}"]`);
-const shown = async (id, timeout = 15000) => {
-  const el = await $(id);
-  await el.waitForDisplayed({ timeout });
-  return el;
-};
+const { $, shown, invokeFromPage } = pageHelpers(() => browser);
 const gone = (id, what) =>
   browser.waitUntil(async () => !(await (await $(id)).isExisting()), { timeout: 10000, timeoutMsg: what });
 
-/** Calls a command from the page, as any script in the window could; resolves to { ok } or { err }. */
-const invokeFromPage = (cmd, args) =>
-  browser.executeAsync(
-    (cmd, args, done) => {
-      window.__TAURI_INTERNALS__.invoke(cmd, args).then(
-        (ok) => done({ ok: ok ?? null }),
-        (err) => done({ err }),
-      );
-    },
-    cmd,
-    args,
-  );
 
 async function typeInto(id, text) {
   await (await shown(id)).click();
@@ -145,7 +128,10 @@ test('Ana then Bruno sign in and look up: the gateway and the audit name each of
 
   // The screen locks (Configurações › Bloquear agora); Bruno types Ana's PIN: nobody is signed in, nothing shows.
   xkey('alt+5');
-  await (await shown('lock-now')).click();
+  // Centred first: at the bottom of Configurações the fixed status bar would take a click at the button's centre.
+  const lockNow = await shown('lock-now');
+  await lockNow.scrollIntoView({ block: 'center' });
+  await lockNow.click();
   await shown('idle-lock').catch(async (e) => {
     await screenshot(browser, 'clerks-debug-after-lock-now');
     const text = await browser.execute(() => document.body.innerText);

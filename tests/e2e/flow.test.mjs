@@ -2,20 +2,10 @@
 // CNPJ with partners and "é sócio?", history search, compare two entries, receipt. No mouse event is sent.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { openApp, screenshot, focusedTestId, xtype, xkey } from './harness.mjs';
+import { openApp, screenshot, focusedTestId, xtype, xkey, pageHelpers } from './harness.mjs';
 
 let browser;
-const $ = (id) => browser.$(`[data-testid="${id}"]`);
-const shown = async (id, timeout = 15000) => {
-  const el = await $(id);
-  await el.waitForDisplayed({ timeout });
-  return el;
-};
-const focused = (id) =>
-  browser.waitUntil(async () => (await focusedTestId(browser)) === id, {
-    timeout: 5000,
-    timeoutMsg: `focus never reached ${id}`,
-  });
+const { $, shown, focused } = pageHelpers(() => browser);
 
 /** Presses Tab (or another chord) until the nth element with this test id has focus. */
 async function tabTo(id, nth, chord = 'Tab') {

@@ -85,3 +85,34 @@ export function openWithoutKey(file) {
     return String(e.stderr || e.message);
   }
 }
+
+/**
+ * Page helpers over the session `getBrowser()` returns (tests assign it in `before`): an element by test id, the
+ * same once displayed, the focused test id awaited, and a command invoked from the page as any script in the window
+ * could (resolves to `{ ok }` or `{ err }`).
+ */
+export function pageHelpers(getBrowser) {
+  const $ = (id) => getBrowser().$(`[data-testid="${id}"]`);
+  const shown = async (id, timeout = 15000) => {
+    const el = await $(id);
+    await el.waitForDisplayed({ timeout });
+    return el;
+  };
+  const focused = (id) =>
+    getBrowser().waitUntil(async () => (await focusedTestId(getBrowser())) === id, {
+      timeout: 5000,
+      timeoutMsg: `focus never reached ${id}`,
+    });
+  const invokeFromPage = (cmd, args) =>
+    getBrowser().executeAsync(
+      (cmd, args, done) => {
+        window.__TAURI_INTERNALS__.invoke(cmd, args).then(
+          (ok) => done({ ok: ok ?? null }),
+          (err) => done({ err }),
+        );
+      },
+      cmd,
+      args,
+    );
+  return { $, shown, focused, invokeFromPage };
+}

@@ -4,29 +4,12 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { env, openApp, screenshot, xkey, xtype } from './harness.mjs';
+import { env, openApp, screenshot, xkey, xtype, pageHelpers } from './harness.mjs';
 
 const PIN = '482913';
 let browser;
-const $ = (id) => browser.$(`[data-testid="${id}"]`);
-const shown = async (id, timeout = 15000) => {
-  const el = await $(id);
-  await el.waitForDisplayed({ timeout });
-  return el;
-};
+const { $, shown, invokeFromPage } = pageHelpers(() => browser);
 
-/** Calls a command from the page, as any script in the window could; resolves to { ok } or { err }. */
-const invokeFromPage = (cmd, args) =>
-  browser.executeAsync(
-    (cmd, args, done) => {
-      window.__TAURI_INTERNALS__.invoke(cmd, args).then(
-        (ok) => done({ ok: ok ?? null }),
-        (err) => done({ err }),
-      );
-    },
-    cmd,
-    args,
-  );
 
 /** The app's processes still running (by their exact binary path), as pids. */
 function appPids() {
@@ -66,7 +49,10 @@ test('a PIN set, the window locked and the app killed: the relaunched app opens 
     timeout: 10000,
     timeoutMsg: 'the PIN was never saved',
   });
-  await (await shown('lock-now')).click();
+  // Centred first: at the bottom of Configurações the fixed status bar would take a click at the button's centre.
+  const lockNow = await shown('lock-now');
+  await lockNow.scrollIntoView({ block: 'center' });
+  await lockNow.click();
   await shown('idle-lock');
 
   // Kill the app: end the WebDriver session, then kill (by pid) whatever of it is still running.

@@ -3,20 +3,10 @@
 // dd/mm/aaaa, no native control speaks the OS language, the status bar names the API of each quota, Ctrl+L locks.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { openApp, screenshot, focusedTestId, xtype, xkey } from './harness.mjs';
+import { openApp, screenshot, focusedTestId, xtype, xkey, pageHelpers } from './harness.mjs';
 
 let browser;
-const $ = (id) => browser.$(`[data-testid="${id}"]`);
-const shown = async (id, timeout = 15000) => {
-  const el = await $(id);
-  await el.waitForDisplayed({ timeout });
-  return el;
-};
-const focused = (id) =>
-  browser.waitUntil(async () => (await focusedTestId(browser)) === id, {
-    timeout: 5000,
-    timeoutMsg: `focus never reached ${id}`,
-  });
+const { $, shown, focused, invokeFromPage } = pageHelpers(() => browser);
 
 /** Ctrl+K, type, Enter, and wait for the answer. */
 async function lookUp(number, resultId) {
@@ -38,18 +28,6 @@ const quotas = () =>
     })),
   );
 
-/** Calls a command from the page, as any script in the window could; resolves to { ok } or { err }. */
-const invokeFromPage = (cmd, args) =>
-  browser.executeAsync(
-    (cmd, args, done) => {
-      window.__TAURI_INTERNALS__.invoke(cmd, args).then(
-        (ok) => done({ ok: ok ?? null }),
-        (err) => done({ err }),
-      );
-    },
-    cmd,
-    args,
-  );
 
 /** Today as dd/mm/aaaa, as a clerk would type it. */
 function today() {

@@ -42,8 +42,14 @@ pub fn in_keyring_session(inside: &str, test_name: &str, service_tag: &str) -> b
     let tmp = Scratch::new("session");
     let home = tmp.path("home");
     std::fs::create_dir_all(&home).unwrap();
-    let script =
-        r#"echo -n test | gnome-keyring-daemon --unlock --components=secrets >/dev/null || exit 97; exec "$@""#;
+    // The daemon forks before it owns the Secret Service name: wait (up to 5 s) until the bus says it does, or a test
+    // starting at once finds no keyring (KeychainUnavailable, seen once in CI-like load).
+    let script = r#"echo -n test | gnome-keyring-daemon --unlock --components=secrets >/dev/null || exit 97
+for _ in $(seq 50); do
+  dbus-send --session --print-reply --dest=org.freedesktop.DBus / org.freedesktop.DBus.NameHasOwner     string:org.freedesktop.secrets 2>/dev/null | grep -q true && break
+  sleep 0.1
+done
+exec "$@""#;
     let out = Command::new("dbus-run-session")
         .args(["--", "sh", "-c", script, "sh"])
         .arg(std::env::current_exe().unwrap())

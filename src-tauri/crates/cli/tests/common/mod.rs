@@ -42,6 +42,14 @@ pub fn in_keyring_session(inside: &str, test_name: &str, service_tag: &str) -> b
     let tmp = Scratch::new("session");
     let home = tmp.path("home");
     std::fs::create_dir_all(&home).unwrap();
+    // gnome-keyring finds a running daemon through $XDG_RUNTIME_DIR/keyring: inherited from the suite's own sandbox,
+    // `--unlock` reached that daemon instead of starting one on this session's bus (KeychainUnavailable, or a key
+    // written to one daemon and looked for in another).
+    let runtime = tmp.path("run");
+    std::fs::create_dir_all(&runtime).unwrap();
+    #[cfg(unix)]
+    std::fs::set_permissions(&runtime, <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o700))
+        .unwrap();
     // The daemon forks before it owns the Secret Service name: wait (up to 5 s) until the bus says it does, or a test
     // starting at once finds no keyring (KeychainUnavailable, seen once in CI-like load).
     let script = r#"echo -n test | gnome-keyring-daemon --unlock --components=secrets >/dev/null || exit 97
@@ -56,6 +64,7 @@ exec "$@""#;
         .args(["--exact", test_name, "--nocapture", "--test-threads=1"])
         .env(inside, "1")
         .env("HOME", &home)
+        .env("XDG_RUNTIME_DIR", &runtime)
         .env("BALCAO_DATA_DIR", tmp.path("data"))
         .env("BALCAO_KEYRING_SERVICE", format!("br.gov.balcao.test.{service_tag}.{}", std::process::id()))
         .env_remove("BALCAO_CLIENT_ID")

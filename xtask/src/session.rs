@@ -143,7 +143,24 @@ impl Sandbox {
                 .output()
                 .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("boolean true"))
         };
-        wait_for(probe, "the Secret Service (gnome-keyring)")
+        wait_for(probe, "the Secret Service (gnome-keyring)")?;
+        // The login collection is created after the name is taken: a key stored before the `default` alias names
+        // it may not be there to read back. (Asked only once the name is owned, so it cannot D-Bus-activate a
+        // second, locked daemon.)
+        let collection = || {
+            self.command("dbus-send")
+                .args([
+                    "--session",
+                    "--print-reply",
+                    "--dest=org.freedesktop.secrets",
+                    "/org/freedesktop/secrets",
+                    "org.freedesktop.Secret.Service.ReadAlias",
+                    "string:default",
+                ])
+                .output()
+                .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("/collection/"))
+        };
+        wait_for(collection, "the keyring's default collection (gnome-keyring)")
     }
 }
 

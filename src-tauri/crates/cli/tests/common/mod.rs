@@ -50,13 +50,22 @@ pub fn in_keyring_session(inside: &str, test_name: &str, service_tag: &str) -> b
     #[cfg(unix)]
     std::fs::set_permissions(&runtime, <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o700))
         .unwrap();
-    // The daemon forks before it owns the Secret Service name: wait (up to 5 s) until the bus says it does, or a test
-    // starting at once finds no keyring (KeychainUnavailable, seen once in CI-like load).
+    // The daemon forks before it owns the Secret Service name, and creates its login collection after that: wait
+    // (up to 30 s: the whole suite shares two cores) until the bus says the name is owned AND the `default` alias
+    // names a collection, and give up loudly otherwise. Going on early can let the first call D-Bus-activate a
+    // second, locked daemon (our reading of a CI failure: KeychainUnavailable, the key just set was not there).
     let script = r#"echo -n test | gnome-keyring-daemon --unlock --components=secrets >/dev/null || exit 97
-for _ in $(seq 50); do
-  dbus-send --session --print-reply --dest=org.freedesktop.DBus / org.freedesktop.DBus.NameHasOwner     string:org.freedesktop.secrets 2>/dev/null | grep -q true && break
+ready=
+for _ in $(seq 300); do
+  if dbus-send --session --print-reply --dest=org.freedesktop.DBus / org.freedesktop.DBus.NameHasOwner \
+       string:org.freedesktop.secrets 2>/dev/null | grep -q 'boolean true' &&
+     dbus-send --session --print-reply --dest=org.freedesktop.secrets /org/freedesktop/secrets \
+       org.freedesktop.Secret.Service.ReadAlias string:default 2>/dev/null | grep -q '/collection/'; then
+    ready=1; break
+  fi
   sleep 0.1
 done
+[ -n "$ready" ] || { echo "gnome-keyring never became ready in this session" >&2; exit 98; }
 exec "$@""#;
     let out = Command::new("dbus-run-session")
         .args(["--", "sh", "-c", script, "sh"])

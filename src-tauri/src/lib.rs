@@ -43,13 +43,8 @@ pub fn run() {
     }));
     configure(builder)
         .setup(move |app| {
-            // Start the simulator and open the history off the main thread, while the window paints.
-            let handle = app.handle().clone();
-            tauri::async_runtime::spawn(async move {
-                if let Err(e) = handle.state::<AppState>().get().await {
-                    tracing::warn!(code = ?e.code, "start-up incomplete");
-                }
-            });
+            // The services (simulator, keyring, history, lock) start when the page says its input is ready
+            // (`ui_ready`) or on the first command that needs them: nothing competes with the first paint.
             #[cfg(debug_assertions)]
             seams::start(app.handle());
             // Look for an update once the window is up; the clerk is told and chooses when to install.
@@ -62,6 +57,17 @@ pub fn run() {
         })
         .run(tauri::generate_context!())
         .expect("Balcão could not start its window");
+}
+
+/// Starts the simulator, the keyring, the history and the lock off the main thread (the first command that needs
+/// them waits for that start; a start already done or under way is not repeated).
+pub(crate) fn start_services<R: Runtime>(app: &tauri::AppHandle<R>) {
+    let handle = app.clone();
+    tauri::async_runtime::spawn(async move {
+        if let Err(e) = handle.state::<AppState>().get().await {
+            tracing::warn!(code = ?e.code, "start-up incomplete");
+        }
+    });
 }
 
 /// Everything but the window and the OS integration: the updater plugin (configured at run time from the build's

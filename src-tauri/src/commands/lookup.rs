@@ -18,8 +18,9 @@ pub async fn status_info(state: State<'_, AppState>) -> Result<StatusInfo, AppEr
 
 /// The UI reports when the input is focused and ready (read by the start-up benchmark).
 #[tauri::command]
-pub fn ui_ready(millis: f64) {
+pub fn ui_ready<R: tauri::Runtime>(app: tauri::AppHandle<R>, millis: f64) {
     balcao_service::report_ui_ready(millis);
+    crate::start_services(&app);
 }
 
 #[tauri::command]

@@ -29,6 +29,8 @@ pub enum LockPolicy {
 pub struct Command {
     pub name: &'static str,
     pub while_locked: LockPolicy,
+    /// The argument keys the page sends (camelCase), read from the function's signature.
+    pub args: &'static [&'static str],
 }
 
 /// A command's signature as the page sees it, recorded by `#[balcao_command::command]` (tests only).
@@ -45,7 +47,7 @@ macro_rules! declare_commands {
     ($($module:ident :: $command:ident => $lock:ident),* $(,)?) => {
         /// Every command the page may call, in declaration order.
         pub const COMMANDS: &[Command] =
-            &[$(Command { name: stringify!($command), while_locked: LockPolicy::$lock }),*];
+            &[$(Command { name: stringify!($command), while_locked: LockPolicy::$lock, args: $module::$command::ARGS }),*];
 
         fn table<R: Runtime>() -> impl Fn(Invoke<R>) -> bool + Send + Sync + 'static {
             typed::<R, _>(tauri::generate_handler![$($module::$command),*])

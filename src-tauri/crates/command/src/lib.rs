@@ -1,9 +1,9 @@
 //! `#[balcao_command::command]`: a `#[tauri::command]` whose signature is also recorded for the generated TypeScript.
 //!
-//! Besides the Tauri command, the attribute emits (in tests only) a braced struct of the same name — it lives in the
-//! type namespace, the function in the value namespace — implementing `crate::commands::Signature`: the arguments the
-//! page sends (camelCase, as Tauri reads them; `State`, `Window`, `AppHandle` and `Webview` are filled by Tauri and
-//! left out) and the answer (the `Ok` side of a `Result`). The declaration in `src-tauri/commands.rs` names the
+//! Besides the Tauri command, the attribute emits a braced struct of the same name — it lives in the type namespace,
+//! the function in the value namespace — with `ARGS`, the argument keys the page sends (camelCase, as Tauri reads
+//! them; `State`, `Window`, `AppHandle` and `Webview` are filled by Tauri and left out), and, in tests only, an impl of
+//! `crate::commands::Signature`: each argument's TypeScript type and the answer's (the `Ok` side of a `Result`). The declaration in `src-tauri/commands.rs` names the
 //! function once; the TypeScript comes from here, so a signature change reaches `svelte-check`.
 
 use proc_macro::TokenStream;
@@ -49,14 +49,19 @@ pub fn command(attr: TokenStream, item: TokenStream) -> TokenStream {
     };
     let sig_struct = format_ident!("{}", name);
     let pairs = args.iter().map(|(k, t)| quote! { (#k, #t) });
+    let keys = args.iter().map(|(k, _)| k);
     quote! {
         #[::tauri::command]
         #func
 
-        #[cfg(test)]
         #[allow(non_camel_case_types, dead_code)]
         #[derive(Debug)]
         #vis struct #sig_struct {}
+
+        impl #sig_struct {
+            /// The argument keys the page sends (camelCase).
+            pub const ARGS: &'static [&'static str] = &[#(#keys),*];
+        }
 
         #[cfg(test)]
         impl crate::commands::Signature for #sig_struct {

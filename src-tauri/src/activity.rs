@@ -3,12 +3,6 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use balcao_core::api::LookupRequest;
-use tauri::ipc::{CommandArg, CommandItem, Invoke, InvokeError};
-use tauri::{Manager, Runtime};
-
-use crate::AppState;
-
 /// Work in progress, counted by guards.
 #[derive(Debug, Default)]
 pub struct Activity {
@@ -52,23 +46,6 @@ impl Drop for OwnedBusyGuard {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Ordering::SeqCst);
     }
-}
-
-/// Runs the `lookup` command counted as running work: Tauri's own argument parsing, then the Consulta screen's
-/// command body (unchanged), with a guard held until the answer is ready.
-pub fn tracked_lookup<R: Runtime>(invoke: Invoke<R>) {
-    let Invoke { message, resolver, acl } = invoke;
-    let item = CommandItem { plugin: None, name: "lookup", key: "request", message: &message, acl: &acl };
-    let request = match LookupRequest::from_command(item) {
-        Ok(r) => r,
-        Err(e) => return resolver.invoke_error(e),
-    };
-    let webview = message.webview();
-    resolver.respond_async(async move {
-        let activity = webview.state::<Activity>();
-        let _busy = activity.begin();
-        crate::commands::lookup_command(webview.state::<AppState>(), request).await.map_err(InvokeError::from)
-    });
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! "Copiar diagnóstico" for IT: version, OS, profile summary, paths, update source and the last log lines — no
 //! secrets, no personal data (log lines are masked).
 
+use balcao_command::command;
 use std::path::Path;
 
 use balcao_core::AppError;
@@ -93,7 +94,7 @@ fn update_summary(data_dir: &Path) -> String {
 }
 
 /// The diagnostics text, for the clerk to paste into a ticket.
-#[tauri::command]
+#[command]
 pub async fn diagnostics<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> Result<String, AppError> {
     let data_dir = balcao_platform::data_dir();
     let log_dir = logging::log_dir(&data_dir);

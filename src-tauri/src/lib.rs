@@ -16,10 +16,8 @@ use std::ffi::OsStr;
 use tauri::{Manager, Runtime};
 
 pub use activity::Activity;
+pub use commands::{COMMANDS, Command, LockPolicy};
 pub use state::AppState;
-
-/// Every app command the webview may call; build.rs makes one `allow-<command>` permission for each.
-pub const COMMANDS: &[&str] = &include!("../commands.list");
 
 /// Starts Balcão.
 pub fn run() {
@@ -84,6 +82,7 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         })
         .manage(AppState::default())
         .manage(files::BatchFile::default())
+        .manage(commands::BatchFollower::default())
         .manage(Activity::default())
         .manage(updater::Updates::default())
         .invoke_handler(commands::handler())

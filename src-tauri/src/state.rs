@@ -1,6 +1,7 @@
 //! The app's state: the services (simulator, clients, history, idle lock), started once and shared by every command;
 //! a failed start is not kept (the next command tries again), and the safe mode's health and «Tentar de novo».
 
+use balcao_command::command;
 use std::sync::Arc;
 
 use balcao_core::AppError;
@@ -33,14 +34,14 @@ impl AppState {
 }
 
 /// What keeps Balcão in its safe mode now (empty when it works fully).
-#[tauri::command]
+#[command]
 pub async fn app_health(state: State<'_, AppState>) -> Result<Vec<HealthIssue>, AppError> {
     Ok(state.get().await?.health().await)
 }
 
 /// «Tentar de novo»: starts the services if their start failed, else re-opens what failed; returns what is still
 /// missing.
-#[tauri::command]
+#[command]
 pub async fn app_retry(state: State<'_, AppState>) -> Result<Vec<HealthIssue>, AppError> {
     Ok(state.get().await?.retry().await)
 }

@@ -1,6 +1,7 @@
 //! Updates: where to look (IT's mirror), which key to trust (a build input), the check at start and on demand,
 //! the signed download, and the install the clerk chooses — never while a lookup or batch runs.
 
+use balcao_command::command;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -401,13 +402,13 @@ pub async fn check_on_start<R: Runtime>(app: AppHandle<R>, data_dir: PathBuf) ->
 
 /// What the start-up check found (waits for it when it is still running). The window calls this once it is up
 /// and shows a notice when an update is available.
-#[tauri::command]
+#[command]
 pub async fn update_status<R: Runtime>(app: AppHandle<R>) -> Result<UpdateCheck, AppError> {
     check_on_start(app, balcao_platform::data_dir()).await
 }
 
 /// Checks now (the clerk asked).
-#[tauri::command]
+#[command]
 pub async fn update_check<R: Runtime>(app: AppHandle<R>, updates: State<'_, Updates>) -> Result<UpdateCheck, AppError> {
     let source = match current_source(&balcao_platform::data_dir()) {
         Resolved::Ready(s) => s,
@@ -422,7 +423,7 @@ pub async fn update_check<R: Runtime>(app: AppHandle<R>, updates: State<'_, Upda
 
 /// Downloads, verifies and installs the update the last check found, then restarts into it. Refused while a
 /// lookup or batch runs; the clerk chooses the moment.
-#[tauri::command]
+#[command]
 pub async fn update_install<R: Runtime>(
     app: AppHandle<R>,
     updates: State<'_, Updates>,

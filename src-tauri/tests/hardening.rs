@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use balcao_app::{AppState, COMMANDS};
+use balcao_app::{AppState, COMMANDS, LockPolicy};
 use balcao_platform::{MemoryStore, SecretStore};
 use balcao_service::{Balcao, StartOptions};
 use serde_json::{Value, json};
@@ -63,7 +63,7 @@ fn no_command_runs_for_a_page_from_another_origin() {
     let dir = tempfile::tempdir().unwrap();
     let (_app, w, services) = started_app(dir.path(), Arc::new(MemoryStore::new()));
     for origin in ["https://evil.example/", "http://localhost:1420/", "https://tauri.localhost.evil.example/"] {
-        for cmd in COMMANDS {
+        for cmd in COMMANDS.iter().map(|c| c.name) {
             let e = invoke(&w, origin, cmd, json!({})).expect_err(cmd);
             assert!(text(&e).contains("not allowed"), "{cmd} from {origin}: {e}");
         }
@@ -71,8 +71,8 @@ fn no_command_runs_for_a_page_from_another_origin() {
     // The refused lock_now did not run.
     assert!(!services.idle_lock().is_locked());
     // The same call from Balcão's own page runs.
-    let ok = invoke(&w, LOCAL, "validate_input", json!({"input": "404.428.201-35"})).expect("local call");
-    assert_eq!(ok["valid"], json!(true));
+    let ok = invoke(&w, LOCAL, "history_search", json!({"query": {}})).expect("local call");
+    assert!(ok["items"].is_array(), "{ok}");
 }
 
 #[test]
@@ -99,7 +99,6 @@ fn plugin_and_core_commands_are_not_allowed_even_locally() {
 fn bad_arguments(cmd: &str) -> Option<Value> {
     Some(match cmd {
         "ui_ready" => json!({"millis": "soon"}),
-        "validate_input" => json!({"input": 12}),
         "lookup" => json!({"request": {"input": 40442820135_u64}}),
         "history_search" => json!({"query": {"limit": -1}}),
         "history_get" | "history_previous" => json!({"id": "1; drop table history"}),
@@ -123,6 +122,7 @@ fn bad_arguments(cmd: &str) -> Option<Value> {
         "batch_refresh" => json!({"options": ["column", 1]}),
         "window_drops" => json!({"onDrop": "not a channel"}),
         "batch_resume" => json!({"retryFailed": "yes"}),
+        "batch_follow" => json!({"onProgress": "not a channel"}),
         _ => return None,
     })
 }
@@ -131,36 +131,25 @@ fn bad_arguments(cmd: &str) -> Option<Value> {
 fn every_command_with_arguments_refuses_malformed_ones_before_running() {
     let dir = tempfile::tempdir().unwrap();
     let (_app, w, _services) = started_app(dir.path(), Arc::new(MemoryStore::new()));
-    let no_args = [
-        "app_info",
-        "status_info",
-        "history_purge",
-        "profiles_list",
-        "settings_get",
-        "lock_status",
-        "lock_now",
-        "clerks_list",
-        "clerk_switch",
-    ];
-    let no_args_shell = ["update_status", "update_check", "diagnostics", "app_health", "app_retry"];
-    let no_args_batch =
-        ["batch_start", "batch_progress", "batch_cancel", "batch_saved", "batch_export", "batch_discard"];
-    for cmd in COMMANDS {
-        match bad_arguments(cmd) {
-            Some(body) => {
+    for c in COMMANDS {
+        let cmd = c.name;
+        match (bad_arguments(cmd), c.args.is_empty()) {
+            (Some(body), false) => {
+                let keys: Vec<&str> =
+                    body.as_object().map(|o| o.keys().map(String::as_str).collect()).unwrap_or_default();
+                assert!(keys.iter().all(|k| c.args.contains(k)), "{cmd} takes {:?}, not {keys:?}", c.args);
                 let e = invoke(&w, LOCAL, cmd, body).expect_err(cmd);
                 let t = text(&e);
                 assert!(t.contains("invalid") || t.contains("missing"), "{cmd}: {t}");
                 // A missing argument is refused too.
-                if !["lock_unlock", "lock_set_pin"].contains(cmd) {
+                if !["lock_unlock", "lock_set_pin"].contains(&cmd) {
                     let e = invoke(&w, LOCAL, cmd, json!({})).expect_err(cmd);
                     assert!(text(&e).contains("missing required key"), "{cmd} without arguments: {e}");
                 }
             }
-            None => assert!(
-                no_args.contains(cmd) || no_args_shell.contains(cmd) || no_args_batch.contains(cmd),
-                "{cmd} takes arguments: add malformed ones to bad_arguments()"
-            ),
+            (None, true) => {}
+            (Some(_), true) => panic!("{cmd} takes no arguments from the page: remove it from bad_arguments()"),
+            (None, false) => panic!("{cmd} takes {:?}: add malformed ones to bad_arguments()", c.args),
         }
     }
 }
@@ -199,7 +188,7 @@ fn while_locked_only_harmless_commands_run() {
     let dir = tempfile::tempdir().unwrap();
     let (_app, w, services) = started_app(dir.path(), Arc::new(MemoryStore::new()));
     services.idle_lock().lock();
-    let e = invoke(&w, LOCAL, "validate_input", json!({"input": "404.428.201-35"})).expect_err("locked");
+    let e = invoke(&w, LOCAL, "history_search", json!({"query": {}})).expect_err("locked");
     assert_eq!(e["code"], json!("Unauthorized"), "{e}");
     assert!(text(&e["message"]).contains("bloqueada"), "{e}");
     for cmd in ["history_search", "lookup", "diagnostics", "settings_get", "compare_records"] {
@@ -221,10 +210,15 @@ fn before_start_up_knows_the_lock_data_and_settings_commands_are_refused() {
         ("profile_activate", json!({"id": "demonstracao"})),
         ("lookup", json!({"request": {"input": "40442820135"}})),
         ("lock_set_pin", json!({"pin": "1234", "current": null})),
-        ("validate_input", json!({"input": "404.428.201-35"})),
     ] {
         let e = invoke(&w, LOCAL, cmd, body).expect_err(cmd);
         assert_eq!(e["code"], json!("Unauthorized"), "{cmd}: {e}");
+        assert!(text(&e["message"]).contains("bloqueada"), "{cmd}: {e}");
+    }
+    // Every command the declaration does not let run while locked is refused by the lock, before its arguments are
+    // even read.
+    for cmd in COMMANDS.iter().filter(|c| c.while_locked == LockPolicy::Refused).map(|c| c.name) {
+        let e = invoke(&w, LOCAL, cmd, json!({})).expect_err(cmd);
         assert!(text(&e["message"]).contains("bloqueada"), "{cmd}: {e}");
     }
 }
@@ -268,7 +262,7 @@ fn the_capability_lists_exactly_balcaos_commands() {
     assert!(cap.get("remote").is_none(), "no remote URL may use the capability");
     let mut listed: Vec<String> =
         cap["permissions"].as_array().unwrap().iter().map(|p| p.as_str().unwrap().to_owned()).collect();
-    let mut want: Vec<String> = COMMANDS.iter().map(|c| format!("allow-{}", c.replace('_', "-"))).collect();
+    let mut want: Vec<String> = COMMANDS.iter().map(|c| format!("allow-{}", c.name.replace('_', "-"))).collect();
     listed.sort();
     want.sort();
     assert_eq!(listed, want);

@@ -67,7 +67,9 @@ pub fn e2e_only() -> Result {
     r
 }
 
-/// Regenerates ui/src/lib/bindings from the Rust types.
+/// Regenerates ui/src/lib/bindings from the Rust types, then the command table (the capability and
+/// `bindings/commands.ts`) from the shell's command declaration, which imports them.
 pub fn bless_bindings() -> Result {
-    sh::run(sh::cargo().args(["test", "-p", "balcao-core", "--test", "bindings"]).env("BALCAO_BLESS", "1"))
+    sh::run(sh::cargo().args(["test", "-p", "balcao-core", "--test", "bindings"]).env("BALCAO_BLESS", "1"))?;
+    sh::run(sh::cargo().args(["test", "-p", "balcao", "--lib", "commands::bindings"]).env("BALCAO_BLESS", "1"))
 }

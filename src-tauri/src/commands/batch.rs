@@ -1,6 +1,8 @@
 //! Commands of the Lote screen: choose a file (system dialog) or open the one dropped on the window, preview it, start,
-//! follow (polled), cancel, resume, export, discard. The page never sends a path or the file's bytes: Rust reads it.
+//! follow (progress streamed through a channel), cancel, resume, export, discard. The page never sends a path or the
+//! file's bytes: Rust reads it.
 
+use balcao_command::command;
 use std::sync::{Arc, Mutex};
 
 use balcao_core::AppError;
@@ -14,7 +16,7 @@ use crate::{Activity, AppState};
 
 /// Opens the system dialog and previews the chosen file (`reopen`: reopens the saved batch with it instead);
 /// `None` when the clerk closed the dialog.
-#[tauri::command]
+#[command]
 pub async fn batch_choose_file<R: Runtime>(
     window: Window<R>,
     state: State<'_, AppState>,
@@ -27,7 +29,7 @@ pub async fn batch_choose_file<R: Runtime>(
 }
 
 /// Previews the file last dropped on the window (taken once); `None` when none is waiting.
-#[tauri::command]
+#[command]
 pub async fn batch_open_dropped(
     state: State<'_, AppState>,
     file: State<'_, BatchFile>,
@@ -39,7 +41,7 @@ pub async fn batch_open_dropped(
 }
 
 /// Reads the current file again with the options changed.
-#[tauri::command]
+#[command]
 pub async fn batch_refresh(
     state: State<'_, AppState>,
     file: State<'_, BatchFile>,
@@ -49,59 +51,98 @@ pub async fn batch_refresh(
 }
 
 /// The page's listener for files dropped on the window (it then shows Lote, which opens the file).
-#[tauri::command]
+#[command]
 pub fn window_drops(file: State<'_, BatchFile>, on_drop: Channel<()>) {
     file.listen(on_drop);
 }
 
-/// A progress sink that holds the app busy (no update install) until the batch reaches a final state; the service
-/// always sends one, also when the run is refused or its task fails.
-fn busy_until_done(activity: &Activity) -> ProgressSink {
-    let guard = Mutex::new(Some(activity.begin_owned()));
-    Arc::new(move |p: BatchProgress| {
-        if matches!(p.state, BatchState::Completed | BatchState::Cancelled | BatchState::Stopped) {
-            guard.lock().map(|mut g| g.take()).ok();
+/// The Lote screen's progress channel (the latest one it opened): every progress of a running batch goes there.
+#[derive(Default)]
+pub struct BatchFollower(Arc<Mutex<Option<Channel<BatchProgress>>>>);
+
+impl std::fmt::Debug for BatchFollower {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let open = self.0.lock().map(|c| c.is_some()).unwrap_or(false);
+        f.debug_struct("BatchFollower").field("channel", &open).finish()
+    }
+}
+
+impl BatchFollower {
+    fn follow(&self, channel: Channel<BatchProgress>) {
+        if let Ok(mut c) = self.0.lock() {
+            *c = Some(channel);
         }
-    })
+    }
+
+    /// A progress sink that streams each progress to the screen's channel and holds the app busy (no update
+    /// install) until the batch reaches a final state; the service always sends one, also when the run is refused or
+    /// its task fails.
+    fn sink(&self, activity: &Activity) -> ProgressSink {
+        let guard = Mutex::new(Some(activity.begin_owned()));
+        let channel = self.0.clone();
+        Arc::new(move |p: BatchProgress| {
+            let done = matches!(p.state, BatchState::Completed | BatchState::Cancelled | BatchState::Stopped);
+            if let Some(c) = channel.lock().ok().as_deref().and_then(Option::as_ref)
+                && let Err(e) = c.send(p)
+            {
+                tracing::warn!(error = %e, "batch: the progress did not reach the window");
+            }
+            if done {
+                guard.lock().map(|mut g| g.take()).ok();
+            }
+        })
+    }
 }
 
-/// Starts the previewed batch; the window follows it with `batch_progress`.
-#[tauri::command]
-pub async fn batch_start(state: State<'_, AppState>, activity: State<'_, Activity>) -> Result<BatchProgress, AppError> {
-    state.get().await?.batch_start(busy_until_done(&activity)).await
+/// Starts the previewed batch; its progress streams to the channel of `batch_follow`.
+#[command]
+pub async fn batch_start(
+    state: State<'_, AppState>,
+    activity: State<'_, Activity>,
+    follower: State<'_, BatchFollower>,
+) -> Result<BatchProgress, AppError> {
+    state.get().await?.batch_start(follower.sink(&activity)).await
 }
 
-#[tauri::command]
-pub async fn batch_progress(state: State<'_, AppState>) -> Result<Option<BatchProgress>, AppError> {
+/// The batch's progress now (`None`: no batch), and every later one on `on_progress` (the screen calls it when it
+/// opens; the latest channel replaces the one before).
+#[command]
+pub async fn batch_follow(
+    state: State<'_, AppState>,
+    follower: State<'_, BatchFollower>,
+    on_progress: Channel<BatchProgress>,
+) -> Result<Option<BatchProgress>, AppError> {
+    follower.follow(on_progress);
     Ok(state.get().await?.batch_progress().await)
 }
 
-#[tauri::command]
+#[command]
 pub async fn batch_cancel(state: State<'_, AppState>) -> Result<(), AppError> {
     state.get().await?.batch_cancel().await
 }
 
-#[tauri::command]
+#[command]
 pub async fn batch_saved(state: State<'_, AppState>) -> Result<Option<BatchSaved>, AppError> {
     state.get().await?.batch_saved().await
 }
 
-#[tauri::command]
+#[command]
 pub async fn batch_resume(
     state: State<'_, AppState>,
     activity: State<'_, Activity>,
+    follower: State<'_, BatchFollower>,
     retry_failed: bool,
 ) -> Result<BatchProgress, AppError> {
-    state.get().await?.batch_resume(retry_failed, busy_until_done(&activity)).await
+    state.get().await?.batch_resume(retry_failed, follower.sink(&activity)).await
 }
 
 /// Writes the result CSV to the clerk's Downloads folder and returns its path.
-#[tauri::command]
+#[command]
 pub async fn batch_export(state: State<'_, AppState>) -> Result<String, AppError> {
     state.get().await?.batch_export().await
 }
 
-#[tauri::command]
+#[command]
 pub async fn batch_discard(state: State<'_, AppState>) -> Result<(), AppError> {
     state.get().await?.batch_discard().await
 }

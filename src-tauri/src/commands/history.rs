@@ -1,5 +1,6 @@
 //! Commands of the Histórico screen: search, open, snapshot, purge, export and statistics.
 
+use balcao_command::command;
 use balcao_core::AppError;
 use balcao_core::api::{ExportKind, HistoryStats};
 use balcao_core::history_api::{HistoryEntry, HistoryPage, HistoryQuery};
@@ -7,27 +8,27 @@ use tauri::State;
 
 use crate::AppState;
 
-#[tauri::command]
+#[command]
 pub async fn history_search(state: State<'_, AppState>, query: HistoryQuery) -> Result<HistoryPage, AppError> {
     state.get().await?.history_search(query).await
 }
 
-#[tauri::command]
+#[command]
 pub async fn history_get(state: State<'_, AppState>, id: i64) -> Result<HistoryEntry, AppError> {
     state.get().await?.history_get(id).await
 }
 
-#[tauri::command]
+#[command]
 pub async fn history_previous(state: State<'_, AppState>, id: i64) -> Result<Option<HistoryEntry>, AppError> {
     state.get().await?.history_previous(id).await
 }
 
-#[tauri::command]
+#[command]
 pub async fn history_purge(state: State<'_, AppState>) -> Result<u64, AppError> {
     state.get().await?.history_purge().await
 }
 
-#[tauri::command]
+#[command]
 pub async fn history_export(
     state: State<'_, AppState>,
     kind: ExportKind,
@@ -37,7 +38,7 @@ pub async fn history_export(
     state.get().await?.history_export(kind, from, to).await
 }
 
-#[tauri::command]
+#[command]
 pub async fn history_stats(state: State<'_, AppState>, days: u32) -> Result<HistoryStats, AppError> {
     state.get().await?.history_stats(days).await
 }

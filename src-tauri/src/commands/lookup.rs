@@ -1,34 +1,36 @@
-//! Commands of the Consulta screen: app and status info, local validation, the lookup itself.
+//! Commands of the Consulta screen: app and status info, the lookup itself.
 
+use balcao_command::command;
 use balcao_core::AppError;
-use balcao_core::api::{AppInfo, LookupRequest, LookupResponse, StatusInfo, Validation};
+use balcao_core::api::{AppInfo, LookupRequest, LookupResponse, StatusInfo};
 use tauri::State;
 
-use crate::AppState;
+use crate::{Activity, AppState};
 
-#[tauri::command]
+#[command]
 pub async fn app_info(state: State<'_, AppState>) -> Result<AppInfo, AppError> {
     Ok(state.get().await?.app_info().await)
 }
 
-#[tauri::command]
+#[command]
 pub async fn status_info(state: State<'_, AppState>) -> Result<StatusInfo, AppError> {
     Ok(state.get().await?.status_info().await)
 }
 
 /// The UI reports when the input is focused and ready (read by the start-up benchmark).
-#[tauri::command]
+#[command]
 pub fn ui_ready<R: tauri::Runtime>(app: tauri::AppHandle<R>, millis: f64) {
     balcao_service::report_ui_ready(millis);
     crate::start_services(&app);
 }
 
-#[tauri::command]
-pub fn validate_input(input: String) -> Validation {
-    balcao_service::validate(&input)
-}
-
-#[tauri::command]
-pub async fn lookup(state: State<'_, AppState>, request: LookupRequest) -> Result<LookupResponse, AppError> {
+/// Looks a number up; counted as running work until it answers, so that an update never installs in the middle.
+#[command]
+pub async fn lookup(
+    state: State<'_, AppState>,
+    activity: State<'_, Activity>,
+    request: LookupRequest,
+) -> Result<LookupResponse, AppError> {
+    let _busy = activity.begin();
     state.get().await?.lookup(request).await
 }

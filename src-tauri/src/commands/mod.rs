@@ -1,83 +1,85 @@
-//! The command table: every command the webview may call (each has its own permission in capabilities/main.json),
-//! behind the idle lock's gate.
+//! The command table, built from the one declaration in `src-tauri/commands.rs`: the handler behind the idle lock's
+//! gate, each command's lock policy, and (in tests) the generated capability and TypeScript bindings.
 
 mod batch;
+#[cfg(test)]
+mod bindings;
 mod compare;
 mod history;
 mod lookup;
 mod settings;
 
+pub use batch::BatchFollower;
 use tauri::ipc::Invoke;
 use tauri::{Manager, Runtime};
 
-use crate::{AppState, activity, diagnostics, idle_lock, state, updater};
+use crate::{AppState, diagnostics, idle_lock, state, updater};
 
-/// The Consulta screen's lookup command, called by [`activity::tracked_lookup`].
-pub(crate) use lookup::lookup as lookup_command;
+/// What the idle lock does with a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockPolicy {
+    /// Runs while locked and before start-up has read the lock: returns no personal data, changes no settings.
+    Runs,
+    /// Refused until the lock is open.
+    Refused,
+}
+
+/// One command the page may call (its permission is `allow-<name>` with dashes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Command {
+    pub name: &'static str,
+    pub while_locked: LockPolicy,
+    /// The argument keys the page sends (camelCase), read from the function's signature.
+    pub args: &'static [&'static str],
+}
+
+/// A command's signature as the page sees it, recorded by `#[balcao_command::command]` (tests only).
+#[cfg(test)]
+pub trait Signature {
+    /// The arguments the page sends: camelCase key and TypeScript type.
+    fn args(cfg: &ts_rs::Config) -> Vec<(&'static str, String)>;
+    /// The TypeScript type of the answer.
+    fn answer(cfg: &ts_rs::Config) -> String;
+}
+
+/// Turns the declaration into the command list, the Tauri handler and (in tests) the signatures.
+macro_rules! declare_commands {
+    ($($module:ident :: $command:ident => $lock:ident),* $(,)?) => {
+        /// Every command the page may call, in declaration order.
+        pub const COMMANDS: &[Command] =
+            &[$(Command { name: stringify!($command), while_locked: LockPolicy::$lock, args: $module::$command::ARGS }),*];
+
+        fn table<R: Runtime>() -> impl Fn(Invoke<R>) -> bool + Send + Sync + 'static {
+            typed::<R, _>(tauri::generate_handler![$($module::$command),*])
+        }
+
+        /// Each command's name, arguments and answer, for the generated TypeScript.
+        #[cfg(test)]
+        fn signatures(cfg: &ts_rs::Config) -> Vec<(&'static str, Vec<(&'static str, String)>, String)> {
+            vec![$((
+                stringify!($command),
+                <$module::$command as Signature>::args(cfg),
+                <$module::$command as Signature>::answer(cfg),
+            )),*]
+        }
+    };
+}
+
+include!("../../commands.rs");
+
+/// The policy declared for `name`; `None` for anything that is not one of Balcão's commands.
+pub fn lock_policy(name: &str) -> Option<LockPolicy> {
+    COMMANDS.iter().find(|c| c.name == name).map(|c| c.while_locked)
+}
 
 pub fn handler<R: Runtime>() -> impl Fn(Invoke<R>) -> bool + Send + Sync + 'static {
-    let inner = typed::<R, _>(tauri::generate_handler![
-        lookup::app_info,
-        lookup::status_info,
-        lookup::ui_ready,
-        lookup::validate_input,
-        lookup::lookup,
-        history::history_search,
-        history::history_get,
-        history::history_previous,
-        history::history_purge,
-        history::history_export,
-        history::history_stats,
-        compare::compare_records,
-        compare::check_declaration,
-        compare::find_partner,
-        settings::profiles_list,
-        settings::profile_save,
-        settings::profile_delete,
-        settings::profile_activate,
-        settings::profile_set_credentials,
-        settings::profile_test,
-        settings::settings_get,
-        settings::settings_save,
-        idle_lock::lock_status,
-        idle_lock::lock_now,
-        idle_lock::lock_unlock,
-        idle_lock::lock_set_pin,
-        idle_lock::clerks_list,
-        idle_lock::clerk_sign_in,
-        idle_lock::clerk_switch,
-        idle_lock::clerk_add,
-        idle_lock::clerk_remove,
-        idle_lock::clerk_set_pin,
-        state::app_health,
-        state::app_retry,
-        updater::update_status,
-        updater::update_check,
-        updater::update_install,
-        diagnostics::diagnostics,
-        batch::batch_choose_file,
-        batch::batch_open_dropped,
-        batch::batch_refresh,
-        batch::window_drops,
-        batch::batch_start,
-        batch::batch_progress,
-        batch::batch_cancel,
-        batch::batch_saved,
-        batch::batch_resume,
-        batch::batch_export,
-        batch::batch_discard,
-    ]);
+    let inner = table::<R>();
     move |invoke: Invoke<R>| {
         // Fails closed: without the state, or before start-up has read the lock, only harmless commands run.
         let services = invoke.message.webview_ref().try_state::<AppState>().and_then(|s| s.started());
         let refuse = !idle_lock::allowed(services.as_deref(), invoke.message.command());
         if refuse {
             invoke.resolver.reject(idle_lock::locked_error());
-            return true;
-        }
-        if invoke.message.command() == "lookup" {
-            // Counted as running work, so that an update never installs in the middle of a lookup.
-            activity::tracked_lookup(invoke);
             return true;
         }
         inner(invoke)

@@ -1,5 +1,6 @@
 //! Commands of the Configurações screen: profiles, credentials (write-only) and agency settings.
 
+use balcao_command::command;
 use balcao_core::AppError;
 use balcao_core::api::{AppInfo, Settings};
 use balcao_core::profile::{Profile, ProfileEntry};
@@ -7,27 +8,27 @@ use tauri::State;
 
 use crate::AppState;
 
-#[tauri::command]
+#[command]
 pub async fn profiles_list(state: State<'_, AppState>) -> Result<Vec<ProfileEntry>, AppError> {
     Ok(state.get().await?.profile_entries().await)
 }
 
-#[tauri::command]
+#[command]
 pub async fn profile_save(state: State<'_, AppState>, profile: Profile) -> Result<(), AppError> {
     state.get().await?.profile_save(profile).await
 }
 
-#[tauri::command]
+#[command]
 pub async fn profile_delete(state: State<'_, AppState>, id: String) -> Result<(), AppError> {
     state.get().await?.profile_delete(&id).await
 }
 
-#[tauri::command]
+#[command]
 pub async fn profile_activate(state: State<'_, AppState>, id: String) -> Result<AppInfo, AppError> {
     state.get().await?.profile_activate(&id).await
 }
 
-#[tauri::command]
+#[command]
 pub async fn profile_set_credentials(
     state: State<'_, AppState>,
     id: String,
@@ -37,17 +38,17 @@ pub async fn profile_set_credentials(
     state.get().await?.profile_set_credentials(&id, client_id, client_secret.into()).await
 }
 
-#[tauri::command]
+#[command]
 pub async fn profile_test(state: State<'_, AppState>, id: String) -> Result<String, AppError> {
     state.get().await?.profile_test(&id).await
 }
 
-#[tauri::command]
+#[command]
 pub async fn settings_get(state: State<'_, AppState>) -> Result<Settings, AppError> {
     Ok(state.get().await?.settings().await)
 }
 
-#[tauri::command]
+#[command]
 pub async fn settings_save(state: State<'_, AppState>, settings: Settings) -> Result<(), AppError> {
     state.get().await?.settings_save(settings).await
 }

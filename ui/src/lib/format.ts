@@ -56,9 +56,9 @@ export function since(value: string, now: Date = new Date()): string {
 }
 
 /** Centavos (the API's unit) → `R$ 1.234,56`. */
-export function reais(cents: number | bigint | null | undefined): string {
+export function reais(cents: number | null | undefined): string {
   if (cents === null || cents === undefined) return t.common.none;
-  const value = Number(cents) / 100;
+  const value = cents / 100;
   return value.toLocaleString('pt-BR', { style: 'currency', currency: 'BRL' });
 }
 

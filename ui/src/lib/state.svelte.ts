@@ -6,7 +6,12 @@ import type { Environment } from './bindings/Environment';
 import type { LookupRequest } from './bindings/LookupRequest';
 import type { LookupResponse } from './bindings/LookupResponse';
 import type { OfficialRecord } from './bindings/OfficialRecord';
-import type { HealthIssue, HistoryEntry, Id, LockStatus, Settings, StatusInfo, UpdateCheck } from './contract';
+import type { HealthIssue } from './bindings/HealthIssue';
+import type { HistoryEntry } from './bindings/HistoryEntry';
+import type { LockStatus } from './bindings/LockStatus';
+import type { Settings } from './bindings/Settings';
+import type { StatusInfo } from './bindings/StatusInfo';
+import type { UpdateCheck } from './bindings/UpdateCheck';
 import { ipc } from './ipc';
 
 export const SCREENS = ['consulta', 'comparar', 'historico', 'recibo', 'config', 'inicio', 'lote'] as const;
@@ -17,7 +22,7 @@ export type Shown = {
   record: OfficialRecord;
   formatted: string;
   consultedAt: string;
-  historyId: Id | null;
+  historyId: number | null;
   meta: CallMeta | null;
   partial: boolean;
   /** The response body as received ("ver resposta original"). */

@@ -2,10 +2,13 @@
 // call, start and follow the progress, cancel, resume, export; a saved batch reopened by choosing the same file.
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { BatchPreview, BatchProgress, BatchSaved } from '../lib/contract';
+import type { Channel } from '@tauri-apps/api/core';
+import type { BatchPreview } from '../lib/bindings/BatchPreview';
+import type { BatchProgress } from '../lib/bindings/BatchProgress';
+import type { BatchSaved } from '../lib/bindings/BatchSaved';
 import { app } from '../lib/state.svelte';
 import Lote from '../screens/Lote.svelte';
-import { callsOf, fail, mockCommands } from './helpers';
+import { callsOf, deferred, fail, mockCommands } from './helpers';
 
 const preview: BatchPreview = {
   fileName: 'lista.csv',
@@ -43,6 +46,21 @@ const preview: BatchPreview = {
     seconds: 125,
   },
 };
+
+/** Plays Rust's side of `batch_follow`: keeps the page's channel and sends progress through it. */
+function follower() {
+  let channel: Channel<BatchProgress> | null = null;
+  return {
+    handler: (now: BatchProgress | null) => (args: { onProgress: Channel<BatchProgress> }) => {
+      channel = args.onProgress;
+      return now;
+    },
+    send: (p: BatchProgress) => {
+      if (!channel) throw new Error('the page has not followed the batch');
+      channel.onmessage(p);
+    },
+  };
+}
 
 function prog(over: Partial<BatchProgress>): BatchProgress {
   return {
@@ -85,7 +103,7 @@ afterEach(() => vi.useRealTimers());
 
 describe('Lote', () => {
   it('offers a pt-BR button, not the OS file input, and tells that a file can be dropped', async () => {
-    mockCommands({ batch_progress: () => null, batch_saved: () => null });
+    mockCommands({ batch_follow: () => null, batch_saved: () => null });
     render(Lote);
     const button = await screen.findByTestId('batch-file');
     expect(button.tagName).toBe('BUTTON');
@@ -96,7 +114,7 @@ describe('Lote', () => {
   });
 
   it('previews the file before any call: reading, counts, invalid rows with reasons, cost', async () => {
-    const calls = mockCommands({ batch_progress: () => null, batch_saved: () => null, batch_choose_file: () => preview });
+    const calls = mockCommands({ batch_follow: () => null, batch_saved: () => null, batch_choose_file: () => preview });
     render(Lote);
     await choose();
     await screen.findByTestId('batch-preview');
@@ -130,7 +148,7 @@ describe('Lote', () => {
   });
 
   it('a dialog closed without a file changes nothing', async () => {
-    const calls = mockCommands({ batch_progress: () => null, batch_saved: () => null, batch_choose_file: () => null });
+    const calls = mockCommands({ batch_follow: () => null, batch_saved: () => null, batch_choose_file: () => null });
     render(Lote);
     await choose();
     await waitFor(() => expect(callsOf(calls, 'batch_choose_file')).toHaveLength(1));
@@ -140,7 +158,7 @@ describe('Lote', () => {
   });
 
   it('opens a file dropped on the window, as if chosen', async () => {
-    const calls = mockCommands({ batch_progress: () => null, batch_saved: () => null, batch_open_dropped: () => preview });
+    const calls = mockCommands({ batch_follow: () => null, batch_saved: () => null, batch_open_dropped: () => preview });
     render(Lote);
     await screen.findByTestId('batch-file');
     expect(callsOf(calls, 'batch_open_dropped')).toHaveLength(0);
@@ -153,7 +171,7 @@ describe('Lote', () => {
 
   it('reads the file again when the clerk changes the column, header or reuse options', async () => {
     const calls = mockCommands({
-      batch_progress: () => null,
+      batch_follow: () => null,
       batch_saved: () => null,
       batch_choose_file: () => preview,
       batch_refresh: () => preview,
@@ -178,7 +196,7 @@ describe('Lote', () => {
 
   it('warns before starting when the quota left is not enough', async () => {
     mockCommands({
-      batch_progress: () => null,
+      batch_follow: () => null,
       batch_saved: () => null,
       batch_choose_file: () => ({ ...preview, estimate: { ...preview.estimate, quotaExceeded: true } }),
     });
@@ -189,7 +207,7 @@ describe('Lote', () => {
 
   it('shows the reading error in pt-BR with its code', async () => {
     mockCommands({
-      batch_progress: () => null,
+      batch_follow: () => null,
       batch_saved: () => null,
       batch_choose_file: fail('Config', 'O arquivo está vazio. Escolha um CSV ou TXT com um número por linha.'),
     });
@@ -201,19 +219,13 @@ describe('Lote', () => {
     expect(screen.queryByTestId('batch-preview')).toBeNull();
   });
 
-  it('starts, polls the progress until completed (then refreshes the status bar), exports and shows the path', async () => {
-    let polls = 0;
+  it('starts, shows each progress Rust streams until completed (then refreshes the status bar), exports; polls nothing', async () => {
+    const stream = follower();
     const calls = mockCommands({
       batch_saved: () => null,
+      batch_follow: stream.handler(null),
       batch_choose_file: () => preview,
       batch_start: () => prog({}),
-      batch_progress: () => {
-        polls += 1;
-        if (polls === 1) return null; // on open: no batch yet
-        return polls < 3
-          ? prog({ doneRows: 3, found: 1, numbersDone: 1, calls: 1, billableCalls: 1 })
-          : prog({ state: 'completed', doneRows: 4, found: 1, notFound: 1, numbersDone: 2, calls: 2, billableCalls: 2, secondsLeft: 0 });
-      },
       batch_export: () => '/home/atendente/Downloads/lista-resultado.csv',
     });
     render(Lote);
@@ -225,8 +237,18 @@ describe('Lote', () => {
     expect(screen.getByTestId('batch-left').textContent).toBe('3 s');
     expect(screen.getByTestId('batch-cancel')).toBeTruthy();
     expect(screen.queryByTestId('batch-export')).toBeNull();
-    await waitFor(() => expect(screen.getByTestId('batch-progress').dataset.state).toBe('completed'), { timeout: 3000 });
-    await waitFor(() => expect(callsOf(calls, 'status_info').length).toBeGreaterThan(0)); // the quota follows the calls
+    // While it runs, the page asks Rust nothing: the progress comes to it.
+    const running = calls.length;
+    await new Promise((r) => setTimeout(r, 900));
+    expect(calls.length).toBe(running);
+    stream.send(prog({ doneRows: 3, found: 1, numbersDone: 1, calls: 1, billableCalls: 1 }));
+    await waitFor(() => expect(screen.getByTestId('batch-done').textContent).toBe('3 de 4'));
+    expect(screen.getByTestId('batch-progress').dataset.state).toBe('running');
+    const statusBefore = callsOf(calls, 'status_info').length;
+    stream.send(prog({ state: 'completed', doneRows: 4, found: 1, notFound: 1, numbersDone: 2, calls: 2, billableCalls: 2, secondsLeft: 0 }));
+    await waitFor(() => expect(screen.getByTestId('batch-progress').dataset.state).toBe('completed'));
+    // The quota follows the calls: the status bar is read again at the end.
+    await waitFor(() => expect(callsOf(calls, 'status_info').length).toBeGreaterThan(statusBefore));
     expect(screen.getByTestId('batch-done').textContent).toBe('4 de 4');
     expect(screen.getByTestId('batch-found').textContent).toBe('1');
     expect(screen.getByTestId('batch-not-found').textContent).toBe('1');
@@ -236,25 +258,59 @@ describe('Lote', () => {
     expect(screen.queryByTestId('batch-cancel')).toBeNull();
     await fireEvent.click(screen.getByTestId('batch-export'));
     expect((await screen.findByTestId('batch-export-path')).textContent).toContain('/home/atendente/Downloads/lista-resultado.csv');
-    const n = polls;
+    // One subscription when the screen opened, and nothing asked again once finished.
+    expect(callsOf(calls, 'batch_follow')).toHaveLength(1);
+    const n = calls.length;
     await new Promise((r) => setTimeout(r, 900));
-    expect(polls).toBe(n); // polling stopped once finished
+    expect(calls.length).toBe(n);
     expect(callsOf(calls, 'batch_export')).toHaveLength(1);
   });
 
+  it('a start answered after Rust already streamed a newer progress does not take the screen back', async () => {
+    const stream = follower();
+    const started = deferred<BatchProgress>();
+    mockCommands({
+      batch_saved: () => null,
+      batch_follow: stream.handler(null),
+      batch_choose_file: () => preview,
+      batch_start: () => started.promise,
+    });
+    render(Lote);
+    await choose();
+    await fireEvent.click(await screen.findByTestId('batch-start'));
+    stream.send(prog({ state: 'completed', doneRows: 4, found: 1, notFound: 1, numbersDone: 2, secondsLeft: 0 }));
+    await waitFor(() => expect(screen.getByTestId('batch-progress').dataset.state).toBe('completed'));
+    started.resolve(prog({}));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(screen.getByTestId('batch-progress').dataset.state).toBe('completed');
+  });
+
+  it('a batch already running when the screen opens is shown, and followed from then on', async () => {
+    const stream = follower();
+    const calls = mockCommands({ batch_follow: stream.handler(prog({ doneRows: 2, found: 1 })) });
+    render(Lote);
+    await waitFor(() => expect(screen.getByTestId('batch-done').textContent).toBe('2 de 4'));
+    expect(callsOf(calls, 'batch_saved')).toHaveLength(0);
+    stream.send(prog({ doneRows: 3, found: 2 }));
+    await waitFor(() => expect(screen.getByTestId('batch-done').textContent).toBe('3 de 4'));
+  });
+
   it('cancels at any moment, keeps what was done, and resumes', async () => {
-    let state: BatchProgress = prog({ doneRows: 2, found: 1 });
+    const stream = follower();
     const calls = mockCommands({
       batch_saved: () => null,
-      batch_progress: () => state,
+      batch_follow: stream.handler(prog({ doneRows: 2, found: 1 })),
       batch_cancel: () => {
-        state = prog({ state: 'cancelled', doneRows: 2, found: 1, resumeHint: 'Retome o lote para consultar os 1 números restantes.' });
+        // Rust stops after the calls in flight, then streams the final state.
+        setTimeout(() => {
+          stream.send(prog({ state: 'cancelling', doneRows: 2, found: 1 }));
+          stream.send(
+            prog({ state: 'cancelled', doneRows: 2, found: 1, resumeHint: 'Retome o lote para consultar os 1 números restantes.' }),
+          );
+        }, 10);
         return null;
       },
-      batch_resume: () => {
-        state = prog({ doneRows: 2, found: 1 });
-        return state;
-      },
+      batch_resume: () => prog({ doneRows: 2, found: 1 }),
     });
     render(Lote);
     await fireEvent.click(await screen.findByTestId('batch-cancel'));
@@ -270,7 +326,7 @@ describe('Lote', () => {
   it('shows why a batch stopped (quota) and offers to resume', async () => {
     mockCommands({
       batch_saved: () => null,
-      batch_progress: () =>
+      batch_follow: () =>
         prog({
           state: 'stopped',
           stop: { code: 'QuotaExhausted', message: 'A cota contratada acabou.' },
@@ -287,7 +343,7 @@ describe('Lote', () => {
 
   it('offers a batch saved in an earlier session: the same file reopens it, then resumes', async () => {
     const calls = mockCommands({
-      batch_progress: () => null,
+      batch_follow: () => null,
       batch_saved: () => saved,
       batch_choose_file: () => ({ ...preview, estimate: { ...preview.estimate, alreadyDone: 1, toLookUp: 1, calls: 1, billableMax: 1 } }),
       batch_resume: () => prog({}),
@@ -305,7 +361,7 @@ describe('Lote', () => {
   });
 
   it('discards a saved batch only after confirmation', async () => {
-    const calls = mockCommands({ batch_progress: () => null, batch_saved: () => saved, batch_discard: () => null });
+    const calls = mockCommands({ batch_follow: () => null, batch_saved: () => saved, batch_discard: () => null });
     render(Lote);
     await fireEvent.click(await screen.findByTestId('batch-discard'));
     expect(callsOf(calls, 'batch_discard')).toHaveLength(0);

@@ -5,24 +5,19 @@ import type { CpfRecord } from '../lib/bindings/CpfRecord';
 import type { ErrorCode } from '../lib/bindings/ErrorCode';
 import type { LookupResponse } from '../lib/bindings/LookupResponse';
 import type { OfficialRecord } from '../lib/bindings/OfficialRecord';
-import type {
-  DeclarationCheck,
-  HistoryEntry,
-  HistoryPage,
-  HistoryStats,
-  HistorySummary,
-  PartnerCheck,
-  Profile,
-  ProfileEntry,
-  RecordDiff,
-  Settings,
-  StatusInfo,
-  UpdateCheck,
-} from '../lib/contract';
+import type { DeclarationCheck } from '../lib/bindings/DeclarationCheck';
+import type { HistoryEntry } from '../lib/bindings/HistoryEntry';
+import type { HistoryPage } from '../lib/bindings/HistoryPage';
+import type { HistoryStats } from '../lib/bindings/HistoryStats';
+import type { HistorySummary } from '../lib/bindings/HistorySummary';
+import type { PartnerCheck } from '../lib/bindings/PartnerCheck';
+import type { Profile } from '../lib/bindings/Profile';
+import type { ProfileEntry } from '../lib/bindings/ProfileEntry';
+import type { RecordDiff } from '../lib/bindings/RecordDiff';
+import type { Settings } from '../lib/bindings/Settings';
+import type { StatusInfo } from '../lib/bindings/StatusInfo';
+import type { UpdateCheck } from '../lib/bindings/UpdateCheck';
 import { isoDay } from '../lib/format';
-
-/** ts-rs types i64 as bigint, but JSON over IPC delivers numbers: fixtures carry numbers, as the real shell does. */
-export const n64 = (n: number) => n as unknown as bigint;
 
 export const messages: Record<ErrorCode, string> = {
   InvalidDocument: 'Número inválido. Confira os dígitos digitados; nenhuma consulta foi feita.',
@@ -172,7 +167,7 @@ export const cnpjEmpresa: CnpjRecord = {
   jurisdiction: null,
   phones: [{ ddd: '61', number: '999998888' }],
   email: 'contato@exemplo.com.br',
-  capitalCents: n64(12345678),
+  capitalCents: 12345678,
   size: { code: '03', label: 'Empresa de pequeno porte' },
   specialSituation: null,
   specialSituationDate: null,
@@ -230,7 +225,7 @@ export function response(
       consultedAt: opts.consultedAt ?? '2026-11-26T14:00:00Z',
       partial: opts.partial ?? false,
     },
-    historyId: opts.historyId === undefined ? n64(7) : opts.historyId === null ? null : n64(opts.historyId),
+    historyId: opts.historyId === undefined ? 7 : opts.historyId,
     kind: isCpf ? 'cpf' : 'cnpj',
     formatted,
   };
@@ -239,7 +234,7 @@ export function response(
 export function summary(id: number, r: CpfRecord | CnpjRecord, at: string, over: Partial<HistorySummary> = {}): HistorySummary {
   const resp = response(r);
   return {
-    id: n64(id),
+    id: id,
     at,
     day: at.slice(0, 10),
     profileId: 'demonstracao',
@@ -414,8 +409,8 @@ export const stats: HistoryStats = {
     { day: daysAgo(0), lookups: 2, billable: 2, byApi: [{ api: 'serproCpfV2', count: 2 }] },
   ],
   quota: [
-    { profileId: 'demonstracao', api: 'serproCpfV2', usedToday: n64(2), usedThisMonth: n64(5), usedTotal: n64(40) },
-    { profileId: 'demonstracao', api: 'serproCnpj', usedToday: n64(0), usedThisMonth: n64(1), usedTotal: n64(9) },
+    { profileId: 'demonstracao', api: 'serproCpfV2', usedToday: 2, usedThisMonth: 5, usedTotal: 40 },
+    { profileId: 'demonstracao', api: 'serproCnpj', usedToday: 0, usedThisMonth: 1, usedTotal: 9 },
   ],
 };
 

@@ -1,59 +1,12 @@
 // Test helpers: one IPC mock for every command (defaults from the fixtures), call recording, app state reset.
 import { mockIPC } from '@tauri-apps/api/mocks';
 import type { AppError } from '../lib/bindings/AppError';
+import type { CommandName } from '../lib/bindings/commands';
 import { app } from '../lib/state.svelte';
 import * as fx from './fixtures';
 
-export type Command =
-  | 'app_info'
-  | 'validate_input'
-  | 'lookup'
-  | 'history_search'
-  | 'history_get'
-  | 'history_previous'
-  | 'history_purge'
-  | 'history_export'
-  | 'history_stats'
-  | 'compare_records'
-  | 'check_declaration'
-  | 'find_partner'
-  | 'status_info'
-  | 'profiles_list'
-  | 'profile_save'
-  | 'profile_delete'
-  | 'profile_activate'
-  | 'profile_set_credentials'
-  | 'profile_test'
-  | 'settings_get'
-  | 'settings_save'
-  | 'ui_ready'
-  | 'batch_choose_file'
-  | 'batch_open_dropped'
-  | 'batch_refresh'
-  | 'window_drops'
-  | 'batch_start'
-  | 'batch_progress'
-  | 'batch_cancel'
-  | 'batch_saved'
-  | 'batch_resume'
-  | 'batch_export'
-  | 'batch_discard'
-  | 'lock_status'
-  | 'app_health'
-  | 'app_retry'
-  | 'lock_now'
-  | 'lock_unlock'
-  | 'lock_set_pin'
-  | 'clerks_list'
-  | 'clerk_sign_in'
-  | 'clerk_switch'
-  | 'clerk_add'
-  | 'clerk_remove'
-  | 'clerk_set_pin'
-  | 'update_status'
-  | 'update_check'
-  | 'update_install'
-  | 'diagnostics';
+/** A command's name, from the generated command table: a misspelt one fails `svelte-check`. */
+export type Command = CommandName;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Handler = (args: any) => unknown;

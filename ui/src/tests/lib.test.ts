@@ -117,8 +117,8 @@ describe('ipc', () => {
 
   it('sends ids as JSON numbers and names arguments as the commands expect', async () => {
     const calls = mockCommands({ history_get: () => ({}), history_search: () => ({ items: [], nextBeforeId: null }) });
-    await ipc.historyGet(BigInt(12) as unknown as number);
-    await ipc.historySearch({ text: null, profileId: null, outcome: null, from: null, to: null, beforeId: BigInt(3), limit: 10 });
+    await ipc.historyGet(12);
+    await ipc.historySearch({ text: null, profileId: null, outcome: null, from: null, to: null, beforeId: 3, limit: 10 });
     await ipc.uiReady(12.7);
     expect(callsOf(calls, 'history_get')[0]!.args).toEqual({ id: 12 });
     expect((callsOf(calls, 'history_search')[0]!.args.query as { beforeId: unknown }).beforeId).toBe(3);

@@ -4,7 +4,7 @@ import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
 import App from '../App.svelte';
 import { app } from '../lib/state.svelte';
-import type { HealthIssue } from '../lib/contract';
+import type { HealthIssue } from '../lib/bindings/HealthIssue';
 import * as fx from './fixtures';
 import { callsOf, mockCommands } from './helpers';
 

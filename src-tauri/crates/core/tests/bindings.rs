@@ -1,5 +1,7 @@
 //! Fails when the TypeScript bindings committed under `ui/src/lib/bindings` differ from what the Rust types generate.
-//! Regenerate with `cargo xtask bindings` (which runs this test with `BALCAO_BLESS=1`).
+//! Regenerate with `cargo xtask bindings` (which runs this test with `BALCAO_BLESS=1`). Integers are TypeScript
+//! `number`s: ids and counters cross IPC as JSON numbers. `commands.ts` in the same folder is the shell's (generated
+//! from its command declaration by its own test) and is left alone here.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -11,12 +13,15 @@ fn committed_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../ui/src/lib/bindings")
 }
 
+/// Generated into the same folder by the shell's bindings test, not from these types.
+const SHELL_OWNED: &[&str] = &["commands.ts"];
+
 fn read_dir(dir: &Path) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     if let Ok(entries) = std::fs::read_dir(dir) {
         for e in entries.flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
-            if name.ends_with(".ts") {
+            if name.ends_with(".ts") && !SHELL_OWNED.contains(&name.as_str()) {
                 out.insert(name, std::fs::read_to_string(e.path()).expect("readable binding"));
             }
         }
@@ -29,7 +34,7 @@ fn typescript_bindings_are_fresh() {
     let tmp = std::env::temp_dir().join(format!("balcao-bindings-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp).expect("temp dir");
-    let cfg = ts_rs::Config::new().with_out_dir(&tmp);
+    let cfg = ts_rs::Config::new().with_out_dir(&tmp).with_large_int("number");
     macro_rules! export {
         ($($t:ty),* $(,)?) => { $( <$t>::export_all(&cfg).expect(stringify!($t)); )* };
     }
@@ -80,8 +85,10 @@ fn typescript_bindings_are_fresh() {
     assert!(generated.len() > 5, "ts-rs exported too little: {:?}", generated.keys());
     let dir = committed_dir();
     if std::env::var_os("BALCAO_BLESS").is_some() {
-        let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("bindings dir");
+        for name in read_dir(&dir).keys().filter(|k| !generated.contains_key(*k)) {
+            std::fs::remove_file(dir.join(name)).expect("remove a stale binding");
+        }
         for (name, text) in &generated {
             std::fs::write(dir.join(name), text).expect("write binding");
         }

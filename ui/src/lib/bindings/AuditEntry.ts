@@ -10,7 +10,7 @@ import type { Outcome } from "./Outcome";
 /**
  * One line of the append-only audit trail. Numbers appear masked only.
  */
-export type AuditEntry = { id: bigint, at: string, day: string, event: AuditEvent, 
+export type AuditEntry = { id: number, at: string, day: string, event: AuditEvent, 
 /**
  * The clerk's CPF, when the profile has one.
  */

@@ -4,4 +4,4 @@ import type { AuditEntry } from "./AuditEntry";
 /**
  * A page of audit lines, newest first.
  */
-export type AuditPage = { items: Array<AuditEntry>, nextBeforeId: bigint | null, };
+export type AuditPage = { items: Array<AuditEntry>, nextBeforeId: number | null, };

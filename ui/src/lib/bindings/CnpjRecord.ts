@@ -20,7 +20,7 @@ openingDate: string | null, mainActivity: CodeLabel | null, secondaryActivities:
 /**
  * Capital social in centavos (the API's unit), shown in reais.
  */
-capitalCents: bigint | null, size: CodeLabel | null, specialSituation: string | null, specialSituationDate: string | null, 
+capitalCents: number | null, size: CodeLabel | null, specialSituation: string | null, specialSituationDate: string | null, 
 /**
  * Absent in the `basica` view.
  */

@@ -8,4 +8,4 @@ export type HistoryPage = { items: Array<HistorySummary>,
 /**
  * Pass as `beforeId` to get the next (older) page; absent on the last page.
  */
-nextBeforeId: bigint | null, };
+nextBeforeId: number | null, };

@@ -20,7 +20,7 @@ to: string | null,
 /**
  * Continue after this id (the `nextBeforeId` of the previous page).
  */
-beforeId: bigint | null, 
+beforeId: number | null, 
 /**
  * Page size (default 50, at most 500).
  */

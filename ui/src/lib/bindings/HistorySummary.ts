@@ -10,7 +10,7 @@ import type { Status } from "./Status";
 /**
  * One line of the history list.
  */
-export type HistorySummary = { id: bigint, 
+export type HistorySummary = { id: number, 
 /**
  * When the lookup was made (RFC 3339, UTC).
  */

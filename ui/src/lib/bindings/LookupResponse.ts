@@ -9,4 +9,4 @@ export type LookupResponse = { lookup: Lookup,
 /**
  * The history entry's id (absent when "não registrar" was asked).
  */
-historyId: bigint | null, kind: DocKind, formatted: string, };
+historyId: number | null, kind: DocKind, formatted: string, };

@@ -3,4 +3,4 @@
 /**
  * What a purge did.
  */
-export type PurgeResult = { removed: bigint, remaining: bigint, };
+export type PurgeResult = { removed: number, remaining: number, };

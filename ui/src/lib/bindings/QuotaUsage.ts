@@ -4,4 +4,4 @@ import type { ApiKind } from "./ApiKind";
 /**
  * Billable calls used by one profile on one API.
  */
-export type QuotaUsage = { profileId: string, api: ApiKind, usedToday: bigint, usedThisMonth: bigint, usedTotal: bigint, };
+export type QuotaUsage = { profileId: string, api: ApiKind, usedToday: number, usedThisMonth: number, usedTotal: number, };

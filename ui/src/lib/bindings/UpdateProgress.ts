@@ -3,8 +3,8 @@
 /**
  * Download progress of an update, sent on the channel given to `update_install`.
  */
-export type UpdateProgress = { downloaded: bigint, 
+export type UpdateProgress = { downloaded: number, 
 /**
  * Total size when the server said it.
  */
-total: bigint | null, };
+total: number | null, };

@@ -1,0 +1,58 @@
+// Every command the page may call, declared once: `module::function => what the idle lock does with it`.
+//
+// `Runs`: allowed while the screen is locked (and before start-up has read the lock) — nothing it returns is personal
+// data and it changes no settings. `Refused`: refused until the lock is open. A new command is its function (with
+// `#[command]`) and one line here; then `cargo xtask bindings` writes the capability and the TypeScript from them.
+//
+// Included by build.rs (one `allow-<command>` permission each) and by src/commands/mod.rs (the handler, the lock's
+// gate and the generated bindings).
+declare_commands! {
+    lookup::app_info => Runs,
+    lookup::status_info => Runs,
+    lookup::ui_ready => Runs,
+    lookup::lookup => Refused,
+    history::history_search => Refused,
+    history::history_get => Refused,
+    history::history_previous => Refused,
+    history::history_purge => Refused,
+    history::history_export => Refused,
+    history::history_stats => Refused,
+    compare::compare_records => Refused,
+    compare::check_declaration => Refused,
+    compare::find_partner => Refused,
+    settings::profiles_list => Refused,
+    settings::profile_save => Refused,
+    settings::profile_delete => Refused,
+    settings::profile_activate => Refused,
+    settings::profile_set_credentials => Refused,
+    settings::profile_test => Refused,
+    settings::settings_get => Refused,
+    settings::settings_save => Refused,
+    idle_lock::lock_status => Runs,
+    idle_lock::lock_now => Runs,
+    idle_lock::lock_unlock => Runs,
+    idle_lock::lock_set_pin => Refused,
+    idle_lock::clerks_list => Runs,
+    idle_lock::clerk_sign_in => Runs,
+    idle_lock::clerk_switch => Runs,
+    idle_lock::clerk_add => Refused,
+    idle_lock::clerk_remove => Refused,
+    idle_lock::clerk_set_pin => Runs,
+    state::app_health => Runs,
+    state::app_retry => Runs,
+    updater::update_status => Runs,
+    updater::update_check => Runs,
+    updater::update_install => Refused,
+    diagnostics::diagnostics => Refused,
+    batch::batch_choose_file => Refused,
+    batch::batch_open_dropped => Refused,
+    batch::batch_refresh => Refused,
+    batch::window_drops => Refused,
+    batch::batch_start => Refused,
+    batch::batch_follow => Refused,
+    batch::batch_cancel => Refused,
+    batch::batch_saved => Refused,
+    batch::batch_resume => Refused,
+    batch::batch_export => Refused,
+    batch::batch_discard => Refused,
+}

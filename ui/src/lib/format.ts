@@ -3,6 +3,7 @@
 import type { Address } from './bindings/Address';
 import type { CodeLabel } from './bindings/CodeLabel';
 import type { Phone } from './bindings/Phone';
+import type { Status } from './bindings/Status';
 import { t } from './i18n/pt-BR';
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -53,6 +54,11 @@ export function since(value: string, now: Date = new Date()): string {
   const months = Math.floor(days / 30);
   if (months < 24) return t.time.monthsAgo(months);
   return t.time.yearsAgo(Math.floor(days / 365));
+}
+
+/** A situação as text: the label, with the code and a flag when the code is in no table Balcão knows. */
+export function statusText(status: Status): string {
+  return status.unknown ? t.result.unknownStatus(status.label, status.code) : status.label;
 }
 
 /** Centavos (the API's unit) → `R$ 1.234,56`. */

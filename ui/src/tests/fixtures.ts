@@ -87,7 +87,7 @@ export const cpfRegular: CpfRecord = {
   cpf: '40442820135',
   name: 'Nome do CPF 404.428.201-35',
   socialName: 'Nome Social Exemplo',
-  status: { code: '0', label: 'Regular', severity: 'ok', date: null, reason: null },
+  status: { code: '0', label: 'Regular', severity: 'ok', date: null, reason: null, unknown: false },
   birthDate: '1980-01-15',
   deathYear: null,
   registrationDate: '1998-06-02',
@@ -116,7 +116,7 @@ export const cpfDeceased: CpfRecord = {
   cpf: '63017285995',
   name: 'Titular Falecido Exemplo',
   socialName: null,
-  status: { code: '3', label: 'Titular falecido', severity: 'danger', date: null, reason: null },
+  status: { code: '3', label: 'Titular falecido', severity: 'danger', date: null, reason: null, unknown: false },
   deathYear: 2019,
   extra: [],
 };
@@ -148,7 +148,7 @@ export const cnpjEmpresa: CnpjRecord = {
   legalName: 'Empresa Exemplo Ltda',
   tradeName: 'Exemplo',
   establishment: 'matriz',
-  status: { code: '2', label: 'Ativa', severity: 'ok', date: '2005-11-03', reason: 'Sem motivo' },
+  status: { code: '2', label: 'Ativa', severity: 'ok', date: '2005-11-03', reason: 'Sem motivo', unknown: false },
   legalNature: { code: '2062', label: 'Sociedade Empresária Limitada' },
   openingDate: '2005-11-03',
   mainActivity: { code: '6201501', label: 'Desenvolvimento de programas de computador sob encomenda' },
@@ -192,7 +192,7 @@ export const cnpjFilialQsa: CnpjRecord = {
   cnpj: '12ABC34501DE35',
   view: 'qsa',
   establishment: 'filial',
-  status: { code: '8', label: 'Baixada', severity: 'danger', date: '2022-07-01', reason: 'Extinção por encerramento' },
+  status: { code: '8', label: 'Baixada', severity: 'danger', date: '2022-07-01', reason: 'Extinção por encerramento', unknown: false },
   partners: partners.map((p) => ({ ...p, document: null })),
 };
 

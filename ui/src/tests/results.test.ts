@@ -93,7 +93,7 @@ describe('CPF result', () => {
       residentAbroad: null,
       updatedOn: null,
       extra: [],
-      status: { code: '7', label: 'Situação 7', severity: 'neutral', date: null, reason: null },
+      status: { code: '7', label: 'Situação 7', severity: 'neutral', date: null, reason: null, unknown: true },
     };
     render(CpfResult, { shown: live(bare), record: bare });
     expect(text('result-name')).toBe('—');
@@ -101,6 +101,31 @@ describe('CPF result', () => {
     expect(text('result-registration-date')).toBe('anterior a 10/11/1990');
     expect(screen.getByTestId('result-verdict').dataset.severity).toBe('neutral');
     expect(screen.queryByTestId('copy-name')).toBeNull();
+  });
+
+  // Issue #15: a code outside SERPRO's table (apis.md §1.2, §8 A3) keeps its code and the API's own label, flagged.
+  it('shows an unknown situação with its code and the API label, flagged as unknown', () => {
+    const odd: CpfRecord = {
+      ...fx.cpfRegular,
+      status: {
+        code: '7',
+        label: 'Cancelada por Óbito Sem Espólio',
+        severity: 'neutral',
+        date: null,
+        reason: null,
+        unknown: true,
+      },
+    };
+    render(CpfResult, { shown: live(odd), record: odd });
+    expect(text('result-status')).toBe('Cancelada por Óbito Sem Espólio (código 7, não reconhecido)');
+    expect(screen.getByTestId('result-status').dataset.unknown).toBe('true');
+    expect(text('result-status-unknown')).toContain('O código 7 não consta das tabelas');
+  });
+
+  it('shows a known situação without the unknown flag', () => {
+    render(CpfResult, { shown: live(fx.cpfRegular), record: fx.cpfRegular });
+    expect(screen.getByTestId('result-status').dataset.unknown).toBeUndefined();
+    expect(screen.queryByTestId('result-status-unknown')).toBeNull();
   });
 });
 

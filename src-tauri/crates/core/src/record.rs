@@ -33,10 +33,15 @@ pub struct Status {
     pub date: Option<String>,
     /// Reason (motivo), when the API gives one.
     pub reason: Option<String>,
+    /// The code is in no table Balcão knows: `label` is the API's own text (or "Situação <code>"), shown with
+    /// the code and flagged, never passed off as a known status. Absent in records stored before this field.
+    #[serde(default)]
+    pub unknown: bool,
 }
 
 impl Status {
-    /// CPF situação cadastral (codes 0–9 as SERPRO and CPF Light use them).
+    /// CPF situação cadastral: codes 0, 1, 2, 3, 4, 5, 8 and 9 of SERPRO's table (apis.md §1.2, S1/S3; CPF Light
+    /// uses the same codes, §2.3). Any other code is kept with the API's own label and flagged `unknown`.
     pub fn cpf(code: &str, api_label: Option<&str>) -> Self {
         let (label, severity) = match code.trim() {
             "0" => ("Regular", Severity::Ok),
@@ -49,25 +54,30 @@ impl Status {
             "9" => ("Cancelada de ofício", Severity::Danger),
             _ => ("", Severity::Neutral),
         };
-        let label = if label.is_empty() {
-            api_label.map(str::to_owned).unwrap_or_else(|| format!("Situação {code}"))
+        let unknown = label.is_empty();
+        let label = if unknown {
+            api_label
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map_or_else(|| format!("Situação {}", code.trim()), str::to_owned)
         } else {
             label.to_owned()
         };
-        Self { code: code.trim().to_owned(), label, severity, date: None, reason: None }
+        Self { code: code.trim().to_owned(), label, severity, date: None, reason: None, unknown }
     }
 
-    /// CNPJ situação cadastral (1 Nula, 2 Ativa, 3 Suspensa, 4 Inapta, 8 Baixada).
+    /// CNPJ situação cadastral (1 Nula, 2 Ativa, 3 Suspensa, 4 Inapta, 8 Baixada: apis.md §1.3, S5). The API
+    /// sends no label for it, so any other code is shown as "Situação <code>" and flagged `unknown`.
     pub fn cnpj(code: &str, date: Option<String>, reason: Option<String>) -> Self {
-        let (label, severity) = match code.trim() {
-            "1" => ("Nula".to_owned(), Severity::Danger),
-            "2" => ("Ativa".to_owned(), Severity::Ok),
-            "3" => ("Suspensa".to_owned(), Severity::Warning),
-            "4" => ("Inapta".to_owned(), Severity::Warning),
-            "8" => ("Baixada".to_owned(), Severity::Danger),
-            other => (format!("Situação {other}"), Severity::Neutral),
+        let (label, severity, unknown) = match code.trim() {
+            "1" => ("Nula".to_owned(), Severity::Danger, false),
+            "2" => ("Ativa".to_owned(), Severity::Ok, false),
+            "3" => ("Suspensa".to_owned(), Severity::Warning, false),
+            "4" => ("Inapta".to_owned(), Severity::Warning, false),
+            "8" => ("Baixada".to_owned(), Severity::Danger, false),
+            other => (format!("Situação {other}"), Severity::Neutral, true),
         };
-        Self { code: code.trim().to_owned(), label, severity, date, reason }
+        Self { code: code.trim().to_owned(), label, severity, date, reason, unknown }
     }
 }
 
@@ -332,13 +342,24 @@ pub struct CallMeta {
     pub latency_ms: u32,
     /// The gateway's `activityid` header (SERPRO's request id).
     pub activity_id: Option<String>,
-    /// 200, 206 and 404 are billed.
+    /// Whether the gateway bills this answer ([`CallMeta::billable`]).
     pub billable: bool,
 }
 
 impl CallMeta {
-    pub fn billable_status(status: u16) -> bool {
-        matches!(status, 200 | 206 | 404)
+    /// Whether `api` bills an answer with this status.
+    ///
+    /// SERPRO Consulta CPF (v1 and v2): every status but 400, 401, 403, 500 and 504 is billed, so 200, 206, 404
+    /// and 422 are (apis.md §8 A1, the API Center's return-code page, ✔), and so are 451 (minor under 16) and 406
+    /// (bad `Accept`) (§8 A2, one source ◐). Consulta CNPJ v2 (SERPRO and Conecta) and CPF Light: 200, 206 and 404
+    /// (§1.3, S14 ◐; §2.2). Every other status (no answer, 429, 5xx…) is not billed.
+    pub fn billable(api: ApiKind, status: u16) -> bool {
+        match api {
+            ApiKind::SerproCpfV1 | ApiKind::SerproCpfV2 => matches!(status, 200 | 206 | 404 | 406 | 422 | 451),
+            ApiKind::SerproCnpj | ApiKind::ConectaCpfLight | ApiKind::ConectaCnpj => {
+                matches!(status, 200 | 206 | 404)
+            }
+        }
     }
 }
 

@@ -11,7 +11,7 @@ use balcao_core::record::{ApiKind, CnpjView, Record};
 use balcao_core::{AppError, Cnpj, Cpf, ErrorCode};
 use time::OffsetDateTime;
 
-use crate::failure::{parse_error, rate_limited_for, status_error};
+use crate::failure::{Throttle, parse_error, rate_limited_for, status_error, throttle};
 pub use crate::lifetime::{MAX_LIFETIME, lifetime as token_lifetime, renew_after};
 pub use crate::pacing::interval as pacing_interval;
 use crate::parse::{ParseError, light_entries, parse_cnpj, parse_serpro_cpf};
@@ -133,7 +133,7 @@ fn retry_wait(
 ) -> Option<Duration> {
     let policy = RetryPolicy::new(network);
     if state.retries_done >= policy.max_retries
-        || (status == 429 && gateway_quota_exhausted(body))
+        || matches!(throttle(status, body), Some(Throttle::Quota | Throttle::Blocked))
         || !AttemptFailure::Status(status).retryable(state.idempotency)
     {
         return None;
@@ -215,20 +215,23 @@ fn answer_error(api: ApiKind, status: u16, oversized: bool, retry_after: Option<
             ),
         );
     }
-    match (status, retry_after) {
-        (429, _) if gateway_quota_exhausted(body) => AppError::new(
+    match (throttle(status, body), retry_after) {
+        (Some(Throttle::Quota), _) => AppError::new(
             ErrorCode::QuotaExhausted,
             format!("O gateway informou que a cota de consultas de {} deste perfil acabou. Avise a TI.", api.label()),
         ),
-        (429, Some(after)) => rate_limited_for(after.as_secs().max(1)),
-        (status, _) => status_error(api, status, body),
+        (Some(Throttle::Blocked), _) => AppError::new(
+            ErrorCode::Forbidden,
+            format!(
+                "O gateway bloqueou as chamadas deste perfil a {} (HTTP {status}, código 900805 do gerenciador de \
+                 APIs). Avise a TI.",
+                api.label()
+            ),
+        ),
+        (Some(Throttle::Rate), Some(after)) => rate_limited_for(after.as_secs().max(1)),
+        (Some(Throttle::Rate), None) => AppError::from(ErrorCode::RateLimited),
+        (None, _) => status_error(api, status, body),
     }
-}
-
-/// A 429 that says the quota is used up (waiting will not help, so it is not retried).
-pub(crate) fn gateway_quota_exhausted(body: &str) -> bool {
-    let lower = body.to_lowercase();
-    lower.contains("cota") || lower.contains("quota")
 }
 
 /// Decodes a body: UTF-8 as the gateways declare, Latin-1 when it is not valid UTF-8.
@@ -280,8 +283,9 @@ mod tests {
     fn bodies_decode_as_utf8_or_latin1() {
         assert_eq!(decode("São Paulo".as_bytes()), "São Paulo");
         assert_eq!(decode(b"S\xe3o Paulo"), "São Paulo");
-        assert!(gateway_quota_exhausted(r#"{"mensagem":"Cota de chamadas da API x esgotada"}"#));
-        assert!(!gateway_quota_exhausted(r#"{"mensagem":"Limite de requisições por segundo excedido"}"#));
+        let quota = |body: &str| throttle(429, body) == Some(Throttle::Quota);
+        assert!(quota(r#"{"mensagem":"Cota de chamadas da API x esgotada"}"#));
+        assert!(!quota(r#"{"mensagem":"Limite de requisições por segundo excedido"}"#));
     }
 
     #[test]

@@ -346,7 +346,7 @@ impl GovClient {
                 http_status: status,
                 latency_ms,
                 activity_id: raw.activity_id,
-                billable: CallMeta::billable_status(status),
+                billable: CallMeta::billable(api, status),
             };
             reservation.finish(&meta);
             let consulted_at = now_rfc3339();

@@ -136,13 +136,77 @@ pub(crate) fn status_error(api: ApiKind, status: u16, body: &str) -> AppError {
             format!("{} ({}: HTTP 403)", ErrorCode::Forbidden.default_message(), api.label()),
         ),
         404 => AppError::from(ErrorCode::NotFound),
+        // apis.md §1.2 (S14) and §8 A1: the minor's data is withheld (LGPD), and the call is billed.
         422 => AppError::from(ErrorCode::MinorDataBlocked),
+        // apis.md §8 A2 (one source): a minor under 16 (Lei 15.211), billed.
+        451 => AppError::new(
+            ErrorCode::MinorDataBlocked,
+            format!(
+                "{} O titular tem menos de 16 anos (HTTP 451); a consulta foi cobrada.",
+                ErrorCode::MinorDataBlocked.default_message()
+            ),
+        ),
+        // apis.md §8 A2 (one source): the `Accept` header was refused. Balcão always asks for JSON, so something
+        // between it and the gateway (a proxy, a wrong address) changed the call: a setting for IT, not the clerk.
+        406 => AppError::new(
+            ErrorCode::Config,
+            format!(
+                "{} recusou o formato de resposta pedido (HTTP 406, cabeçalho Accept). O Balcão pede \
+                 application/json: peça à TI para conferir o endereço do perfil e o proxy da rede.{said_suffix}",
+                api.label()
+            ),
+        ),
         429 => AppError::from(ErrorCode::RateLimited),
         504 => with_detail(ErrorCode::Timeout, "HTTP 504: o gateway não obteve resposta da base a tempo"),
         _ => AppError::new(
             ErrorCode::Upstream,
             format!("{} ({}: HTTP {status}).{said_suffix}", ErrorCode::Upstream.default_message(), api.label()),
         ),
+    }
+}
+
+/// What a throttling answer says: slow down, the quota is used up, or the gateway blocks this caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Throttle {
+    Rate,
+    Quota,
+    Blocked,
+}
+
+/// Reads a throttling answer (429, or 503 in the API manager's older releases).
+///
+/// The gateways run the WSO2 API Manager (the SERPRO token's `scope: "am_application_scope default"`), whose
+/// throttling body is `{"fault": {"code": 900802, "message": "Message throttled out", "description": ...}}`
+/// (newer releases: the same keys at the top level; the code as a number or a string): apis.md §8 A5, ⚑ for
+/// SERPRO/Conecta. Codes 900800–900807 are its throttling codes: 900804 (the subscription's, i.e. the contract
+/// plan's, limit) is read as the quota used up, 900805 (message blocked) as a refusal, the others as "slow down"
+/// (unconfirmed: which code each gateway sends is not public). A 429 without a fault code whose text says "cota" or
+/// "quota" is the quota (the simulator's `{"mensagem": "Cota ... esgotada"}`; no public source).
+pub(crate) fn throttle(status: u16, body: &str) -> Option<Throttle> {
+    if !matches!(status, 429 | 503) {
+        return None;
+    }
+    match manager_fault_code(body) {
+        Some(900_804) => Some(Throttle::Quota),
+        Some(900_805) => Some(Throttle::Blocked),
+        Some(900_800..=900_807) => Some(Throttle::Rate),
+        _ if status != 429 => None,
+        Some(_) => Some(Throttle::Rate),
+        None => {
+            let lower = body.to_lowercase();
+            Some(if lower.contains("cota") || lower.contains("quota") { Throttle::Quota } else { Throttle::Rate })
+        }
+    }
+}
+
+/// The API manager's fault code: `{"fault": {"code": ...}}` or `{"code": ...}`, as a number or digits.
+fn manager_fault_code(body: &str) -> Option<u32> {
+    let v: serde_json::Value = serde_json::from_str(body.trim()).ok()?;
+    let fault = v.get("fault").filter(|f| f.is_object()).unwrap_or(&v);
+    match fault.get("code")? {
+        serde_json::Value::Number(n) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
+        serde_json::Value::String(s) => s.trim().parse().ok(),
+        _ => None,
     }
 }
 
@@ -181,12 +245,18 @@ mod tests {
             (503, ErrorCode::Upstream),
             (504, ErrorCode::Timeout),
             (415, ErrorCode::Upstream),
+            (406, ErrorCode::Config),
+            (451, ErrorCode::MinorDataBlocked),
             (302, ErrorCode::Upstream),
         ] {
             assert_eq!(status_error(api, status, "").code, code, "{status}");
         }
         let e = status_error(api, 400, r#"{"mensagem":"CPF <63017285991> inválido!"}"#);
         assert!(e.message.contains("CPF <63017285991> inválido!"), "{}", e.message);
+        let e = status_error(api, 406, "");
+        assert!(e.message.contains("HTTP 406") && e.message.contains("Accept"), "{}", e.message);
+        let e = status_error(api, 451, "");
+        assert!(e.message.contains("16 anos"), "{}", e.message);
         let e = status_error(api, 500, "<html>boom</html>");
         assert!(e.message.contains("HTTP 500") && !e.message.contains("html"), "{}", e.message);
     }

@@ -9,7 +9,7 @@ use balcao_core::profile::QuotaStatus;
 use balcao_core::record::{ApiKind, CallMeta};
 use balcao_core::{AppError, ErrorCode};
 
-/// Called after every billable call (200, 206, 404), e.g. to persist the count in the history.
+/// Called after every billable call ([`CallMeta::billable`]), e.g. to persist the count in the history.
 pub type BillableCallback = Arc<dyn Fn(&CallMeta) + Send + Sync>;
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -169,7 +169,7 @@ mod tests {
             http_status: status,
             latency_ms: 1,
             activity_id: None,
-            billable: CallMeta::billable_status(status),
+            billable: CallMeta::billable(ApiKind::ConectaCnpj, status),
         }
     }
 

@@ -3,10 +3,10 @@
 use balcao_core::history_api::{AuditEntry, AuditEvent, AuditOrigin, HistoryEntry, HistorySummary, Outcome};
 use balcao_core::record::{CallMeta, Lookup, Record};
 use balcao_core::{AppError, DocKind, Document};
+use jiff::tz::TimeZone;
 use rusqlite::Row;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use time::UtcOffset;
 
 use crate::text::day_of_instant;
 
@@ -43,14 +43,14 @@ fn formatted(kind: DocKind, number: &str) -> String {
     }
 }
 
-pub(crate) fn summary(row: &Row<'_>, offset: UtcOffset) -> rusqlite::Result<HistorySummary> {
+pub(crate) fn summary(row: &Row<'_>, zone: &TimeZone) -> rusqlite::Result<HistorySummary> {
     let at: String = row.get(1)?;
     let kind: DocKind = enum_from(&row.get::<_, String>(7)?).unwrap_or(DocKind::Cpf);
     let number: String = row.get(8)?;
     let status_json: Option<String> = row.get(10)?;
     Ok(HistorySummary {
         id: row.get(0)?,
-        day: day_of_instant(&at, offset),
+        day: day_of_instant(&at, zone),
         at,
         profile_id: row.get(2)?,
         profile_name: row.get(3)?,
@@ -69,8 +69,8 @@ pub(crate) fn summary(row: &Row<'_>, offset: UtcOffset) -> rusqlite::Result<Hist
     })
 }
 
-pub(crate) fn entry(row: &Row<'_>, offset: UtcOffset) -> rusqlite::Result<HistoryEntry> {
-    let summary = summary(row, offset)?;
+pub(crate) fn entry(row: &Row<'_>, zone: &TimeZone) -> rusqlite::Result<HistoryEntry> {
+    let summary = summary(row, zone)?;
     let error_message: Option<String> = row.get(15)?;
     let record_json: Option<String> = row.get(16)?;
     let raw: Option<String> = row.get(17)?;
@@ -104,11 +104,11 @@ pub(crate) fn entry(row: &Row<'_>, offset: UtcOffset) -> rusqlite::Result<Histor
 pub(crate) const AUDIT_COLUMNS: &str = "id, at, event, clerk_cpf, os_user, profile_id, profile_name, environment, \
      kind, number_masked, purpose, authorization_code, outcome, error_code, api, http_status, billable, recorded, detail, origin";
 
-pub(crate) fn audit(row: &Row<'_>, offset: UtcOffset) -> rusqlite::Result<AuditEntry> {
+pub(crate) fn audit(row: &Row<'_>, zone: &TimeZone) -> rusqlite::Result<AuditEntry> {
     let at: String = row.get(1)?;
     Ok(AuditEntry {
         id: row.get(0)?,
-        day: day_of_instant(&at, offset),
+        day: day_of_instant(&at, zone),
         at,
         event: AuditEvent::parse(&row.get::<_, String>(2)?).unwrap_or(AuditEvent::Lookup),
         clerk_cpf: row.get(3)?,

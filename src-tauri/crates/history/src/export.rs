@@ -88,7 +88,7 @@ impl History {
         let now = OffsetDateTime::now_utc();
         let (where_sql, values) = self.range_filter(range)?;
         let sql = format!("SELECT {ENTRY_COLUMNS} FROM lookups {where_sql} ORDER BY id");
-        let offset = self.offset;
+        let zone = self.zones.local().clone();
         let mut w = writer(out, "Histórico de consultas", range, actor, now)?;
         write_safe(
             &mut w,
@@ -118,7 +118,7 @@ impl History {
             let mut stmt = self.conn.prepare(&sql).map_err(err)?;
             let mut q = stmt.query(params_from_iter(values)).map_err(err)?;
             while let Some(row) = q.next().map_err(err)? {
-                let e = codec::entry(row, offset).map_err(err)?;
+                let e = codec::entry(row, &zone).map_err(err)?;
                 let s = &e.summary;
                 write_safe(
                     &mut w,
@@ -156,7 +156,7 @@ impl History {
         let now = OffsetDateTime::now_utc();
         let (where_sql, values) = self.range_filter(range)?;
         let sql = format!("SELECT {AUDIT_COLUMNS} FROM audit {where_sql} ORDER BY id");
-        let offset = self.offset;
+        let zone = self.zones.local().clone();
         let mut w = writer(out, "Trilha de auditoria", range, actor, now)?;
         write_safe(
             &mut w,
@@ -189,7 +189,7 @@ impl History {
             let mut stmt = self.conn.prepare(&sql).map_err(err)?;
             let mut q = stmt.query(params_from_iter(values)).map_err(err)?;
             while let Some(row) = q.next().map_err(err)? {
-                let a = codec::audit(row, offset).map_err(err)?;
+                let a = codec::audit(row, &zone).map_err(err)?;
                 let event = match a.event {
                     AuditEvent::Lookup => "consulta",
                     AuditEvent::Export => "exportação",
@@ -230,7 +230,7 @@ impl History {
     }
 
     fn range_filter(&self, range: &DayRange) -> Result<(String, Vec<Value>), AppError> {
-        let (start, end) = day_bounds(range.from.as_deref(), range.to.as_deref(), self.offset)?;
+        let (start, end) = day_bounds(range.from.as_deref(), range.to.as_deref(), self.zones.local())?;
         let mut clauses = Vec::new();
         let mut values = Vec::new();
         if let Some(s) = start {

@@ -16,9 +16,9 @@ mod retention;
 mod search;
 mod stats;
 mod text;
+mod zones;
 
 use rusqlite::Connection;
-use time::UtcOffset;
 
 pub use batch_state::SavedBatchState;
 pub use export::Actor;
@@ -26,29 +26,26 @@ pub use migrate::SCHEMA_VERSION;
 pub use open::{DB_FILE_NAME, KEY_NAME, sqlcipher_ready};
 pub use record::{LookupContext, LookupOutcome};
 pub use text::normalize_name;
+pub use zones::{DayZones, GATEWAY_ZONE, zone_named};
 
 /// The open history store. Reads take `&self`, writes `&mut self`; share it behind a `Mutex`.
 #[derive(Debug)]
 pub struct History {
     conn: Connection,
-    /// The offset that turns UTC instants into the clerk's local days (days of quota, stats and date filters).
-    offset: UtcOffset,
+    /// The zones that turn UTC instants into days: the machine's for the clerk (stats, date filters, exports,
+    /// retention), the gateway's for the quota counters.
+    zones: DayZones,
     /// Where this process's audit lines come from (the app unless [`History::with_origin`] says otherwise).
     origin: balcao_core::history_api::AuditOrigin,
     /// The saved batch this process is running now: retention never takes it from under the run.
     running_batch: Option<String>,
 }
 
-/// Brasília time (UTC−03:00, no daylight saving since 2019): the default for local days.
-pub const DEFAULT_DAY_OFFSET: UtcOffset = match UtcOffset::from_hms(-3, 0, 0) {
-    Ok(o) => o,
-    Err(_) => UtcOffset::UTC,
-};
-
 impl History {
-    /// Sets the UTC offset of the clerk's local day (default: Brasília, UTC−03:00).
-    pub fn with_day_offset(mut self, offset: UtcOffset) -> Self {
-        self.offset = offset;
+    /// Sets the zones of the clerk's day and of the quota day (default: the machine's zone, read on first use,
+    /// and [`GATEWAY_ZONE`]).
+    pub fn with_zones(mut self, zones: DayZones) -> Self {
+        self.zones = zones;
         self
     }
 
@@ -64,13 +61,13 @@ impl History {
         self
     }
 
-    pub fn day_offset(&self) -> UtcOffset {
-        self.offset
+    pub fn zones(&self) -> &DayZones {
+        &self.zones
     }
 
     /// A stored instant (`at` of an entry) as the clerk's local `31/03/2026 14:05`.
     pub fn local_datetime(&self, at: &str) -> String {
-        text::local_datetime(at, self.offset)
+        text::local_datetime(at, self.zones.local())
     }
 
     /// The schema version of the open file (equal to [`SCHEMA_VERSION`] once open).

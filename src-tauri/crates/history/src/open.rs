@@ -9,7 +9,7 @@ use balcao_platform::SecretStore;
 use rusqlite::Connection;
 use zeroize::{Zeroize, Zeroizing};
 
-use crate::{DEFAULT_DAY_OFFSET, History, error, migrate};
+use crate::{DayZones, History, error, migrate};
 
 /// The file name inside the data directory.
 pub const DB_FILE_NAME: &str = "history.db";
@@ -98,7 +98,7 @@ impl History {
         migrate::migrate(&mut conn)?;
         Ok(Self {
             conn,
-            offset: DEFAULT_DAY_OFFSET,
+            zones: DayZones::default(),
             origin: balcao_core::history_api::AuditOrigin::App,
             running_batch: None,
         })

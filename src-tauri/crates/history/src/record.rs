@@ -57,9 +57,9 @@ impl History {
         number: &Document,
         at: OffsetDateTime,
     ) -> Result<Option<i64>, AppError> {
-        let (offset, origin) = (self.offset, self.origin);
+        let (quota_zone, origin) = (self.zones.quota().clone(), self.origin);
         let tx = self.conn.transaction().map_err(|e| error::db(e, "gravar a consulta"))?;
-        let id = insert(&tx, ctx, outcome, number, at, (offset, origin), true)
+        let id = insert(&tx, ctx, outcome, number, at, (&quota_zone, origin), true)
             .map_err(|e| error::db(e, "gravar a consulta"))?;
         tx.commit().map_err(|e| error::db(e, "gravar a consulta"))?;
         if id.is_some_and(|i| i % crate::retention::TRIM_EVERY == 0) {
@@ -74,7 +74,7 @@ impl History {
         ctx: &LookupContext,
         items: &[(LookupOutcome, Document)],
     ) -> Result<Vec<Option<i64>>, AppError> {
-        let (offset, origin, at) = (self.offset, self.origin, OffsetDateTime::now_utc());
+        let (quota_zone, origin, at) = (self.zones.quota().clone(), self.origin, OffsetDateTime::now_utc());
         let err = |e| error::db(e, "gravar as consultas");
         let tx = self.conn.transaction().map_err(err)?;
         let mut ids = Vec::with_capacity(items.len());
@@ -88,7 +88,7 @@ impl History {
             };
             // Without a request id two calls cannot be told apart: each counts (never under-count a quota).
             let first_of_its_call = meta.and_then(call_key).is_none_or(|k| calls.insert(k));
-            ids.push(insert(&tx, ctx, outcome, number, at, (offset, origin), first_of_its_call).map_err(err)?);
+            ids.push(insert(&tx, ctx, outcome, number, at, (&quota_zone, origin), first_of_its_call).map_err(err)?);
         }
         tx.commit().map_err(err)?;
         let every = crate::retention::TRIM_EVERY;
@@ -122,7 +122,7 @@ fn insert(
     outcome: &LookupOutcome,
     number: &Document,
     at: OffsetDateTime,
-    (offset, origin): (time::UtcOffset, AuditOrigin),
+    (quota_zone, origin): (&jiff::tz::TimeZone, AuditOrigin),
     count_quota: bool,
 ) -> rusqlite::Result<Option<i64>> {
     let at_s = instant(at);
@@ -215,7 +215,8 @@ fn insert(
             "INSERT INTO quota (profile_id, api, day, count) VALUES (?1, ?2, ?3, 1)
              ON CONFLICT (profile_id, api, day) DO UPDATE SET count = count + 1",
         )?
-        .execute(params![ctx.profile_id, api, day_of(at, offset)])?;
+        // The quota day is the gateway's (GATEWAY_ZONE unless told otherwise), whatever the machine's zone.
+        .execute(params![ctx.profile_id, api, day_of(at, quota_zone)])?;
     }
     Ok(history_id)
 }

@@ -86,7 +86,7 @@ impl History {
         if let Some(o) = q.outcome {
             f.push("outcome = ?", [Value::Text(o.as_str().to_owned())]);
         }
-        let (start, end) = day_bounds(q.from.as_deref(), q.to.as_deref(), self.offset)?;
+        let (start, end) = day_bounds(q.from.as_deref(), q.to.as_deref(), self.zones.local())?;
         if let Some(s) = start {
             f.push("at >= ?", [Value::Text(s)]);
         }
@@ -100,9 +100,9 @@ impl History {
         let sql = format!("SELECT {SUMMARY_COLUMNS} FROM lookups {} ORDER BY id DESC LIMIT {}", f.sql(), limit + 1);
         let err = |e| error::db(e, "pesquisar o histórico");
         let mut stmt = self.conn.prepare_cached(&sql).map_err(err)?;
-        let offset = self.offset;
+        let zone = self.zones.local().clone();
         let mut items = stmt
-            .query_map(params_from_iter(f.values), |r| codec::summary(r, offset))
+            .query_map(params_from_iter(f.values), |r| codec::summary(r, &zone))
             .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
             .map_err(err)?;
         let next_before_id = if items.len() > limit as usize {
@@ -135,14 +135,14 @@ impl History {
     fn entry_where(&self, clause: &str, p: impl rusqlite::Params) -> Result<Option<HistoryEntry>, AppError> {
         let sql = format!("SELECT {ENTRY_COLUMNS} FROM lookups WHERE {clause} ORDER BY id DESC LIMIT 1");
         let err = |e| error::db(e, "ler o histórico");
-        let offset = self.offset;
-        self.conn.prepare_cached(&sql).map_err(err)?.query_row(p, |r| codec::entry(r, offset)).optional().map_err(err)
+        let zone = self.zones.local().clone();
+        self.conn.prepare_cached(&sql).map_err(err)?.query_row(p, |r| codec::entry(r, &zone)).optional().map_err(err)
     }
 
     /// One page of the audit trail, newest first, within `range` (local days, inclusive).
     pub fn audit(&self, range: &DayRange, before_id: Option<i64>, limit: Option<u32>) -> Result<AuditPage, AppError> {
         let mut f = Filter::default();
-        let (start, end) = day_bounds(range.from.as_deref(), range.to.as_deref(), self.offset)?;
+        let (start, end) = day_bounds(range.from.as_deref(), range.to.as_deref(), self.zones.local())?;
         if let Some(s) = start {
             f.push("at >= ?", [Value::Text(s)]);
         }
@@ -155,10 +155,10 @@ impl History {
         let limit = limit_of(limit);
         let sql = format!("SELECT {AUDIT_COLUMNS} FROM audit {} ORDER BY id DESC LIMIT {}", f.sql(), limit + 1);
         let err = |e| error::db(e, "ler a trilha de auditoria");
-        let offset = self.offset;
+        let zone = self.zones.local().clone();
         let mut stmt = self.conn.prepare_cached(&sql).map_err(err)?;
         let mut items = stmt
-            .query_map(params_from_iter(f.values), |r| codec::audit(r, offset))
+            .query_map(params_from_iter(f.values), |r| codec::audit(r, &zone))
             .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
             .map_err(err)?;
         let next_before_id = if items.len() > limit as usize {

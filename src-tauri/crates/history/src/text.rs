@@ -1,11 +1,14 @@
 //! Text and time helpers: name normalization for search, fixed-width UTC instants, local days.
 
 use balcao_core::AppError;
+use jiff::tz::TimeZone;
 use time::format_description::FormatItem;
 use time::macros::format_description;
 use time::{Date, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
+
+use crate::zones::{offset_at, start_of_day};
 
 /// A name as stored for search: accents removed, lower case, punctuation as spaces, single spaces.
 /// "  JOSÉ  d'Ávila-Neto " becomes "jose d avila neto".
@@ -38,9 +41,15 @@ pub(crate) fn instant(t: OffsetDateTime) -> String {
         .unwrap_or_else(|| "0000-00-00T00:00:00.000Z".to_owned())
 }
 
-pub(crate) fn day_of(t: OffsetDateTime, offset: UtcOffset) -> String {
+/// The day of instant `t` in `zone`.
+pub(crate) fn day_of(t: OffsetDateTime, zone: &TimeZone) -> String {
+    day_string(local_date(t, zone))
+}
+
+/// The date of instant `t` in `zone`.
+pub(crate) fn local_date(t: OffsetDateTime, zone: &TimeZone) -> Date {
     // checked: an instant at the very edge of the calendar (a damaged row) stays in UTC instead of panicking.
-    day_string(t.checked_to_offset(offset).unwrap_or(t).date())
+    t.checked_to_offset(offset_at(zone, t)).unwrap_or(t).date()
 }
 
 pub(crate) fn day_string(d: Date) -> String {
@@ -48,18 +57,18 @@ pub(crate) fn day_string(d: Date) -> String {
 }
 
 /// The local day of a stored instant (`at` column).
-pub(crate) fn day_of_instant(at: &str, offset: UtcOffset) -> String {
+pub(crate) fn day_of_instant(at: &str, zone: &TimeZone) -> String {
     OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339)
-        .map(|t| day_of(t, offset))
+        .map(|t| day_of(t, zone))
         .unwrap_or_else(|_| at.get(..10).unwrap_or_default().to_owned())
 }
 
-/// `31/03/2026 14:05` in `offset` for a stored instant (the input itself when it does not parse).
-pub(crate) fn local_datetime(at: &str, offset: UtcOffset) -> String {
+/// `31/03/2026 14:05` in `zone` for a stored instant (the input itself when it does not parse).
+pub(crate) fn local_datetime(at: &str, zone: &TimeZone) -> String {
     let fmt = format_description!("[day]/[month]/[year] [hour]:[minute]");
     OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339)
         .ok()
-        .and_then(|t| t.checked_to_offset(offset))
+        .and_then(|t| t.checked_to_offset(offset_at(zone, t)))
         .and_then(|t| t.format(fmt).ok())
         .unwrap_or_else(|| at.to_owned())
 }
@@ -70,16 +79,23 @@ pub(crate) fn parse_day(s: &str) -> Result<Date, AppError> {
     })
 }
 
-/// The UTC instant at which local day `d` starts.
-pub(crate) fn day_start(d: Date, offset: UtcOffset) -> String {
-    instant(PrimitiveDateTime::new(d, Time::MIDNIGHT).assume_offset(offset))
+/// The UTC instant at which local day `d` starts in `zone`.
+pub(crate) fn day_start(d: Date, zone: &TimeZone) -> String {
+    match start_of_day(d, zone) {
+        Some(t) => instant(t),
+        // Past the zone database's range (a day typed as -9999-01-01): midnight at the offset of that edge.
+        None => {
+            let midnight = PrimitiveDateTime::new(d, Time::MIDNIGHT).assume_utc();
+            instant(PrimitiveDateTime::new(d, Time::MIDNIGHT).assume_offset(offset_at(zone, midnight)))
+        }
+    }
 }
 
 /// `[start, end)` UTC bounds of an inclusive local-day range given as optional `AAAA-MM-DD` strings.
 pub(crate) fn day_bounds(
     from: Option<&str>,
     to: Option<&str>,
-    offset: UtcOffset,
+    zone: &TimeZone,
 ) -> Result<(Option<String>, Option<String>), AppError> {
     let start = from.filter(|s| !s.trim().is_empty()).map(parse_day).transpose()?;
     let end = to.filter(|s| !s.trim().is_empty()).map(parse_day).transpose()?;
@@ -88,8 +104,8 @@ pub(crate) fn day_bounds(
     {
         return Err(crate::error::input(format!("Período inválido: a data inicial ({a}) é depois da final ({b}).")));
     }
-    let start = start.map(|d| day_start(d, offset));
-    let end = end.map(|d| d.next_day().map(|n| day_start(n, offset)).unwrap_or_else(|| "9999".to_owned()));
+    let start = start.map(|d| day_start(d, zone));
+    let end = end.map(|d| d.next_day().map(|n| day_start(n, zone)).unwrap_or_else(|| "9999".to_owned()));
     Ok((start, end))
 }
 
@@ -106,6 +122,10 @@ mod tests {
     use super::*;
     use time::macros::datetime;
 
+    fn brasilia() -> TimeZone {
+        crate::zones::zone_named("America/Sao_Paulo").unwrap()
+    }
+
     #[test]
     fn names_lose_accents_case_and_punctuation() {
         assert_eq!(normalize_name("  JOSÉ  d'Ávila-Neto "), "jose d avila neto");
@@ -117,34 +137,34 @@ mod tests {
 
     #[test]
     fn extreme_days_give_bounds_without_panicking() {
-        let east = time::UtcOffset::from_hms(5, 30, 0).unwrap();
+        let east = crate::zones::zone_named("Asia/Kolkata").unwrap();
         for (from, to) in [("-9999-01-01", "9999-12-31"), ("0000-01-01", "9999-12-30"), ("+9999-12-31", "+9999-12-31")]
         {
-            for offset in [east, crate::DEFAULT_DAY_OFFSET, UtcOffset::UTC] {
-                if let Ok((start, end)) = day_bounds(Some(from), Some(to), offset) {
+            for zone in [&east, &brasilia(), &TimeZone::UTC] {
+                if let Ok((start, end)) = day_bounds(Some(from), Some(to), zone) {
                     assert!(start.is_some() && end.is_some(), "{from} {to}");
                 }
             }
         }
         assert_eq!(instant(datetime!(-9999-01-01 0:00 +5:30)), "0000-00-00T00:00:00.000Z");
-        let west = time::UtcOffset::from_hms(-5, 0, 0).unwrap();
-        assert_eq!(day_of_instant("9999-12-31T23:59:59Z", east), "9999-12-31");
-        assert_eq!(local_datetime("-9999-01-01T00:00:00Z", west), "-9999-01-01T00:00:00Z");
+        let west = crate::zones::zone_named("America/Rio_Branco").unwrap();
+        assert_eq!(day_of_instant("9999-12-31T23:59:59Z", &east), "9999-12-31");
+        assert_eq!(local_datetime("-9999-01-01T00:00:00Z", &west), "-9999-01-01T00:00:00Z");
     }
 
     #[test]
     fn instants_are_fixed_width_utc() {
         let t = datetime!(2026-03-01 01:02:03.4 -3);
         assert_eq!(instant(t), "2026-03-01T04:02:03.400Z");
-        assert_eq!(day_of(datetime!(2026-03-02 01:00 UTC), crate::DEFAULT_DAY_OFFSET), "2026-03-01");
-        assert_eq!(day_of_instant("2026-03-02T01:00:00.000Z", crate::DEFAULT_DAY_OFFSET), "2026-03-01");
-        assert_eq!(local_datetime("2026-03-02T01:05:00.000Z", crate::DEFAULT_DAY_OFFSET), "01/03/2026 22:05");
-        assert_eq!(local_datetime("garbage", crate::DEFAULT_DAY_OFFSET), "garbage");
+        assert_eq!(day_of(datetime!(2026-03-02 01:00 UTC), &brasilia()), "2026-03-01");
+        assert_eq!(day_of_instant("2026-03-02T01:00:00.000Z", &brasilia()), "2026-03-01");
+        assert_eq!(local_datetime("2026-03-02T01:05:00.000Z", &brasilia()), "01/03/2026 22:05");
+        assert_eq!(local_datetime("garbage", &brasilia()), "garbage");
     }
 
     #[test]
     fn day_ranges() {
-        let off = crate::DEFAULT_DAY_OFFSET;
+        let off = &brasilia();
         let (a, b) = day_bounds(Some("2026-03-01"), Some("2026-03-01"), off).unwrap();
         assert_eq!(a.as_deref(), Some("2026-03-01T03:00:00.000Z"));
         assert_eq!(b.as_deref(), Some("2026-03-02T03:00:00.000Z"));

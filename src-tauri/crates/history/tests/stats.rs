@@ -3,7 +3,6 @@
 mod common;
 
 use balcao_core::record::ApiKind;
-use balcao_history::DEFAULT_DAY_OFFSET;
 use common::*;
 use time::macros::datetime;
 
@@ -61,7 +60,7 @@ fn daily_stats_cover_every_day_with_zeros() {
 /// A local (Brasília) date-time `AAAA-MM-DDTHH:MM`.
 fn h_at(s: &str) -> time::OffsetDateTime {
     let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
-    time::PrimitiveDateTime::parse(s, fmt).unwrap().assume_offset(DEFAULT_DAY_OFFSET)
+    time::PrimitiveDateTime::parse(s, fmt).unwrap().assume_offset(time::macros::offset!(-3))
 }
 
 #[test]
@@ -85,4 +84,24 @@ fn one_call_answering_many_numbers_counts_once() {
     let ids = h.record_batch(&ctx(), &items).unwrap();
     assert_eq!(ids.iter().flatten().count(), 3, "every number is in the history");
     assert_eq!(h.quota_for("demo", ApiKind::ConectaCpfLight).unwrap().used_total, 2, "two calls, two units");
+}
+
+/// apis.md §8 A1 (the API Center's return-code page, ✔): a minor's 422 is billed on Consulta CPF v1 as on v2, and
+/// §8 A2 (◐): so is a 451. Both count in the quota and the chart; CNPJ's 422 (undocumented) does not.
+#[test]
+fn a_minors_422_and_451_count_in_the_quota_on_v1_and_v2() {
+    use balcao_core::{AppError, ErrorCode};
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = open(&dir.path().join("history.db"));
+    let minor = |api, status| Err((AppError::from(ErrorCode::MinorDataBlocked), Some(meta(api, status))));
+    let at = h_at("2026-03-01T10:00");
+    h.record_at(&ctx(), &minor(ApiKind::SerproCpfV1, 422), &doc("30272095079"), at).unwrap();
+    h.record_at(&ctx(), &minor(ApiKind::SerproCpfV2, 422), &doc("30272095079"), at).unwrap();
+    h.record_at(&ctx(), &minor(ApiKind::SerproCpfV2, 451), &doc("20803407009"), at).unwrap();
+    h.record_at(&ctx(), &minor(ApiKind::SerproCnpj, 422), &doc("34238864000168"), at).unwrap();
+    let usage = h.quota_usage_at("demo", datetime!(2026-03-01 20:00 -3)).unwrap();
+    let used = |api| usage.iter().find(|q| q.api == api).map_or(0, |q| q.used_today);
+    assert_eq!((used(ApiKind::SerproCpfV1), used(ApiKind::SerproCpfV2), used(ApiKind::SerproCnpj)), (1, 2, 0));
+    let day = h.daily_stats_at(1, None, datetime!(2026-03-01 20:00 -3)).unwrap();
+    assert_eq!((day[0].lookups, day[0].billable), (4, 3));
 }

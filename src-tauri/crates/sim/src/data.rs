@@ -27,9 +27,13 @@ pub struct Person {
     /// Served on the `-trial` paths too (the SERPRO trial list).
     #[serde(default)]
     pub trial: bool,
-    /// A minor: SERPRO CPF v2 answers 422 (LGPD).
+    /// A minor: SERPRO Consulta CPF answers 422 (LGPD), on v1 as on v2 (apis.md §8 A1: the return-code page does
+    /// not tie 422 to v2).
     #[serde(default)]
     pub minor: bool,
+    /// A minor under 16 (Lei 15.211): SERPRO Consulta CPF answers 451 (apis.md §8 A2, one source).
+    #[serde(default)]
+    pub under16: bool,
     /// SERPRO CPF v2 answers 206 (a field it treats as mandatory, `dataInscricao`, is missing).
     #[serde(default)]
     pub partial: bool,
@@ -272,7 +276,7 @@ mod tests {
     #[test]
     fn embedded_data_parses() {
         let data = Dataset::embedded().unwrap();
-        assert_eq!(data.persons().iter().filter(|p| p.trial).count(), 20);
+        assert_eq!(data.persons().iter().filter(|p| p.trial).count(), 22);
         assert_eq!(data.companies().iter().filter(|c| c.trial).count(), 10);
     }
 }

@@ -71,6 +71,17 @@ pub enum FaultKind {
     /// `{"kind":"retry_after_text","status":429,"value":"1e20"}`: answers this status with this exact
     /// `Retry-After` text (any value a hostile or broken gateway could send: `1e20`, `-1`, a far date).
     RetryAfterText { status: u16, value: String },
+    /// `{"kind":"throttled","code":900802,"retry_after":2}`: the API manager's own throttling answer, HTTP 429 with
+    /// `{"fault": {"code": 900802, "message": "Message throttled out", "description": ...}}` (the WSO2 API Manager
+    /// that runs the gateways: apis.md §8 A5). `code` defaults to 900802; `status` to 429 (older releases: 503).
+    Throttled {
+        #[serde(default = "throttle_code")]
+        code: u32,
+        #[serde(default = "too_many")]
+        status: u16,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        retry_after: Option<u64>,
+    },
     /// `{"kind":"token_lifetime","scope":"token","expires_in":1e20,"exp":9223372036854775807,"iat":0}`: a token
     /// call is answered normally (the token works, for the configured lifetime), but the answer states this
     /// lifetime: `expires_in` as given, and in Conecta's JWT these `exp`/`iat` claims (any JSON value; absent:
@@ -83,6 +94,14 @@ pub enum FaultKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         iat: Option<serde_json::Value>,
     },
+}
+
+fn throttle_code() -> u32 {
+    900_802
+}
+
+fn too_many() -> u16 {
+    429
 }
 
 fn bad_gateway() -> u16 {
@@ -114,6 +133,7 @@ impl FaultKind {
             FaultKind::HugeBody { .. } => "huge_body",
             FaultKind::ExpireTokens => "expire_tokens",
             FaultKind::RetryAfterText { .. } => "retry_after_text",
+            FaultKind::Throttled { .. } => "throttled",
             FaultKind::TokenLifetime { .. } => "token_lifetime",
         }
     }
@@ -204,6 +224,7 @@ impl Fault {
             FaultKind::Status { status, .. }
             | FaultKind::HtmlError { status }
             | FaultKind::RetryAfterText { status, .. }
+            | FaultKind::Throttled { status, .. }
                 if !(100..=999).contains(status) || axum::http::StatusCode::from_u16(*status).is_err() =>
             {
                 Err(format!("status HTTP inválido: {status}."))

@@ -92,6 +92,9 @@ pub(crate) async fn handle(State(sim): State<Arc<Sim>>, req: Request) -> Respons
             Outcome::Whole(Reply::html(status, reply::html_error_page(status)))
         }
         (Ok(_), Some(FaultKind::HugeBody { bytes })) => Outcome::Whole(huge_body(bytes)),
+        (Ok(_), Some(FaultKind::Throttled { code, status, retry_after })) => {
+            Outcome::Whole(throttled(code, status, retry_after))
+        }
         (Ok(_), Some(FaultKind::RetryAfterText { status, value })) => {
             Outcome::Whole(status_fault(status, None, None).with_header(header::RETRY_AFTER, value))
         }
@@ -179,6 +182,25 @@ fn status_fault(status: u16, body: Option<String>, retry_after: Option<u64>) -> 
         Some(text) => Reply::new(status, Some(TEXT), text),
         None => Reply::message(status, format!("Falha simulada: HTTP {}.", status.as_u16())),
     };
+    match retry_after {
+        Some(secs) => reply.with_header(header::RETRY_AFTER, secs.to_string()),
+        None => reply,
+    }
+}
+
+/// The WSO2 API Manager's throttling answer (apis.md §8 A5): a JSON `fault` object with the throttling code, the
+/// manager's English message and description; `Retry-After` only when the test asks for one.
+fn throttled(code: u32, status: u16, retry_after: Option<u64>) -> Reply {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::TOO_MANY_REQUESTS);
+    let (message, description) = match code {
+        900_801 => ("API Limit Reached", "Hard throttle limit has been reached"),
+        900_803 => ("Message throttled out", "You have exceeded your quota (application level)"),
+        900_804 => ("Message throttled out", "You have exceeded your quota (subscription level)"),
+        900_805 => ("Message blocked", "You have been blocked from accessing the resource"),
+        _ => ("Message throttled out", "You have exceeded your quota"),
+    };
+    let fault = serde_json::json!({ "code": code, "message": message, "description": description });
+    let reply = Reply::json(status, &serde_json::json!({ "fault": fault }));
     match retry_after {
         Some(secs) => reply.with_header(header::RETRY_AFTER, secs.to_string()),
         None => reply,

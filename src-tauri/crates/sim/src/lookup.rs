@@ -77,15 +77,39 @@ fn with_stamp(reply: Reply, sim: &Sim, headers: &HeaderMap) -> Reply {
     }
 }
 
-/// SERPRO Consulta CPF v1/v2: 200 (206 for a partial v2 record), 400, 404 text/html, 422 for a minor on v2.
+/// Whether the `Accept` header takes JSON (absent: anything goes).
+fn accepts_json(headers: &HeaderMap) -> bool {
+    let Some(accept) = headers.get(header::ACCEPT) else { return true };
+    let Ok(accept) = accept.to_str() else { return false };
+    accept
+        .split(',')
+        .filter_map(|range| range.split(';').next())
+        .map(str::trim)
+        .any(|media| media.eq_ignore_ascii_case("application/json") || media == "application/*" || media == "*/*")
+}
+
+/// SERPRO Consulta CPF v1/v2: 200 (206 for a partial v2 record), 400, 404 text/html, 406 for an `Accept` without
+/// JSON, 422 for a minor and 451 for a minor under 16 (both versions).
 fn serpro_cpf(sim: &Sim, version: CpfVersion, trial: bool, ni: &str, headers: &HeaderMap) -> Reply {
+    // apis.md §8 A2 (one source): 406 = invalid `Accept`.
+    if !accepts_json(headers) {
+        return Reply::message(StatusCode::NOT_ACCEPTABLE, "Cabeçalho Accept inválido: use application/json.");
+    }
     if !valid_cpf(ni) {
         return Reply::message(StatusCode::BAD_REQUEST, format!("CPF <{ni}> inválido!"));
     }
     let Some(person) = sim.data.person(ni).filter(|p| !trial || p.trial) else {
         return Reply::html(StatusCode::NOT_FOUND, CPF_NOT_FOUND);
     };
-    if version == CpfVersion::V2 && person.minor {
+    // apis.md §8 A2 (one source): 451 for a minor under 16.
+    if person.under16 {
+        return Reply::message(
+            StatusCode::UNAVAILABLE_FOR_LEGAL_REASONS,
+            "Dados de menor de 16 anos: consulta bloqueada conforme a Lei 15.211/2025.",
+        );
+    }
+    // apis.md §8 A1: 422 is not tied to v2 on the return-code page.
+    if person.minor {
         return Reply::message(
             StatusCode::UNPROCESSABLE_ENTITY,
             "Dados de menor de idade: consulta bloqueada conforme a LGPD (Lei 13.709/2018).",

@@ -92,10 +92,11 @@ fn trial_lists_are_the_references() {
         .filter(|p| p["trial"] == true)
         .map(|p| p["serpro"]["ni"].as_str().unwrap().to_owned())
         .collect();
+    // apis.md §1.2 (S3, current quick start: 16 CPFs) and §8 A2 (the v2 guide's six: 422, 451 and 206).
     let expected: BTreeSet<String> =
         "40442820135 63017285995 91708635203 58136053391 40532176871 47123586964 07691852312 \
         10975384600 01648527949 47893062592 98302514705 18025346790 64913872591 52389071686 05137518743 08849979878 \
-        47856021985 23479805647 49852036700 28769150494"
+        30272095079 14898746071 20803407009 78411139000 88373571094 47460609080"
             .split_whitespace()
             .map(str::to_owned)
             .collect();
@@ -126,6 +127,9 @@ fn cpf_records_use_each_apis_formats() {
         let s = &p["serpro"];
         let ni = s["ni"].as_str().unwrap();
         assert!(s["situacao"]["codigo"].is_string(), "{ni}: SERPRO codes are strings");
+        // apis.md §1.2 and §8 A3: no table defines any other code (the 2018 list's "7" was none of them).
+        let defined = ["0", "1", "2", "3", "4", "5", "8", "9"];
+        assert!(defined.contains(&s["situacao"]["codigo"].as_str().unwrap()), "{ni}: a code no table defines");
         assert!(s["situacao"]["descricao"].is_string());
         if let Some(n) = s.get("nascimento") {
             assert!(ddmmaaaa(n.as_str().unwrap()), "{ni} nascimento {n}");

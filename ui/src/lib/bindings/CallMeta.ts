@@ -14,6 +14,6 @@ httpStatus: number, latencyMs: number,
  */
 activityId: string | null, 
 /**
- * 200, 206 and 404 are billed.
+ * Whether the gateway bills this answer ([`CallMeta::billable`]).
  */
 billable: boolean, };

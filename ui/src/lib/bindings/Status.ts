@@ -12,4 +12,9 @@ date: string | null,
 /**
  * Reason (motivo), when the API gives one.
  */
-reason: string | null, };
+reason: string | null, 
+/**
+ * The code is in no table Balcão knows: `label` is the API's own text (or "Situação <code>"), shown with
+ * the code and flagged, never passed off as a known status. Absent in records stored before this field.
+ */
+unknown: boolean, };

@@ -130,6 +130,9 @@ export const t = {
     fromHistory: (age: string) => `Do histórico — consulta feita ${age}`,
     notRecorded: 'Não registrado no histórico',
     partial: 'Resposta parcial: a API devolveu o cadastro sem algum campo obrigatório.',
+    unknownStatus: (label: string, code: string) => `${label} (código ${code}, não reconhecido)`,
+    unknownStatusHelp: (code: string) =>
+      `O código ${code} não consta das tabelas de situação conhecidas pelo Balcão: o texto é o que a API enviou. Confira o significado com a TI antes de decidir.`,
     api: 'Fonte',
     extra: 'Outros campos informados pela API',
     rawShow: 'Ver resposta original',

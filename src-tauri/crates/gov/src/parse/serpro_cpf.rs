@@ -18,6 +18,7 @@ pub(crate) fn unknown_status() -> Status {
         severity: Severity::Neutral,
         date: None,
         reason: None,
+        unknown: false,
     }
 }
 

@@ -16,8 +16,10 @@ pub fn key() -> Sensitive<String> {
     Sensitive::new(KEY.to_owned())
 }
 
+/// Opens with both days in Brasília's zone, whatever the machine's (tests/zones.rs covers the machine's zone).
 pub fn open(path: &Path) -> History {
-    History::open_with_key(path, &key()).expect("history opens")
+    let zones = balcao_history::DayZones::named("America/Sao_Paulo", "America/Sao_Paulo").expect("bundled zone");
+    History::open_with_key(path, &key()).expect("history opens").with_zones(zones)
 }
 
 /// A raw SQLCipher connection to `path` with the test key, for tests that reach under `History` to the file itself.
@@ -54,7 +56,7 @@ pub fn meta(api: ApiKind, status: u16) -> CallMeta {
         http_status: status,
         latency_ms: 42,
         activity_id: Some(format!("act-{api:?}-{status}")),
-        billable: CallMeta::billable_status(status),
+        billable: CallMeta::billable(api, status),
     }
 }
 

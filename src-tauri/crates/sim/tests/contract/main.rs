@@ -1,5 +1,6 @@
 //! Contract tests: the simulator over real HTTP on loopback, against the reference's documented behaviour.
 
+mod answers;
 mod conecta;
 mod control;
 mod faults;

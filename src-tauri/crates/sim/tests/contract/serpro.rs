@@ -90,6 +90,7 @@ async fn trial_cpf_matches_the_documented_example_exactly() {
 
 #[tokio::test]
 async fn every_trial_cpf_returns_its_documented_situacao() {
+    // The current quick-start list (apis.md §1.2, S3; §8 A3): 16 CPFs, without the 2018 espólio/óbito ones.
     let expected = [
         ("40442820135", "0", "Regular"),
         ("63017285995", "0", "Regular"),
@@ -107,10 +108,6 @@ async fn every_trial_cpf_returns_its_documented_situacao() {
         ("52389071686", "9", "Cancelada de Ofício"),
         ("05137518743", "3", "Titular Falecido"),
         ("08849979878", "3", "Titular Falecido"),
-        ("47856021985", "1", "Cancelada por Encerramento de Espólio"),
-        ("23479805647", "1", "Cancelada por Encerramento de Espólio"),
-        ("49852036700", "7", "Cancelada por Óbito Sem Espólio"),
-        ("28769150494", "7", "Cancelada por Óbito Sem Espólio"),
     ];
     let sim = sim().await;
     for (cpf, codigo, descricao) in expected {
@@ -129,6 +126,10 @@ async fn every_trial_cpf_returns_its_documented_situacao() {
                 assert!(n[0..2].parse::<u8>().unwrap() <= 31 && n[2..4].parse::<u8>().unwrap() <= 12, "DDMMAAAA: {n}");
             }
         }
+    }
+    // The four 2018-only CPFs (espólio, óbito sem espólio) are no longer on the trial: 404 there.
+    for cpf in ["47856021985", "23479805647", "49852036700", "28769150494"] {
+        assert_eq!(get(&sim, &format!("/consulta-cpf-df-trial/v1/cpf/{cpf}"), TRIAL).await.status(), 404, "{cpf}");
     }
     // The older trial base works too, and production paths serve the same records with a real token.
     assert_eq!(get(&sim, "/consulta-cpf-trial/1/cpf/91708635203", TRIAL).await.status(), 200);
@@ -154,13 +155,15 @@ async fn v2_adds_nome_social_and_data_inscricao_which_v1_omits() {
 }
 
 #[tokio::test]
-async fn minor_is_422_on_v2_partial_is_206_deceased_has_obito() {
+async fn minor_is_422_on_v1_and_v2_partial_is_206_deceased_has_obito() {
     let sim = sim().await;
     let token = serpro_token(&sim).await;
-    let res = get(&sim, "/consulta-cpf-df/v2/cpf/52998224725", &token).await;
-    assert_eq!(res.status(), 422);
-    assert!(json(res).await["mensagem"].as_str().unwrap().contains("LGPD"));
-    assert_eq!(get(&sim, "/consulta-cpf-df/v1/cpf/52998224725", &token).await.status(), 200);
+    // apis.md §8 A1: the return-code page does not tie 422 to v2.
+    for version in ["v1", "v2"] {
+        let res = get(&sim, &format!("/consulta-cpf-df/{version}/cpf/52998224725"), &token).await;
+        assert_eq!(res.status(), 422, "{version}");
+        assert!(json(res).await["mensagem"].as_str().unwrap().contains("LGPD"));
+    }
 
     let res = get(&sim, "/consulta-cpf-df/v2/cpf/71460238001", &token).await;
     assert_eq!(res.status(), 206);

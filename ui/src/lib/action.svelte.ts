@@ -35,6 +35,14 @@ export class Action<T = unknown> {
     this.notice = null;
   }
 
+  /** A failure outside `run` (a poll that failed): shown with its pt-BR message and code. */
+  fail(err: unknown): void {
+    const e = toAppError(err);
+    this.error = e.message;
+    this.code = e.code;
+    this.notice = null;
+  }
+
   /**
    * Calls the core once: while a call runs, another is refused (a double click calls once). True when it answered;
    * the answer is in `result`, and `notice` (text or made from the answer) is shown. False when it failed or was
@@ -52,10 +60,8 @@ export class Action<T = unknown> {
       if (notice !== undefined) this.notice = typeof notice === 'string' ? notice : notice(answer);
       return true;
     } catch (err) {
-      const e = toAppError(err);
       this.result = null;
-      this.error = e.message;
-      this.code = e.code;
+      this.fail(err);
       return false;
     } finally {
       this.busy = false;

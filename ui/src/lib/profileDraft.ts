@@ -35,6 +35,17 @@ export function optionalNumber(s: string): number | null | undefined {
   return Number.isFinite(n) && n > 0 ? n : undefined;
 }
 
+/**
+ * The pt-BR refusal of the first number (from `optionalNumber`, with its field's label) that is not a positive
+ * number, or not a whole one when `whole`; null when all are acceptable.
+ */
+export function refuseNumbers(fields: [number | null | undefined, string][], whole = false): string | null {
+  for (const [v, label] of fields) {
+    if (v === undefined || (whole && v !== null && !Number.isInteger(v))) return t.settings.invalidNumber(label);
+  }
+  return null;
+}
+
 /** A stable id from the name for a new profile: lower case, accents dropped, spaces as "-". */
 export function slug(name: string): string {
   return name
@@ -115,13 +126,12 @@ export function profileFromDraft(draft: Draft, p: Profile): Profile | string {
   const quota = optionalNumber(draft.quotaLimit);
   const warn = optionalNumber(draft.quotaWarn);
   const rps = optionalNumber(draft.rps);
-  for (const [v, label] of [
+  const refused = refuseNumbers([
     [quota, t.settings.quotaLimit],
     [warn, t.settings.quotaWarn],
     [rps, t.settings.rateLimit],
-  ] as const) {
-    if (v === undefined) return t.settings.invalidNumber(label);
-  }
+  ]);
+  if (refused) return refused;
   p.quotaLimit = quota === undefined || quota === null ? null : Math.round(quota);
   p.quotaWarnPercent = warn === undefined || warn === null ? null : Math.round(warn);
   p.network.rateLimitRps = rps ?? null;

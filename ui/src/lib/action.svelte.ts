@@ -5,7 +5,8 @@ import { toAppError } from './ipc';
 
 export class Action<T = unknown> {
   busy = $state(false);
-  result = $state<T | null>(null);
+  /** The last answer, as received (never changed in place: a new answer replaces it). */
+  result = $state.raw<T | null>(null);
   /** The pt-BR message of the last failure (the core's own, or the clerk's mistake caught before any call). */
   error = $state<string | null>(null);
   /** The code of the last failure; null for a mistake refused before any call. */

@@ -1,6 +1,8 @@
 //! Locking the window: every personal datum leaves the page first, then the shell locks (or signs the clerk out);
 //! unlocking starts on an empty Consulta. Called by the window's shortcuts and idle timer and by Configurações.
 
+import type { Action } from './action.svelte';
+import type { LockStatus } from './contract';
 import { clearConsulta } from './consulta';
 import { ipc } from './ipc';
 import { app } from './state.svelte';
@@ -45,4 +47,31 @@ export async function switchClerk(): Promise<void> {
 export function showUnlocked(): void {
   forget();
   app.locked = false;
+}
+
+/**
+ * Tries to unlock (the PIN, or a clerk signing in) through `action`: the shell's new lock state, or null when the
+ * shell refused (a wrong PIN: `onrefused` runs at once, then the lock is read again for its wait) or a try was
+ * already running.
+ */
+export async function tryUnlock(
+  action: Action,
+  call: () => Promise<LockStatus>,
+  onrefused: () => void,
+): Promise<LockStatus | null> {
+  let answer = null as LockStatus | null;
+  const answered = await action.run(async () => {
+    answer = await call();
+    app.lock = answer;
+  });
+  if (answered) return answer;
+  if (action.error !== null) {
+    onrefused();
+    try {
+      app.lock = await ipc.lockStatus();
+    } catch {
+      // keep the last status
+    }
+  }
+  return null;
 }

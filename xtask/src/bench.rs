@@ -7,19 +7,20 @@
 //! `BALCAO_BENCH_LOOKUPS` (painted lookups, default 15), `BALCAO_BENCH_HTTP_REPS` (default 5),
 //! `BALCAO_BENCH_HTTP_SECS` (seconds per HTTP run, default 4), `BALCAO_BENCH_ROWS` (history bench rows, default
 //! 20 000 here), `BALCAO_BENCH_SKIP_BUILD=1` (reuse the binaries), `BALCAO_BENCH_ONLY=sizes,startup,paint,
-//! profile,http,tokens,criterion` (a partial run, written to artifacts/bench/ instead of docs/).
+//! profile,http,tokens,criterion` (a partial run, written to artifacts/bench/ instead of docs/),
+//! `BALCAO_BENCH_DEBUG=1` (measure the debug build `cargo xtask e2e` leaves, build nothing: a cheap check that the
+//! chosen stages run, e.g. `BALCAO_BENCH_DEBUG=1 BALCAO_BENCH_ONLY=paint BALCAO_BENCH_LOOKUPS=2`; its figures go to
+//! artifacts/bench/ and are not the budget's).
 
 mod apps;
 mod chart;
 mod http;
-mod json;
 mod paint;
 mod procs;
 mod profile;
 mod report;
 mod sizes;
 mod stats;
-mod webdriver;
 
 use std::path::Path;
 use std::process::Command;
@@ -57,7 +58,11 @@ fn wanted(stage: &str) -> bool {
 }
 
 fn partial() -> bool {
-    std::env::var_os("BALCAO_BENCH_ONLY").is_some()
+    std::env::var_os("BALCAO_BENCH_ONLY").is_some() || debug_build()
+}
+
+fn debug_build() -> bool {
+    std::env::var_os("BALCAO_BENCH_DEBUG").is_some()
 }
 
 pub fn run() -> Result {
@@ -66,12 +71,13 @@ pub fn run() -> Result {
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work).map_err(|e| format!("{}: {e}", work.display()))?;
     let target = target_dir();
-    let hello = apps::App { name: "hello", bin: target.join("release/hello-bench") };
-    let balcao = apps::App { name: "Balcão", bin: target.join("release/balcao") };
-    let cli = target.join("release/balcao-cli");
+    let built = target.join(if debug_build() { "debug" } else { "release" });
+    let hello = apps::App { name: "hello", bin: built.join("hello-bench") };
+    let balcao = apps::App { name: "Balcão", bin: built.join("balcao") };
+    let cli = built.join("balcao-cli");
     let mut r = Results { date: utc_now(), machine: machine(), ..Results::default() };
 
-    let skip_build = std::env::var_os("BALCAO_BENCH_SKIP_BUILD").is_some();
+    let skip_build = std::env::var_os("BALCAO_BENCH_SKIP_BUILD").is_some() || debug_build();
     let mut bench_exe = None;
     st.stage("prepare (tools, UI, release builds)", || {
         prepare_tools()?;
@@ -90,15 +96,22 @@ pub fn run() -> Result {
             ]))?;
             sh::run(sh::cargo().args(["build", "--release", "-p", "balcao-cli"]))?;
         }
-        for b in [&hello.bin, &balcao.bin, &cli] {
-            if !b.exists() {
+        // Only what the chosen stages use must be there (a partial run builds and checks no more).
+        let needs: [(&[&str], &Path); 3] = [
+            (&["sizes", "startup", "profile"], &hello.bin),
+            (&["sizes", "startup", "paint", "profile"], &balcao.bin),
+            (&["http"], &cli),
+        ];
+        for (stages, b) in needs {
+            if stages.iter().any(|s| wanted(s)) && !b.exists() {
                 return Err(format!("{} is missing (run without BALCAO_BENCH_SKIP_BUILD)", b.display()));
             }
         }
-        bench_exe = Some(http::build_bench()?);
+        if wanted("http") {
+            bench_exe = Some(http::build_bench()?);
+        }
         Ok(())
     })?;
-    let bench_exe = bench_exe.ok_or("no gov bench executable")?;
 
     let mut record = |r: &mut Results, name: &str, f: &mut dyn FnMut(&mut Results) -> Result| {
         if !wanted(name) {
@@ -128,7 +141,7 @@ pub fn run() -> Result {
         });
         record(&mut r, "paint", &mut |r| {
             let n = env_num("BALCAO_BENCH_LOOKUPS", 15) as usize;
-            r.paint = Some(paint::measure(sb, &balcao.bin, 3, n, &work.join("tauri-driver.log"))?);
+            r.paint = Some(paint::measure(sb, &balcao.bin, 3, n, &work)?);
             Ok(())
         });
         record(&mut r, "profile", &mut |r| {
@@ -144,8 +157,8 @@ pub fn run() -> Result {
     drop(sandbox);
 
     record(&mut r, "http", &mut |r| {
-        let setup =
-            http::Setup { cli: cli.clone(), bench_exe: bench_exe.clone(), criterion_home: work.join("criterion-http") };
+        let bench_exe = bench_exe.clone().ok_or("no gov bench executable")?;
+        let setup = http::Setup { cli: cli.clone(), bench_exe, criterion_home: work.join("criterion-http") };
         let reps = env_num("BALCAO_BENCH_HTTP_REPS", 5) as usize;
         let secs = env_num("BALCAO_BENCH_HTTP_SECS", 4);
         r.http = Some(http::measure(&setup, reps, secs, &[1, 4], &work.join("http.log"))?);
@@ -200,13 +213,16 @@ pub fn run() -> Result {
     }
 }
 
-/// wrk (Debian package) and tauri-driver (crates.io) are needed; xtask installs them when it can.
+/// wrk (Debian package), tauri-driver (crates.io) and the e2e harness (npm) are needed; xtask installs them when it
+/// can.
 fn prepare_tools() -> Result {
-    if !sh::has("wrk") {
+    if wanted("http") && !sh::has("wrk") {
         let mut apt = Command::new("apt-get");
         apt.args(["install", "-y", "-qq", "--no-install-recommends", "wrk"]).env("DEBIAN_FRONTEND", "noninteractive");
         sh::run(&mut apt).map_err(|e| format!("wrk is needed (apt-get install wrk): {e}"))?;
     }
+    // The paint measurement runs on the e2e tests' WebdriverIO harness.
+    deps::ensure_npm("tests/e2e")?;
     deps::ensure_tauri_driver()
 }
 

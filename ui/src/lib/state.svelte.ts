@@ -1,4 +1,5 @@
-//! The window's shared state (runes): app info, status, settings, current screen and the record on display.
+//! The window's shared state (runes): app info, status, settings, current screen and the record on display. Data
+//! only: what the window asks of its parts goes through small modules (`consulta.ts`, `lock.ts`), not callbacks here.
 
 import type { AppInfo } from './bindings/AppInfo';
 import type { CallMeta } from './bindings/CallMeta';
@@ -12,6 +13,7 @@ import type { LockStatus } from './bindings/LockStatus';
 import type { Settings } from './bindings/Settings';
 import type { StatusInfo } from './bindings/StatusInfo';
 import type { UpdateCheck } from './bindings/UpdateCheck';
+import { focusConsultaInput } from './consulta';
 import { ipc } from './ipc';
 
 export const SCREENS = ['consulta', 'comparar', 'historico', 'recibo', 'config', 'inicio', 'lote'] as const;
@@ -55,21 +57,11 @@ class AppState {
   update = $state<UpdateCheck | null>(null);
   /** Counts files dropped on the window: Lote opens the one waiting in the shell each time it changes. */
   drops = $state(0);
-  /** Set by the Consulta screen: puts the caret in the lookup input. */
-  focusInput: () => void = () => {};
-  /** Set by the window: «Tentar de novo» of the safe mode (also on the lock screen when the PIN was unreadable). */
-  retryHealth: () => Promise<void> = async () => {};
-  /** Set by the window: hides personal data and locks now (Configurações' «Bloquear agora»). */
-  requestLock: () => void = () => {};
-  /** Set by the window: hides personal data, signs the clerk out and asks «Quem está atendendo?». */
-  requestSwitchClerk: () => void = () => {};
-  /** Set by the Consulta screen: empties the input and the result. */
-  clearConsulta: () => void = () => {};
 
   go(screen: ScreenId): void {
     this.screen = screen;
     this.helpOpen = false;
-    if (screen === 'consulta') queueMicrotask(() => this.focusInput());
+    if (screen === 'consulta') queueMicrotask(focusConsultaInput);
   }
 
   showLookup(resp: LookupResponse, req: LookupRequest): void {

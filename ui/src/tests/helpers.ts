@@ -81,8 +81,4 @@ export function resetApp(): void {
   app.health = [];
   app.update = null;
   app.drops = 0;
-  app.requestLock = () => {};
-  app.retryHealth = async () => {};
-  app.focusInput = () => {};
-  app.clearConsulta = () => {};
 }

@@ -5,7 +5,8 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use super::json::Json;
+use serde_json::Value;
+
 use super::procs;
 use crate::e2e::free_port;
 use crate::sh::{self, Result};
@@ -82,9 +83,9 @@ pub fn build_bench() -> Result<PathBuf> {
     }
     String::from_utf8_lossy(&out.stdout)
         .lines()
-        .filter_map(|l| Json::parse(l).ok())
-        .filter(|v| v.at(&["target", "name"]).and_then(Json::str) == Some("client"))
-        .find_map(|v| v.get("executable").and_then(Json::str).map(PathBuf::from))
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v.pointer("/target/name").and_then(Value::as_str) == Some("client"))
+        .find_map(|v| v.get("executable").and_then(Value::as_str).map(PathBuf::from))
         .ok_or_else(|| "cargo did not name the gov bench executable".into())
 }
 
@@ -189,9 +190,10 @@ fn criterion(setup: &Setup, base: &str, tool: Tool, c: usize, secs: u64, log: &P
 pub fn estimate_ns(dir: &Path) -> Result<f64> {
     let file = dir.join("new/estimates.json");
     let text = std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
-    Json::parse(&text)?
-        .at(&["median", "point_estimate"])
-        .and_then(Json::num)
+    serde_json::from_str::<Value>(&text)
+        .map_err(|e| format!("{}: {e}", file.display()))?
+        .pointer("/median/point_estimate")
+        .and_then(Value::as_f64)
         .ok_or_else(|| format!("{}: no median", file.display()))
 }
 
@@ -204,16 +206,17 @@ pub fn all_estimates(home: &Path) -> Vec<(String, f64, f64, f64)> {
         for e in entries.flatten() {
             let p = e.path();
             if p.file_name().is_some_and(|n| n == "new") {
-                let bench = std::fs::read_to_string(p.join("benchmark.json")).ok().and_then(|t| Json::parse(&t).ok());
-                let est = std::fs::read_to_string(p.join("estimates.json")).ok().and_then(|t| Json::parse(&t).ok());
-                if let (Some(b), Some(e)) = (bench, est) {
-                    let id = b.get("full_id").and_then(Json::str).unwrap_or("?").to_owned();
-                    let m = |k: &[&str]| e.at(k).and_then(Json::num).unwrap_or(f64::NAN);
+                let read = |name: &str| -> Option<Value> {
+                    serde_json::from_str(&std::fs::read_to_string(p.join(name)).ok()?).ok()
+                };
+                if let (Some(b), Some(e)) = (read("benchmark.json"), read("estimates.json")) {
+                    let id = b.get("full_id").and_then(Value::as_str).unwrap_or("?").to_owned();
+                    let m = |k: &str| e.pointer(k).and_then(Value::as_f64).unwrap_or(f64::NAN);
                     out.push((
                         id,
-                        m(&["median", "point_estimate"]),
-                        m(&["median", "confidence_interval", "lower_bound"]),
-                        m(&["median", "confidence_interval", "upper_bound"]),
+                        m("/median/point_estimate"),
+                        m("/median/confidence_interval/lower_bound"),
+                        m("/median/confidence_interval/upper_bound"),
                     ));
                 }
             } else if p.is_dir() {

@@ -1,92 +1,21 @@
-//! From response received to verdict painted, in the real window through WebDriver, with no change to the app.
+//! From response received to verdict painted, in the real window, with no change to the app: the measurement is
+//! `tests/e2e/bench/paint.mjs`, run on the e2e tests' WebdriverIO harness (see that file for how the page is
+//! instrumented); this module starts tauri-driver in the sandbox, runs it, and reads its JSON answer.
 //!
-//! The page is instrumented from outside (a WebDriver script): `window.fetch` is wrapped, so the moment the
-//! `lookup` command's IPC answer reaches the page is stamped (Tauri's IPC on Linux is a fetch to
-//! `ipc://localhost/<command>`); a MutationObserver stamps the moment the verdict (`result-cpf`, or an error)
-//! enters the DOM, then the next animation frame, then a task queued from that frame's rAF callback, which runs
-//! once the frame's rendering update (style, layout, paint) is done: that is "painted". The other end, "response
-//! received", is the embedded simulator's own log time of the request (`GET /__sim/requests`, field `at`): it is
-//! stamped when the request arrives, before the answer is built and read back, so the figure slightly overstates
-//! the true interval. Both ends are wall-clock times of the same machine (`performance.timeOrigin +
+//! "Response received" is the embedded simulator's own log time of the request (`GET /__sim/requests`, field
+//! `at`): it is stamped when the request arrives, before the answer is built and read back, so the figure slightly
+//! overstates the true interval. Both ends are wall-clock times of the same machine (`performance.timeOrigin +
 //! performance.now()` in the page, `SystemTime` in the app).
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use super::json::Json;
+use serde_json::Value;
+
 use super::procs;
-use super::webdriver::{self, Session};
-use crate::e2e::{DriverPorts, driver_command};
+use crate::e2e::{DriverPorts, driver_command, wait_port};
 use crate::session::Sandbox;
-use crate::sh::Result;
-
-/// SERPRO trial CPFs of the simulator's data set (two regular, one suspended), looked up in turn.
-const CPFS: [&str; 3] = ["40442820135", "63017285995", "40532176871"];
-
-const INSTALL: &str = r#"
-if (window.__bb) return true;
-const now = () => performance.timeOrigin + performance.now();
-const bb = (window.__bb = { current: null });
-const origFetch = window.fetch;
-window.fetch = function (input, init) {
-  const url = typeof input === 'string' ? input : (input && input.url) || '';
-  const p = origFetch.call(window, input, init);
-  const run = bb.current;
-  if (run && url.indexOf('ipc://localhost/lookup') === 0) {
-    run.ipcSent = now();
-    return p.then((r) => { run.ipcResponse = now(); return r; });
-  }
-  return p;
-};
-const SEL = '[data-testid="result-cpf"], [data-testid="result-cnpj"], [data-testid="lookup-error"]';
-new MutationObserver(() => {
-  const run = bb.current;
-  if (!run || run.dom || !run.ipcResponse || !document.querySelector(SEL)) return;
-  run.dom = now();
-  run.verdict = document.querySelector(SEL).getAttribute('data-testid');
-  requestAnimationFrame(() => {
-    run.frame = now();
-    const ch = new MessageChannel();
-    ch.port1.onmessage = () => { run.painted = now(); run.clockSkew = Date.now() - now(); };
-    ch.port2.postMessage(null);
-  });
-}).observe(document.body, { childList: true, subtree: true });
-return true;
-"#;
-
-const TRIGGER: &str = r#"
-const cpf = arguments[0];
-const el = document.querySelector('[data-testid="lookup-input"]');
-if (!el || !window.__bb) return false;
-window.__bb.current = { cpf, trigger: performance.timeOrigin + performance.now() };
-setTimeout(() => {
-  el.focus();
-  el.value = cpf;
-  el.dispatchEvent(new Event('input', { bubbles: true }));
-  el.form.requestSubmit();
-}, 0);
-return true;
-"#;
-
-const READY: &str = r#"
-const a = document.activeElement;
-return !!(a && a.getAttribute('data-testid') === 'lookup-input' && window.__TAURI_INTERNALS__);
-"#;
-
-const TIMELINE: &str = r#"
-const n = performance.getEntriesByType('navigation')[0];
-const fcp = performance.getEntriesByType('paint').find((p) => p.name === 'first-contentful-paint');
-const res = performance.getEntriesByType('resource').filter((r) => /\.(js|css)$/.test(r.name));
-return {
-  responseEnd: n ? n.responseEnd : null,
-  domInteractive: n ? n.domInteractive : null,
-  domContentLoaded: n ? n.domContentLoadedEventEnd : null,
-  loadEventEnd: n ? n.loadEventEnd : null,
-  firstContentfulPaint: fcp ? fcp.startTime : null,
-  assets: res.length,
-  assetsEnd: res.reduce((m, r) => Math.max(m, r.responseEnd), 0),
-};
-"#;
+use crate::sh::{self, Result};
 
 /// One measured lookup (wall-clock ms since the epoch, except the derived intervals).
 #[derive(Debug, Clone)]
@@ -128,100 +57,79 @@ pub struct PaintRuns {
     pub timeline: Vec<(String, f64)>,
 }
 
-pub fn measure(sb: &Sandbox, app: &Path, warmup: usize, lookups: usize, log: &Path) -> Result<PaintRuns> {
-    let (mut cmd, DriverPorts { driver: driver_port, sim: sim_port }) = driver_command(sb, log)?;
+pub fn measure(sb: &Sandbox, app: &Path, warmup: usize, lookups: usize, work: &Path) -> Result<PaintRuns> {
+    let (mut cmd, DriverPorts { driver: driver_port, sim: sim_port }) =
+        driver_command(sb, &work.join("tauri-driver.log"))?;
     let mut driver = cmd
         .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
         .spawn()
         .map_err(|e| format!("tauri-driver: {e} (cargo xtask deps installs it)"))?;
+    let out = work.join("paint.json");
     let result = (|| {
-        wait_until(Duration::from_secs(20), "tauri-driver", || {
-            std::net::TcpStream::connect(("127.0.0.1", driver_port)).is_ok()
-        })?;
-        let session = Session::open(driver_port, &app.to_string_lossy())?;
-        let r = drive(&session, sim_port, warmup, lookups);
-        session.close();
-        r
+        wait_port(driver_port)?;
+        let mut node = sb.command("node");
+        node.current_dir(sh::root().join("tests/e2e"))
+            .arg("bench/paint.mjs")
+            .env("BALCAO_APP", app)
+            .env("TAURI_DRIVER_PORT", driver_port.to_string())
+            .env("BALCAO_SIM_URL", format!("http://127.0.0.1:{sim_port}"))
+            .env("BALCAO_E2E_DATA_DIR", sb.var("BALCAO_DATA_DIR").unwrap_or_default())
+            .env("BALCAO_E2E_SCREENSHOTS", work.join("paint-screenshots"))
+            .env("BALCAO_BENCH_WARMUP", warmup.to_string())
+            .env("BALCAO_BENCH_LOOKUPS", lookups.to_string())
+            .env("BALCAO_BENCH_PAINT_OUT", &out);
+        sh::run(&mut node)?;
+        let text = std::fs::read_to_string(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+        parse(&text, warmup)
     })();
     let pids = procs::tree(driver.id());
     let _ = driver.kill();
     let _ = driver.wait();
-    for &p in &pids[1..] {
+    for &p in pids.get(1..).unwrap_or_default() {
         procs::signal(p, "TERM");
     }
     procs::reap(&pids, Duration::from_secs(5));
-    result
-}
-
-fn drive(s: &Session, sim_port: u16, warmup: usize, lookups: usize) -> Result<PaintRuns> {
-    wait_until(Duration::from_secs(60), "the focused lookup input", || {
-        s.exec(READY, &[]).is_ok_and(|v| v == Json::Bool(true))
-    })?;
-    let mut out = PaintRuns { warmup, ..PaintRuns::default() };
-    if let Json::Obj(m) = s.exec(TIMELINE, &[])? {
-        out.timeline = m.into_iter().filter_map(|(k, v)| v.num().map(|n| (k, n))).collect();
-    }
-    s.exec(INSTALL, &[])?;
-    for i in 0..warmup + lookups {
-        let cpf = CPFS[i % CPFS.len()];
-        std::thread::sleep(Duration::from_millis(800));
-        if s.exec(TRIGGER, &[Json::Str(cpf.into())])? != Json::Bool(true) {
-            return Err("the lookup input is not on the page".into());
-        }
-        // Leave the page alone while it works, then poll (polling runs script in the page's main thread).
-        std::thread::sleep(Duration::from_millis(700));
-        let mut run = Json::Null;
-        wait_until(Duration::from_secs(20), "the verdict to be painted", || {
-            run = s.exec("return window.__bb.current;", &[]).unwrap_or(Json::Null);
-            run.get("painted").and_then(Json::num).is_some()
-        })
-        .map_err(|e| format!("{e}; page state: {}", webdriver::to_text(&run)))?;
-        let f = |k: &str| run.get(k).and_then(Json::num).unwrap_or(f64::NAN);
-        let sim_at = sim_request_time(sim_port, cpf)?;
-        let r = PaintRun {
-            verdict: run.get("verdict").and_then(Json::str).unwrap_or("?").into(),
-            sim_at,
-            trigger: f("trigger"),
-            ipc_response: f("ipcResponse"),
-            dom: f("dom"),
-            frame: f("frame"),
-            painted: f("painted"),
-        };
+    let runs = result?;
+    for (i, r) in runs.runs.iter().enumerate() {
         eprintln!(
-            "  lookup {:>2}{} {cpf}: response→paint {:>6.1} ms (app {:>5.1} + page {:>5.1}); Enter→paint {:>6.1} ms [{}]",
+            "  lookup {:>2}: response→paint {:>6.1} ms (app {:>5.1} + page {:>5.1}); Enter→paint {:>6.1} ms [{}]",
             i + 1,
-            if i < warmup { " (warm-up)" } else { "" },
             r.response_to_paint(),
             r.response_to_ipc(),
             r.ipc_to_paint(),
             r.trigger_to_paint(),
             r.verdict
         );
-        if i >= warmup {
-            out.runs.push(r);
-        }
     }
-    Ok(out)
+    Ok(runs)
 }
 
-/// The log time (epoch ms) of the simulator's latest API request for this CPF.
-fn sim_request_time(port: u16, cpf: &str) -> Result<f64> {
-    let (status, body) = webdriver::request(port, "GET", "/__sim/requests", None, Duration::from_secs(10))?;
-    if status != 200 {
-        return Err(format!("simulator log: HTTP {status}"));
+/// The measurement script's answer: the page's start-up timeline and one object per lookup (warm-ups marked).
+fn parse(text: &str, warmup: usize) -> Result<PaintRuns> {
+    let v: Value = serde_json::from_str(text).map_err(|e| format!("paint.json: {e}"))?;
+    let timeline = v
+        .get("timeline")
+        .and_then(Value::as_object)
+        .map(|m| m.iter().filter_map(|(k, v)| v.as_f64().map(|n| (k.clone(), n))).collect())
+        .unwrap_or_default();
+    let mut runs = Vec::new();
+    for run in v.get("runs").and_then(Value::as_array).ok_or("paint.json: no runs")? {
+        if run.get("warmup").and_then(Value::as_bool).unwrap_or(false) {
+            continue;
+        }
+        let f = |k: &str| run.get(k).and_then(Value::as_f64).unwrap_or(f64::NAN);
+        let at = run.get("simAt").and_then(Value::as_str).ok_or("paint.json: a run without `simAt`")?;
+        runs.push(PaintRun {
+            verdict: run.get("verdict").and_then(Value::as_str).unwrap_or("?").into(),
+            sim_at: rfc3339_epoch_ms(at).ok_or_else(|| format!("unreadable time {at:?}"))?,
+            trigger: f("trigger"),
+            ipc_response: f("ipcResponse"),
+            dom: f("dom"),
+            frame: f("frame"),
+            painted: f("painted"),
+        });
     }
-    let log = Json::parse(&body)?;
-    let entry = log
-        .arr()
-        .iter()
-        .rev()
-        .find(|e| {
-            e.get("kind").and_then(Json::str) == Some("api")
-                && e.get("path").and_then(Json::str).is_some_and(|p| p.ends_with(cpf))
-        })
-        .ok_or_else(|| format!("the simulator logged no API call for {cpf}"))?;
-    let at = entry.get("at").and_then(Json::str).ok_or("log entry without `at`")?;
-    rfc3339_epoch_ms(at).ok_or_else(|| format!("unreadable time {at:?}"))
+    Ok(PaintRuns { warmup, runs, timeline })
 }
 
 /// `2026-11-26T16:30:00.123456789Z` (UTC, as the simulator writes it) to ms since the epoch.
@@ -245,20 +153,9 @@ pub fn rfc3339_epoch_ms(s: &str) -> Option<f64> {
     Some(secs as f64 * 1000.0 + frac * 1000.0)
 }
 
-fn wait_until(timeout: Duration, what: &str, mut ok: impl FnMut() -> bool) -> Result {
-    let start = Instant::now();
-    while start.elapsed() < timeout {
-        if ok() {
-            return Ok(());
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Err(format!("timed out waiting for {what}"))
-}
-
 #[cfg(test)]
 mod tests {
-    use super::rfc3339_epoch_ms;
+    use super::{parse, rfc3339_epoch_ms};
 
     #[test]
     fn simulator_times_convert_to_epoch_milliseconds() {
@@ -268,5 +165,36 @@ mod tests {
         let t = rfc3339_epoch_ms("2026-11-26T16:30:00.123456789Z").unwrap();
         assert!((t - 1_795_710_600_123.457).abs() < 0.01, "{t}");
         assert_eq!(rfc3339_epoch_ms("2026-11-26 16:30:00"), None);
+    }
+
+    #[test]
+    fn the_scripts_answer_becomes_the_measured_runs_without_the_warm_ups() {
+        let text = r#"{
+          "timeline": { "domInteractive": 41.5, "firstContentfulPaint": null, "assets": 3 },
+          "runs": [
+            { "warmup": true, "simAt": "2027-01-15T08:00:00.000Z", "painted": 1.0, "verdict": "result-cpf" },
+            { "warmup": false, "simAt": "2027-01-15T08:00:00.123Z", "trigger": 1800000000000.0,
+              "ipcResponse": 1800000000130.5, "dom": 1800000000131.0, "frame": 1800000000140.0,
+              "painted": 1800000000141.0, "verdict": "lookup-error" }
+          ]
+        }"#;
+        let r = parse(text, 1).unwrap();
+        assert_eq!(r.warmup, 1);
+        let mut timeline = r.timeline.clone();
+        timeline.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(timeline, vec![("assets".to_owned(), 3.0), ("domInteractive".to_owned(), 41.5)]);
+        assert_eq!(r.runs.len(), 1);
+        let run = &r.runs[0];
+        assert_eq!(run.verdict, "lookup-error");
+        assert!((run.response_to_paint() - 18.0).abs() < 0.001, "{}", run.response_to_paint());
+        assert!((run.response_to_ipc() - 7.5).abs() < 0.001);
+        assert!((run.trigger_to_paint() - 141.0).abs() < 0.001);
+    }
+
+    #[test]
+    fn an_answer_without_runs_or_a_readable_time_is_an_error() {
+        assert!(parse("{}", 0).unwrap_err().contains("no runs"));
+        assert!(parse(r#"{"runs":[{"simAt":"yesterday"}]}"#, 0).unwrap_err().contains("unreadable time"));
+        assert!(parse("not json", 0).is_err());
     }
 }

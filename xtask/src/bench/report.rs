@@ -394,8 +394,8 @@ fn paint_section(w: &mut String, r: &Results) {
     };
     let _ = writeln!(
         w,
-        "The release app runs under tauri-driver/WebKitWebDriver in the same sandbox; the harness instruments the \
-         page from outside (no change to the app): it wraps `window.fetch` to stamp when the `lookup` IPC answer \
+        "The release app runs under tauri-driver/WebKitWebDriver in the same sandbox, driven by \
+         `tests/e2e/bench/paint.mjs` on the e2e tests' WebdriverIO harness, which instruments the page from outside (no change to the app): it wraps `window.fetch` to stamp when the `lookup` IPC answer \
          reaches the page, and a MutationObserver stamps when the verdict enters the DOM, then schedules \
          `requestAnimationFrame` and a task posted from it, which runs after that frame's rendering update: \
          **painted**. **Response received** is the embedded simulator's log time of the API request (`GET \

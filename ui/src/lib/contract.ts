@@ -1,6 +1,7 @@
 //! The command contract's types in one import: re-exports of the generated bindings, plus the id type as it crosses IPC.
 
 
+export type { ApiCredentialsState } from './bindings/ApiCredentialsState';
 export type { CredentialsState } from './bindings/CredentialsState';
 export type { Profile } from './bindings/Profile';
 export type { ProfileEntry } from './bindings/ProfileEntry';

@@ -1,6 +1,7 @@
 //! The one typed wrapper over Tauri commands: every screen calls the Rust side through here, and tests mock only `invoke`.
 
 import { Channel, invoke } from '@tauri-apps/api/core';
+import type { ApiKind } from './bindings/ApiKind';
 import type { AppError } from './bindings/AppError';
 import type { AppInfo } from './bindings/AppInfo';
 import type { CnpjRecord } from './bindings/CnpjRecord';
@@ -111,6 +112,9 @@ export const ipc = {
   profileActivate: (id: string) => call<AppInfo>('profile_activate', { id }),
   profileSetCredentials: (id: string, clientId: string, clientSecret: string) =>
     call<void>('profile_set_credentials', { id, clientId, clientSecret }),
+  /** One API's own credential (Conecta: one per API); `profileSetCredentials` writes the shared one. */
+  profileSetApiCredentials: (id: string, api: ApiKind, clientId: string, clientSecret: string) =>
+    call<void>('profile_set_credentials', { id, api, clientId, clientSecret }),
   profileTest: (id: string) => call<string>('profile_test', { id }),
 
   settingsGet: () => call<Settings>('settings_get'),

@@ -33,6 +33,8 @@ mod lifetime;
 mod pacing;
 mod parse;
 #[cfg(feature = "http")]
+mod per_api;
+#[cfg(feature = "http")]
 mod profiles;
 #[cfg(feature = "http")]
 mod quota;
@@ -52,6 +54,11 @@ pub use credentials::{
     credentials_from_store, origin_of, scoped_credentials_from_store, store_credentials, stored_binding,
 };
 pub use failure::CallFailure;
+#[cfg(feature = "http")]
+pub use per_api::{
+    CredentialCheck, CredentialSet, api_env_vars, credential_set_from_env, credential_set_from_store, env_word,
+    profile_apis,
+};
 #[cfg(feature = "http")]
 pub use profiles::{MAX_PROFILES, MAX_PROFILES_FILE_BYTES, ProfilesFileError, load_profiles_toml, read_profiles_file};
 #[cfg(feature = "http")]

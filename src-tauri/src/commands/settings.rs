@@ -4,6 +4,7 @@ use balcao_command::command;
 use balcao_core::AppError;
 use balcao_core::api::{AppInfo, Settings};
 use balcao_core::profile::{Profile, ProfileEntry};
+use balcao_core::record::ApiKind;
 use tauri::State;
 
 use crate::AppState;
@@ -34,8 +35,9 @@ pub async fn profile_set_credentials(
     id: String,
     client_id: String,
     client_secret: String,
+    api: Option<ApiKind>,
 ) -> Result<(), AppError> {
-    state.get().await?.profile_set_credentials(&id, client_id, client_secret.into()).await
+    state.get().await?.profile_set_credentials_for(&id, api, client_id, client_secret.into()).await
 }
 
 #[command]

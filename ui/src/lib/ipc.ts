@@ -3,6 +3,7 @@
 //! wrong argument fails `svelte-check`.
 
 import { Channel, invoke } from '@tauri-apps/api/core';
+import type { ApiKind } from './bindings/ApiKind';
 import type { AppError } from './bindings/AppError';
 import type { BatchOptions } from './bindings/BatchOptions';
 import type { BatchProgress } from './bindings/BatchProgress';
@@ -92,7 +93,10 @@ export const ipc = {
   profileDelete: (id: string) => call('profile_delete', { id }),
   profileActivate: (id: string) => call('profile_activate', { id }),
   profileSetCredentials: (id: string, clientId: string, clientSecret: string) =>
-    call('profile_set_credentials', { id, clientId, clientSecret }),
+    call('profile_set_credentials', { id, api: null, clientId, clientSecret }),
+  /** One API's own credential (Conecta: one per API); `profileSetCredentials` writes the shared one. */
+  profileSetApiCredentials: (id: string, api: ApiKind, clientId: string, clientSecret: string) =>
+    call('profile_set_credentials', { id, api, clientId, clientSecret }),
   profileTest: (id: string) => call('profile_test', { id }),
 
   settingsGet: () => call('settings_get'),

@@ -116,6 +116,7 @@ describe('Configurações: profiles', () => {
     await waitFor(() => expect(screen.getByTestId('credentials-state').textContent).toBe('Credenciais: definidas'));
     expect(callsOf(calls, 'profile_set_credentials')[0]!.args).toEqual({
       id: 'serpro-prod',
+      api: null,
       clientId: 'minha-chave',
       clientSecret: 's3gr3d0',
     });

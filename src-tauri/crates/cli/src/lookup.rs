@@ -36,8 +36,10 @@ Status de saída:
   26  Busy                 outra operação em andamento
 
 Sem --profile e sem --config, consulta a Demonstração (simulador embutido, dados fictícios).
-Com --credentials-from-env, a chave e o segredo vêm de BALCAO_CLIENT_ID e BALCAO_CLIENT_SECRET;
-sem ela, do cofre de senhas do sistema (entradas profile/<id>/client-id e profile/<id>/client-secret).";
+Com --credentials-from-env, a chave e o segredo de cada API vêm de BALCAO_CPF_CLIENT_ID e BALCAO_CPF_CLIENT_SECRET
+(API de CPF) e BALCAO_CNPJ_CLIENT_ID e BALCAO_CNPJ_CLIENT_SECRET (API de CNPJ), e os das APIs sem credencial própria
+de BALCAO_CLIENT_ID e BALCAO_CLIENT_SECRET; sem ela, do cofre de senhas do sistema (entradas
+profile/<id>/api/<api>/client-id… de cada API, senão profile/<id>/client-id e profile/<id>/client-secret).";
 
 /// The exit status for an error code (documented in `--help` and docs/profiles.md).
 pub fn exit_status(code: ErrorCode) -> u8 {

@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use balcao_core::api::Environment;
 use balcao_core::profile::{DEMO_PROFILE_ID, Profile};
 use balcao_core::{AppError, Cpf, ErrorCode};
-use balcao_gov::{Credentials, GovClient, credentials_from_env, credentials_from_store, read_profiles_file};
+use balcao_gov::{
+    CredentialSet, Credentials, GovClient, credential_set_from_env, credential_set_from_store, read_profiles_file,
+};
 use balcao_platform::KeyringStore;
 use balcao_service::clerks::ClerkPolicy;
 use balcao_service::settings_store::SettingsStore;
@@ -21,7 +23,9 @@ pub struct ProfileArgs {
     /// Identificador (ou nome) do perfil; sem ele, o único perfil do arquivo ou a Demonstração.
     #[arg(long, value_name = "PERFIL")]
     pub profile: Option<String>,
-    /// Lê a chave e o segredo de BALCAO_CLIENT_ID e BALCAO_CLIENT_SECRET em vez do cofre de senhas.
+    /// Lê a chave e o segredo do ambiente em vez do cofre de senhas: BALCAO_CPF_CLIENT_ID/BALCAO_CPF_CLIENT_SECRET
+    /// e BALCAO_CNPJ_CLIENT_ID/BALCAO_CNPJ_CLIENT_SECRET (uma credencial por API, como no Conecta) e, para as APIs
+    /// sem credencial própria, BALCAO_CLIENT_ID e BALCAO_CLIENT_SECRET.
     #[arg(long)]
     pub credentials_from_env: bool,
     /// CPF do atendente que faz as consultas: vai no cabeçalho x-cpf-usuario (Conecta) e na auditoria. Obrigatório
@@ -92,12 +96,14 @@ pub fn choose_profile(config: Option<&Path>, wanted: Option<&str>) -> Result<Opt
 }
 
 /// The profile's credentials: none for the public SERPRO trial, the environment or the OS keyring otherwise.
-pub fn credentials(profile: &Profile, from_env: bool) -> Result<Credentials, AppError> {
+/// Each API's own credential where one is given (`BALCAO_CPF_…`, `BALCAO_CNPJ_…`, or its keyring entries), the
+/// shared one for the others.
+pub fn credentials(profile: &Profile, from_env: bool) -> Result<CredentialSet, AppError> {
     if profile.environment == Environment::SerproTrial && profile.paths.token.is_none() {
         // The public trial bearer needs no credential.
-        return Ok(Credentials::new("", ""));
+        return Ok(CredentialSet::shared(Credentials::new("", "")));
     }
-    if from_env { credentials_from_env() } else { credentials_from_store(&KeyringStore::new(), &profile.id) }
+    if from_env { credential_set_from_env(profile) } else { credential_set_from_store(&KeyringStore::new(), profile) }
 }
 
 /// A client for the chosen profile, and the Demonstração simulator behind it when there is one.
@@ -123,7 +129,7 @@ pub async fn connect(args: &ProfileArgs) -> Result<Connection, AppError> {
             let demo = profile.environment == Environment::Demonstracao;
             let clerk = clerk(args, demo, &balcao_platform::data_dir())?;
             let creds = credentials(&profile, args.credentials_from_env)?;
-            let client = GovClient::new(profile, creds)?;
+            let client = GovClient::with_credentials(profile, creds)?;
             let client = match clerk {
                 Some(cpf) => client.for_clerk(cpf),
                 None => client,

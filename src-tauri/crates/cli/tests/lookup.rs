@@ -41,6 +41,9 @@ fn cli(scratch: &Scratch, args: &[&str], env: &[(&str, &str)]) -> (i32, Value) {
         .env("BALCAO_KEYRING_SERVICE", format!("br.gov.balcao.test-cli-{}", std::process::id()))
         .env_remove("BALCAO_CLIENT_ID")
         .env_remove("BALCAO_CLIENT_SECRET");
+    for word in ["CPF", "CNPJ"] {
+        cmd.env_remove(format!("BALCAO_{word}_CLIENT_ID")).env_remove(format!("BALCAO_{word}_CLIENT_SECRET"));
+    }
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -202,6 +205,51 @@ fn profiles_file_with_credentials_from_env_reaches_the_configured_gateway() {
         &wrong,
     );
     assert_eq!((code, json["error"]["code"].as_str()), (12, Some("Unauthorized")), "{json}");
+    rt.block_on(sim.shutdown());
+}
+
+/// `--credentials-from-env` with one credential per API (#15; apis.md §8 A4: Conecta agencies hold one client
+/// id/secret per API and a token carries one API's scope): each API's call goes with the token of its own
+/// credential, and a CNPJ lookup with only the CPF variables (and no shared ones) is refused before any call.
+#[test]
+fn per_api_environment_variables_give_each_api_its_own_token() {
+    let s = Scratch::new("per-api");
+    let rt = runtime();
+    let sim = start_sim(
+        &rt,
+        SimConfig {
+            conecta_credentials: Vec::new(),
+            conecta_scoped_credentials: vec![
+                ("cpf-id".into(), "cpf-secret".into(), "api-cpf-light-v1".into()),
+                ("cnpj-id".into(), "cnpj-secret".into(), "api-cnpj-v1".into()),
+            ],
+            ..SimConfig::default()
+        },
+    );
+    let config = profiles_file(&s, &sim.base_url());
+    let config = config.to_str().unwrap();
+    let per_api = [
+        ("BALCAO_CPF_CLIENT_ID", "cpf-id"),
+        ("BALCAO_CPF_CLIENT_SECRET", "cpf-secret"),
+        ("BALCAO_CNPJ_CLIENT_ID", "cnpj-id"),
+        ("BALCAO_CNPJ_CLIENT_SECRET", "cnpj-secret"),
+    ];
+    let conecta = ["--config", config, "--profile", "Conecta de teste", "--credentials-from-env"];
+    let (code, json) = cli(&s, &[&conecta[..], &["cpf", "00000000272"]].concat(), &per_api);
+    assert_eq!(code, 0, "{json}");
+    let (code, json) = cli(&s, &[&conecta[..], &["cnpj", "34238864000168"]].concat(), &per_api);
+    assert_eq!(code, 0, "{json}");
+    let tokens: Vec<Option<String>> =
+        sim.requests().into_iter().filter(|r| r.is_token_call()).map(|r| r.token).collect();
+    assert_eq!(tokens, [Some("cpf-id".to_owned()), Some("cnpj-id".to_owned())]);
+    let calls = api_calls(&sim);
+    assert_eq!(calls.len(), 2);
+    assert_ne!(calls[0].token, calls[1].token, "each API its own token");
+
+    let (code, json) = cli(&s, &[&conecta[..], &["cnpj", "34238864000168"]].concat(), &per_api[..2]);
+    assert_eq!((code, json["error"]["code"].as_str()), (23, Some("Config")), "{json}");
+    assert!(json["error"]["message"].as_str().unwrap().contains("BALCAO_CNPJ_CLIENT_ID"), "{json}");
+    assert_eq!(api_calls(&sim).len(), 2, "nothing sent");
     rt.block_on(sim.shutdown());
 }
 

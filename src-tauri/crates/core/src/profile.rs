@@ -351,7 +351,20 @@ pub enum CredentialsState {
 #[serde(rename_all = "camelCase")]
 pub struct ProfileEntry {
     pub profile: Profile,
+    /// The credentials its lookups would use: each API's own where stored, else the shared one (the worst state).
     pub credentials: CredentialsState,
+    /// Each API's own credential (one per API, as Conecta issues them, #15); absent where not asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub api_credentials: Option<Vec<ApiCredentialsState>>,
+}
+
+/// Whether one API of a profile has its own credential in the OS keyring. Never its values.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiCredentialsState {
+    pub api: crate::record::ApiKind,
+    pub state: CredentialsState,
 }
 
 /// The access token's state, for the status bar. Never the token itself.

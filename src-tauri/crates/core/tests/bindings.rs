@@ -63,6 +63,7 @@ fn typescript_bindings_are_fresh() {
         balcao_core::profile::Profile,
         balcao_core::profile::ProfileEntry,
         balcao_core::profile::CredentialsState,
+        balcao_core::profile::ApiCredentialsState,
         balcao_core::profile::TokenStatus,
         balcao_core::profile::QuotaStatus,
         balcao_core::doc::DocError,

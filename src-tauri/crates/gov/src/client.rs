@@ -20,13 +20,14 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use crate::answer::{Answer, Asked, CallState, Found, MAX_BODY, Reading, read_answer, transport_retry};
-use crate::credentials::{CredentialBinding, CredentialScope, Credentials};
+use crate::credentials::Credentials;
 use crate::endpoints::{Endpoints, cnpj_api_kind, cpf_api_kind};
 use crate::failure::{CallFailure, classify, deadline_error, transport_error};
 use crate::pacing::Pacer;
+use crate::per_api::{CredentialCheck, CredentialSet, TokenSet};
 use crate::quota::QuotaTracker;
 use crate::retry::{Idempotency, RetryPolicy};
-use crate::token::{Bearer, TokenManager};
+use crate::token::Bearer;
 use crate::transport::{build_http, check_base_url};
 
 /// At most this many CPFs go in one CPF Light call.
@@ -47,7 +48,7 @@ struct Inner {
     profile: Profile,
     endpoints: Endpoints,
     http: reqwest::Client,
-    tokens: TokenManager,
+    tokens: TokenSet,
     retry: RetryPolicy,
     quota: Arc<QuotaTracker>,
     pacer: Option<Pacer>,
@@ -97,17 +98,17 @@ fn not_contracted(what: &str) -> CallFailure {
 impl GovClient {
     /// A client for `profile` (validated: HTTPS or loopback URL, paths, Conecta clerk CPF, extra CA file).
     pub fn new(profile: Profile, credentials: Credentials) -> Result<Self, AppError> {
+        Self::with_credentials(profile, CredentialSet::shared(credentials))
+    }
+
+    /// [`GovClient::new`] with one credential per API where `credentials` has one (Conecta), the shared one for
+    /// the others: each credential has its own token cache, single-flight and 401 renewal.
+    pub fn with_credentials(profile: Profile, credentials: CredentialSet) -> Result<Self, AppError> {
         profile.validate()?;
         let base = check_base_url(&profile)?;
         let http = build_http(&profile, &base)?;
         let endpoints = Endpoints::new(&profile, &base);
-        let tokens = match endpoints.token()? {
-            Some(url) => {
-                let binding = CredentialBinding::for_profile(&profile, CredentialScope::AllApis)?;
-                TokenManager::issued(url, binding, credentials, profile.provider)?
-            }
-            None => TokenManager::fixed_trial(),
-        };
+        let tokens = TokenSet::build(&profile, &endpoints, &credentials)?;
         let quota = Arc::new(QuotaTracker::new(profile.quota_limit, profile.quota_warn_percent()));
         let pacer = profile.network.rate_limit_rps.and_then(Pacer::new);
         let retry = RetryPolicy::new(&profile.network);
@@ -134,9 +135,40 @@ impl GovClient {
         self.inner.tokens.status()
     }
 
-    /// How many token requests this client has sent (diagnostics).
+    /// How many token requests this client has sent, over all its credentials (diagnostics).
     pub fn token_requests(&self) -> u64 {
         self.inner.tokens.requests()
+    }
+
+    /// Proves each credential of the profile without billing a lookup: a new token from the gateway for each
+    /// (none for the SERPRO trial's public bearer) and, where an API of it has one, its unbilled health check
+    /// (Consulta CPF v2's `/status`). What "Testar" in Configurações runs; the first refusal is the error.
+    pub async fn check_credentials(&self) -> Result<Vec<CredentialCheck>, AppError> {
+        let inner = &*self.inner;
+        let mut out = Vec::new();
+        for (apis, tokens) in inner.tokens.credentials() {
+            tokens.forget().await;
+            let total = Duration::from_millis(inner.profile.network.total_timeout_ms.into());
+            let deadline = Instant::now().checked_add(total).unwrap_or_else(Instant::now);
+            let bearer = tokio::time::timeout_at(deadline, tokens.bearer(&inner.http, &inner.retry, None))
+                .await
+                .map_err(|_| AppError::from(ErrorCode::Timeout))??;
+            let mut health_checked = None;
+            if apis.contains(&ApiKind::SerproCpfV2)
+                && let Some(url) = inner.endpoints.status()
+            {
+                let req = Req { url: url?, json: None, idempotency: Idempotency::Idempotent };
+                let raw = match tokio::time::timeout_at(deadline, self.attempt(&req, &bearer)).await {
+                    Err(_) => return Err(deadline_error(&req.url)),
+                    Ok(Err(e)) => return Err(transport_error(classify(&e), &e)),
+                    Ok(Ok(raw)) => raw,
+                };
+                check_health(raw.status)?;
+                health_checked = Some(ApiKind::SerproCpfV2);
+            }
+            out.push(CredentialCheck { apis, token_issued: tokens.issues(), health_checked });
+        }
+        Ok(out)
     }
 
     /// The quota counters: seed them from the history and register the billable-call callback here.
@@ -274,6 +306,7 @@ impl GovClient {
         asked: &Asked,
     ) -> Result<Vec<Result<Lookup, CallFailure>>, CallFailure> {
         let inner = &*self.inner;
+        let tokens = inner.tokens.for_api(api).map_err(CallFailure::before_call)?;
         let reservation = inner.quota.reserve(api)?;
         let total = Duration::from_millis(inner.profile.network.total_timeout_ms.into());
         let mut deadline = Instant::now().checked_add(total).unwrap_or_else(Instant::now);
@@ -282,8 +315,7 @@ impl GovClient {
         let mut retries = 0;
         loop {
             let bearer =
-                match tokio::time::timeout_at(deadline, inner.tokens.bearer(&inner.http, &inner.retry, rejected)).await
-                {
+                match tokio::time::timeout_at(deadline, tokens.bearer(&inner.http, &inner.retry, rejected)).await {
                     Ok(bearer) => bearer?,
                     Err(_) => return Err(CallFailure::before_call(deadline_error(&req.url))),
                 };
@@ -398,6 +430,25 @@ impl GovClient {
             bytes.clear();
         }
         Ok(Raw { status, activity_id, retry_after, body: bytes, oversized })
+    }
+}
+
+/// The health check's status read: 2xx is healthy; 401/403 say the credential is refused; others are the
+/// gateway's trouble (the body is not documented, apis.md §8 A9, so it is not read).
+fn check_health(status: u16) -> Result<(), AppError> {
+    match status {
+        200..=299 => Ok(()),
+        401 | 403 => Err(AppError::new(
+            ErrorCode::Unauthorized,
+            format!(
+                "{} (o gateway recusou o token na verificação de saúde da API: HTTP {status})",
+                ErrorCode::Unauthorized.default_message()
+            ),
+        )),
+        _ => Err(AppError::new(
+            ErrorCode::Upstream,
+            format!("{} (HTTP {status} na verificação de saúde da API)", ErrorCode::Upstream.default_message()),
+        )),
     }
 }
 

@@ -60,6 +60,8 @@ pub(crate) struct Endpoints {
     base: String,
     token: Option<String>,
     cpf: Option<String>,
+    /// Consulta CPF v2's health check (`…/v2/status`, apis.md §8 A9, ◐): the CPF path with `/cpf/{ni}` replaced.
+    status: Option<String>,
     cnpj: [String; 3],
 }
 
@@ -88,7 +90,16 @@ impl Endpoints {
                 .map(str::to_owned)
                 .unwrap_or_else(|| default_cnpj_path(profile.provider, profile.environment, v))
         });
-        Self { base, token, cpf, cnpj }
+        let status = match (profile.cpf_api, cpf.as_deref()) {
+            (Some(CpfApi::SerproV2), Some(path)) => path.strip_suffix("/cpf/{ni}").map(|b| format!("{b}/status")),
+            _ => None,
+        };
+        Self { base, token, cpf, status, cnpj }
+    }
+
+    /// The unbilled health check of the profile's CPF API, where it has one (only Consulta CPF v2 documents one).
+    pub(crate) fn status(&self) -> Option<Result<Url, AppError>> {
+        self.status.as_deref().map(|p| self.join(p, ""))
     }
 
     fn join(&self, path: &str, ni: &str) -> Result<Url, AppError> {
@@ -135,6 +146,11 @@ mod tests {
             e.cpf("40442820135").unwrap().unwrap().as_str(),
             "https://gateway.apiserpro.serpro.gov.br/consulta-cpf-df/v2/cpf/40442820135"
         );
+        // Source: apis.md §8 A9 (Consulta CPF v2 exposes GET /status), one author: unconfirmed elsewhere.
+        assert_eq!(
+            e.status().unwrap().unwrap().as_str(),
+            "https://gateway.apiserpro.serpro.gov.br/consulta-cpf-df/v2/status"
+        );
         assert_eq!(
             e.cnpj(CnpjView::Qsa, "34238864000168").unwrap().as_str(),
             "https://gateway.apiserpro.serpro.gov.br/consulta-cnpj-df/v2/qsa/34238864000168"
@@ -145,6 +161,7 @@ mod tests {
         t.cpf_api = Some(CpfApi::SerproV1);
         let e = Endpoints::new(&t, &Url::parse(&t.base_url).unwrap());
         assert_eq!(e.token().unwrap(), None);
+        assert!(e.status().is_none(), "Consulta CPF v1 has no documented health check");
         assert!(e.cpf("1").unwrap().unwrap().path().starts_with("/consulta-cpf-df-trial/v1/cpf/"));
         assert!(e.cnpj(CnpjView::Basica, "1").unwrap().path().starts_with("/consulta-cnpj-df-trial/v2/basica/"));
 

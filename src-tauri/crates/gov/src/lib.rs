@@ -4,7 +4,9 @@
 //! valid [`balcao_core::Document`] into a normalized [`balcao_core::record::Lookup`], or a [`CallFailure`] whose
 //! coded pt-BR [`balcao_core::AppError`] tells the clerk what to do (and whose `meta` says whether the failed
 //! call was billed). Profiles come from the app's settings or from a TOML file ([`load_profiles_toml`]);
-//! credentials from the OS keyring ([`credentials_from_store`]) or, for scripts, the environment.
+//! credentials from the OS keyring ([`credentials_from_store`]) or, for scripts, the environment. A profile may
+//! hold one credential per API (Conecta: [`credential_set_from_store`], [`GovClient::with_credentials`]); each
+//! credential then has its own token cache, and "Testar" proves them with [`GovClient::check_credentials`].
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -33,6 +35,8 @@ mod lifetime;
 mod pacing;
 mod parse;
 #[cfg(feature = "http")]
+mod per_api;
+#[cfg(feature = "http")]
 mod profiles;
 #[cfg(feature = "http")]
 mod quota;
@@ -52,6 +56,11 @@ pub use credentials::{
     credentials_from_store, origin_of, scoped_credentials_from_store, store_credentials, stored_binding,
 };
 pub use failure::CallFailure;
+#[cfg(feature = "http")]
+pub use per_api::{
+    CredentialCheck, CredentialSet, api_env_vars, credential_set_from_env, credential_set_from_store, env_word,
+    profile_apis,
+};
 #[cfg(feature = "http")]
 pub use profiles::{MAX_PROFILES, MAX_PROFILES_FILE_BYTES, ProfilesFileError, load_profiles_toml, read_profiles_file};
 #[cfg(feature = "http")]

@@ -168,6 +168,17 @@ impl TokenManager {
         self.status.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
+    /// Forgets the cached token, so the next [`TokenManager::bearer`] asks the gateway again (what "Testar" does
+    /// to prove the credential now, not an hour ago).
+    pub(crate) async fn forget(&self) {
+        *self.cache.lock().await = None;
+    }
+
+    /// Whether this manager asks a token endpoint (false: the SERPRO trial's fixed public bearer).
+    pub(crate) fn issues(&self) -> bool {
+        matches!(self.source, Source::Issued(_))
+    }
+
     /// How many token requests this manager has sent.
     pub(crate) fn requests(&self) -> u64 {
         self.requests.load(Ordering::Relaxed)

@@ -2,8 +2,9 @@
 
 use balcao_core::api::Environment;
 use balcao_core::api::{AppInfo, Settings};
-use balcao_core::profile::{CredentialsState, DEMO_PROFILE_ID, Profile, ProfileEntry};
-use balcao_core::{AppError, Cpf, Document, ErrorCode, Sensitive};
+use balcao_core::profile::{ApiCredentialsState, CredentialsState, DEMO_PROFILE_ID, Profile, ProfileEntry};
+use balcao_core::record::ApiKind;
+use balcao_core::{AppError, Cpf, ErrorCode, Sensitive};
 use balcao_gov::{CredentialBinding, CredentialScope, Credentials, check_extra_ca_file, store_credentials};
 
 use crate::start::{build_client, find_profile, start_sim};
@@ -26,8 +27,10 @@ impl Balcao {
             profiles
                 .into_iter()
                 .map(|p| {
-                    let credentials = credentials_state(secrets.as_ref(), &p);
-                    ProfileEntry { profile: p, credentials }
+                    let shared = credentials_state(secrets.as_ref(), &p, CredentialScope::AllApis);
+                    let own = api_credentials_states(secrets.as_ref(), &p);
+                    let credentials = effective_state(shared, &own);
+                    ProfileEntry { profile: p, credentials, api_credentials: Some(own) }
                 })
                 .collect::<Vec<_>>()
         })
@@ -64,7 +67,8 @@ impl Balcao {
         next.profiles.retain(|p| p.id != id);
         self.settings_store.save(&next)?;
         *file = next;
-        for key in balcao_gov::credential_keys(id, CredentialScope::AllApis) {
+        let scopes = std::iter::once(CredentialScope::AllApis).chain(ALL_APIS.map(CredentialScope::Api));
+        for key in scopes.flat_map(|scope| balcao_gov::credential_keys(id, scope)) {
             self.secrets.delete(&key).map_err(AppError::from)?;
         }
         Ok(())
@@ -101,18 +105,32 @@ impl Balcao {
         client_id: String,
         client_secret: Sensitive<String>,
     ) -> Result<(), AppError> {
+        self.profile_set_credentials_for(id, None, client_id, client_secret).await
+    }
+
+    /// [`Balcao::profile_set_credentials`] for one API's own credential (`api`, the Conecta case) or, with
+    /// `None`, the credential shared by the profile's APIs; bound to (profile id, API, origin, token path).
+    pub async fn profile_set_credentials_for(
+        &self,
+        id: &str,
+        api: Option<ApiKind>,
+        client_id: String,
+        client_secret: Sensitive<String>,
+    ) -> Result<(), AppError> {
         if client_id.trim().is_empty() || client_secret.expose().trim().is_empty() {
             return Err(AppError::new(ErrorCode::Config, "Informe a chave (client id) e o segredo."));
         }
         let profile = find_profile(&self.settings.read().await.profiles, id).cloned().ok_or_else(|| {
             AppError::new(ErrorCode::Config, format!("Salve o perfil «{id}» antes de gravar as credenciais."))
         })?;
-        let binding = CredentialBinding::for_profile(&profile, CredentialScope::AllApis)?;
+        let scope = api.map_or(CredentialScope::AllApis, CredentialScope::Api);
+        let binding = CredentialBinding::for_profile(&profile, scope)?;
         let creds = Credentials::new(client_id.trim(), client_secret.into_inner());
         store_credentials(self.secrets.as_ref(), &binding, &creds)
     }
 
-    /// Tests a profile with one lookup of a public test number; a pt-BR line says what happened.
+    /// Tests a profile's credentials without billing a lookup: a new token for each credential and, where the API
+    /// has one, its unbilled health check (`GovClient::check_credentials`); a pt-BR line says what happened.
     pub async fn profile_test(&self, id: &str) -> Result<String, AppError> {
         let settings = self.settings.read().await.clone();
         let profile = if id == DEMO_PROFILE_ID {
@@ -123,19 +141,9 @@ impl Balcao {
                 .ok_or_else(|| AppError::new(ErrorCode::Config, format!("Perfil «{id}» não encontrado.")))?
         };
         let client = build_client(&profile, &settings.settings, self.secrets.as_ref(), &self.history_handle()).await?;
-        let probe = match profile.cpf_api {
-            Some(_) => {
-                Document::Cpf(Cpf::parse("40442820135").map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?)
-            }
-            None => Document::parse("34238864000168").map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?,
-        };
-        match client.lookup(&probe, profile.default_view()).await {
-            Ok(l) => Ok(format!("Conexão funcionando: {} respondeu em {} ms.", l.meta.api.label(), l.meta.latency_ms)),
-            Err(f) if f.error.code == ErrorCode::NotFound => {
-                Ok("Conexão funcionando: a base respondeu (número de teste não cadastrado nela).".to_owned())
-            }
-            Err(f) => Err(f.error),
-        }
+        let checks = client.check_credentials().await?;
+        let lines: Vec<String> = checks.iter().map(|c| c.summary()).collect();
+        Ok(format!("Credenciais funcionando (nenhuma consulta cobrada): {}", lines.join(" ")))
     }
 
     pub async fn settings(&self) -> Settings {
@@ -183,11 +191,16 @@ fn check_numeric_settings(settings: &Settings) -> Result<(), AppError> {
 
 /// Whether `profile`'s credentials are stored: both keys present and not blank (the values go no further), and
 /// bound to the address the profile has now.
-fn credentials_state(secrets: &dyn balcao_platform::SecretStore, profile: &Profile) -> CredentialsState {
+fn credentials_state(
+    secrets: &dyn balcao_platform::SecretStore,
+    profile: &Profile,
+    scope: CredentialScope,
+) -> CredentialsState {
     if profile.environment == Environment::Demonstracao {
         return CredentialsState::NotNeeded;
     }
-    let keys = [balcao_gov::client_id_key(&profile.id), balcao_gov::client_secret_key(&profile.id)];
+    let [id_key, secret_key, _] = balcao_gov::credential_keys(&profile.id, scope);
+    let keys = [id_key, secret_key];
     let mut defined = true;
     for key in keys {
         match secrets.get(&key) {
@@ -199,15 +212,41 @@ fn credentials_state(secrets: &dyn balcao_platform::SecretStore, profile: &Profi
     if !defined {
         return CredentialsState::Missing;
     }
-    let stored = match balcao_gov::stored_binding(secrets, &profile.id, CredentialScope::AllApis) {
+    let stored = match balcao_gov::stored_binding(secrets, &profile.id, scope) {
         Ok(b) => b,
         Err(_) => return CredentialsState::Unavailable,
     };
-    match CredentialBinding::for_profile(profile, CredentialScope::AllApis) {
+    match CredentialBinding::for_profile(profile, scope) {
         // A profile with no token endpoint (the SERPRO trial's public bearer) never sends them.
         Ok(wanted) if wanted.token_path.is_empty() || stored.as_ref() == Some(&wanted) => CredentialsState::Defined,
         _ => CredentialsState::BoundElsewhere,
     }
+}
+
+/// Every API a profile may call (to delete each one's own credential with the profile).
+const ALL_APIS: [ApiKind; 5] =
+    [ApiKind::SerproCpfV1, ApiKind::SerproCpfV2, ApiKind::SerproCnpj, ApiKind::ConectaCpfLight, ApiKind::ConectaCnpj];
+
+/// What the profile's lookups would use: each API's own credential where it has one, else the shared one; the
+/// worst of them (a profile whose every API has its own credential needs no shared one).
+fn effective_state(shared: CredentialsState, own: &[ApiCredentialsState]) -> CredentialsState {
+    let rank = |s: CredentialsState| match s {
+        CredentialsState::NotNeeded => 0,
+        CredentialsState::Defined => 1,
+        CredentialsState::Missing => 2,
+        CredentialsState::BoundElsewhere => 3,
+        CredentialsState::Unavailable => 4,
+    };
+    let used = own.iter().map(|o| if o.state == CredentialsState::Missing { shared } else { o.state });
+    used.max_by_key(|s| rank(*s)).unwrap_or(shared)
+}
+
+/// The state of each API's own credential, for the APIs the profile calls (#15).
+fn api_credentials_states(secrets: &dyn balcao_platform::SecretStore, profile: &Profile) -> Vec<ApiCredentialsState> {
+    balcao_gov::profile_apis(profile)
+        .into_iter()
+        .map(|api| ApiCredentialsState { api, state: credentials_state(secrets, profile, CredentialScope::Api(api)) })
+        .collect()
 }
 
 #[cfg(test)]
@@ -232,6 +271,10 @@ mod tests {
         }
     }
 
+    fn credentials_state_shared(secrets: &dyn SecretStore, profile: &Profile) -> CredentialsState {
+        credentials_state(secrets, profile, CredentialScope::AllApis)
+    }
+
     fn production() -> Profile {
         let mut p = Profile::demo("https://gateway.apiserpro.serpro.gov.br");
         p.id = "serpro-prod".into();
@@ -242,33 +285,42 @@ mod tests {
     #[test]
     fn credentials_state_says_whether_both_keys_are_stored_without_reading_them_out() {
         let store = MemoryStore::new();
-        assert_eq!(credentials_state(&store, &Profile::demo("http://127.0.0.1:1")), CredentialsState::NotNeeded);
+        assert_eq!(credentials_state_shared(&store, &Profile::demo("http://127.0.0.1:1")), CredentialsState::NotNeeded);
         let p = production();
-        assert_eq!(credentials_state(&store, &p), CredentialsState::Missing);
+        assert_eq!(credentials_state_shared(&store, &p), CredentialsState::Missing);
         store.set(&balcao_gov::client_id_key(&p.id), &Sensitive::new("id".into())).unwrap();
-        assert_eq!(credentials_state(&store, &p), CredentialsState::Missing, "the secret is still missing");
+        assert_eq!(credentials_state_shared(&store, &p), CredentialsState::Missing, "the secret is still missing");
         store.set(&balcao_gov::client_secret_key(&p.id), &Sensitive::new("  ".into())).unwrap();
-        assert_eq!(credentials_state(&store, &p), CredentialsState::Missing, "a blank secret is no secret");
+        assert_eq!(credentials_state_shared(&store, &p), CredentialsState::Missing, "a blank secret is no secret");
         store.set(&balcao_gov::client_secret_key(&p.id), &Sensitive::new("s3cr3t".into())).unwrap();
         assert_eq!(
-            credentials_state(&store, &p),
+            credentials_state_shared(&store, &p),
             CredentialsState::BoundElsewhere,
             "stored before bindings existed: to be entered again"
         );
         let binding = CredentialBinding::for_profile(&p, CredentialScope::AllApis).unwrap();
         store_credentials(&store, &binding, &Credentials::new("id", "s3cr3t")).unwrap();
-        assert_eq!(credentials_state(&store, &p), CredentialsState::Defined);
+        assert_eq!(credentials_state_shared(&store, &p), CredentialsState::Defined);
         let mut moved = p.clone();
         moved.base_url = "https://gateway.example".into();
-        assert_eq!(credentials_state(&store, &moved), CredentialsState::BoundElsewhere, "another origin");
+        assert_eq!(credentials_state_shared(&store, &moved), CredentialsState::BoundElsewhere, "another origin");
         let mut moved = p.clone();
         moved.paths.token = Some("/outro/token".into());
-        assert_eq!(credentials_state(&store, &moved), CredentialsState::BoundElsewhere, "another token path");
+        assert_eq!(credentials_state_shared(&store, &moved), CredentialsState::BoundElsewhere, "another token path");
         let mut prefixed = p.clone();
         prefixed.base_url = "HTTPS://Gateway.ApiSerpro.Serpro.gov.br:443/prefixo".into();
-        assert_eq!(credentials_state(&store, &prefixed), CredentialsState::Defined, "same origin, other base path");
-        assert_eq!(credentials_state(&Locked, &p), CredentialsState::Unavailable);
-        let json = serde_json::to_string(&ProfileEntry { profile: p, credentials: CredentialsState::Defined }).unwrap();
+        assert_eq!(
+            credentials_state_shared(&store, &prefixed),
+            CredentialsState::Defined,
+            "same origin, other base path"
+        );
+        assert_eq!(credentials_state_shared(&Locked, &p), CredentialsState::Unavailable);
+        let json = serde_json::to_string(&ProfileEntry {
+            profile: p,
+            credentials: CredentialsState::Defined,
+            api_credentials: None,
+        })
+        .unwrap();
         assert!(!json.contains("s3cr3t") && json.contains(r#""credentials":"defined""#), "{json}");
     }
 }

@@ -12,7 +12,7 @@ use balcao_core::api::{Environment, Settings};
 use balcao_core::profile::{DEMO_PROFILE_ID, Profile};
 use balcao_core::record::ApiKind;
 use balcao_core::{AppError, ErrorCode};
-use balcao_gov::{Credentials, GovClient, credentials_from_store};
+use balcao_gov::{CredentialSet, Credentials, GovClient, credential_set_from_store};
 use balcao_history::History;
 use balcao_platform::{KeyringStore, SecretStore};
 use balcao_sim::{SimConfig, SimHandle, Simulator};
@@ -164,11 +164,11 @@ pub(crate) async fn build_client(
         profile.clerk_cpf = settings.clerk_cpf.as_deref().and_then(|c| balcao_core::Cpf::parse(c).ok());
     }
     let credentials = if profile.environment == Environment::Demonstracao {
-        Credentials::demo()
+        CredentialSet::shared(Credentials::demo())
     } else {
-        credentials_from_store(secrets, &profile.id)?
+        credential_set_from_store(secrets, &profile)?
     };
-    let client = GovClient::new(profile.clone(), credentials)?;
+    let client = GovClient::with_credentials(profile.clone(), credentials)?;
     if let Ok(h) = history {
         let h = h.clone();
         let id = profile.id.clone();

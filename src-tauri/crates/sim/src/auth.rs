@@ -9,10 +9,17 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use serde_json::{Value, json};
 
 use crate::reply::Reply;
-use crate::routes::{Route, SERPRO_TRIAL_BEARER};
+use crate::routes::{Endpoint, Route, SERPRO_TRIAL_BEARER};
 use crate::state::{Gateway, Sim, TokenProblem};
 
 const FORM: &str = "application/x-www-form-urlencoded";
+
+/// The scope of Conecta's API CPF Light (the `scopes` claim of a real production JWT: apis.md §2.1, S8).
+pub(crate) const CPF_LIGHT_SCOPE: &str = "api-cpf-light-v1";
+/// The scope of Conecta's CNPJ APIs (the CNPJ v2 OpenAPI's scope: apis.md §2.1, S5, ◐).
+pub(crate) const CNPJ_SCOPE: &str = "api-cnpj-v1";
+/// Every Conecta scope the simulator serves.
+const ALL_CONECTA_SCOPES: [&str; 2] = [CPF_LIGHT_SCOPE, CNPJ_SCOPE];
 
 /// The `Authorization: Bearer` value, if any.
 pub(crate) fn bearer(headers: &HeaderMap) -> Option<String> {
@@ -134,7 +141,7 @@ pub(crate) fn serpro_token_stating(sim: &Sim, headers: &HeaderMap, body: &[u8], 
     }
     let token = crate::state::hex(&sim.random_bytes(16));
     let ttl = sim.config.serpro_token_ttl_secs;
-    sim.issue_token(token.clone(), Gateway::Serpro, Duration::from_secs(ttl));
+    sim.issue_token(token.clone(), Gateway::Serpro, Duration::from_secs(ttl), None);
     let mut reply = Reply::json(
         StatusCode::OK,
         &json!({"scope": "am_application_scope default", "token_type": "Bearer",
@@ -159,15 +166,40 @@ pub(crate) fn conecta_token_stating(sim: &Sim, headers: &HeaderMap, body: &[u8],
     let credentials = basic(headers)
         .or_else(|| Some((field(&pairs, "client_id")?.to_owned(), field(&pairs, "client_secret")?.to_owned())));
     let Some((id, secret)) = credentials else { return invalid_client("Conecta") };
-    if !accepted(&sim.config.conecta_credentials, &id, &secret) {
+    // What the credential may have: every API (the demo pair), or the one API it was issued for (apis.md §8 A4).
+    let allowed: Vec<String> = if accepted(&sim.config.conecta_credentials, &id, &secret) {
+        ALL_CONECTA_SCOPES.iter().map(|s| (*s).to_owned()).collect()
+    } else if let Some((_, _, scope)) =
+        sim.config.conecta_scoped_credentials.iter().find(|(k, s, _)| *k == id && *s == secret)
+    {
+        vec![scope.clone()]
+    } else {
         let mut reply = invalid_client("Conecta");
         reply.identity = Some(id);
         return reply;
-    }
+    };
+    // An optional `scope` narrows the token (apis.md §2.1, ◐); one the credential lacks is refused as OAuth2 does.
+    let scopes = match field(&pairs, "scope").map(str::split_whitespace) {
+        None => allowed,
+        Some(asked) => {
+            let asked: Vec<String> = asked.map(str::to_owned).collect();
+            if asked.is_empty() || asked.iter().any(|s| !allowed.contains(s)) {
+                let mut reply = Reply::oauth_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_scope",
+                    "Escopo pedido não autorizado para esta credencial.",
+                );
+                reply.identity = Some(id);
+                return reply;
+            }
+            asked
+        }
+    };
     let ttl = sim.config.conecta_token_ttl_secs;
-    let scopes = field(&pairs, "scope").unwrap_or("api-cpf-light-v1 api-cnpj-v1").to_owned();
-    let jwt = conecta_jwt(sim, &id, &scopes, ttl, stated);
-    sim.issue_token(jwt.clone(), Gateway::Conecta, Duration::from_secs(ttl));
+    let scope_text = scopes.join(" ");
+    let jwt = conecta_jwt(sim, &id, &scope_text, ttl, stated);
+    sim.issue_token(jwt.clone(), Gateway::Conecta, Duration::from_secs(ttl), Some(scopes));
+    let scopes = scope_text;
     let mut reply = Reply::json(
         StatusCode::OK,
         &json!({"access_token": jwt, "token_type": "Bearer",
@@ -213,11 +245,30 @@ pub(crate) fn authorize(sim: &Sim, route: &Route, headers: &HeaderMap) -> Result
         return Ok(());
     }
     match sim.check_token(&token, route.gateway) {
-        Ok(()) => Ok(()),
+        Ok(Some(scopes)) => match route_scope(route) {
+            Some(needed) if !scopes.iter().any(|s| s == needed) => Err(Reply::message(
+                StatusCode::FORBIDDEN,
+                format!(
+                    "O token de acesso não dá acesso a esta API (escopo {needed} ausente). Use a credencial desta API."
+                ),
+            )),
+            _ => Ok(()),
+        },
+        Ok(None) => Ok(()),
         Err(TokenProblem::Expired) => Err(unauthorized("Token de acesso expirado. Solicite um novo token.")),
         Err(TokenProblem::Unknown | TokenProblem::WrongGateway) => {
             Err(unauthorized("Token de acesso inválido. Verifique as credenciais e solicite um novo token."))
         }
+    }
+}
+
+/// The scope a Conecta API call needs (a production token carries the scope of one API: apis.md §8 A4);
+/// `None` for SERPRO, whose token covers the contract (`am_application_scope default`, apis.md §1.1).
+fn route_scope(route: &Route) -> Option<&'static str> {
+    match route.endpoint {
+        Endpoint::ConectaCpfLight => Some(CPF_LIGHT_SCOPE),
+        Endpoint::ConectaCnpj { .. } => Some(CNPJ_SCOPE),
+        Endpoint::SerproCpf { .. } | Endpoint::SerproCnpj { .. } | Endpoint::SerproStatus => None,
     }
 }
 

@@ -20,8 +20,12 @@ pub struct SimConfig {
     pub seed: u64,
     /// Accepted SERPRO consumer key/secret pairs (`POST /token`, HTTP Basic).
     pub serpro_credentials: Vec<(String, String)>,
-    /// Accepted Conecta client id/secret pairs (`POST /oauth2/jwt-token`).
+    /// Accepted Conecta client id/secret pairs (`POST /oauth2/jwt-token`) whose tokens cover every Conecta API.
     pub conecta_credentials: Vec<(String, String)>,
+    /// Conecta credentials of one API each, as agencies hold them (apis.md §8 A4): `[id, secret, scope]`, e.g.
+    /// `["cpf-id", "cpf-secret", "api-cpf-light-v1"]`. Their tokens carry that scope only, and an API whose scope
+    /// the token does not carry answers 403.
+    pub conecta_scoped_credentials: Vec<(String, String, String)>,
     /// SERPRO token lifetime; `expires_in` equals it.
     pub serpro_token_ttl_secs: u64,
     /// Conecta token lifetime; the JWT's `exp - iat` equals it.
@@ -57,6 +61,7 @@ impl Default for SimConfig {
             seed: 0x00ba_1ca0,
             serpro_credentials: demo.clone(),
             conecta_credentials: demo,
+            conecta_scoped_credentials: Vec::new(),
             serpro_token_ttl_secs: 3600,
             conecta_token_ttl_secs: 7200,
             quota: None,
@@ -124,6 +129,14 @@ impl fmt::Debug for SimConfig {
             .field("seed", &self.seed)
             .field("serpro_credentials", &redact(&self.serpro_credentials))
             .field("conecta_credentials", &redact(&self.conecta_credentials))
+            .field(
+                "conecta_scoped_credentials",
+                &self
+                    .conecta_scoped_credentials
+                    .iter()
+                    .map(|(k, _, s)| format!("({k}, <redacted>, {s})"))
+                    .collect::<Vec<_>>(),
+            )
             .field("serpro_token_ttl_secs", &self.serpro_token_ttl_secs)
             .field("conecta_token_ttl_secs", &self.conecta_token_ttl_secs)
             .field("quota", &self.quota)

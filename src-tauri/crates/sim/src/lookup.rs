@@ -47,6 +47,9 @@ pub(crate) fn handle(sim: &Sim, path: &str, route: &Route, headers: &HeaderMap, 
             );
         }
     }
+    if route.endpoint == Endpoint::SerproStatus {
+        return status_up();
+    }
     if let QuotaCheck::Exhausted { limit } = sim.count_quota(&route.api) {
         return Reply::json(
             StatusCode::TOO_MANY_REQUESTS,
@@ -62,7 +65,13 @@ pub(crate) fn handle(sim: &Sim, path: &str, route: &Route, headers: &HeaderMap, 
         Endpoint::SerproCnpj { view, ni } => cnpj(sim, Gateway::Serpro, *view, route.trial, ni, headers),
         Endpoint::ConectaCnpj { view, ni } => cnpj(sim, Gateway::Conecta, *view, false, ni, headers),
         Endpoint::ConectaCpfLight => cpf_light(sim, headers, body),
+        Endpoint::SerproStatus => status_up(),
     }
+}
+
+/// The health check's answer: counted in no quota, billed never (apis.md §8 A9, ◐; the body is not documented).
+fn status_up() -> Reply {
+    Reply::json(StatusCode::OK, &json!({"status": "UP"}))
 }
 
 /// `x-signature: 1` asks SERPRO for a time stamp, returned in the `stamp` header.

@@ -31,10 +31,21 @@ const CNPJ_BASES: [(&str, bool); 4] = [
 /// What a gateway path asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Endpoint {
-    SerproCpf { version: CpfVersion, ni: String },
-    SerproCnpj { view: CnpjView, ni: String },
+    SerproCpf {
+        version: CpfVersion,
+        ni: String,
+    },
+    SerproCnpj {
+        view: CnpjView,
+        ni: String,
+    },
     ConectaCpfLight,
-    ConectaCnpj { view: CnpjView, ni: String },
+    ConectaCnpj {
+        view: CnpjView,
+        ni: String,
+    },
+    /// Consulta CPF v2's health check (`GET …/v2/status`, apis.md §8 A9, ◐): not a lookup, never billed.
+    SerproStatus,
 }
 
 /// A recognised API path.
@@ -53,6 +64,16 @@ pub(crate) struct Route {
 pub(crate) fn route(path: &str) -> Option<Route> {
     let segments: Vec<&str> = path.strip_prefix('/')?.split('/').collect();
     match segments.as_slice() {
+        [base, "v2", "status"] => {
+            let (base, trial) = CPF_BASES.into_iter().find(|(b, _)| b == base)?;
+            Some(Route {
+                endpoint: Endpoint::SerproStatus,
+                gateway: Gateway::Serpro,
+                trial,
+                api: format!("{base}/v2"),
+                method: Method::GET,
+            })
+        }
         [base, version, "cpf", ni] if !ni.is_empty() => {
             let (base, trial) = CPF_BASES.into_iter().find(|(b, _)| b == base)?;
             let version = match *version {
@@ -115,6 +136,10 @@ mod tests {
         let r = route("/api-cnpj-qsa/v2/qsa/12ABC34501DE35").unwrap();
         assert_eq!((r.gateway, r.api.as_str()), (Gateway::Conecta, "api-cnpj-qsa/v2"));
         assert_eq!(route("/api-cpf-light/v2/consulta/cpf").map(|r| r.method), Some(Method::POST));
+        let r = route("/consulta-cpf-df/v2/status").unwrap();
+        assert_eq!((r.endpoint, r.trial, r.api.as_str()), (Endpoint::SerproStatus, false, "consulta-cpf-df/v2"));
+        assert!(route("/consulta-cpf-df-trial/v2/status").is_some_and(|r| r.trial));
+        assert_eq!(route("/consulta-cnpj-df/v2/status"), None, "no documented CNPJ health check");
     }
 
     #[test]

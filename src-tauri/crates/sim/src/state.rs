@@ -25,6 +25,8 @@ pub(crate) enum Gateway {
 struct IssuedToken {
     gateway: Gateway,
     expires_at: Instant,
+    /// The APIs (Conecta scopes) the token covers; `None`: every API of its gateway.
+    scopes: Option<Vec<String>>,
 }
 
 /// Why a bearer token was refused.
@@ -173,22 +175,24 @@ impl Sim {
         format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
     }
 
-    pub fn issue_token(&self, token: String, gateway: Gateway, ttl: Duration) {
+    /// Records an issued token; `scopes` limits it to those APIs (`None`: every API of `gateway`).
+    pub fn issue_token(&self, token: String, gateway: Gateway, ttl: Duration, scopes: Option<Vec<String>>) {
         let now = Instant::now();
         let mut m = self.lock();
         if m.tokens.len() > 10_000 {
             m.tokens.retain(|_, t| t.expires_at > now);
         }
-        m.tokens.insert(token, IssuedToken { gateway, expires_at: now + ttl });
+        m.tokens.insert(token, IssuedToken { gateway, expires_at: now + ttl, scopes });
     }
 
-    pub fn check_token(&self, token: &str, gateway: Gateway) -> Result<(), TokenProblem> {
+    /// Whether `token` is a live token of `gateway`; `Ok` carries the scopes it is limited to (`None`: all).
+    pub fn check_token(&self, token: &str, gateway: Gateway) -> Result<Option<Vec<String>>, TokenProblem> {
         let m = self.lock();
         match m.tokens.get(token) {
             None => Err(TokenProblem::Unknown),
             Some(t) if t.gateway != gateway => Err(TokenProblem::WrongGateway),
             Some(t) if Instant::now() >= t.expires_at => Err(TokenProblem::Expired),
-            Some(_) => Ok(()),
+            Some(t) => Ok(t.scopes.clone()),
         }
     }
 
@@ -286,7 +290,7 @@ mod tests {
     #[test]
     fn debug_shows_no_token() {
         let sim = Sim::new(SimConfig::default(), Dataset::embedded().unwrap());
-        sim.issue_token("secret-token-value".into(), Gateway::Serpro, Duration::from_secs(60));
+        sim.issue_token("secret-token-value".into(), Gateway::Serpro, Duration::from_secs(60), None);
         let text = format!("{sim:?}");
         assert!(text.contains("issued_tokens: 1"), "{text}");
         assert!(!text.contains("secret-token-value"));

@@ -5,6 +5,7 @@ mod conecta;
 mod control;
 mod faults;
 mod limits;
+mod scopes;
 mod serpro;
 
 use balcao_sim::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, SimConfig, SimHandle, Simulator};

@@ -4,7 +4,7 @@
 use balcao_core::lock_api::{HealthArea, HealthIssue};
 use balcao_core::{AppError, ErrorCode};
 
-use crate::start::{build_client, open_history};
+use crate::session::{CredentialSource, build_client, open_history};
 use crate::{Active, Balcao};
 
 impl Balcao {
@@ -59,7 +59,15 @@ impl Balcao {
             (a.profile.clone(), a.unusable.is_some())
         };
         let settings = self.settings.read().await.settings.clone();
-        match build_client(&profile, &settings, self.secrets.as_ref(), &self.history_handle()).await {
+        match build_client(
+            &profile,
+            &settings,
+            self.secrets.as_ref(),
+            CredentialSource::Keyring,
+            &self.history_handle(),
+        )
+        .await
+        {
             Ok(client) => {
                 let mut active = self.active.write().await;
                 // Unless the clerk switched profile meanwhile.

@@ -9,11 +9,12 @@ pub mod lock;
 pub mod lock_store;
 mod lookup;
 mod profiles;
+pub mod session;
 pub mod settings_store;
 mod start;
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 
 use balcao_core::api::Validation;
 use balcao_core::doc::{Detection, detect};
@@ -53,8 +54,17 @@ pub struct Balcao {
     batch: batch_ops::BatchSlot,
 }
 
-/// The history, or why it could not be opened.
-type HistorySlot = Result<Arc<Mutex<History>>, AppError>;
+use session::HistorySlot;
+
+/// What the CLI and the tests need of the gov crate besides the client (which never leaves this crate): profiles
+/// files and the credentials stored for a profile.
+pub mod gov_config {
+    pub use balcao_gov::{
+        CLIENT_ID_ENV, CLIENT_SECRET_ENV, CredentialBinding, CredentialScope, Credentials, MAX_PROFILES,
+        MAX_PROFILES_FILE_BYTES, ProfilesFileError, client_id_key, client_secret_key, credential_keys,
+        load_profiles_toml, read_profiles_file, store_credentials,
+    };
+}
 
 /// The active profile and its client.
 #[derive(Debug, Clone)]
@@ -109,13 +119,7 @@ impl Balcao {
         &self,
         f: impl FnOnce(&mut History) -> Result<T, AppError> + Send + 'static,
     ) -> Result<T, AppError> {
-        let history = self.history_handle()?;
-        tokio::task::spawn_blocking(move || {
-            let mut guard = history.lock().map_err(|_| AppError::from(ErrorCode::HistoryLocked))?;
-            f(&mut guard)
-        })
-        .await
-        .map_err(|e| AppError::new(ErrorCode::Internal, format!("tarefa do histórico interrompida: {e}")))?
+        session::on_history(self.history_handle()?, f).await
     }
 }
 

@@ -6,7 +6,8 @@ use balcao_core::profile::{CredentialsState, DEMO_PROFILE_ID, Profile, ProfileEn
 use balcao_core::{AppError, Cpf, Document, ErrorCode, Sensitive};
 use balcao_gov::{CredentialBinding, CredentialScope, Credentials, check_extra_ca_file, store_credentials};
 
-use crate::start::{build_client, find_profile, start_sim};
+use crate::session::{CredentialSource, build_client};
+use crate::start::{find_profile, start_sim};
 use crate::{Active, Balcao};
 
 impl Balcao {
@@ -84,7 +85,14 @@ impl Balcao {
             }
             None => return Err(AppError::new(ErrorCode::Config, format!("Perfil «{id}» não encontrado."))),
         };
-        let client = build_client(&profile, &settings.settings, self.secrets.as_ref(), &self.history_handle()).await?;
+        let client = build_client(
+            &profile,
+            &settings.settings,
+            self.secrets.as_ref(),
+            CredentialSource::Keyring,
+            &self.history_handle(),
+        )
+        .await?;
         *self.active.write().await = Active { profile, client, unusable: None };
         let mut next = settings;
         next.settings.active_profile = id.to_owned();
@@ -122,7 +130,14 @@ impl Balcao {
                 .cloned()
                 .ok_or_else(|| AppError::new(ErrorCode::Config, format!("Perfil «{id}» não encontrado.")))?
         };
-        let client = build_client(&profile, &settings.settings, self.secrets.as_ref(), &self.history_handle()).await?;
+        let client = build_client(
+            &profile,
+            &settings.settings,
+            self.secrets.as_ref(),
+            CredentialSource::Keyring,
+            &self.history_handle(),
+        )
+        .await?;
         let probe = match profile.cpf_api {
             Some(_) => {
                 Document::Cpf(Cpf::parse("40442820135").map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?)

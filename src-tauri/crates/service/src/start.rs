@@ -5,21 +5,18 @@
 use std::ffi::OsStr;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
-use balcao_core::api::{Environment, Settings};
 use balcao_core::profile::{DEMO_PROFILE_ID, Profile};
-use balcao_core::record::ApiKind;
 use balcao_core::{AppError, ErrorCode};
-use balcao_gov::{Credentials, GovClient, credentials_from_store};
-use balcao_history::History;
 use balcao_platform::{KeyringStore, SecretStore};
 use balcao_sim::{SimConfig, SimHandle, Simulator};
 use tokio::sync::RwLock;
 
 use crate::lock::{IdleLock, stored_pin_hash};
 use crate::lock_store::LockStore;
+use crate::session::{CredentialSource, build_client, credential_free_client, open_history};
 use crate::settings_store::SettingsStore;
 use crate::{Active, Balcao};
 
@@ -62,13 +59,14 @@ impl Balcao {
                 (Profile::demo(&sim.base_url()), Some(sim))
             }
         };
-        let active = match build_client(&profile, &file.settings, secrets.as_ref(), &history).await {
-            Ok(client) => Active { profile, client, unusable: None },
-            Err(e) => {
-                tracing::warn!(code = ?e.code, "active profile unusable at start");
-                Active { client: credential_free_client(&profile, opts.sim_addr)?, profile, unusable: Some(e) }
-            }
-        };
+        let active =
+            match build_client(&profile, &file.settings, secrets.as_ref(), CredentialSource::Keyring, &history).await {
+                Ok(client) => Active { profile, client, unusable: None },
+                Err(e) => {
+                    tracing::warn!(code = ?e.code, "active profile unusable at start");
+                    Active { client: credential_free_client(&profile, opts.sim_addr)?, profile, unusable: Some(e) }
+                }
+            };
         let balcao = Balcao {
             data_dir: opts.data_dir,
             secrets,
@@ -105,13 +103,6 @@ async fn read_pin_set(secrets: Arc<dyn SecretStore>) -> Option<bool> {
     }
 }
 
-/// A client that holds no credential, for an active profile that cannot make calls (it is never used for one:
-/// lookups and batches refuse first); the Demonstração's shape when even the profile's settings are refused.
-fn credential_free_client(profile: &Profile, sim_addr: SocketAddr) -> Result<GovClient, AppError> {
-    GovClient::new(profile.clone(), Credentials::new("", ""))
-        .or_else(|_| GovClient::new(Profile::demo(&format!("http://{sim_addr}")), Credentials::new("", "")))
-}
-
 /// The profile with this id among the configured ones (Demonstração is never stored).
 pub(crate) fn find_profile<'a>(profiles: &'a [Profile], id: &str) -> Option<&'a Profile> {
     if id == DEMO_PROFILE_ID { None } else { profiles.iter().find(|p| p.id == id) }
@@ -135,65 +126,4 @@ pub(crate) async fn start_sim(addr: SocketAddr) -> Result<SimHandle, AppError> {
             format!("Não foi possível iniciar o simulador da Demonstração em {addr}: {e}."),
         )
     })
-}
-
-pub(crate) async fn open_history(dir: PathBuf, secrets: Arc<dyn SecretStore>) -> Result<Arc<Mutex<History>>, AppError> {
-    let opened = tokio::task::spawn_blocking(move || History::open(&dir, secrets.as_ref()))
-        .await
-        .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))
-        .and_then(|r| r);
-    match opened {
-        Ok(h) => Ok(Arc::new(Mutex::new(h))),
-        Err(e) => {
-            tracing::warn!(code = ?e.code, "history unavailable");
-            Err(e)
-        }
-    }
-}
-
-/// A client for the profile: Demonstração uses the simulator's public pair, others the keyring; the quota
-/// counters start from what the history already counted.
-pub(crate) async fn build_client(
-    profile: &Profile,
-    settings: &Settings,
-    secrets: &dyn SecretStore,
-    history: &Result<Arc<Mutex<History>>, AppError>,
-) -> Result<GovClient, AppError> {
-    let mut profile = profile.clone();
-    if profile.clerk_cpf.is_none() {
-        profile.clerk_cpf = settings.clerk_cpf.as_deref().and_then(|c| balcao_core::Cpf::parse(c).ok());
-    }
-    let credentials = if profile.environment == Environment::Demonstracao {
-        Credentials::demo()
-    } else {
-        credentials_from_store(secrets, &profile.id)?
-    };
-    let client = GovClient::new(profile.clone(), credentials)?;
-    if let Ok(h) = history {
-        let h = h.clone();
-        let id = profile.id.clone();
-        let used = tokio::task::spawn_blocking(move || {
-            let guard = h.lock().ok()?;
-            Some(
-                [
-                    ApiKind::SerproCpfV1,
-                    ApiKind::SerproCpfV2,
-                    ApiKind::SerproCnpj,
-                    ApiKind::ConectaCpfLight,
-                    ApiKind::ConectaCnpj,
-                ]
-                .into_iter()
-                .filter_map(|api| guard.quota_for(&id, api).ok().map(|q| (api, q.used_total)))
-                .collect::<Vec<_>>(),
-            )
-        })
-        .await
-        .ok()
-        .flatten()
-        .unwrap_or_default();
-        for (api, n) in used {
-            client.quota().seed(api, n);
-        }
-    }
-    Ok(client)
 }

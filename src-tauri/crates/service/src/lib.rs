@@ -12,6 +12,7 @@ mod profiles;
 pub mod session;
 pub mod settings_store;
 mod start;
+pub mod update_policy;
 
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};

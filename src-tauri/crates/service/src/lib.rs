@@ -10,6 +10,7 @@ pub mod lock_store;
 mod lookup;
 mod profiles;
 pub mod session;
+mod settings;
 pub mod settings_store;
 mod start;
 pub mod update_policy;

@@ -1,7 +1,7 @@
-//! Profiles and settings: list, save, delete, activate (rebuilding the client), write-only credentials, connection test.
+//! Profiles: list, save, delete, activate (rebuilding the client), write-only credentials, connection test.
 
+use balcao_core::api::AppInfo;
 use balcao_core::api::Environment;
-use balcao_core::api::{AppInfo, Settings};
 use balcao_core::profile::{CredentialsState, DEMO_PROFILE_ID, Profile, ProfileEntry};
 use balcao_core::{AppError, Cpf, Document, ErrorCode, Sensitive};
 use balcao_gov::{CredentialBinding, CredentialScope, Credentials, check_extra_ca_file, store_credentials};
@@ -152,48 +152,6 @@ impl Balcao {
             Err(f) => Err(f.error),
         }
     }
-
-    pub async fn settings(&self) -> Settings {
-        let mut s = self.settings.read().await.settings.clone();
-        if let Ok(policy) = self.with_history(|h| h.retention()).await {
-            s.retention = policy;
-        }
-        s
-    }
-
-    /// Saves settings; the retention policy goes to the history (and is applied at once), the rest to settings.json.
-    pub async fn settings_save(&self, settings: Settings) -> Result<(), AppError> {
-        check_numeric_settings(&settings)?;
-        if let Some(cpf) = settings.clerk_cpf.as_deref().filter(|c| !c.trim().is_empty()) {
-            Cpf::parse(cpf).map_err(|e| AppError::new(ErrorCode::InvalidDocument, format!("CPF do atendente: {e}")))?;
-        }
-        let policy = settings.retention;
-        let actor = self.actor_for(&settings);
-        self.with_history(move |h| {
-            h.set_retention(&policy)?;
-            h.apply_retention(&actor).map(|_| ())
-        })
-        .await?;
-        let mut file = self.settings.write().await;
-        let mut next = file.clone();
-        next.settings = Settings { active_profile: next.settings.active_profile.clone(), ..settings };
-        self.settings_store.save(&next)?;
-        *file = next;
-        Ok(())
-    }
-
-    pub(crate) fn actor_for(&self, settings: &Settings) -> balcao_history::Actor {
-        balcao_history::Actor {
-            clerk_cpf: self.signed_in_cpf().or_else(|| settings.clerk_cpf.as_deref().and_then(|c| Cpf::parse(c).ok())),
-            os_user: self.os_user.clone(),
-        }
-    }
-}
-
-/// The numeric settings within their bounds (retention days and entries, idle minutes), with a pt-BR message.
-fn check_numeric_settings(settings: &Settings) -> Result<(), AppError> {
-    balcao_core::bounds::check_settings(settings)
-        .map_err(|e| AppError::new(ErrorCode::Config, format!("Configurações: {e} Corrija o valor e salve de novo.")))
 }
 
 /// Whether `profile`'s credentials are stored: both keys present and not blank (the values go no further), and

@@ -35,7 +35,10 @@ pub fn read_batch_file(path: &Path) -> Result<(String, Vec<u8>), AppError> {
     if !ext_ok {
         return Err(file_error(format!("O Lote abre arquivos CSV ou TXT; «{name}» não é um deles.")));
     }
-    let unreadable = |e: std::io::Error| file_error(format!("Não foi possível ler «{name}»: {e}."));
+    let unreadable = |e: std::io::Error| {
+        tracing::warn!(error = %crate::errors::cause_chain(&e), "batch file unreadable");
+        file_error(format!("Não foi possível ler «{name}»: {}.", balcao_core::error::io_reason(&e)))
+    };
     // Before opening: opening a pipe or a device could block or never end.
     if !std::fs::metadata(path).map_err(unreadable)?.is_file() {
         return Err(file_error(format!("«{name}» não é um arquivo comum: escolha um CSV ou TXT.")));
@@ -60,7 +63,7 @@ pub fn read_batch_file(path: &Path) -> Result<(String, Vec<u8>), AppError> {
 async fn read_off_thread(path: PathBuf) -> Result<(String, Vec<u8>), AppError> {
     tokio::task::spawn_blocking(move || read_batch_file(&path))
         .await
-        .map_err(|e| AppError::new(ErrorCode::Internal, format!("leitura do arquivo interrompida: {e}")))?
+        .map_err(|e| crate::errors::interrupted("A leitura do arquivo", &e))?
 }
 
 impl Balcao {

@@ -79,7 +79,7 @@ fn take_idle(slot: &mut Slot) -> Result<Box<Batch>, AppError> {
 }
 
 fn join_error(e: tokio::task::JoinError) -> AppError {
-    AppError::new(ErrorCode::Internal, format!("tarefa do lote interrompida: {e}"))
+    crate::errors::interrupted("A tarefa do lote", &e)
 }
 
 impl Balcao {
@@ -258,8 +258,7 @@ impl Balcao {
                 Err(e) => {
                     tracing::error!(error = %e, "batch: task failed");
                     let before = last.lock().map(|p| p.clone()).unwrap_or_else(|p| p.into_inner().clone());
-                    let stop =
-                        AppError::new(ErrorCode::Internal, format!("{} ({e})", ErrorCode::Internal.default_message()));
+                    let stop = AppError::from(ErrorCode::Internal);
                     (Slot::Empty, BatchProgress { state: BatchState::Stopped, stop: Some(stop), ..before })
                 }
             };

@@ -75,7 +75,7 @@ fn parse_cpf(input: &str) -> Result<Cpf, AppError> {
 }
 
 fn join_error(e: tokio::task::JoinError) -> AppError {
-    AppError::new(ErrorCode::Internal, format!("A verificação do PIN foi interrompida ({e})."))
+    crate::errors::interrupted("A verificação do PIN", &e)
 }
 
 /// The refusal of a lookup without a signed-in clerk where the agency requires one.

@@ -9,6 +9,7 @@ use balcao_core::{AppError, ErrorCode};
 use balcao_history::Actor;
 
 use crate::Balcao;
+use crate::errors::io_failure;
 
 impl Balcao {
     pub(crate) async fn actor(&self) -> Actor {
@@ -100,9 +101,7 @@ pub(crate) struct ExportFile {
 impl ExportFile {
     /// Creates the file (and its folder) and a buffered writer to it.
     pub(crate) fn create(path: &Path) -> Result<(ExportFile, BufWriter<std::fs::File>), AppError> {
-        let io = |e: std::io::Error| {
-            AppError::new(ErrorCode::Config, format!("Não foi possível gravar {}: {e}.", path.display()))
-        };
+        let io = |e: std::io::Error| io_failure(ErrorCode::Config, "Não foi possível gravar", path, &e);
         std::fs::create_dir_all(path.parent().unwrap_or(path)).map_err(io)?;
         let file = balcao_platform::create_private_file(path).map_err(io)?;
         Ok((ExportFile { path: path.to_owned(), kept: false }, BufWriter::new(file)))
@@ -110,9 +109,7 @@ impl ExportFile {
 
     /// Flushes and syncs what was written (a full disk shows up here, not later).
     pub(crate) fn finish(&self, mut out: BufWriter<std::fs::File>) -> Result<(), AppError> {
-        let io = |e: std::io::Error| {
-            AppError::new(ErrorCode::Config, format!("Não foi possível gravar {}: {e}.", self.path.display()))
-        };
+        let io = |e: std::io::Error| io_failure(ErrorCode::Config, "Não foi possível gravar", &self.path, &e);
         out.flush().map_err(io)?;
         out.get_ref().sync_all().map_err(io)
     }

@@ -3,6 +3,7 @@
 mod batch_file;
 mod batch_ops;
 pub mod clerks;
+pub mod errors;
 mod health;
 mod history_ops;
 pub mod lock;

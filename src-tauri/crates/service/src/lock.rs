@@ -36,10 +36,10 @@ pub fn validate_pin(pin: &str) -> Result<(), AppError> {
 /// The Argon2id hash of a PIN, as a PHC string with its own random salt.
 pub fn hash_pin(pin: &Sensitive<String>) -> Result<Sensitive<String>, AppError> {
     validate_pin(pin.expose())?;
-    Argon2::default()
-        .hash_password(pin.expose().as_bytes())
-        .map(|h| Sensitive::new(h.to_string()))
-        .map_err(|e| AppError::new(ErrorCode::Internal, format!("Não foi possível proteger o PIN ({e}).")))
+    Argon2::default().hash_password(pin.expose().as_bytes()).map(|h| Sensitive::new(h.to_string())).map_err(|e| {
+        tracing::error!(error = %e, "PIN hash failed");
+        AppError::new(ErrorCode::Internal, "Não foi possível proteger o PIN. Tente de novo ou avise a TI.")
+    })
 }
 
 /// Whether `pin` matches a stored PHC hash. An unreadable hash never matches.
@@ -322,7 +322,7 @@ pub fn stored_pin_hash(secrets: &dyn SecretStore) -> Result<Option<Sensitive<Str
 }
 
 fn join_error(e: tokio::task::JoinError) -> AppError {
-    AppError::new(ErrorCode::Internal, format!("A verificação do PIN foi interrompida ({e})."))
+    crate::errors::interrupted("A verificação do PIN", &e)
 }
 
 impl Balcao {

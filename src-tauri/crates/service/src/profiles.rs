@@ -44,7 +44,7 @@ impl Balcao {
         let checked = profile.clone();
         tokio::task::spawn_blocking(move || check_extra_ca_file(&checked).map(|_| ()))
             .await
-            .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))??;
+            .map_err(|e| crate::errors::interrupted("A verificação do certificado extra", &e))??;
         let mut file = self.settings.write().await;
         let mut next = file.clone();
         match next.profiles.iter_mut().find(|p| p.id == profile.id) {

@@ -121,9 +121,13 @@ pub fn demo_sim_config(control: Option<&OsStr>) -> SimConfig {
 pub(crate) async fn start_sim(addr: SocketAddr) -> Result<SimHandle, AppError> {
     let config = demo_sim_config(std::env::var_os(SIM_CONTROL_ENV).as_deref());
     Simulator::start(addr, config).await.map_err(|e| {
+        tracing::error!(%addr, error = %crate::errors::cause_chain(&e), "demo simulator did not start");
         AppError::new(
             ErrorCode::Internal,
-            format!("Não foi possível iniciar o simulador da Demonstração em {addr}: {e}."),
+            format!(
+                "Não foi possível iniciar o simulador da Demonstração em {addr}: {}.",
+                balcao_core::error::io_reason(&e)
+            ),
         )
     })
 }

@@ -68,22 +68,22 @@ fn busy_until_done(activity: &Activity) -> ProgressSink {
 /// Starts the previewed batch; the window follows it with `batch_progress`.
 #[tauri::command]
 pub async fn batch_start(state: State<'_, AppState>, activity: State<'_, Activity>) -> Result<BatchProgress, AppError> {
-    state.get().await?.batch_start(busy_until_done(&activity)).await
+    state.get().await?.batch().start(busy_until_done(&activity)).await
 }
 
 #[tauri::command]
 pub async fn batch_progress(state: State<'_, AppState>) -> Result<Option<BatchProgress>, AppError> {
-    Ok(state.get().await?.batch_progress().await)
+    Ok(state.get().await?.batch().progress().await)
 }
 
 #[tauri::command]
 pub async fn batch_cancel(state: State<'_, AppState>) -> Result<(), AppError> {
-    state.get().await?.batch_cancel().await
+    state.get().await?.batch().cancel().await
 }
 
 #[tauri::command]
 pub async fn batch_saved(state: State<'_, AppState>) -> Result<Option<BatchSaved>, AppError> {
-    state.get().await?.batch_saved().await
+    state.get().await?.batch().saved().await
 }
 
 #[tauri::command]
@@ -92,16 +92,16 @@ pub async fn batch_resume(
     activity: State<'_, Activity>,
     retry_failed: bool,
 ) -> Result<BatchProgress, AppError> {
-    state.get().await?.batch_resume(retry_failed, busy_until_done(&activity)).await
+    state.get().await?.batch().resume(retry_failed, busy_until_done(&activity)).await
 }
 
 /// Writes the result CSV to the clerk's Downloads folder and returns its path.
 #[tauri::command]
 pub async fn batch_export(state: State<'_, AppState>) -> Result<String, AppError> {
-    state.get().await?.batch_export().await
+    state.get().await?.batch().export().await
 }
 
 #[tauri::command]
 pub async fn batch_discard(state: State<'_, AppState>) -> Result<(), AppError> {
-    state.get().await?.batch_discard().await
+    state.get().await?.batch().discard().await
 }

@@ -44,10 +44,10 @@ pub async fn profile_test(state: State<'_, AppState>, id: String) -> Result<Stri
 
 #[tauri::command]
 pub async fn settings_get(state: State<'_, AppState>) -> Result<Settings, AppError> {
-    Ok(state.get().await?.settings().await)
+    Ok(state.get().await?.settings().get().await)
 }
 
 #[tauri::command]
 pub async fn settings_save(state: State<'_, AppState>, settings: Settings) -> Result<(), AppError> {
-    state.get().await?.settings_save(settings).await
+    state.get().await?.settings().save(settings).await
 }

@@ -8,7 +8,7 @@ use balcao_batch::MAX_BYTES;
 use balcao_core::batch_api::{BatchOptions, BatchPreview};
 use balcao_core::{AppError, ErrorCode};
 
-use crate::Balcao;
+use crate::BatchService;
 
 /// The extensions Lote opens (case-insensitive).
 const EXTENSIONS: [&str; 2] = ["csv", "txt"];
@@ -66,17 +66,17 @@ async fn read_off_thread(path: PathBuf) -> Result<(String, Vec<u8>), AppError> {
         .map_err(|e| crate::errors::interrupted("A leitura do arquivo", &e))?
 }
 
-impl Balcao {
-    /// [`Balcao::batch_preview`] of the file at `path`, read here.
-    pub async fn batch_preview_path(&self, path: PathBuf, options: BatchOptions) -> Result<BatchPreview, AppError> {
+impl BatchService {
+    /// [`BatchService::preview`] of the file at `path`, read here.
+    pub async fn preview_path(&self, path: PathBuf, options: BatchOptions) -> Result<BatchPreview, AppError> {
         let (name, bytes) = read_off_thread(path).await?;
-        self.batch_preview(name, bytes, options).await
+        self.preview(name, bytes, options).await
     }
 
-    /// [`Balcao::batch_open_saved`] with the file at `path`, read here.
-    pub async fn batch_open_saved_path(&self, path: PathBuf) -> Result<BatchPreview, AppError> {
+    /// [`BatchService::open_saved`] with the file at `path`, read here.
+    pub async fn open_saved_path(&self, path: PathBuf) -> Result<BatchPreview, AppError> {
         let (name, bytes) = read_off_thread(path).await?;
-        self.batch_open_saved(name, bytes).await
+        self.open_saved(name, bytes).await
     }
 }
 

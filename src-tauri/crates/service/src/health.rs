@@ -1,8 +1,8 @@
 //! The one safe mode of a degraded start: what keeps Balcão from working fully (the history, the active profile, the
 //! lock's PIN), each with a pt-BR reason and fix, and «Tentar de novo», which really tries again.
 
+use balcao_core::ErrorCode;
 use balcao_core::lock_api::{HealthArea, HealthIssue};
-use balcao_core::{AppError, ErrorCode};
 
 use crate::session::{CredentialSource, build_client, open_history};
 use crate::{Active, Balcao};
@@ -52,7 +52,7 @@ impl Balcao {
         let _turn = self.retry_turn.lock().await;
         if self.history_handle().is_err() {
             let reopened = open_history(self.data_dir.clone(), self.secrets.clone()).await;
-            *self.history.write().unwrap_or_else(std::sync::PoisonError::into_inner) = reopened;
+            self.history.replace(reopened);
         }
         let (profile, was_unusable) = {
             let a = self.active.read().await;
@@ -90,15 +90,5 @@ impl Balcao {
             tracing::warn!(code = ?e.code, "lock PIN still unreadable");
         }
         self.health().await
-    }
-
-    /// Fails with the reason the active profile cannot make calls, if any.
-    /// Also refuses without a signed-in clerk where the agency requires one (Demonstração excepted).
-    pub(crate) async fn active_usable(&self) -> Result<(), AppError> {
-        let active = self.active.read().await.clone();
-        match &active.unusable {
-            Some(e) => Err(e.clone()),
-            None => self.caller(&active).await.map(|_| ()),
-        }
     }
 }

@@ -1,4 +1,7 @@
-//! Balcão's use cases without Tauri: start-up, lookup, history, profiles and settings, as the shell's commands call them.
+//! Balcão's use cases without Tauri, as the shell's commands and `balcao-cli` call them, and the one door to the
+//! government APIs (`session`): start-up (`start`), lookup (`lookup`), the batch, history and settings services
+//! (`batch_ops`, `history_ops`, `settings`) over the pieces they share (`shared`), profiles, the lock and clerks,
+//! the safe mode (`health`), the updater's policy (`update_policy`) and the error boundary (`errors`).
 
 mod batch_file;
 mod batch_ops;
@@ -13,6 +16,7 @@ mod profiles;
 pub mod session;
 mod settings;
 pub mod settings_store;
+mod shared;
 mod start;
 pub mod update_policy;
 
@@ -24,7 +28,7 @@ use balcao_core::doc::{Detection, detect};
 use balcao_core::profile::Profile;
 use balcao_core::{AppError, DocKind, ErrorCode};
 use balcao_gov::GovClient;
-use balcao_history::History;
+
 use balcao_platform::SecretStore;
 use balcao_sim::SimHandle;
 use tokio::sync::RwLock;
@@ -33,28 +37,32 @@ pub use batch_file::read_batch_file;
 pub use batch_ops::ProgressSink;
 pub use start::{SIM_CONTROL_ENV, StartOptions, demo_sim_config};
 
-use settings_store::{SettingsFile, SettingsStore};
+pub use batch_ops::BatchService;
+pub use history_ops::HistoryService;
+pub use settings::SettingsService;
+use shared::{ActiveCell, HistoryCell, SettingsCell, Who};
 
-/// The running app's services. Cheap to share behind an `Arc`; every method takes `&self`.
+/// The running app: the services its commands call ([`Balcao::lookup`], [`Balcao::batch`], [`Balcao::history`],
+/// [`Balcao::settings`], profiles, lock), built once at start over the pieces they share. Cheap to share behind an
+/// `Arc`; every method takes `&self`.
 #[derive(Debug)]
 pub struct Balcao {
     data_dir: PathBuf,
     secrets: Arc<dyn SecretStore>,
-    settings_store: SettingsStore,
-    settings: RwLock<SettingsFile>,
+    settings: Arc<SettingsCell>,
     sim_addr: std::net::SocketAddr,
     sim: RwLock<Option<SimHandle>>,
-    active: RwLock<Active>,
-    /// The history, or why it could not be opened (then no lookup is made: every lookup must be audited);
-    /// [`Balcao::retry`] opens it again.
-    history: std::sync::RwLock<HistorySlot>,
+    active: Arc<ActiveCell>,
+    /// The history, or why it could not be opened; [`Balcao::retry`] opens it again.
+    history: Arc<HistoryCell>,
     /// The idle lock (closed at start when a PIN is set; its back-off survives restarts).
-    lock: lock::IdleLock,
-    os_user: String,
+    lock: Arc<lock::IdleLock>,
+    who: Arc<Who>,
     /// One «Tentar de novo» at a time.
     retry_turn: tokio::sync::Mutex<()>,
-    /// The batch validation of this session (held or running).
-    batch: batch_ops::BatchSlot,
+    history_service: HistoryService,
+    settings_service: SettingsService,
+    batch_service: BatchService,
 }
 
 use session::HistorySlot;
@@ -112,17 +120,38 @@ impl Balcao {
         self.sim.read().await.as_ref().map(SimHandle::requests)
     }
 
-    /// The history, or the reason it is unavailable.
-    fn history_handle(&self) -> HistorySlot {
-        self.history.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    /// The history use cases: search, open, snapshot, purge, export, statistics.
+    pub fn history(&self) -> &HistoryService {
+        &self.history_service
     }
 
-    /// Runs a closure on the history off the async threads; fails with the reason the history is unavailable.
+    /// The settings use cases: read and save (the retention policy goes to the history).
+    pub fn settings(&self) -> &SettingsService {
+        &self.settings_service
+    }
+
+    /// The batch use cases: preview, start, cancel, resume, export, discard.
+    pub fn batch(&self) -> &BatchService {
+        &self.batch_service
+    }
+
+    /// The history, or the reason it is unavailable.
+    fn history_handle(&self) -> HistorySlot {
+        self.history.handle()
+    }
+
+    /// Runs a closure on the history off the async threads (the tests read the saved batch through it).
+    #[cfg(test)]
     async fn with_history<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&mut History) -> Result<T, AppError> + Send + 'static,
+        f: impl FnOnce(&mut balcao_history::History) -> Result<T, AppError> + Send + 'static,
     ) -> Result<T, AppError> {
-        session::on_history(self.history_handle()?, f).await
+        self.history.with(f).await
+    }
+
+    /// The client and clerk CPF for a call through `active` (see [`Who::caller`]).
+    pub(crate) async fn caller(&self, active: &Active) -> Result<(Option<balcao_core::Cpf>, GovClient), AppError> {
+        self.who.caller(active, &self.settings).await
     }
 }
 

@@ -40,7 +40,7 @@ impl Balcao {
     pub async fn lookup(&self, req: LookupRequest) -> Result<LookupResponse, AppError> {
         let settings = self.settings.read().await.settings.clone();
         let active = self.active.read().await.clone();
-        let (doc, ctx) = checked_request(&req, &settings, active.context(&self.os_user, None))?;
+        let (doc, ctx) = checked_request(&req, &settings, active.context(&self.who.os_user, None))?;
         let history = self.history_handle()?;
         if let Some(e) = active.unusable {
             return Err(e);

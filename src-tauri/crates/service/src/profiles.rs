@@ -51,7 +51,7 @@ impl Balcao {
             Some(p) => *p = profile,
             None => next.profiles.push(profile),
         }
-        self.settings_store.save(&next)?;
+        self.settings.store.save(&next)?;
         *file = next;
         Ok(())
     }
@@ -63,7 +63,7 @@ impl Balcao {
         let mut file = self.settings.write().await;
         let mut next = file.clone();
         next.profiles.retain(|p| p.id != id);
-        self.settings_store.save(&next)?;
+        self.settings.store.save(&next)?;
         *file = next;
         for key in balcao_gov::credential_keys(id, CredentialScope::AllApis) {
             self.secrets.delete(&key).map_err(AppError::from)?;
@@ -96,7 +96,7 @@ impl Balcao {
         *self.active.write().await = Active { profile, client, unusable: None };
         let mut next = settings;
         next.settings.active_profile = id.to_owned();
-        self.settings_store.save(&next)?;
+        self.settings.store.save(&next)?;
         *self.settings.write().await = next;
         Ok(self.app_info().await)
     }

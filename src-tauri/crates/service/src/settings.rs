@@ -1,46 +1,55 @@
 //! Settings: the agency's policy and the clerk's preferences in settings.json, the retention policy in the history
 //! (applied at once when saved), and who an action is recorded as.
 
+use std::sync::Arc;
+
 use balcao_core::api::Settings;
 use balcao_core::{AppError, Cpf, ErrorCode};
 
-use crate::Balcao;
+use crate::shared::{HistoryCell, SettingsCell, Who};
 
-impl Balcao {
-    pub async fn settings(&self) -> Settings {
+/// The settings use cases. Holds settings.json, the history (where the retention policy lives) and who is acting.
+#[derive(Debug)]
+pub struct SettingsService {
+    settings: Arc<SettingsCell>,
+    history: Arc<HistoryCell>,
+    who: Arc<Who>,
+}
+
+impl SettingsService {
+    pub(crate) fn new(settings: &Arc<SettingsCell>, history: &Arc<HistoryCell>, who: &Arc<Who>) -> Self {
+        Self { settings: settings.clone(), history: history.clone(), who: who.clone() }
+    }
+
+    /// The settings, with the retention policy the history holds.
+    pub async fn get(&self) -> Settings {
         let mut s = self.settings.read().await.settings.clone();
-        if let Ok(policy) = self.with_history(|h| h.retention()).await {
+        if let Ok(policy) = self.history.with(|h| h.retention()).await {
             s.retention = policy;
         }
         s
     }
 
     /// Saves settings; the retention policy goes to the history (and is applied at once), the rest to settings.json.
-    pub async fn settings_save(&self, settings: Settings) -> Result<(), AppError> {
+    pub async fn save(&self, settings: Settings) -> Result<(), AppError> {
         check_numeric_settings(&settings)?;
         if let Some(cpf) = settings.clerk_cpf.as_deref().filter(|c| !c.trim().is_empty()) {
             Cpf::parse(cpf).map_err(|e| AppError::new(ErrorCode::InvalidDocument, format!("CPF do atendente: {e}")))?;
         }
         let policy = settings.retention;
-        let actor = self.actor_for(&settings);
-        self.with_history(move |h| {
-            h.set_retention(&policy)?;
-            h.apply_retention(&actor).map(|_| ())
-        })
-        .await?;
+        let actor = self.who.actor_for(&settings);
+        self.history
+            .with(move |h| {
+                h.set_retention(&policy)?;
+                h.apply_retention(&actor).map(|_| ())
+            })
+            .await?;
         let mut file = self.settings.write().await;
         let mut next = file.clone();
         next.settings = Settings { active_profile: next.settings.active_profile.clone(), ..settings };
-        self.settings_store.save(&next)?;
+        self.settings.store.save(&next)?;
         *file = next;
         Ok(())
-    }
-
-    pub(crate) fn actor_for(&self, settings: &Settings) -> balcao_history::Actor {
-        balcao_history::Actor {
-            clerk_cpf: self.signed_in_cpf().or_else(|| settings.clerk_cpf.as_deref().and_then(|c| Cpf::parse(c).ok())),
-            os_user: self.os_user.clone(),
-        }
     }
 }
 

@@ -18,7 +18,8 @@ use crate::lock::{IdleLock, stored_pin_hash};
 use crate::lock_store::LockStore;
 use crate::session::{CredentialSource, build_client, credential_free_client, open_history};
 use crate::settings_store::SettingsStore;
-use crate::{Active, Balcao};
+use crate::shared::{HistoryCell, SettingsCell, Who};
+use crate::{Active, Balcao, BatchService, HistoryService, SettingsService};
 
 /// Where and how to start; `from_env` reads the redirects tests use.
 #[derive(Debug, Clone)]
@@ -67,26 +68,32 @@ impl Balcao {
                     Active { client: credential_free_client(&profile, opts.sim_addr)?, profile, unusable: Some(e) }
                 }
             };
+        let settings = Arc::new(SettingsCell::new(settings_store, file));
+        let active = Arc::new(RwLock::new(active));
+        let history = Arc::new(HistoryCell::new(history));
+        let lock = Arc::new(lock);
+        let who = Arc::new(Who { lock: lock.clone(), os_user: balcao_platform::os_user_name() });
         let balcao = Balcao {
+            history_service: HistoryService::new(&opts.data_dir, &history, &settings, &active, &who),
+            settings_service: SettingsService::new(&settings, &history, &who),
+            batch_service: BatchService::new(&opts.data_dir, &settings, &active, &history, &who),
             data_dir: opts.data_dir,
             secrets,
-            settings_store,
-            settings: RwLock::new(file),
+            settings,
             sim_addr: opts.sim_addr,
             sim: RwLock::new(sim),
-            active: RwLock::new(active),
-            history: std::sync::RwLock::new(history),
+            active,
+            history,
             lock,
-            os_user: balcao_platform::os_user_name(),
+            who,
             retry_turn: Default::default(),
-            batch: Default::default(),
         };
         balcao.refresh_clerk_mode().await;
         if balcao.lock.clerk_mode() {
             // Nobody is signed in after a start: the window opens on «Quem está atendendo?».
             balcao.lock.lock();
         }
-        balcao.import_legacy_batch_state().await;
+        balcao.batch_service.import_legacy_state().await;
         Ok(balcao)
     }
 }

@@ -79,7 +79,7 @@ fn headers(requests: &[balcao_sim::LoggedRequest]) -> Vec<Option<String>> {
 }
 
 async fn audit_csv(b: &Balcao, dir: &std::path::Path) -> String {
-    let path = b.history_export_to(&dir.join("exports"), ExportKind::Audit, None, None).await.unwrap();
+    let path = b.history().export_to(&dir.join("exports"), ExportKind::Audit, None, None).await.unwrap();
     std::fs::read_to_string(path).unwrap()
 }
 

@@ -234,8 +234,8 @@ async fn without_the_active_profiles_credentials_it_starts_in_the_safe_mode_and_
     let e = b.lookup(request("40442820135")).await.unwrap_err();
     assert_eq!(e.code, health[0].code);
     // Configurações works: settings, the profile list, saving settings.
-    let settings = b.settings().await;
-    b.settings_save(settings).await.unwrap();
+    let settings = b.settings().get().await;
+    b.settings().save(settings).await.unwrap();
     let entries = b.profile_entries().await;
     assert_eq!(entries.len(), 2);
     // Demonstração works.
@@ -266,11 +266,11 @@ async fn a_history_that_failed_to_open_opens_on_retry_once_the_keyring_is_back()
     let b = start(dir.path(), store.clone()).await;
     let areas: Vec<_> = b.health().await.into_iter().map(|h| h.area).collect();
     assert!(areas.contains(&HealthArea::History), "{areas:?}");
-    assert!(b.history_search(HistoryQuery::default()).await.is_err());
+    assert!(b.history().search(HistoryQuery::default()).await.is_err());
     assert_eq!(b.retry().await.len(), areas.len(), "nothing changed yet");
     store.set_down(false);
     assert!(b.retry().await.is_empty(), "history re-opened, PIN state read");
-    assert!(b.history_search(HistoryQuery::default()).await.is_ok());
+    assert!(b.history().search(HistoryQuery::default()).await.is_ok());
     assert!(b.lookup(request("40442820135")).await.is_ok());
 }
 

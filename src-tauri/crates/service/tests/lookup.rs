@@ -62,9 +62,10 @@ async fn demo_lookup_is_recorded_and_found_again() {
     let id = r.history_id.expect("recorded");
     assert_eq!(r.lookup.record.display_name(), Some("Nome do CPF 404.428.201-35"));
     assert_eq!(r.lookup.record.status().label, "Regular");
-    let page = b.history_search(HistoryQuery { text: Some("40442820135".into()), ..Default::default() }).await.unwrap();
+    let page =
+        b.history().search(HistoryQuery { text: Some("40442820135".into()), ..Default::default() }).await.unwrap();
     assert_eq!(page.items.first().map(|i| i.id), Some(id));
-    let entry = b.history_get(id).await.unwrap();
+    let entry = b.history().get(id).await.unwrap();
     assert_eq!(entry.summary.id, id);
     let status = b.status_info().await;
     assert!(status.token_valid_until.is_some(), "a token is cached after the lookup");
@@ -97,7 +98,7 @@ async fn invalid_number_makes_no_call() {
 async fn purpose_policy_blocks_before_any_call() {
     let dir = tempfile::tempdir().unwrap();
     let b = start(dir.path()).await;
-    b.settings_save(Settings { purpose_required: true, ..b.settings().await }).await.unwrap();
+    b.settings().save(Settings { purpose_required: true, ..b.settings().get().await }).await.unwrap();
     let e = b.lookup(request("40442820135")).await.unwrap_err();
     assert_eq!(e.code, ErrorCode::PurposeRequired);
     assert!(sim_requests(&b).await.is_empty());
@@ -111,8 +112,8 @@ async fn do_not_record_keeps_it_out_of_history() {
     let b = start(dir.path()).await;
     let r = b.lookup(LookupRequest { do_not_record: true, ..request("40442820135") }).await.unwrap();
     assert_eq!(r.history_id, None);
-    assert_eq!(b.history_search(HistoryQuery::default()).await.unwrap().items.len(), 0);
-    let stats = b.history_stats(30).await.unwrap();
+    assert_eq!(b.history().search(HistoryQuery::default()).await.unwrap().items.len(), 0);
+    let stats = b.history().stats(30).await.unwrap();
     assert_eq!(stats.daily.iter().map(|d| d.lookups).sum::<u32>(), 1, "the audit still counts it");
 }
 

@@ -73,7 +73,7 @@ async fn the_file_the_previous_schema_wrote_opens_after_the_update_with_its_look
     assert_eq!(page.items[0].name.as_deref(), Some("José da Silva"), "the previous build's lookup reads back");
     let entry = updated.history().get(page.items[0].id).await.expect("the entry in full");
     assert_eq!(entry.lookup.and_then(|l| l.meta.activity_id).as_deref(), Some("fixture-activity-1"));
-    let r = updated.lookup(request("11.222.333/0001-81")).await.expect("a lookup after the update");
+    let r = updated.lookup().lookup(request("11.222.333/0001-81")).await.expect("a lookup after the update");
     let id = r.history_id.expect("recorded in the migrated file");
     let page = updated.history().search(query("11222333000181")).await.unwrap();
     assert_eq!(page.items.first().map(|i| i.id), Some(id));
@@ -88,7 +88,7 @@ async fn a_restart_finds_the_history_and_keeps_recording_and_a_downgrade_is_refu
 
     // The installed version records a lookup.
     let before = start(dir.path(), &secrets).await;
-    let r = before.lookup(request("404.428.201-35")).await.expect("trial CPF");
+    let r = before.lookup().lookup(request("404.428.201-35")).await.expect("trial CPF");
     let id = r.history_id.expect("recorded");
     drop(before);
 
@@ -97,7 +97,7 @@ async fn a_restart_finds_the_history_and_keeps_recording_and_a_downgrade_is_refu
     let after = start(dir.path(), &secrets).await;
     let page = after.history().search(query("40442820135")).await.expect("history opens after a restart");
     assert_eq!(page.items.first().map(|i| i.id), Some(id));
-    let second = after.lookup(request("11.222.333/0001-81")).await.expect("the known CNPJ answers");
+    let second = after.lookup().lookup(request("11.222.333/0001-81")).await.expect("the known CNPJ answers");
     let second_id = second.history_id.expect("recorded");
     assert_ne!(second_id, id);
     let page = after.history().search(query("11222333000181")).await.unwrap();
@@ -116,7 +116,7 @@ async fn a_restart_finds_the_history_and_keeps_recording_and_a_downgrade_is_refu
     assert_eq!(e.code, ErrorCode::HistoryLocked);
     assert!(e.message.contains("versão mais nova do Balcão"), "{}", e.message);
     assert!(e.message.contains("não foi alterado"), "{}", e.message);
-    let e = older.lookup(request("404.428.201-35")).await.expect_err("no lookup without an audit trail");
+    let e = older.lookup().lookup(request("404.428.201-35")).await.expect_err("no lookup without an audit trail");
     assert_eq!(e.code, ErrorCode::HistoryLocked);
     drop(older);
     assert_eq!(digest(&db), bytes, "the newer file is untouched");

@@ -8,12 +8,12 @@ use crate::AppState;
 
 #[tauri::command]
 pub async fn app_info(state: State<'_, AppState>) -> Result<AppInfo, AppError> {
-    Ok(state.get().await?.app_info().await)
+    Ok(state.get().await?.lookup().app_info().await)
 }
 
 #[tauri::command]
 pub async fn status_info(state: State<'_, AppState>) -> Result<StatusInfo, AppError> {
-    Ok(state.get().await?.status_info().await)
+    Ok(state.get().await?.lookup().status_info().await)
 }
 
 /// The UI reports when the input is focused and ready (read by the start-up benchmark).
@@ -29,5 +29,5 @@ pub fn validate_input(input: String) -> Validation {
 
 #[tauri::command]
 pub async fn lookup(state: State<'_, AppState>, request: LookupRequest) -> Result<LookupResponse, AppError> {
-    state.get().await?.lookup(request).await
+    state.get().await?.lookup().lookup(request).await
 }

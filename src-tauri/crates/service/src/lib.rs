@@ -39,11 +39,12 @@ pub use start::{SIM_CONTROL_ENV, StartOptions, demo_sim_config};
 
 pub use batch_ops::BatchService;
 pub use history_ops::HistoryService;
+pub use lookup::LookupService;
 pub use settings::SettingsService;
-use shared::{ActiveCell, HistoryCell, SettingsCell, Who};
+use shared::{ActiveCell, HistoryCell, SettingsCell};
 
 /// The running app: the services its commands call ([`Balcao::lookup`], [`Balcao::batch`], [`Balcao::history`],
-/// [`Balcao::settings`], profiles, lock), built once at start over the pieces they share. Cheap to share behind an
+/// [`Balcao::settings`]; profiles and the lock are still methods of `Balcao`), built once at start over the pieces they share. Cheap to share behind an
 /// `Arc`; every method takes `&self`.
 #[derive(Debug)]
 pub struct Balcao {
@@ -57,9 +58,9 @@ pub struct Balcao {
     history: Arc<HistoryCell>,
     /// The idle lock (closed at start when a PIN is set; its back-off survives restarts).
     lock: Arc<lock::IdleLock>,
-    who: Arc<Who>,
     /// One «Tentar de novo» at a time.
     retry_turn: tokio::sync::Mutex<()>,
+    lookup_service: LookupService,
     history_service: HistoryService,
     settings_service: SettingsService,
     batch_service: BatchService,
@@ -120,6 +121,11 @@ impl Balcao {
         self.sim.read().await.as_ref().map(SimHandle::requests)
     }
 
+    /// The lookup use case, and what the status bar shows (profile, token, quotas).
+    pub fn lookup(&self) -> &LookupService {
+        &self.lookup_service
+    }
+
     /// The history use cases: search, open, snapshot, purge, export, statistics.
     pub fn history(&self) -> &HistoryService {
         &self.history_service
@@ -147,11 +153,6 @@ impl Balcao {
         f: impl FnOnce(&mut balcao_history::History) -> Result<T, AppError> + Send + 'static,
     ) -> Result<T, AppError> {
         self.history.with(f).await
-    }
-
-    /// The client and clerk CPF for a call through `active` (see [`Who::caller`]).
-    pub(crate) async fn caller(&self, active: &Active) -> Result<(Option<balcao_core::Cpf>, GovClient), AppError> {
-        self.who.caller(active, &self.settings).await
     }
 }
 

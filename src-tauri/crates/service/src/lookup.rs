@@ -8,10 +8,29 @@ use balcao_core::{AppError, Document, ErrorCode};
 use balcao_gov::GovClient;
 use balcao_history::{History, LookupContext, LookupOutcome};
 
-use crate::Balcao;
 use crate::session::on_history;
+use crate::shared::{ActiveCell, HistoryCell, SettingsCell, Who};
 
-impl Balcao {
+/// The lookup use case and what the status bar shows. Holds settings.json (the purpose rule), the active profile and
+/// its client, the history (no call without it) and who is acting.
+#[derive(Debug)]
+pub struct LookupService {
+    settings: Arc<SettingsCell>,
+    active: Arc<ActiveCell>,
+    history: Arc<HistoryCell>,
+    who: Arc<Who>,
+}
+
+impl LookupService {
+    pub(crate) fn new(
+        settings: &Arc<SettingsCell>,
+        active: &Arc<ActiveCell>,
+        history: &Arc<HistoryCell>,
+        who: &Arc<Who>,
+    ) -> Self {
+        Self { settings: settings.clone(), active: active.clone(), history: history.clone(), who: who.clone() }
+    }
+
     pub async fn app_info(&self) -> AppInfo {
         let active = self.active.read().await;
         AppInfo {
@@ -41,11 +60,11 @@ impl Balcao {
         let settings = self.settings.read().await.settings.clone();
         let active = self.active.read().await.clone();
         let (doc, ctx) = checked_request(&req, &settings, active.context(&self.who.os_user, None))?;
-        let history = self.history_handle()?;
+        let history = self.history.handle()?;
         if let Some(e) = active.unusable {
             return Err(e);
         }
-        let (clerk, client) = self.caller(&active).await?;
+        let (clerk, client) = self.who.caller(&active, &self.settings).await?;
         let ctx = LookupContext { clerk_cpf: clerk, ..ctx };
         audited_call(&client, history, ctx, doc, req.view).await
     }

@@ -98,7 +98,7 @@ impl Balcao {
         next.settings.active_profile = id.to_owned();
         self.settings.store.save(&next)?;
         *self.settings.write().await = next;
-        Ok(self.app_info().await)
+        Ok(self.lookup_service.app_info().await)
     }
 
     /// Writes a profile's credentials to the OS keyring, bound to the profile's saved address (origin of its

@@ -19,7 +19,7 @@ use crate::lock_store::LockStore;
 use crate::session::{CredentialSource, build_client, credential_free_client, open_history};
 use crate::settings_store::SettingsStore;
 use crate::shared::{HistoryCell, SettingsCell, Who};
-use crate::{Active, Balcao, BatchService, HistoryService, SettingsService};
+use crate::{Active, Balcao, BatchService, HistoryService, LookupService, SettingsService};
 
 /// Where and how to start; `from_env` reads the redirects tests use.
 #[derive(Debug, Clone)]
@@ -74,6 +74,7 @@ impl Balcao {
         let lock = Arc::new(lock);
         let who = Arc::new(Who { lock: lock.clone(), os_user: balcao_platform::os_user_name() });
         let balcao = Balcao {
+            lookup_service: LookupService::new(&settings, &active, &history, &who),
             history_service: HistoryService::new(&opts.data_dir, &history, &settings, &active, &who),
             settings_service: SettingsService::new(&settings, &history, &who),
             batch_service: BatchService::new(&opts.data_dir, &settings, &active, &history, &who),
@@ -85,7 +86,6 @@ impl Balcao {
             active,
             history,
             lock,
-            who,
             retry_turn: Default::default(),
         };
         balcao.refresh_clerk_mode().await;

@@ -78,7 +78,7 @@ async fn changed_gateway_origin_refuses_stored_credential_without_any_request_un
     enter_credentials(&b).await;
     b.profile_test(ID).await.expect("re-entered for the new address");
     b.profile_activate(ID).await.expect("activates");
-    b.lookup(request("40442820135")).await.expect("lookup through the new address");
+    b.lookup().lookup(request("40442820135")).await.expect("lookup through the new address");
     assert!(new.requests().iter().any(|r| r.is_token_call()), "the new address now gets the token request");
     old.shutdown().await;
     new.shutdown().await;

@@ -92,7 +92,7 @@ async fn without_clerks_the_single_pin_lock_is_unchanged_and_nobody_is_asked_to_
     b.lock_set_pin(Some(pin(PIN_A)), None).await.unwrap();
     b.lock_now();
     assert!(b.lock_unlock(Some(pin(PIN_A))).await.is_ok());
-    assert!(b.lookup(request("40442820135")).await.is_ok(), "Demonstração works without a clerk");
+    assert!(b.lookup().lookup(request("40442820135")).await.is_ok(), "Demonstração works without a clerk");
 }
 
 #[tokio::test]
@@ -226,10 +226,10 @@ async fn each_conecta_call_and_audit_line_names_the_signed_in_clerk_not_the_conf
     b.clerk_add(bruno().as_str(), "Bruno Lima", pin(PIN_B)).await.unwrap();
     b.clerk_switch();
     b.clerk_sign_in(ana().as_str(), pin(PIN_A)).await.unwrap();
-    b.lookup(request("40442820135")).await.unwrap();
+    b.lookup().lookup(request("40442820135")).await.unwrap();
     b.lock_now();
     b.clerk_sign_in(bruno().as_str(), pin(PIN_B)).await.unwrap();
-    b.lookup(request("40442820135")).await.unwrap();
+    b.lookup().lookup(request("40442820135")).await.unwrap();
 
     let sent = headers(&b.sim_requests().await.unwrap());
     assert_eq!(sent, vec![Some(ana().to_string()), Some(bruno().to_string())], "x-cpf-usuario, in order");
@@ -249,10 +249,10 @@ async fn where_the_policy_requires_a_clerk_no_lookup_leaves_without_one_but_demo
     let b = start(dir.path(), store).await;
     // Nobody to sign in yet: the PC opens as before, Demonstração looks up without a clerk.
     assert!(!b.lock_status().clerk_sign_in);
-    b.lookup(request("40442820135")).await.unwrap();
+    b.lookup().lookup(request("40442820135")).await.unwrap();
     activate_conecta(&b, Environment::Homologacao).await;
     let before = b.sim_requests().await.unwrap().len();
-    let e = b.lookup(request("40442820135")).await.unwrap_err();
+    let e = b.lookup().lookup(request("40442820135")).await.unwrap_err();
     assert_eq!(e.code, ErrorCode::Unauthorized);
     assert!(e.message.contains("exige que o atendente se identifique"), "{}", e.message);
     assert_eq!(b.sim_requests().await.unwrap().len(), before, "nothing was sent");
@@ -261,7 +261,7 @@ async fn where_the_policy_requires_a_clerk_no_lookup_leaves_without_one_but_demo
     b.clerk_switch();
     assert!(b.lock_status().clerk_sign_in && b.idle_lock().is_locked());
     b.clerk_sign_in(ana().as_str(), pin(PIN_A)).await.unwrap();
-    b.lookup(request("40442820135")).await.unwrap();
+    b.lookup().lookup(request("40442820135")).await.unwrap();
     let sent = headers(&b.sim_requests().await.unwrap());
     assert_eq!(sent.last(), Some(&Some(ana().to_string())));
 }

@@ -231,7 +231,7 @@ async fn without_the_active_profiles_credentials_it_starts_in_the_safe_mode_and_
     assert_eq!(health[0].area, HealthArea::ActiveProfile);
     assert!(health[0].message.contains("SERPRO produção") && health[0].message.contains("Configurações"), "{health:?}");
     // The same reason, not a call, for a lookup.
-    let e = b.lookup(request("40442820135")).await.unwrap_err();
+    let e = b.lookup().lookup(request("40442820135")).await.unwrap_err();
     assert_eq!(e.code, health[0].code);
     // Configurações works: settings, the profile list, saving settings.
     let settings = b.settings().get().await;
@@ -242,7 +242,7 @@ async fn without_the_active_profiles_credentials_it_starts_in_the_safe_mode_and_
     let info = b.profile_activate(DEMO_PROFILE_ID).await.unwrap();
     assert!(info.profile.is_demo);
     assert!(b.health().await.is_empty());
-    let r = b.lookup(request("40442820135")).await.unwrap();
+    let r = b.lookup().lookup(request("40442820135")).await.unwrap();
     assert!(r.history_id.is_some());
 }
 
@@ -271,7 +271,7 @@ async fn a_history_that_failed_to_open_opens_on_retry_once_the_keyring_is_back()
     store.set_down(false);
     assert!(b.retry().await.is_empty(), "history re-opened, PIN state read");
     assert!(b.history().search(HistoryQuery::default()).await.is_ok());
-    assert!(b.lookup(request("40442820135")).await.is_ok());
+    assert!(b.lookup().lookup(request("40442820135")).await.is_ok());
 }
 
 #[tokio::test]

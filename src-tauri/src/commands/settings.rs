@@ -9,22 +9,22 @@ use crate::AppState;
 
 #[tauri::command]
 pub async fn profiles_list(state: State<'_, AppState>) -> Result<Vec<ProfileEntry>, AppError> {
-    Ok(state.get().await?.profile_entries().await)
+    Ok(state.get().await?.profiles().entries().await)
 }
 
 #[tauri::command]
 pub async fn profile_save(state: State<'_, AppState>, profile: Profile) -> Result<(), AppError> {
-    state.get().await?.profile_save(profile).await
+    state.get().await?.profiles().save(profile).await
 }
 
 #[tauri::command]
 pub async fn profile_delete(state: State<'_, AppState>, id: String) -> Result<(), AppError> {
-    state.get().await?.profile_delete(&id).await
+    state.get().await?.profiles().delete(&id).await
 }
 
 #[tauri::command]
 pub async fn profile_activate(state: State<'_, AppState>, id: String) -> Result<AppInfo, AppError> {
-    state.get().await?.profile_activate(&id).await
+    state.get().await?.profiles().activate(&id).await
 }
 
 #[tauri::command]
@@ -34,12 +34,12 @@ pub async fn profile_set_credentials(
     client_id: String,
     client_secret: String,
 ) -> Result<(), AppError> {
-    state.get().await?.profile_set_credentials(&id, client_id, client_secret.into()).await
+    state.get().await?.profiles().set_credentials(&id, client_id, client_secret.into()).await
 }
 
 #[tauri::command]
 pub async fn profile_test(state: State<'_, AppState>, id: String) -> Result<String, AppError> {
-    state.get().await?.profile_test(&id).await
+    state.get().await?.profiles().test(&id).await
 }
 
 #[tauri::command]

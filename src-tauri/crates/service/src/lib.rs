@@ -31,7 +31,6 @@ use balcao_gov::GovClient;
 
 use balcao_platform::SecretStore;
 use balcao_sim::SimHandle;
-use tokio::sync::RwLock;
 
 pub use batch_file::read_batch_file;
 pub use batch_ops::ProgressSink;
@@ -40,19 +39,19 @@ pub use start::{SIM_CONTROL_ENV, StartOptions, demo_sim_config};
 pub use batch_ops::BatchService;
 pub use history_ops::HistoryService;
 pub use lookup::LookupService;
+pub use profiles::ProfilesService;
 pub use settings::SettingsService;
-use shared::{ActiveCell, HistoryCell, SettingsCell};
+use shared::{ActiveCell, HistoryCell, SettingsCell, SimCell};
 
 /// The running app: the services its commands call ([`Balcao::lookup`], [`Balcao::batch`], [`Balcao::history`],
-/// [`Balcao::settings`]; profiles and the lock are still methods of `Balcao`), built once at start over the pieces they share. Cheap to share behind an
+/// [`Balcao::settings`], [`Balcao::profiles`]; the lock and clerks are still methods of `Balcao`), built once at start over the pieces they share. Cheap to share behind an
 /// `Arc`; every method takes `&self`.
 #[derive(Debug)]
 pub struct Balcao {
     data_dir: PathBuf,
     secrets: Arc<dyn SecretStore>,
     settings: Arc<SettingsCell>,
-    sim_addr: std::net::SocketAddr,
-    sim: RwLock<Option<SimHandle>>,
+    sim: Arc<SimCell>,
     active: Arc<ActiveCell>,
     /// The history, or why it could not be opened; [`Balcao::retry`] opens it again.
     history: Arc<HistoryCell>,
@@ -61,6 +60,7 @@ pub struct Balcao {
     /// One «Tentar de novo» at a time.
     retry_turn: tokio::sync::Mutex<()>,
     lookup_service: LookupService,
+    profiles_service: ProfilesService,
     history_service: HistoryService,
     settings_service: SettingsService,
     batch_service: BatchService,
@@ -124,6 +124,11 @@ impl Balcao {
     /// The lookup use case, and what the status bar shows (profile, token, quotas).
     pub fn lookup(&self) -> &LookupService {
         &self.lookup_service
+    }
+
+    /// The profile use cases: list, save, delete, activate, credentials, connection test.
+    pub fn profiles(&self) -> &ProfilesService {
+        &self.profiles_service
     }
 
     /// The history use cases: search, open, snapshot, purge, export, statistics.

@@ -32,12 +32,7 @@ impl LookupService {
     }
 
     pub async fn app_info(&self) -> AppInfo {
-        let active = self.active.read().await;
-        AppInfo {
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            profile: active.profile.summary(),
-            purpose_required: self.settings.read().await.settings.purpose_required,
-        }
+        app_info(&self.active, &self.settings).await
     }
 
     pub async fn status_info(&self) -> StatusInfo {
@@ -67,6 +62,16 @@ impl LookupService {
         let (clerk, client) = self.who.caller(&active, &self.settings).await?;
         let ctx = LookupContext { clerk_cpf: clerk, ..ctx };
         audited_call(&client, history, ctx, doc, req.view).await
+    }
+}
+
+/// The version, the active profile and whether the agency requires a purpose.
+pub(crate) async fn app_info(active: &ActiveCell, settings: &SettingsCell) -> AppInfo {
+    let active = active.read().await;
+    AppInfo {
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        profile: active.profile.summary(),
+        purpose_required: settings.read().await.settings.purpose_required,
     }
 }
 

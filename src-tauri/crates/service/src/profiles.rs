@@ -1,27 +1,66 @@
 //! Profiles: list, save, delete, activate (rebuilding the client), write-only credentials, connection test.
 
 use balcao_core::api::AppInfo;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
 use balcao_core::api::Environment;
 use balcao_core::profile::{CredentialsState, DEMO_PROFILE_ID, Profile, ProfileEntry};
 use balcao_core::{AppError, Cpf, Document, ErrorCode, Sensitive};
 use balcao_gov::{CredentialBinding, CredentialScope, Credentials, check_extra_ca_file, store_credentials};
+use balcao_platform::SecretStore;
+use balcao_sim::SimHandle;
 
+use crate::Active;
+use crate::lookup::app_info;
 use crate::session::{CredentialSource, build_client};
+use crate::shared::{ActiveCell, HistoryCell, SettingsCell, SimCell};
 use crate::start::{find_profile, start_sim};
-use crate::{Active, Balcao};
 
-impl Balcao {
+/// The profile use cases. Holds settings.json (where profiles are kept), the keyring (write-only credentials), the
+/// active profile and its client, the history (whose counters seed a new client's quota) and the Demonstração
+/// simulator.
+#[derive(Debug)]
+pub struct ProfilesService {
+    settings: Arc<SettingsCell>,
+    secrets: Arc<dyn SecretStore>,
+    active: Arc<ActiveCell>,
+    history: Arc<HistoryCell>,
+    sim: Arc<SimCell>,
+    sim_addr: SocketAddr,
+}
+
+impl ProfilesService {
+    pub(crate) fn new(
+        settings: &Arc<SettingsCell>,
+        secrets: &Arc<dyn SecretStore>,
+        active: &Arc<ActiveCell>,
+        history: &Arc<HistoryCell>,
+        sim: &Arc<SimCell>,
+        sim_addr: SocketAddr,
+    ) -> Self {
+        Self {
+            settings: settings.clone(),
+            secrets: secrets.clone(),
+            active: active.clone(),
+            history: history.clone(),
+            sim: sim.clone(),
+            sim_addr,
+        }
+    }
+
     /// Demonstração first, then the configured profiles.
-    pub async fn profiles(&self) -> Vec<Profile> {
-        let demo_url = self.sim_url().await.unwrap_or_else(|| format!("http://{}", self.sim_addr));
+    pub async fn list(&self) -> Vec<Profile> {
+        let demo_url =
+            self.sim.read().await.as_ref().map_or_else(|| format!("http://{}", self.sim_addr), SimHandle::base_url);
         let mut out = vec![Profile::demo(&demo_url)];
         out.extend(self.settings.read().await.profiles.iter().cloned());
         out
     }
 
-    /// [`Balcao::profiles`], each with whether its credentials are in the keyring (asked without reading them out).
-    pub async fn profile_entries(&self) -> Vec<ProfileEntry> {
-        let profiles = self.profiles().await;
+    /// [`ProfilesService::list`], each with whether its credentials are in the keyring (asked without reading them out).
+    pub async fn entries(&self) -> Vec<ProfileEntry> {
+        let profiles = self.list().await;
         let secrets = self.secrets.clone();
         let states = tokio::task::spawn_blocking(move || {
             profiles
@@ -36,7 +75,7 @@ impl Balcao {
         states.unwrap_or_default()
     }
 
-    pub async fn profile_save(&self, profile: Profile) -> Result<(), AppError> {
+    pub async fn save(&self, profile: Profile) -> Result<(), AppError> {
         if profile.id == DEMO_PROFILE_ID {
             return Err(AppError::new(ErrorCode::Config, "A Demonstração é fixa e não pode ser alterada."));
         }
@@ -56,7 +95,7 @@ impl Balcao {
         Ok(())
     }
 
-    pub async fn profile_delete(&self, id: &str) -> Result<(), AppError> {
+    pub async fn delete(&self, id: &str) -> Result<(), AppError> {
         if self.active.read().await.profile.id == id {
             return Err(AppError::new(ErrorCode::Config, "Ative outro perfil antes de excluir este."));
         }
@@ -72,7 +111,7 @@ impl Balcao {
     }
 
     /// Switches the active profile: the new client is built (credentials read) before anything changes.
-    pub async fn profile_activate(&self, id: &str) -> Result<AppInfo, AppError> {
+    pub async fn activate(&self, id: &str) -> Result<AppInfo, AppError> {
         let settings = self.settings.read().await.clone();
         let profile = match find_profile(&settings.profiles, id) {
             Some(p) => p.clone(),
@@ -90,7 +129,7 @@ impl Balcao {
             &settings.settings,
             self.secrets.as_ref(),
             CredentialSource::Keyring,
-            &self.history_handle(),
+            &self.history.handle(),
         )
         .await?;
         *self.active.write().await = Active { profile, client, unusable: None };
@@ -98,12 +137,12 @@ impl Balcao {
         next.settings.active_profile = id.to_owned();
         self.settings.store.save(&next)?;
         *self.settings.write().await = next;
-        Ok(self.lookup_service.app_info().await)
+        Ok(app_info(&self.active, &self.settings).await)
     }
 
     /// Writes a profile's credentials to the OS keyring, bound to the profile's saved address (origin of its
     /// `baseUrl` and token path): they are never read back to the UI, nor sent anywhere else.
-    pub async fn profile_set_credentials(
+    pub async fn set_credentials(
         &self,
         id: &str,
         client_id: String,
@@ -121,10 +160,10 @@ impl Balcao {
     }
 
     /// Tests a profile with one lookup of a public test number; a pt-BR line says what happened.
-    pub async fn profile_test(&self, id: &str) -> Result<String, AppError> {
+    pub async fn test(&self, id: &str) -> Result<String, AppError> {
         let settings = self.settings.read().await.clone();
         let profile = if id == DEMO_PROFILE_ID {
-            self.profiles().await.remove(0)
+            self.list().await.remove(0)
         } else {
             find_profile(&settings.profiles, id)
                 .cloned()
@@ -135,7 +174,7 @@ impl Balcao {
             &settings.settings,
             self.secrets.as_ref(),
             CredentialSource::Keyring,
-            &self.history_handle(),
+            &self.history.handle(),
         )
         .await?;
         let probe = match profile.cpf_api {

@@ -65,6 +65,9 @@ impl HistoryCell {
     }
 }
 
+/// The Demonstração simulator, when one runs (started at start or when Demonstração is activated).
+pub(crate) type SimCell = RwLock<Option<balcao_sim::SimHandle>>;
+
 /// The active profile and its client.
 pub(crate) type ActiveCell = RwLock<Active>;
 

@@ -19,7 +19,7 @@ use crate::lock_store::LockStore;
 use crate::session::{CredentialSource, build_client, credential_free_client, open_history};
 use crate::settings_store::SettingsStore;
 use crate::shared::{HistoryCell, SettingsCell, Who};
-use crate::{Active, Balcao, BatchService, HistoryService, LookupService, SettingsService};
+use crate::{Active, Balcao, BatchService, HistoryService, LookupService, ProfilesService, SettingsService};
 
 /// Where and how to start; `from_env` reads the redirects tests use.
 #[derive(Debug, Clone)]
@@ -72,17 +72,18 @@ impl Balcao {
         let active = Arc::new(RwLock::new(active));
         let history = Arc::new(HistoryCell::new(history));
         let lock = Arc::new(lock);
+        let sim = Arc::new(RwLock::new(sim));
         let who = Arc::new(Who { lock: lock.clone(), os_user: balcao_platform::os_user_name() });
         let balcao = Balcao {
             lookup_service: LookupService::new(&settings, &active, &history, &who),
+            profiles_service: ProfilesService::new(&settings, &secrets, &active, &history, &sim, opts.sim_addr),
             history_service: HistoryService::new(&opts.data_dir, &history, &settings, &active, &who),
             settings_service: SettingsService::new(&settings, &history, &who),
             batch_service: BatchService::new(&opts.data_dir, &settings, &active, &history, &who),
             data_dir: opts.data_dir,
             secrets,
             settings,
-            sim_addr: opts.sim_addr,
-            sim: RwLock::new(sim),
+            sim,
             active,
             history,
             lock,

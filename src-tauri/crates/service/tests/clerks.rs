@@ -60,17 +60,18 @@ async fn activate_conecta(b: &Balcao, environment: Environment) -> Cpf {
     let mut p = Profile::demo_conecta(&base, configured);
     p.id = "conecta-sim".into();
     p.environment = environment;
-    b.profile_save(p).await.unwrap();
+    b.profiles().save(p).await.unwrap();
     if environment != Environment::Demonstracao {
-        b.profile_set_credentials(
-            "conecta-sim",
-            balcao_gov::DEMO_CLIENT_ID.into(),
-            Sensitive::new(balcao_gov::DEMO_CLIENT_SECRET.into()),
-        )
-        .await
-        .unwrap();
+        b.profiles()
+            .set_credentials(
+                "conecta-sim",
+                balcao_gov::DEMO_CLIENT_ID.into(),
+                Sensitive::new(balcao_gov::DEMO_CLIENT_SECRET.into()),
+            )
+            .await
+            .unwrap();
     }
-    b.profile_activate("conecta-sim").await.unwrap();
+    b.profiles().activate("conecta-sim").await.unwrap();
     configured
 }
 

@@ -236,10 +236,10 @@ async fn without_the_active_profiles_credentials_it_starts_in_the_safe_mode_and_
     // Configurações works: settings, the profile list, saving settings.
     let settings = b.settings().get().await;
     b.settings().save(settings).await.unwrap();
-    let entries = b.profile_entries().await;
+    let entries = b.profiles().entries().await;
     assert_eq!(entries.len(), 2);
     // Demonstração works.
-    let info = b.profile_activate(DEMO_PROFILE_ID).await.unwrap();
+    let info = b.profiles().activate(DEMO_PROFILE_ID).await.unwrap();
     assert!(info.profile.is_demo);
     assert!(b.health().await.is_empty());
     let r = b.lookup().lookup(request("40442820135")).await.unwrap();
@@ -253,7 +253,7 @@ async fn retry_rebuilds_the_active_profile_once_its_credentials_are_stored() {
     let store: Arc<dyn SecretStore> = Arc::new(MemoryStore::new());
     let b = start(dir.path(), store.clone()).await;
     assert_eq!(b.retry().await.len(), 1, "still missing");
-    b.profile_set_credentials("serpro-prod", "key".into(), Sensitive::new("s3cr3t".into())).await.unwrap();
+    b.profiles().set_credentials("serpro-prod", "key".into(), Sensitive::new("s3cr3t".into())).await.unwrap();
     assert!(b.retry().await.is_empty(), "the client was rebuilt");
     assert!(b.health().await.is_empty());
 }

@@ -82,9 +82,9 @@ async fn a_profile_with_a_network_knob_out_of_bounds_is_refused_by_name() {
     p.network.max_concurrency = 10_000;
     cases.push((p, "maxConcurrency"));
     for (profile, field) in cases {
-        let e = b.profile_save(profile).await.unwrap_err();
+        let e = b.profiles().save(profile).await.unwrap_err();
         assert_eq!(e.code, ErrorCode::Config, "{field}");
         assert!(e.message.contains(field), "{}", e.message);
     }
-    assert!(b.profile_entries().await.iter().all(|e| e.profile.id != "outro"), "nothing was stored");
+    assert!(b.profiles().entries().await.iter().all(|e| e.profile.id != "outro"), "nothing was stored");
 }

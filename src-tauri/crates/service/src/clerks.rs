@@ -5,7 +5,7 @@ use balcao_core::lock_api::{ClerkEntry, ClerkSummary, ClerksView, LockStatus};
 use balcao_core::{AppError, Cpf, ErrorCode, Sensitive};
 use serde::{Deserialize, Serialize};
 
-use crate::Balcao;
+use crate::lock::LockService;
 use crate::lock::{hash_pin, validate_pin};
 use crate::settings_store::SettingsFile;
 
@@ -85,7 +85,7 @@ pub fn clerk_required_error() -> AppError {
     )
 }
 
-impl Balcao {
+impl LockService {
     /// The clerk policy in force and the clerks who may sign in (managed flag each).
     pub(crate) async fn clerk_policy(&self) -> (ClerkPolicy, Vec<(Clerk, bool)>) {
         let file = self.settings.read().await;
@@ -235,13 +235,13 @@ impl Balcao {
         }
         self.checked_pin(cpf.as_str(), Some(pin), stored, "").await?;
         self.lock.sign_in(clerk);
-        Ok(self.lock_status())
+        Ok(self.status())
     }
 
     /// Another clerk takes the counter: the screen locks and nobody is signed in until someone signs in.
     pub fn clerk_switch(&self) -> LockStatus {
         self.lock.sign_out();
-        self.lock_status()
+        self.status()
     }
 }
 

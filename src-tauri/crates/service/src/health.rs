@@ -85,7 +85,7 @@ impl Balcao {
             Err(e) => tracing::warn!(code = ?e.code, "active profile client not rebuilt; the current one stays"),
         }
         if self.lock.pin_set().is_none()
-            && let Err(e) = self.read_pin_hash().await
+            && let Err(e) = self.lock_service.read_pin_hash().await
         {
             tracing::warn!(code = ?e.code, "lock PIN still unreadable");
         }

@@ -38,13 +38,14 @@ pub use start::{SIM_CONTROL_ENV, StartOptions, demo_sim_config};
 
 pub use batch_ops::BatchService;
 pub use history_ops::HistoryService;
+pub use lock::LockService;
 pub use lookup::LookupService;
 pub use profiles::ProfilesService;
 pub use settings::SettingsService;
 use shared::{ActiveCell, HistoryCell, SettingsCell, SimCell};
 
 /// The running app: the services its commands call ([`Balcao::lookup`], [`Balcao::batch`], [`Balcao::history`],
-/// [`Balcao::settings`], [`Balcao::profiles`]; the lock and clerks are still methods of `Balcao`), built once at start over the pieces they share. Cheap to share behind an
+/// [`Balcao::settings`], [`Balcao::profiles`], [`Balcao::lock`]); the safe mode (`health`) stays on `Balcao`, built once at start over the pieces they share. Cheap to share behind an
 /// `Arc`; every method takes `&self`.
 #[derive(Debug)]
 pub struct Balcao {
@@ -61,6 +62,7 @@ pub struct Balcao {
     retry_turn: tokio::sync::Mutex<()>,
     lookup_service: LookupService,
     profiles_service: ProfilesService,
+    lock_service: LockService,
     history_service: HistoryService,
     settings_service: SettingsService,
     batch_service: BatchService,
@@ -124,6 +126,16 @@ impl Balcao {
     /// The lookup use case, and what the status bar shows (profile, token, quotas).
     pub fn lookup(&self) -> &LookupService {
         &self.lookup_service
+    }
+
+    /// The lock and clerk use cases: PIN, lock, unlock, sign in, the clerks of this PC.
+    pub fn lock(&self) -> &LockService {
+        &self.lock_service
+    }
+
+    /// The idle lock (the shell's gate asks it before every command).
+    pub fn idle_lock(&self) -> &lock::IdleLock {
+        &self.lock
     }
 
     /// The profile use cases: list, save, delete, activate, credentials, connection test.

@@ -19,7 +19,9 @@ use crate::lock_store::LockStore;
 use crate::session::{CredentialSource, build_client, credential_free_client, open_history};
 use crate::settings_store::SettingsStore;
 use crate::shared::{HistoryCell, SettingsCell, Who};
-use crate::{Active, Balcao, BatchService, HistoryService, LookupService, ProfilesService, SettingsService};
+use crate::{
+    Active, Balcao, BatchService, HistoryService, LockService, LookupService, ProfilesService, SettingsService,
+};
 
 /// Where and how to start; `from_env` reads the redirects tests use.
 #[derive(Debug, Clone)]
@@ -76,6 +78,7 @@ impl Balcao {
         let who = Arc::new(Who { lock: lock.clone(), os_user: balcao_platform::os_user_name() });
         let balcao = Balcao {
             lookup_service: LookupService::new(&settings, &active, &history, &who),
+            lock_service: LockService::new(&lock, &secrets, &settings),
             profiles_service: ProfilesService::new(&settings, &secrets, &active, &history, &sim, opts.sim_addr),
             history_service: HistoryService::new(&opts.data_dir, &history, &settings, &active, &who),
             settings_service: SettingsService::new(&settings, &history, &who),
@@ -89,7 +92,7 @@ impl Balcao {
             lock,
             retry_turn: Default::default(),
         };
-        balcao.refresh_clerk_mode().await;
+        balcao.lock_service.refresh_clerk_mode().await;
         if balcao.lock.clerk_mode() {
             // Nobody is signed in after a start: the window opens on «Quem está atendendo?».
             balcao.lock.lock();

@@ -1,7 +1,8 @@
 //! Balcão's use cases without Tauri, as the shell's commands and `balcao-cli` call them, and the one door to the
-//! government APIs (`session`): start-up (`start`), lookup (`lookup`), the batch, history and settings services
-//! (`batch_ops`, `history_ops`, `settings`) over the pieces they share (`shared`), profiles, the lock and clerks,
-//! the safe mode (`health`), the updater's policy (`update_policy`) and the error boundary (`errors`).
+//! government APIs (`session`). One service per use case, each holding only the shared pieces it uses (`shared`):
+//! lookup (`lookup`), batch (`batch_ops`), history (`history_ops`), profiles (`profiles`), settings (`settings`), the
+//! lock and clerks (`lock`, `clerks`); start-up (`start`) builds them, `Balcao` holds them with the safe mode
+//! (`health`); the updater's policy (`update_policy`) and the error boundary (`errors`).
 
 mod batch_file;
 mod batch_ops;

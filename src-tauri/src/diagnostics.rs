@@ -99,7 +99,7 @@ pub async fn diagnostics<R: Runtime>(app: AppHandle<R>, state: State<'_, AppStat
     let data_dir = balcao_platform::data_dir();
     let log_dir = logging::log_dir(&data_dir);
     let (app_info, start_error, pin_set) = match state.get().await {
-        Ok(b) => (Some(b.app_info().await), None, b.lock_pin_set().ok()),
+        Ok(b) => (Some(b.lookup().app_info().await), None, b.lock().pin_set().ok()),
         Err(e) => (None, Some(format!("{:?}: {}", e.code, e.message)), None),
     };
     let facts = Facts {

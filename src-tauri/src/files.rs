@@ -112,9 +112,9 @@ pub async fn open(
 ) -> Result<BatchPreview, AppError> {
     let services = state.get().await?;
     let preview = if reopen {
-        services.batch_open_saved_path(path.clone()).await?
+        services.batch().open_saved_path(path.clone()).await?
     } else {
-        services.batch_preview_path(path.clone(), options).await?
+        services.batch().preview_path(path.clone(), options).await?
     };
     *slot(&files.current) = Some(path);
     Ok(preview)
@@ -128,7 +128,7 @@ pub async fn refresh(state: &AppState, files: &BatchFile, options: BatchOptions)
             "Nenhum arquivo aberto no Lote. Escolha um arquivo ou arraste-o para a janela.",
         )
     })?;
-    state.get().await?.batch_preview_path(path, options).await
+    state.get().await?.batch().preview_path(path, options).await
 }
 
 #[cfg(test)]

@@ -30,19 +30,19 @@ pub fn allowed(services: Option<&Balcao>, command: &str) -> bool {
 
 #[command]
 pub async fn lock_status(state: State<'_, AppState>) -> Result<LockStatus, AppError> {
-    Ok(state.get().await?.lock_status())
+    Ok(state.get().await?.lock().status())
 }
 
 /// Hides personal data now: the UI calls it when the agency's idle time has passed (or the clerk asks).
 #[command]
 pub async fn lock_now(state: State<'_, AppState>) -> Result<LockStatus, AppError> {
-    Ok(state.get().await?.lock_now())
+    Ok(state.get().await?.lock().lock_now())
 }
 
 /// Unlocks with the PIN; without a PIN set, `pin` may be null (a confirmation).
 #[command]
 pub async fn lock_unlock(state: State<'_, AppState>, pin: Option<String>) -> Result<LockStatus, AppError> {
-    state.get().await?.lock_unlock(pin.map(Into::into)).await
+    state.get().await?.lock().unlock(pin.map(Into::into)).await
 }
 
 /// Sets, changes (`pin`) or removes (`pin` null) the PIN; `current` is required when one is set.
@@ -52,25 +52,25 @@ pub async fn lock_set_pin(
     pin: Option<String>,
     current: Option<String>,
 ) -> Result<LockStatus, AppError> {
-    state.get().await?.lock_set_pin(pin.map(Into::into), current.map(Into::into)).await
+    state.get().await?.lock().set_pin(pin.map(Into::into), current.map(Into::into)).await
 }
 
 /// The clerks of this PC and the agency's rules (names and masked CPFs: the sign-in screen lists them).
 #[command]
 pub async fn clerks_list(state: State<'_, AppState>) -> Result<ClerksView, AppError> {
-    Ok(state.get().await?.clerks().await)
+    Ok(state.get().await?.lock().clerks().await)
 }
 
 /// «Quem está atendendo?»: signs the clerk `cpf` in with their PIN.
 #[command]
 pub async fn clerk_sign_in(state: State<'_, AppState>, cpf: String, pin: String) -> Result<LockStatus, AppError> {
-    state.get().await?.clerk_sign_in(&cpf, pin.into()).await
+    state.get().await?.lock().clerk_sign_in(&cpf, pin.into()).await
 }
 
 /// Another clerk takes the counter: locks, nobody signed in.
 #[command]
 pub async fn clerk_switch(state: State<'_, AppState>) -> Result<LockStatus, AppError> {
-    Ok(state.get().await?.clerk_switch())
+    Ok(state.get().await?.lock().clerk_switch())
 }
 
 /// Adds a clerk on this PC (when the agency allows), with their PIN.
@@ -81,13 +81,13 @@ pub async fn clerk_add(
     name: String,
     pin: String,
 ) -> Result<ClerksView, AppError> {
-    state.get().await?.clerk_add(&cpf, &name, pin.into()).await
+    state.get().await?.lock().clerk_add(&cpf, &name, pin.into()).await
 }
 
 /// Removes a clerk added on this PC.
 #[command]
 pub async fn clerk_remove(state: State<'_, AppState>, cpf: String) -> Result<ClerksView, AppError> {
-    state.get().await?.clerk_remove(&cpf).await
+    state.get().await?.lock().clerk_remove(&cpf).await
 }
 
 /// Sets a clerk's first PIN, or changes it (`current` required then).
@@ -98,7 +98,7 @@ pub async fn clerk_set_pin(
     pin: String,
     current: Option<String>,
 ) -> Result<ClerksView, AppError> {
-    state.get().await?.clerk_set_pin(&cpf, pin.into(), current.map(Into::into)).await
+    state.get().await?.lock().clerk_set_pin(&cpf, pin.into(), current.map(Into::into)).await
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
-//! Updates: where to look (IT's mirror), which key to trust (a build input), the check at start and on demand,
-//! the signed download, and the install the clerk chooses — never while a lookup or batch runs.
+//! Updates, the Tauri plumbing: the key this build trusts (a build input), the check at start and on demand, the
+//! signed download, and the install the clerk chooses. What may be installed, from where and when is the policy in
+//! `balcao_service::update_policy` (Tauri-free, with its own tests).
 
 use balcao_command::command;
 use std::path::{Path, PathBuf};
@@ -8,17 +9,16 @@ use std::time::Duration;
 
 use balcao_core::lock_api::{UpdateCheck, UpdateProgress, UpdateState};
 use balcao_core::{AppError, ErrorCode};
-use serde::Deserialize;
+pub use balcao_service::update_policy::{
+    ENDPOINTS_ENV, POLICY_FILE, Resolved, UpdateSource, install_after_download_allowed, install_allowed, policy_files,
+    resolve, up_to_date_message, validate_pubkey,
+};
 use tauri::ipc::Channel;
-use tauri::{AppHandle, Manager, Runtime, State, Url};
+use tauri::{AppHandle, Manager, Runtime, State};
 use tauri_plugin_updater::{Error as UpError, Update, UpdaterExt};
 
 use crate::activity::Activity;
 
-/// Update endpoints for this machine, space- or comma-separated (overrides the policy files).
-pub const ENDPOINTS_ENV: &str = "BALCAO_UPDATE_ENDPOINTS";
-/// The policy file IT deploys (system folder) or a user keeps in the data folder.
-pub const POLICY_FILE: &str = "update.json";
 /// The public key of the TEST key pair in `src-tauri/keys/` (its private key is in the repository: tests only).
 pub const TEST_PUBKEY: &str = include_str!("../keys/balcao-updater-TEST-ONLY.key.pub");
 
@@ -37,138 +37,6 @@ pub fn built_in_pubkey() -> Option<&'static str> {
 /// The endpoint built into this release (`BALCAO_UPDATE_ENDPOINT` at build time), used when IT configured none.
 pub fn built_in_endpoint() -> Option<&'static str> {
     option_env!("BALCAO_UPDATE_ENDPOINT").map(str::trim).filter(|s| !s.is_empty())
-}
-
-/// The policy files, most authoritative first: the system-wide one IT deploys, then the user's.
-pub fn policy_files(data_dir: &Path) -> Vec<PathBuf> {
-    let mut v = Vec::new();
-    if cfg!(target_os = "linux") {
-        v.push(PathBuf::from("/etc/balcao").join(POLICY_FILE));
-    } else if cfg!(target_os = "macos") {
-        v.push(PathBuf::from("/Library/Application Support/br.gov.balcao").join(POLICY_FILE));
-    } else if cfg!(windows) {
-        let base = std::env::var_os("ProgramData").map_or_else(|| PathBuf::from(r"C:\ProgramData"), PathBuf::from);
-        v.push(base.join("Balcao").join(POLICY_FILE));
-    }
-    v.push(data_dir.join(POLICY_FILE));
-    v
-}
-
-/// What `update.json` may say.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Policy {
-    /// The agency's mirror(s), tried in order (`{{target}}`, `{{arch}}`, `{{current_version}}` are replaced).
-    #[serde(default)]
-    pub endpoints: Vec<String>,
-    /// IT distributes updates by other means: never check.
-    #[serde(default)]
-    pub disabled: bool,
-    /// Check when the app starts (default true); the clerk can always check on demand.
-    pub check_on_start: Option<bool>,
-}
-
-/// Where updates come from and which key signs them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UpdateSource {
-    pub endpoints: Vec<Url>,
-    pub pubkey: String,
-    pub check_on_start: bool,
-    /// Where the endpoints were configured (for diagnostics).
-    pub origin: String,
-}
-
-/// The configured source, or why updates are off (pt-BR, shown to the clerk and in diagnostics).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Resolved {
-    Ready(UpdateSource),
-    Disabled(String),
-}
-
-/// Resolves the source: the environment, then the first policy file that exists, then the built-in endpoint.
-pub fn resolve(
-    env_endpoints: Option<&str>,
-    files: &[PathBuf],
-    built_in_endpoint: Option<&str>,
-    pubkey: Option<&str>,
-) -> Resolved {
-    let Some(pubkey) = pubkey else {
-        return Resolved::Disabled(
-            "Esta compilação do Balcão não traz a chave pública de atualização: as atualizações são feitas pela TI."
-                .into(),
-        );
-    };
-    if let Err(e) = validate_pubkey(pubkey) {
-        return Resolved::Disabled(format!(
-            "A chave pública de atualização desta compilação é inválida ({e}). Avise a TI."
-        ));
-    }
-    let (raw, origin, check_on_start) = if let Some(env) = env_endpoints.filter(|s| !s.trim().is_empty()) {
-        let list = env.split([',', ' ', '\n']).filter(|s| !s.is_empty()).map(str::to_owned).collect();
-        (list, format!("variável {ENDPOINTS_ENV}"), true)
-    } else if let Some((file, policy)) = first_policy(files) {
-        let policy = match policy {
-            Ok(p) => p,
-            Err(e) => {
-                return Resolved::Disabled(format!(
-                    "O arquivo de atualização {} está inválido ({e}). Avise a TI.",
-                    file.display()
-                ));
-            }
-        };
-        if policy.disabled {
-            return Resolved::Disabled(format!(
-                "A TI desativou as atualizações automáticas nesta máquina ({}).",
-                file.display()
-            ));
-        }
-        (policy.endpoints, file.display().to_string(), policy.check_on_start.unwrap_or(true))
-    } else if let Some(url) = built_in_endpoint {
-        (vec![url.to_owned()], "endereço padrão desta compilação".to_owned(), true)
-    } else {
-        return Resolved::Disabled(format!(
-            "Nenhum endereço de atualização configurado. A TI pode indicar o espelho do órgão em {} ou na variável {ENDPOINTS_ENV}.",
-            files.first().map_or_else(|| POLICY_FILE.to_owned(), |f| f.display().to_string())
-        ));
-    };
-    let mut endpoints = Vec::new();
-    for s in &raw {
-        match Url::parse(s) {
-            Ok(u) if matches!(u.scheme(), "https" | "http") => endpoints.push(u),
-            _ => {
-                return Resolved::Disabled(format!("O endereço de atualização «{s}» ({origin}) não é uma URL válida."));
-            }
-        }
-    }
-    if endpoints.is_empty() {
-        return Resolved::Disabled(format!("Nenhum endereço de atualização em {origin}."));
-    }
-    Resolved::Ready(UpdateSource { endpoints, pubkey: pubkey.to_owned(), check_on_start, origin })
-}
-
-fn first_policy(files: &[PathBuf]) -> Option<(&PathBuf, Result<Policy, String>)> {
-    files.iter().find_map(|f| match std::fs::read_to_string(f) {
-        Ok(text) => Some((f, serde_json::from_str::<Policy>(&text).map_err(|e| e.to_string()))),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => Some((f, Err(e.to_string()))),
-    })
-}
-
-/// Checks that a key is what `tauri signer generate` writes to `.key.pub`: base64 of a minisign public key file.
-pub fn validate_pubkey(pubkey: &str) -> Result<(), String> {
-    use base64::Engine as _;
-    let text = base64::engine::general_purpose::STANDARD
-        .decode(pubkey.trim())
-        .map_err(|_| "não é base64".to_owned())
-        .and_then(|b| String::from_utf8(b).map_err(|_| "não é texto".to_owned()))?;
-    let key_line = text.lines().nth(1).unwrap_or_default();
-    let key =
-        base64::engine::general_purpose::STANDARD.decode(key_line.trim()).map_err(|_| "linha da chave ilegível")?;
-    if text.starts_with("untrusted comment:") && key.len() == 42 && key.starts_with(b"Ed") {
-        Ok(())
-    } else {
-        Err("não é uma chave pública minisign".into())
-    }
 }
 
 /// The update found by the last check, waiting for the clerk; and whether an install is running.
@@ -227,12 +95,7 @@ pub async fn check<R: Runtime>(
             (info, Some(update))
         }
         None => {
-            let message = match &offered {
-                Some(v) if *v != current => format!(
-                    "O servidor de atualização oferece a versão {v}, que não é mais nova que a instalada ({current}): nada a instalar. Voltar a uma versão anterior não é permitido."
-                ),
-                _ => format!("O Balcão está atualizado (versão {current})."),
-            };
+            let message = up_to_date_message(&current, offered.as_deref());
             let info = UpdateCheck {
                 state: UpdateState::UpToDate,
                 current_version: current,
@@ -431,29 +294,17 @@ pub async fn update_install<R: Runtime>(
     on_progress: Channel<UpdateProgress>,
 ) -> Result<(), AppError> {
     use std::sync::atomic::Ordering;
-    if activity.is_busy() {
-        return Err(AppError::new(
-            ErrorCode::Busy,
-            "Há uma consulta ou um lote em andamento. Instale a atualização quando terminar.",
-        ));
-    }
+    install_allowed(activity.is_busy(), false)?;
     let update = updates.pending.lock().ok().and_then(|p| p.clone()).ok_or_else(|| {
         AppError::new(ErrorCode::Config, "Nenhuma atualização pendente: verifique se há atualizações primeiro.")
     })?;
-    if updates.installing.swap(true, Ordering::SeqCst) {
-        return Err(AppError::new(ErrorCode::Busy, "A atualização já está sendo instalada."));
-    }
+    install_allowed(false, updates.installing.swap(true, Ordering::SeqCst))?;
     let result = async {
         let bytes = download(&update, move |p| {
             let _ = on_progress.send(p);
         })
         .await?;
-        if activity.is_busy() {
-            return Err(AppError::new(
-                ErrorCode::Busy,
-                "Uma consulta começou durante o download. Instale a atualização quando terminar.",
-            ));
-        }
+        install_after_download_allowed(activity.is_busy())?;
         update.install(bytes).map_err(|e| explain(&e))
     }
     .await;
@@ -467,71 +318,10 @@ pub async fn update_install<R: Runtime>(
 mod tests {
     use super::*;
 
-    fn files(dir: &Path) -> Vec<PathBuf> {
-        vec![dir.join("system").join(POLICY_FILE), dir.join("user").join(POLICY_FILE)]
-    }
-
-    #[test]
-    fn the_test_key_is_a_valid_minisign_public_key_and_garbage_is_not() {
-        assert!(validate_pubkey(TEST_PUBKEY).is_ok());
-        assert!(validate_pubkey("https://example.org/key.pub").is_err());
-        assert!(validate_pubkey("").is_err());
-    }
-
-    #[test]
-    fn without_a_key_or_an_endpoint_updates_are_off_with_a_reason() {
-        let dir = tempfile::tempdir().unwrap();
-        let Resolved::Disabled(why) = resolve(None, &files(dir.path()), Some("https://x/latest.json"), None) else {
-            panic!("no key must disable updates")
-        };
-        assert!(why.contains("chave pública"));
-        let Resolved::Disabled(why) = resolve(None, &files(dir.path()), None, Some(TEST_PUBKEY)) else {
-            panic!("no endpoint must disable updates")
-        };
-        assert!(why.contains("Nenhum endereço"));
-    }
-
-    #[test]
-    fn the_environment_wins_then_the_system_policy_then_the_user_file_then_the_build() {
-        let dir = tempfile::tempdir().unwrap();
-        let f = files(dir.path());
-        let built = Some("https://build.example/latest.json");
-        let get = |env: Option<&str>| match resolve(env, &f, built, Some(TEST_PUBKEY)) {
-            Resolved::Ready(s) => (s.endpoints.iter().map(Url::to_string).collect::<Vec<_>>(), s.check_on_start),
-            Resolved::Disabled(why) => panic!("{why}"),
-        };
-        assert_eq!(get(None).0, ["https://build.example/latest.json"]);
-        std::fs::create_dir_all(f[1].parent().unwrap()).unwrap();
-        std::fs::write(&f[1], r#"{"endpoints":["https://user.example/u.json"]}"#).unwrap();
-        assert_eq!(get(None).0, ["https://user.example/u.json"]);
-        std::fs::create_dir_all(f[0].parent().unwrap()).unwrap();
-        std::fs::write(&f[0], r#"{"endpoints":["https://mirror.gov.example/{{target}}/{{arch}}/{{current_version}}"],"checkOnStart":false}"#)
-            .unwrap();
-        let (eps, on_start) = get(None);
-        assert_eq!(eps.len(), 1);
-        assert!(eps[0].starts_with("https://mirror.gov.example/"), "{eps:?}");
-        assert!(!on_start);
-        assert_eq!(get(Some("https://a.example/1.json, https://b.example/2.json")).0.len(), 2);
-    }
-
-    #[test]
-    fn a_disabled_or_broken_policy_says_so() {
-        let dir = tempfile::tempdir().unwrap();
-        let f = files(dir.path());
-        std::fs::create_dir_all(f[0].parent().unwrap()).unwrap();
-        std::fs::write(&f[0], r#"{"disabled":true}"#).unwrap();
-        assert!(matches!(resolve(None, &f, None, Some(TEST_PUBKEY)), Resolved::Disabled(w) if w.contains("desativou")));
-        std::fs::write(&f[0], r#"{"endpoint":"typo"}"#).unwrap();
-        assert!(matches!(resolve(None, &f, None, Some(TEST_PUBKEY)), Resolved::Disabled(w) if w.contains("inválido")));
-        std::fs::write(&f[0], r#"{"endpoints":["ftp://x"]}"#).unwrap();
-        assert!(
-            matches!(resolve(None, &f, None, Some(TEST_PUBKEY)), Resolved::Disabled(w) if w.contains("URL válida"))
-        );
-    }
-
     #[test]
     fn debug_builds_trust_the_test_key_unless_a_production_key_is_built_in() {
         let k = built_in_pubkey().expect("debug builds have a key");
         assert!(validate_pubkey(k).is_ok());
+        assert!(validate_pubkey(TEST_PUBKEY).is_ok());
     }
 }

@@ -230,7 +230,7 @@ fn after_a_restart_with_a_pin_set_data_commands_are_refused_until_the_pin_is_giv
     // An earlier run set the PIN, then the app was closed.
     tauri::async_runtime::block_on(async {
         let earlier = Balcao::start(options(dir.path(), store.clone())).await.unwrap();
-        earlier.lock_set_pin(Some("482913".to_owned().into()), None).await.unwrap();
+        earlier.lock().set_pin(Some("482913".to_owned().into()), None).await.unwrap();
     });
     let (_app, w, _services) = started_app(dir.path(), store);
     for cmd in ["history_search", "settings_get", "history_export"] {

@@ -68,14 +68,14 @@ async fn the_file_the_previous_schema_wrote_opens_after_the_update_with_its_look
     secrets.set(KEY_NAME, &balcao_core::Sensitive::new(FIXTURE_KEY.to_owned())).unwrap();
 
     let updated = start(dir.path(), &secrets).await;
-    let page = updated.history_search(query("40442820135")).await.expect("history opens after the update");
+    let page = updated.history().search(query("40442820135")).await.expect("history opens after the update");
     assert_eq!(page.items.len(), 1, "{page:?}");
     assert_eq!(page.items[0].name.as_deref(), Some("José da Silva"), "the previous build's lookup reads back");
-    let entry = updated.history_get(page.items[0].id).await.expect("the entry in full");
+    let entry = updated.history().get(page.items[0].id).await.expect("the entry in full");
     assert_eq!(entry.lookup.and_then(|l| l.meta.activity_id).as_deref(), Some("fixture-activity-1"));
-    let r = updated.lookup(request("11.222.333/0001-81")).await.expect("a lookup after the update");
+    let r = updated.lookup().lookup(request("11.222.333/0001-81")).await.expect("a lookup after the update");
     let id = r.history_id.expect("recorded in the migrated file");
-    let page = updated.history_search(query("11222333000181")).await.unwrap();
+    let page = updated.history().search(query("11222333000181")).await.unwrap();
     assert_eq!(page.items.first().map(|i| i.id), Some(id));
     drop(updated);
     assert_eq!(user_version(&db, FIXTURE_KEY), SCHEMA_VERSION, "the file was migrated to this build's schema");
@@ -88,19 +88,19 @@ async fn a_restart_finds_the_history_and_keeps_recording_and_a_downgrade_is_refu
 
     // The installed version records a lookup.
     let before = start(dir.path(), &secrets).await;
-    let r = before.lookup(request("404.428.201-35")).await.expect("trial CPF");
+    let r = before.lookup().lookup(request("404.428.201-35")).await.expect("trial CPF");
     let id = r.history_id.expect("recorded");
     drop(before);
 
     // The same build started again (same data folder, same keyring) finds it and keeps recording. (An update from
     // the previous schema's real file is the test above.)
     let after = start(dir.path(), &secrets).await;
-    let page = after.history_search(query("40442820135")).await.expect("history opens after a restart");
+    let page = after.history().search(query("40442820135")).await.expect("history opens after a restart");
     assert_eq!(page.items.first().map(|i| i.id), Some(id));
-    let second = after.lookup(request("11.222.333/0001-81")).await.expect("the known CNPJ answers");
+    let second = after.lookup().lookup(request("11.222.333/0001-81")).await.expect("the known CNPJ answers");
     let second_id = second.history_id.expect("recorded");
     assert_ne!(second_id, id);
-    let page = after.history_search(query("11222333000181")).await.unwrap();
+    let page = after.history().search(query("11222333000181")).await.unwrap();
     assert_eq!(page.items.first().map(|i| i.id), Some(second_id));
     drop(after);
 
@@ -112,11 +112,11 @@ async fn a_restart_finds_the_history_and_keeps_recording_and_a_downgrade_is_refu
     }
     let bytes = digest(&db);
     let older = start(dir.path(), &secrets).await;
-    let e = older.history_search(query("40442820135")).await.expect_err("a downgrade must be refused");
+    let e = older.history().search(query("40442820135")).await.expect_err("a downgrade must be refused");
     assert_eq!(e.code, ErrorCode::HistoryLocked);
     assert!(e.message.contains("versão mais nova do Balcão"), "{}", e.message);
     assert!(e.message.contains("não foi alterado"), "{}", e.message);
-    let e = older.lookup(request("404.428.201-35")).await.expect_err("no lookup without an audit trail");
+    let e = older.lookup().lookup(request("404.428.201-35")).await.expect_err("no lookup without an audit trail");
     assert_eq!(e.code, ErrorCode::HistoryLocked);
     drop(older);
     assert_eq!(digest(&db), bytes, "the newer file is untouched");

@@ -101,7 +101,7 @@ pub async fn batch_start(
     activity: State<'_, Activity>,
     follower: State<'_, BatchFollower>,
 ) -> Result<BatchProgress, AppError> {
-    state.get().await?.batch_start(follower.sink(&activity)).await
+    state.get().await?.batch().start(follower.sink(&activity)).await
 }
 
 /// The batch's progress now (`None`: no batch), and every later one on `on_progress` (the screen calls it when it
@@ -113,17 +113,17 @@ pub async fn batch_follow(
     on_progress: Channel<BatchProgress>,
 ) -> Result<Option<BatchProgress>, AppError> {
     follower.follow(on_progress);
-    Ok(state.get().await?.batch_progress().await)
+    Ok(state.get().await?.batch().progress().await)
 }
 
 #[command]
 pub async fn batch_cancel(state: State<'_, AppState>) -> Result<(), AppError> {
-    state.get().await?.batch_cancel().await
+    state.get().await?.batch().cancel().await
 }
 
 #[command]
 pub async fn batch_saved(state: State<'_, AppState>) -> Result<Option<BatchSaved>, AppError> {
-    state.get().await?.batch_saved().await
+    state.get().await?.batch().saved().await
 }
 
 #[command]
@@ -133,16 +133,16 @@ pub async fn batch_resume(
     follower: State<'_, BatchFollower>,
     retry_failed: bool,
 ) -> Result<BatchProgress, AppError> {
-    state.get().await?.batch_resume(retry_failed, follower.sink(&activity)).await
+    state.get().await?.batch().resume(retry_failed, follower.sink(&activity)).await
 }
 
 /// Writes the result CSV to the clerk's Downloads folder and returns its path.
 #[command]
 pub async fn batch_export(state: State<'_, AppState>) -> Result<String, AppError> {
-    state.get().await?.batch_export().await
+    state.get().await?.batch().export().await
 }
 
 #[command]
 pub async fn batch_discard(state: State<'_, AppState>) -> Result<(), AppError> {
-    state.get().await?.batch_discard().await
+    state.get().await?.batch().discard().await
 }

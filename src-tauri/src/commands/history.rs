@@ -10,22 +10,22 @@ use crate::AppState;
 
 #[command]
 pub async fn history_search(state: State<'_, AppState>, query: HistoryQuery) -> Result<HistoryPage, AppError> {
-    state.get().await?.history_search(query).await
+    state.get().await?.history().search(query).await
 }
 
 #[command]
 pub async fn history_get(state: State<'_, AppState>, id: i64) -> Result<HistoryEntry, AppError> {
-    state.get().await?.history_get(id).await
+    state.get().await?.history().get(id).await
 }
 
 #[command]
 pub async fn history_previous(state: State<'_, AppState>, id: i64) -> Result<Option<HistoryEntry>, AppError> {
-    state.get().await?.history_previous(id).await
+    state.get().await?.history().previous(id).await
 }
 
 #[command]
 pub async fn history_purge(state: State<'_, AppState>) -> Result<u64, AppError> {
-    state.get().await?.history_purge().await
+    state.get().await?.history().purge().await
 }
 
 #[command]
@@ -35,10 +35,10 @@ pub async fn history_export(
     from: Option<String>,
     to: Option<String>,
 ) -> Result<String, AppError> {
-    state.get().await?.history_export(kind, from, to).await
+    state.get().await?.history().export(kind, from, to).await
 }
 
 #[command]
 pub async fn history_stats(state: State<'_, AppState>, days: u32) -> Result<HistoryStats, AppError> {
-    state.get().await?.history_stats(days).await
+    state.get().await?.history().stats(days).await
 }

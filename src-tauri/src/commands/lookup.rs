@@ -9,12 +9,12 @@ use crate::{Activity, AppState};
 
 #[command]
 pub async fn app_info(state: State<'_, AppState>) -> Result<AppInfo, AppError> {
-    Ok(state.get().await?.app_info().await)
+    Ok(state.get().await?.lookup().app_info().await)
 }
 
 #[command]
 pub async fn status_info(state: State<'_, AppState>) -> Result<StatusInfo, AppError> {
-    Ok(state.get().await?.status_info().await)
+    Ok(state.get().await?.lookup().status_info().await)
 }
 
 /// The UI reports when the input is focused and ready (read by the start-up benchmark).
@@ -32,5 +32,5 @@ pub async fn lookup(
     request: LookupRequest,
 ) -> Result<LookupResponse, AppError> {
     let _busy = activity.begin();
-    state.get().await?.lookup(request).await
+    state.get().await?.lookup().lookup(request).await
 }

@@ -11,22 +11,22 @@ use crate::AppState;
 
 #[command]
 pub async fn profiles_list(state: State<'_, AppState>) -> Result<Vec<ProfileEntry>, AppError> {
-    Ok(state.get().await?.profile_entries().await)
+    Ok(state.get().await?.profiles().entries().await)
 }
 
 #[command]
 pub async fn profile_save(state: State<'_, AppState>, profile: Profile) -> Result<(), AppError> {
-    state.get().await?.profile_save(profile).await
+    state.get().await?.profiles().save(profile).await
 }
 
 #[command]
 pub async fn profile_delete(state: State<'_, AppState>, id: String) -> Result<(), AppError> {
-    state.get().await?.profile_delete(&id).await
+    state.get().await?.profiles().delete(&id).await
 }
 
 #[command]
 pub async fn profile_activate(state: State<'_, AppState>, id: String) -> Result<AppInfo, AppError> {
-    state.get().await?.profile_activate(&id).await
+    state.get().await?.profiles().activate(&id).await
 }
 
 #[command]
@@ -37,20 +37,20 @@ pub async fn profile_set_credentials(
     client_secret: String,
     api: Option<ApiKind>,
 ) -> Result<(), AppError> {
-    state.get().await?.profile_set_credentials_for(&id, api, client_id, client_secret.into()).await
+    state.get().await?.profiles().set_credentials_for(&id, api, client_id, client_secret.into()).await
 }
 
 #[command]
 pub async fn profile_test(state: State<'_, AppState>, id: String) -> Result<String, AppError> {
-    state.get().await?.profile_test(&id).await
+    state.get().await?.profiles().test(&id).await
 }
 
 #[command]
 pub async fn settings_get(state: State<'_, AppState>) -> Result<Settings, AppError> {
-    Ok(state.get().await?.settings().await)
+    Ok(state.get().await?.settings().get().await)
 }
 
 #[command]
 pub async fn settings_save(state: State<'_, AppState>, settings: Settings) -> Result<(), AppError> {
-    state.get().await?.settings_save(settings).await
+    state.get().await?.settings().save(settings).await
 }

@@ -5,18 +5,16 @@
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use balcao_batch::{Batch, Cancel, Journal, MAX_BYTES, state_path_for};
 use balcao_core::batch_api::{BatchEstimate, BatchOptions, BatchPreview, BatchProgress, BatchState};
 use balcao_core::error::io_reason;
-use balcao_core::history_api::AuditOrigin;
-use balcao_core::record::{ApiKind, CnpjView};
+use balcao_core::record::CnpjView;
 use balcao_core::{AppError, DocKind, ErrorCode};
-use balcao_gov::GovClient;
-use balcao_history::{Actor, History, LookupContext};
-use balcao_platform::{KeyringStore, LimitedReadError};
+use balcao_platform::LimitedReadError;
+use balcao_service::session::Session;
 
 use crate::exit::{EXIT_CANCELLED, EXIT_LOOKUPS_FAILED};
 use crate::lookup::{Kind, View, exit_status};
@@ -194,24 +192,6 @@ fn retry_command() -> String {
     line
 }
 
-/// Opens the history with its key from the OS keyring, and seeds the client's quota counters from it.
-fn open_history(client: &GovClient) -> Result<Arc<Mutex<History>>, AppError> {
-    let history = History::open_default(&KeyringStore::new())?.with_origin(AuditOrigin::Cli);
-    let id = &client.profile().id;
-    for api in [
-        ApiKind::SerproCpfV1,
-        ApiKind::SerproCpfV2,
-        ApiKind::SerproCnpj,
-        ApiKind::ConectaCpfLight,
-        ApiKind::ConectaCnpj,
-    ] {
-        if let Ok(q) = history.quota_for(id, api) {
-            client.quota().seed(api, q.used_total);
-        }
-    }
-    Ok(Arc::new(Mutex::new(history)))
-}
-
 /// The preview in words (texts from the file already shortened by [`capped`]).
 fn describe(p: &BatchPreview) -> String {
     let c = &p.counts;
@@ -336,20 +316,22 @@ async fn batch(args: Args) -> Result<(String, ExitCode), AppError> {
     // not be written (and the state file goes next to it, in the same checked folder).
     balcao_platform::check_result_path(&args.out, &[&args.input])?;
     let file_name = args.input.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let conn = connect(&args.profile).await?;
-    let result = run_batch(&args, &bytes, &file_name, &conn.client).await;
-    conn.close().await;
+    let session = connect(&args.profile).await?;
+    let result = run_batch(&args, &bytes, &file_name, &session).await;
+    session.close().await;
     result
 }
 
+/// The batch through the command's session (the service's door): its history keeps the state, its client makes and
+/// records every call.
 async fn run_batch(
     args: &Args,
     bytes: &[u8],
     file_name: &str,
-    client: &GovClient,
+    session: &Session,
 ) -> Result<(String, ExitCode), AppError> {
-    let profile = client.profile();
-    let history = open_history(client)?;
+    let profile = session.profile();
+    let history = session.history();
     let slot = slot_for(&args.out);
     let locked = || AppError::from(ErrorCode::HistoryLocked);
     let saved = {
@@ -394,7 +376,7 @@ async fn run_batch(
         drop(h);
         b
     };
-    let preview = capped(batch.preview(client));
+    let preview = capped(session.preview(&batch));
     if !args.quiet {
         let name = truncate(&profile.name, ECHO_CHARS);
         eprint_line(&format!("Perfil: {name} ({}).\n{}", profile.environment.label(), describe(&preview).trim_end()));
@@ -402,18 +384,9 @@ async fn run_batch(
     if args.dry_run {
         return Ok((json_pretty(&preview), ExitCode::SUCCESS));
     }
-    let ctx = LookupContext {
-        profile_id: profile.id.clone(),
-        profile_name: profile.name.clone(),
-        environment: profile.environment,
-        clerk_cpf: client.clerk_cpf(),
-        os_user: balcao_platform::os_user_name(),
-        purpose: None,
-        authorization_code: None,
-        view: None,
-        do_not_record: false,
-    };
+    let ctx = session.context();
     if !args.resume {
+        session.check_batch_purpose(&batch)?;
         let mut h = history.lock().map_err(|_| locked())?;
         batch.start_journal(&mut h, &slot, &ctx)?;
     }
@@ -436,16 +409,12 @@ async fn run_batch(
     let meter = Meter { terminal: std::io::stderr().is_terminal(), quiet: args.quiet, last: Mutex::new(None) };
     // Run even when nothing is left to look up (every number answered from the history, or by the run resumed):
     // the run is what moves the batch from `ready` to `completed`; with nothing queued it makes no call.
-    let end = batch.run(client, history.clone(), &ctx, &cancel, &|p| meter.show(p)).await?;
+    let end = session.run_batch(&mut batch, &ctx, &cancel, &|p| meter.show(p)).await?;
     signal.abort();
     let rows = balcao_platform::write_private_atomically(&args.out, |w| batch.write_csv(w))?;
     // The result file carries lookup results: its export leaves a trace in the audit trail, or it is taken back.
     let what = format!("lote «{file_name}» para {}", args.out.display());
-    let audited = history
-        .lock()
-        .map_err(|_| AppError::from(ErrorCode::HistoryLocked))
-        .and_then(|mut h| h.audit_file_export(&what, rows, &Actor::current(client.clerk_cpf())));
-    if let Err(e) = audited {
+    if let Err(e) = session.audit_file_export(&what, rows) {
         let _ = std::fs::remove_file(&args.out);
         return Err(e);
     }

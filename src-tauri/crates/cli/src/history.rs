@@ -4,10 +4,11 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use balcao_core::history_api::{DayRange, HistoryQuery, Outcome, PurgeScope};
+use balcao_core::history_api::{AuditOrigin, DayRange, HistoryQuery, Outcome, PurgeScope};
 use balcao_core::{AppError, Cpf, ErrorCode};
 use balcao_history::{Actor, History};
 use balcao_platform::KeyringStore;
+use balcao_service::session::open_existing_history;
 
 use crate::exit::{EXIT_HISTORY_UNUSABLE, EXIT_USAGE};
 use crate::text::{clean_line, eprint_line, json_line, print_line, truncate};
@@ -159,16 +160,10 @@ fn io(e: std::io::Error) -> Failure {
     ))
 }
 
-/// Opens the existing history (never creates one: a CLI search must not mint a key).
+/// Opens the existing history through the service (never creates one: a CLI search must not mint a key).
 fn open() -> Result<History, Failure> {
     let dir = balcao_platform::data_dir();
-    if !History::path_in(&dir).is_file() {
-        return Err(Failure::App(AppError::new(
-            ErrorCode::HistoryLocked,
-            format!("Não há histórico nesta máquina (pasta {}). Faça uma consulta no Balcão primeiro.", dir.display()),
-        )));
-    }
-    Ok(History::open(&dir, &KeyringStore::new())?.with_origin(balcao_core::history_api::AuditOrigin::Cli))
+    Ok(open_existing_history(&dir, &KeyringStore::new(), AuditOrigin::Cli)?)
 }
 
 fn actor(clerk_cpf: Option<&str>) -> Result<Actor, Failure> {

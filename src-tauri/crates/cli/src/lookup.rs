@@ -3,6 +3,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
+use balcao_core::api::LookupRequest;
 use balcao_core::record::CnpjView;
 use balcao_core::{AppError, Cnpj, Cpf, Document, ErrorCode};
 
@@ -101,6 +102,9 @@ pub struct Args {
     /// A visão da Consulta CNPJ (padrão: a mais completa contratada).
     #[arg(long, value_enum)]
     pub view: Option<View>,
+    /// Finalidade ou número do protocolo, gravado na auditoria (obrigatório quando a agência exige).
+    #[arg(long, value_name = "TEXTO")]
+    pub purpose: Option<String>,
 }
 
 pub fn run(args: Args) -> ExitCode {
@@ -138,14 +142,21 @@ fn parse_document(kind: Kind, number: &str) -> Result<Document, AppError> {
     parsed.map_err(|e| AppError::new(ErrorCode::InvalidDocument, format!("{e} Nenhuma consulta foi feita.")))
 }
 
+/// The lookup through the service, as the window makes it: purpose rule, audit line, quota, and no call without a
+/// history (exit 22).
 async fn lookup(args: Args) -> Result<String, AppError> {
     let doc = parse_document(args.kind, &args.number)?;
-    let view = args.view.map(CnpjView::from);
-    let conn = connect(&args.profile).await?;
-    let lookup = conn.client.lookup(&doc, view).await;
-    conn.close().await;
-    let lookup = lookup.map_err(|f| f.error)?;
-    Ok(crate::text::json_pretty(&lookup))
+    let session = connect(&args.profile).await?;
+    let request = LookupRequest {
+        input: doc.to_string(),
+        view: args.view.map(CnpjView::from),
+        purpose: args.purpose,
+        authorization_code: None,
+        do_not_record: false,
+    };
+    let answer = session.lookup(request).await;
+    session.close().await;
+    Ok(crate::text::json_pretty(&answer?.lookup))
 }
 
 #[cfg(test)]

@@ -3,16 +3,17 @@
 
 use std::path::{Path, PathBuf};
 
+use std::sync::Arc;
+
 use balcao_core::api::Environment;
+use balcao_core::history_api::AuditOrigin;
 use balcao_core::profile::{DEMO_PROFILE_ID, Profile};
 use balcao_core::{AppError, Cpf, ErrorCode};
-use balcao_gov::{
-    CredentialSet, Credentials, GovClient, credential_set_from_env, credential_set_from_store, read_profiles_file,
-};
 use balcao_platform::KeyringStore;
 use balcao_service::clerks::ClerkPolicy;
+use balcao_service::gov_config::read_profiles_file;
+use balcao_service::session::{CredentialSource, Session, SessionOptions};
 use balcao_service::settings_store::SettingsStore;
-use balcao_sim::{SimConfig, SimHandle, Simulator};
 
 /// The profile options shared by `lookup` and `batch`.
 #[derive(Debug, Clone, clap::Args)]
@@ -95,62 +96,20 @@ pub fn choose_profile(config: Option<&Path>, wanted: Option<&str>) -> Result<Opt
     }
 }
 
-/// The profile's credentials: none for the public SERPRO trial, the environment or the OS keyring otherwise.
-/// Each API's own credential where one is given (`BALCAO_CPF_…`, `BALCAO_CNPJ_…`, or its keyring entries), the
-/// shared one for the others.
-pub fn credentials(profile: &Profile, from_env: bool) -> Result<CredentialSet, AppError> {
-    if profile.environment == Environment::SerproTrial && profile.paths.token.is_none() {
-        // The public trial bearer needs no credential.
-        return Ok(CredentialSet::shared(Credentials::new("", "")));
-    }
-    if from_env { credential_set_from_env(profile) } else { credential_set_from_store(&KeyringStore::new(), profile) }
-}
-
-/// A client for the chosen profile, and the Demonstração simulator behind it when there is one.
-#[derive(Debug)]
-pub struct Connection {
-    pub client: GovClient,
-    sim: Option<SimHandle>,
-}
-
-impl Connection {
-    /// Stops the Demonstração simulator, if one was started.
-    pub async fn close(self) {
-        if let Some(sim) = self.sim {
-            sim.shutdown().await;
-        }
-    }
-}
-
-/// Builds the client of the chosen profile, starting the embedded simulator for Demonstração.
-pub async fn connect(args: &ProfileArgs) -> Result<Connection, AppError> {
-    match choose_profile(args.config.as_deref(), args.profile.as_deref())? {
-        Some(profile) => {
-            let demo = profile.environment == Environment::Demonstracao;
-            let clerk = clerk(args, demo, &balcao_platform::data_dir())?;
-            let creds = credentials(&profile, args.credentials_from_env)?;
-            let client = GovClient::with_credentials(profile, creds)?;
-            let client = match clerk {
-                Some(cpf) => client.for_clerk(cpf),
-                None => client,
-            };
-            Ok(Connection { client, sim: None })
-        }
-        None => {
-            let clerk = clerk(args, true, &balcao_platform::data_dir())?;
-            let addr = ([127, 0, 0, 1], 0).into();
-            let sim = Simulator::start(addr, SimConfig::default()).await.map_err(|e| {
-                AppError::new(
-                    ErrorCode::Internal,
-                    format!("Não foi possível iniciar a Demonstração: {}.", balcao_core::error::io_reason(&e)),
-                )
-            })?;
-            let client = GovClient::new(Profile::demo(&sim.base_url()), Credentials::demo())?;
-            let client = match clerk {
-                Some(cpf) => client.for_clerk(cpf),
-                None => client,
-            };
-            Ok(Connection { client, sim: Some(sim) })
-        }
-    }
+/// Opens the command's session through the service (the one door: history first, then the client of the chosen
+/// profile, or Demonstração with an embedded simulator); the clerk named with `--atendente` is checked first.
+pub async fn connect(args: &ProfileArgs) -> Result<Session, AppError> {
+    let data_dir = balcao_platform::data_dir();
+    let profile = choose_profile(args.config.as_deref(), args.profile.as_deref())?;
+    let demo = profile.as_ref().is_none_or(|p| p.environment == Environment::Demonstracao);
+    let clerk = clerk(args, demo, &data_dir)?;
+    Session::open(SessionOptions {
+        data_dir,
+        secrets: Arc::new(KeyringStore::new()),
+        profile,
+        credentials: if args.credentials_from_env { CredentialSource::Environment } else { CredentialSource::Keyring },
+        clerk,
+        origin: AuditOrigin::Cli,
+    })
+    .await
 }

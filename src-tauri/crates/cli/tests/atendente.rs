@@ -127,10 +127,16 @@ fn inside_session() {
 
     let h = History::open(&data_dir, &KeyringStore::new()).unwrap();
     let audit = h.audit(&Default::default(), None, None).unwrap().items;
-    let lookups: Vec<_> = audit.iter().filter(|a| a.event == AuditEvent::Lookup).collect();
-    assert_eq!(lookups.len(), 1, "the batch's lookup: {audit:?}");
-    assert_eq!(lookups[0].clerk_cpf.as_deref(), Some(ana.as_str()));
-    assert_eq!(lookups[0].origin, Some(AuditOrigin::Cli));
+    let lookups: Vec<_> = audit
+        .iter()
+        .filter(|a| a.event == AuditEvent::Lookup && a.profile_id.as_deref() == Some("conecta-hom"))
+        .collect();
+    // The batch's lookup and the single lookup (which goes through the service's door too, #14).
+    assert_eq!(lookups.len(), 2, "{audit:?}");
+    for line in lookups {
+        assert_eq!(line.clerk_cpf.as_deref(), Some(ana.as_str()));
+        assert_eq!(line.origin, Some(AuditOrigin::Cli));
+    }
     let export = audit.iter().find(|a| a.event == AuditEvent::Export).expect("the result file's audit line");
     assert_eq!((export.clerk_cpf.as_deref(), export.origin), (Some(ana.as_str()), Some(AuditOrigin::Cli)));
     drop(h);

@@ -6,8 +6,10 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use balcao_gov::{CredentialBinding, CredentialScope, Credentials, load_profiles_toml, store_credentials};
 use balcao_platform::{KeyringStore, SecretStore};
+use balcao_service::gov_config::{
+    CredentialBinding, CredentialScope, Credentials, load_profiles_toml, store_credentials,
+};
 use balcao_sim::{SimConfig, SimHandle, Simulator};
 use common::{Scratch, in_keyring_session};
 use serde_json::Value;
@@ -69,7 +71,9 @@ fn cli_lookup_refuses_keyring_credentials_for_another_origin_and_sends_nothing_t
     let message = json["error"]["message"].as_str().unwrap_or_default();
     assert!(message.contains("informe de novo") && message.contains("não foi enviado"), "{message}");
     assert!(new.requests().is_empty(), "no request at all at the new address: {:?}", new.requests());
-    let secret = KeyringStore::new().get(&balcao_gov::client_secret_key("serpro-prod")).expect("keyring answers");
+    let secret = KeyringStore::new()
+        .get(&balcao_service::gov_config::client_secret_key("serpro-prod"))
+        .expect("keyring answers");
     assert!(secret.is_some(), "refused, not deleted");
 
     enter_credentials(&profiles(&new.base_url()));

@@ -83,7 +83,9 @@ fn cpf_of(id: &str) -> &'static str {
 
 /// `lookup cpf N` through profile `id` of `config`, with credentials from the environment.
 fn lookup(scratch: &Scratch, config: &Path, id: &str) -> Run {
-    let service = format!("br.gov.balcao.test-hostile-{}", std::process::id());
+    // One keyring service per scratch folder: the history's key is created on the first lookup, and two tests
+    // creating it at once under one name would overwrite each other's.
+    let service = format!("br.gov.balcao.test-hostile-{}", scratch.dir().file_name().unwrap().to_string_lossy());
     let data = scratch.path("data");
     let args =
         ["lookup", "--config", config.to_str().unwrap(), "--profile", id, "cpf", cpf_of(id), "--credentials-from-env"];

@@ -33,12 +33,18 @@ impl Drop for Scratch {
     }
 }
 
+/// One keyring service per scratch folder: each test's history gets its own key, created by its first lookup (two
+/// tests creating it at once under one name would overwrite each other's).
+fn keyring_service(scratch: &Scratch) -> String {
+    format!("br.gov.balcao.test-{}", scratch.0.file_name().unwrap().to_string_lossy())
+}
+
 fn cli(scratch: &Scratch, args: &[&str], env: &[(&str, &str)]) -> (i32, Value) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_balcao-cli"));
     cmd.arg("lookup")
         .args(args)
         .env("BALCAO_DATA_DIR", &scratch.0)
-        .env("BALCAO_KEYRING_SERVICE", format!("br.gov.balcao.test-cli-{}", std::process::id()))
+        .env("BALCAO_KEYRING_SERVICE", keyring_service(scratch))
         .env_remove("BALCAO_CLIENT_ID")
         .env_remove("BALCAO_CLIENT_SECRET");
     for word in ["CPF", "CNPJ"] {
@@ -310,13 +316,21 @@ fn a_profile_without_env_credentials_reads_the_keyring_and_never_falls_back_to_t
     );
     let config = profiles_file(&s, &sim.base_url());
     let text = std::fs::read_to_string(&config).unwrap();
-    let profile = balcao_gov::load_profiles_toml(&text).unwrap().remove(0);
+    let profile = balcao_service::gov_config::load_profiles_toml(&text).unwrap().remove(0);
     assert_eq!(profile.id, "serpro-teste");
-    // `cli` points the binary at this service (the same process id as this test).
-    let store = balcao_platform::KeyringStore::with_service(&format!("br.gov.balcao.test-cli-{}", std::process::id()));
-    let binding = balcao_gov::CredentialBinding::for_profile(&profile, balcao_gov::CredentialScope::AllApis).unwrap();
-    balcao_gov::store_credentials(&store, &binding, &balcao_gov::Credentials::new("keyring-id", "keyring-secret"))
-        .expect("stored in the session's keyring");
+    // `cli` points the binary at this service.
+    let store = balcao_platform::KeyringStore::with_service(&keyring_service(&s));
+    let binding = balcao_service::gov_config::CredentialBinding::for_profile(
+        &profile,
+        balcao_service::gov_config::CredentialScope::AllApis,
+    )
+    .unwrap();
+    balcao_service::gov_config::store_credentials(
+        &store,
+        &binding,
+        &balcao_service::gov_config::Credentials::new("keyring-id", "keyring-secret"),
+    )
+    .expect("stored in the session's keyring");
     let args = ["--config", config.to_str().unwrap(), "--profile", "serpro-teste", "cpf", "40442820135"];
 
     let (exit, json) = cli(&s, &args, &ENV_CREDS);
@@ -328,7 +342,10 @@ fn a_profile_without_env_credentials_reads_the_keyring_and_never_falls_back_to_t
     assert_eq!(api_calls(&sim).len(), 1);
 
     // The keyring emptied: the environment's pair is not used in its place.
-    for key in balcao_gov::credential_keys("serpro-teste", balcao_gov::CredentialScope::AllApis) {
+    for key in balcao_service::gov_config::credential_keys(
+        "serpro-teste",
+        balcao_service::gov_config::CredentialScope::AllApis,
+    ) {
         balcao_platform::SecretStore::delete(&store, &key).unwrap();
     }
     sim.clear_requests();

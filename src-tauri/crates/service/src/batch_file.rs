@@ -8,7 +8,7 @@ use balcao_batch::MAX_BYTES;
 use balcao_core::batch_api::{BatchOptions, BatchPreview};
 use balcao_core::{AppError, ErrorCode};
 
-use crate::Balcao;
+use crate::BatchService;
 
 /// The extensions Lote opens (case-insensitive).
 const EXTENSIONS: [&str; 2] = ["csv", "txt"];
@@ -35,7 +35,10 @@ pub fn read_batch_file(path: &Path) -> Result<(String, Vec<u8>), AppError> {
     if !ext_ok {
         return Err(file_error(format!("O Lote abre arquivos CSV ou TXT; «{name}» não é um deles.")));
     }
-    let unreadable = |e: std::io::Error| file_error(format!("Não foi possível ler «{name}»: {e}."));
+    let unreadable = |e: std::io::Error| {
+        tracing::warn!(error = %crate::errors::cause_chain(&e), "batch file unreadable");
+        file_error(format!("Não foi possível ler «{name}»: {}.", balcao_core::error::io_reason(&e)))
+    };
     // Before opening: opening a pipe or a device could block or never end.
     if !std::fs::metadata(path).map_err(unreadable)?.is_file() {
         return Err(file_error(format!("«{name}» não é um arquivo comum: escolha um CSV ou TXT.")));
@@ -60,20 +63,20 @@ pub fn read_batch_file(path: &Path) -> Result<(String, Vec<u8>), AppError> {
 async fn read_off_thread(path: PathBuf) -> Result<(String, Vec<u8>), AppError> {
     tokio::task::spawn_blocking(move || read_batch_file(&path))
         .await
-        .map_err(|e| AppError::new(ErrorCode::Internal, format!("leitura do arquivo interrompida: {e}")))?
+        .map_err(|e| crate::errors::interrupted("A leitura do arquivo", &e))?
 }
 
-impl Balcao {
-    /// [`Balcao::batch_preview`] of the file at `path`, read here.
-    pub async fn batch_preview_path(&self, path: PathBuf, options: BatchOptions) -> Result<BatchPreview, AppError> {
+impl BatchService {
+    /// [`BatchService::preview`] of the file at `path`, read here.
+    pub async fn preview_path(&self, path: PathBuf, options: BatchOptions) -> Result<BatchPreview, AppError> {
         let (name, bytes) = read_off_thread(path).await?;
-        self.batch_preview(name, bytes, options).await
+        self.preview(name, bytes, options).await
     }
 
-    /// [`Balcao::batch_open_saved`] with the file at `path`, read here.
-    pub async fn batch_open_saved_path(&self, path: PathBuf) -> Result<BatchPreview, AppError> {
+    /// [`BatchService::open_saved`] with the file at `path`, read here.
+    pub async fn open_saved_path(&self, path: PathBuf) -> Result<BatchPreview, AppError> {
         let (name, bytes) = read_off_thread(path).await?;
-        self.batch_open_saved(name, bytes).await
+        self.open_saved(name, bytes).await
     }
 }
 

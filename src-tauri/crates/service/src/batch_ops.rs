@@ -2,7 +2,7 @@
 //! restart, from the batch saved in the encrypted history), export the result CSV to the clerk's Downloads, discard.
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use balcao_batch::{Batch, Cancel, Journal};
@@ -11,8 +11,8 @@ use balcao_core::{AppError, ErrorCode};
 use balcao_history::LookupContext;
 use tokio::sync::Mutex;
 
-use crate::Balcao;
 use crate::history_ops::ExportFile;
+use crate::shared::{ActiveCell, HistoryCell, SettingsCell, Who};
 
 /// Receives the progress of a running batch (a few times a second, and once at the end): the shell emits it as an
 /// event to the window.
@@ -79,23 +79,53 @@ fn take_idle(slot: &mut Slot) -> Result<Box<Batch>, AppError> {
 }
 
 fn join_error(e: tokio::task::JoinError) -> AppError {
-    AppError::new(ErrorCode::Internal, format!("tarefa do lote interrompida: {e}"))
+    crate::errors::interrupted("A tarefa do lote", &e)
 }
 
-impl Balcao {
+/// The batch use cases. Holds the data folder (exports, an older version's state file), settings (the purpose
+/// rule), the active profile and its client, the history (every call and the saved state), who is acting, and this
+/// session's batch.
+#[derive(Debug)]
+pub struct BatchService {
+    data_dir: PathBuf,
+    settings: Arc<SettingsCell>,
+    active: Arc<ActiveCell>,
+    history: Arc<HistoryCell>,
+    who: Arc<Who>,
+    slot: BatchSlot,
+}
+
+impl BatchService {
+    pub(crate) fn new(
+        data_dir: &Path,
+        settings: &Arc<SettingsCell>,
+        active: &Arc<ActiveCell>,
+        history: &Arc<HistoryCell>,
+        who: &Arc<Who>,
+    ) -> Self {
+        Self {
+            data_dir: data_dir.to_owned(),
+            settings: settings.clone(),
+            active: active.clone(),
+            history: history.clone(),
+            who: who.clone(),
+            slot: BatchSlot::default(),
+        }
+    }
+
     fn legacy_state_path(&self) -> PathBuf {
         self.data_dir.join(LEGACY_STATE_DIR).join(LEGACY_STATE_FILE)
     }
 
     /// At start: a plain state file left by an older version is moved into the encrypted history and erased (or
     /// erased alone when it cannot be read). Kept for later when the history is not open yet.
-    pub(crate) async fn import_legacy_batch_state(&self) {
+    pub(crate) async fn import_legacy_state(&self) {
         let path = self.legacy_state_path();
-        if !path.exists() || self.history_handle().is_err() {
+        if !path.exists() || self.history.handle().is_err() {
             return;
         }
         let file = path.clone();
-        match self.with_history(move |h| Journal::import_legacy_file(h, STATE_SLOT, &file)).await {
+        match self.history.with(move |h| Journal::import_legacy_file(h, STATE_SLOT, &file)).await {
             Ok(_) => {
                 let _ = std::fs::remove_dir(self.data_dir.join(LEGACY_STATE_DIR));
             }
@@ -104,35 +134,36 @@ impl Balcao {
     }
 
     /// Who and through which client the batch's calls go: the signed-in clerk is named on each (a batch without
-    /// one, where the agency requires one, is refused by [`Balcao::active_usable`] before it starts).
-    async fn batch_context(&self) -> (LookupContext, balcao_gov::GovClient) {
+    /// one, where the agency requires one, is refused by [`Who::usable`] before it starts).
+    async fn context(&self) -> (LookupContext, balcao_gov::GovClient) {
         let active = self.active.read().await.clone();
-        match self.signed_in_cpf() {
-            Some(cpf) => (active.context(&self.os_user, Some(cpf)), active.client.for_clerk(cpf)),
-            None => (active.context(&self.os_user, None), active.client),
+        match self.who.signed_in_cpf() {
+            Some(cpf) => (active.context(&self.who.os_user, Some(cpf)), active.client.for_clerk(cpf)),
+            None => (active.context(&self.who.os_user, None), active.client),
         }
     }
 
     /// Reads and validates a file locally (no call), answers what it can from recent history when asked, and
-    /// estimates the cost. The batch is kept, ready for [`Balcao::batch_start`]; a previous idle batch is dropped.
-    pub async fn batch_preview(
+    /// estimates the cost. The batch is kept, ready for [`BatchService::start`]; a previous idle batch is dropped.
+    pub async fn preview(
         &self,
         file_name: String,
         bytes: Vec<u8>,
         options: BatchOptions,
     ) -> Result<BatchPreview, AppError> {
-        let mut slot = self.batch.0.lock().await;
+        let mut slot = self.slot.0.lock().await;
         if matches!(*slot, Slot::Running { .. }) {
             return Err(running_error());
         }
         let mut batch = tokio::task::spawn_blocking(move || Batch::prepare(&file_name, &bytes, &options))
             .await
             .map_err(join_error)??;
-        let (ctx, client) = self.batch_context().await;
+        let (ctx, client) = self.context().await;
         if batch.options().reuse_max_age_days.is_some() {
             let environment = ctx.environment;
             batch = self
-                .with_history(move |h| {
+                .history
+                .with(move |h| {
                     batch.reuse_history(h, environment, time::OffsetDateTime::now_utc())?;
                     Ok(batch)
                 })
@@ -146,8 +177,8 @@ impl Balcao {
 
     /// Starts the previewed batch in the background under the active profile. Its saved state (in the encrypted
     /// history) replaces any saved batch. Returns the first progress; the rest goes to `on_progress`.
-    pub async fn batch_start(&self, on_progress: ProgressSink) -> Result<BatchProgress, AppError> {
-        let mut slot = self.batch.0.lock().await;
+    pub async fn start(&self, on_progress: ProgressSink) -> Result<BatchProgress, AppError> {
+        let mut slot = self.slot.0.lock().await;
         let mut batch = take_idle(&mut slot)?;
         let (ctx, client) = match self.start_checks(&batch).await {
             Ok(ctx) => ctx,
@@ -156,7 +187,7 @@ impl Balcao {
                 return Err(e);
             }
         };
-        let saved = match self.history_handle() {
+        let saved = match self.history.handle() {
             Ok(h) => h
                 .lock()
                 .map_err(|_| AppError::from(ErrorCode::HistoryLocked))
@@ -181,9 +212,9 @@ impl Balcao {
         if self.settings.read().await.settings.purpose_required && batch.options().purpose.is_none() {
             return Err(ErrorCode::PurposeRequired.into());
         }
-        self.history_handle()?;
-        self.active_usable().await?;
-        Ok(self.batch_context().await)
+        self.history.handle()?;
+        self.who.usable(&self.active, &self.settings).await?;
+        Ok(self.context().await)
     }
 
     /// Runs `batch` in a background task; the slot holds its cancel token and latest progress until it ends.
@@ -195,7 +226,7 @@ impl Balcao {
         client: balcao_gov::GovClient,
         on_progress: ProgressSink,
     ) -> Result<BatchProgress, AppError> {
-        let history = match self.history_handle() {
+        let history = match self.history.handle() {
             Ok(h) => h,
             Err(e) => {
                 *slot = Slot::Idle(batch);
@@ -220,7 +251,7 @@ impl Balcao {
         let cancel = Cancel::new();
         let progress = Arc::new(std::sync::Mutex::new(first.clone()));
         *slot = Slot::Running { cancel: cancel.clone(), progress: progress.clone() };
-        let holder = self.batch.clone();
+        let holder = self.slot.clone();
         let mut batch = batch;
         let sink = on_progress.clone();
         let last = progress.clone();
@@ -258,8 +289,7 @@ impl Balcao {
                 Err(e) => {
                     tracing::error!(error = %e, "batch: task failed");
                     let before = last.lock().map(|p| p.clone()).unwrap_or_else(|p| p.into_inner().clone());
-                    let stop =
-                        AppError::new(ErrorCode::Internal, format!("{} ({e})", ErrorCode::Internal.default_message()));
+                    let stop = AppError::from(ErrorCode::Internal);
                     (Slot::Empty, BatchProgress { state: BatchState::Stopped, stop: Some(stop), ..before })
                 }
             };
@@ -270,16 +300,16 @@ impl Balcao {
     }
 
     /// Asks the running batch to stop: calls in flight finish and are recorded, no new call starts.
-    pub async fn batch_cancel(&self) -> Result<(), AppError> {
-        if let Slot::Running { cancel, .. } = &*self.batch.0.lock().await {
+    pub async fn cancel(&self) -> Result<(), AppError> {
+        if let Slot::Running { cancel, .. } = &*self.slot.0.lock().await {
             cancel.cancel();
         }
         Ok(())
     }
 
     /// The current batch's progress (`None` when there is none).
-    pub async fn batch_progress(&self) -> Option<BatchProgress> {
-        match &*self.batch.0.lock().await {
+    pub async fn progress(&self) -> Option<BatchProgress> {
+        match &*self.slot.0.lock().await {
             Slot::Empty => None,
             Slot::Idle(b) => Some(b.progress()),
             Slot::Running { progress, .. } => progress.lock().ok().map(|p| p.clone()),
@@ -288,12 +318,12 @@ impl Balcao {
 
     /// The batch saved in the history (for the Lote screen after a restart), if any; none while the history is not
     /// open.
-    pub async fn batch_saved(&self) -> Result<Option<BatchSaved>, AppError> {
-        if self.history_handle().is_err() {
+    pub async fn saved(&self) -> Result<Option<BatchSaved>, AppError> {
+        if self.history.handle().is_err() {
             return Ok(None);
         }
-        self.import_legacy_batch_state().await;
-        let Some((header, done)) = self.with_history(|h| Journal::summary(h, STATE_SLOT)).await? else {
+        self.import_legacy_state().await;
+        let Some((header, done)) = self.history.with(|h| Journal::summary(h, STATE_SLOT)).await? else {
             return Ok(None);
         };
         Ok(Some(BatchSaved {
@@ -307,15 +337,15 @@ impl Balcao {
 
     /// Reopens the saved batch with the same file chosen again (after a restart): what is left is estimated, and
     /// the batch can be resumed or exported.
-    pub async fn batch_open_saved(&self, file_name: String, bytes: Vec<u8>) -> Result<BatchPreview, AppError> {
-        let mut slot = self.batch.0.lock().await;
+    pub async fn open_saved(&self, file_name: String, bytes: Vec<u8>) -> Result<BatchPreview, AppError> {
+        let mut slot = self.slot.0.lock().await;
         if matches!(*slot, Slot::Running { .. }) {
             return Err(running_error());
         }
-        self.import_legacy_batch_state().await;
-        let mut batch = self.with_history(move |h| Batch::resume(h, STATE_SLOT, &file_name, &bytes)).await?;
+        self.import_legacy_state().await;
+        let mut batch = self.history.with(move |h| Batch::resume(h, STATE_SLOT, &file_name, &bytes)).await?;
         batch.set_resume_hint(APP_RESUME_HINT);
-        let (_, client) = self.batch_context().await;
+        let (_, client) = self.context().await;
         let preview = batch.preview(&client);
         *slot = Slot::Idle(Box::new(batch));
         Ok(preview)
@@ -323,8 +353,8 @@ impl Balcao {
 
     /// Resumes the held batch (stopped, cancelled, or reopened): only numbers without an answer are looked up, plus
     /// the failed ones when `retry_failed`. Returns the first progress; the rest goes to `on_progress`.
-    pub async fn batch_resume(&self, retry_failed: bool, on_progress: ProgressSink) -> Result<BatchProgress, AppError> {
-        let mut slot = self.batch.0.lock().await;
+    pub async fn resume(&self, retry_failed: bool, on_progress: ProgressSink) -> Result<BatchProgress, AppError> {
+        let mut slot = self.slot.0.lock().await;
         let mut batch = take_idle(&mut slot)?;
         if batch.journal_slot().is_none() {
             *slot = Slot::Idle(batch);
@@ -338,23 +368,23 @@ impl Balcao {
             *slot = Slot::Idle(batch);
             return Ok(p);
         }
-        if let Err(e) = self.active_usable().await {
+        if let Err(e) = self.who.usable(&self.active, &self.settings).await {
             *slot = Slot::Idle(batch);
             return Err(e);
         }
-        let (ctx, client) = self.batch_context().await;
+        let (ctx, client) = self.context().await;
         self.launch(&mut slot, batch, ctx, client, on_progress)
     }
 
     /// Writes the held batch's result CSV (every input row with the verdict columns; rows not yet looked up marked
     /// «Pendente») to the clerk's Downloads folder; returns its path.
-    pub async fn batch_export(&self) -> Result<String, AppError> {
-        self.batch_export_to(&crate::history_ops::downloads_dir(&self.data_dir)).await
+    pub async fn export(&self) -> Result<String, AppError> {
+        self.export_to(&crate::history_ops::downloads_dir(&self.data_dir)).await
     }
 
-    /// [`Balcao::batch_export`] into `dir` (a folder the clerk chose).
-    pub async fn batch_export_to(&self, dir: &std::path::Path) -> Result<String, AppError> {
-        let mut slot = self.batch.0.lock().await;
+    /// [`BatchService::export`] into `dir` (a folder the clerk chose).
+    pub async fn export_to(&self, dir: &std::path::Path) -> Result<String, AppError> {
+        let mut slot = self.slot.0.lock().await;
         if matches!(*slot, Slot::Running { .. }) {
             return Err(AppError::new(
                 ErrorCode::Busy,
@@ -386,20 +416,20 @@ impl Balcao {
         let (file, rows) = written?;
         // An export of lookup results leaves a trace in the audit trail; one that cannot is taken back (the guard
         // removes the file unless kept).
-        let actor = self.actor().await;
-        self.with_history(move |h| h.audit_file_export(&what, rows, &actor)).await?;
+        let actor = self.who.actor(&self.settings).await;
+        self.history.with(move |h| h.audit_file_export(&what, rows, &actor)).await?;
         Ok(file.keep())
     }
 
     /// Forgets the held batch and its saved state (its answers stay in the history).
-    pub async fn batch_discard(&self) -> Result<(), AppError> {
-        let mut slot = self.batch.0.lock().await;
+    pub async fn discard(&self) -> Result<(), AppError> {
+        let mut slot = self.slot.0.lock().await;
         if matches!(*slot, Slot::Running { .. }) {
             return Err(running_error());
         }
         *slot = Slot::Empty;
-        self.import_legacy_batch_state().await;
-        self.with_history(|h| Journal::discard(h, STATE_SLOT)).await.map(|_| ())
+        self.import_legacy_state().await;
+        self.history.with(|h| Journal::discard(h, STATE_SLOT)).await.map(|_| ())
     }
 }
 
@@ -413,7 +443,7 @@ mod tests {
     use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 
     use super::*;
-    use crate::StartOptions;
+    use crate::{Balcao, StartOptions};
 
     async fn start(dir: &std::path::Path, secrets: Arc<dyn SecretStore>) -> Balcao {
         let opts = StartOptions {
@@ -453,24 +483,24 @@ mod tests {
     async fn preview_start_export_and_discard() {
         let dir = tempfile::tempdir().unwrap();
         let b = start(dir.path(), Arc::new(MemoryStore::new())).await;
-        assert!(b.batch_progress().await.is_none());
-        let preview = b.batch_preview("lista.csv".into(), list(60), BatchOptions::default()).await.unwrap();
+        assert!(b.batch().progress().await.is_none());
+        let preview = b.batch().preview("lista.csv".into(), list(60), BatchOptions::default()).await.unwrap();
         assert_eq!((preview.column, preview.has_header), (2, true));
         assert_eq!((preview.counts.rows, preview.counts.unique, preview.counts.duplicates), (122, 60, 60));
         assert_eq!(preview.estimate.calls, 60);
         let (on_progress, mut rx) = sink();
-        let first = b.batch_start(on_progress.clone()).await.unwrap();
+        let first = b.batch().start(on_progress.clone()).await.unwrap();
         assert_eq!(first.state, BatchState::Running);
-        assert!(b.batch_start(on_progress).await.is_err(), "one batch at a time");
+        assert!(b.batch().start(on_progress).await.is_err(), "one batch at a time");
         let end = end_of(&mut rx).await;
         assert_eq!(end.state, BatchState::Completed, "{end:?}");
         assert_eq!((end.done_rows, end.not_found, end.invalid, end.empty), (122, 120, 1, 1));
-        let page = b.history_search(HistoryQuery::default()).await.unwrap();
+        let page = b.history().search(HistoryQuery::default()).await.unwrap();
         assert_eq!(page.items.len(), 50, "every call is in the history");
-        let saved = b.batch_saved().await.unwrap().expect("state saved in the data folder");
+        let saved = b.batch().saved().await.unwrap().expect("state saved in the data folder");
         assert_eq!((saved.file_name.as_str(), saved.numbers_done), ("lista.csv", 60));
         let out = tempfile::tempdir().unwrap();
-        let path = b.batch_export_to(out.path()).await.unwrap();
+        let path = b.batch().export_to(out.path()).await.unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.starts_with('\u{FEFF}') && path.ends_with(".csv"), "{path}");
         assert_eq!(text.lines().count(), 123);
@@ -478,9 +508,9 @@ mod tests {
         let audit = b.with_history(|h| h.audit(&Default::default(), None, None)).await.unwrap().items;
         assert_eq!(audit[0].event, balcao_core::history_api::AuditEvent::Export);
         assert_eq!(audit[0].detail.as_deref(), Some("exportação de lote «lista.csv»: 122 linha(s)"));
-        b.batch_discard().await.unwrap();
-        assert!(b.batch_saved().await.unwrap().is_none());
-        assert!(b.batch_export_to(out.path()).await.is_err());
+        b.batch().discard().await.unwrap();
+        assert!(b.batch().saved().await.unwrap().is_none());
+        assert!(b.batch().export_to(out.path()).await.is_err());
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -488,24 +518,24 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let b = start(dir.path(), Arc::new(MemoryStore::new())).await;
         let bytes = b"nome;cpf\nAna;404.428.201-35\n".to_vec();
-        b.batch_preview("lista.csv".into(), bytes.clone(), BatchOptions::default()).await.unwrap();
+        b.batch().preview("lista.csv".into(), bytes.clone(), BatchOptions::default()).await.unwrap();
         let (on_progress, mut rx) = sink();
-        b.batch_start(on_progress).await.unwrap();
+        b.batch().start(on_progress).await.unwrap();
         assert_eq!(end_of(&mut rx).await.state, BatchState::Completed);
 
         let reuse = BatchOptions { reuse_max_age_days: Some(30), ..BatchOptions::default() };
-        let preview = b.batch_preview("lista.csv".into(), bytes, reuse).await.unwrap();
+        let preview = b.batch().preview("lista.csv".into(), bytes, reuse).await.unwrap();
         assert_eq!((preview.estimate.reused, preview.estimate.to_look_up), (1, 0), "{:?}", preview.estimate);
         let (on_progress, mut rx) = sink();
-        b.batch_start(on_progress).await.unwrap();
+        b.batch().start(on_progress).await.unwrap();
         let end = end_of(&mut rx).await;
         assert_eq!(end.state, BatchState::Completed, "{end:?}");
         assert!(end.stop.is_none(), "{end:?}");
         assert_eq!((end.done_rows, end.found, end.calls), (1, 1, 0), "{end:?}");
-        let page = b.history_search(HistoryQuery::default()).await.unwrap();
+        let page = b.history().search(HistoryQuery::default()).await.unwrap();
         assert_eq!(page.items.len(), 1, "no second lookup");
         let out = tempfile::tempdir().unwrap();
-        let text = std::fs::read_to_string(b.batch_export_to(out.path()).await.unwrap()).unwrap();
+        let text = std::fs::read_to_string(b.batch().export_to(out.path()).await.unwrap()).unwrap();
         assert_eq!(text.lines().count(), 2, "{text}");
     }
 
@@ -515,9 +545,9 @@ mod tests {
         let secrets: Arc<dyn SecretStore> = Arc::new(MemoryStore::new());
         let bytes = list(1500);
         let b = start(dir.path(), secrets.clone()).await;
-        b.batch_preview("grande.csv".into(), bytes.clone(), BatchOptions::default()).await.unwrap();
+        b.batch().preview("grande.csv".into(), bytes.clone(), BatchOptions::default()).await.unwrap();
         let (on_progress, mut rx) = sink();
-        b.batch_start(on_progress).await.unwrap();
+        b.batch().start(on_progress).await.unwrap();
         loop {
             let p = rx.recv().await.unwrap();
             if p.numbers_done > 0 {
@@ -525,10 +555,10 @@ mod tests {
             }
         }
         let (again, _rx) = sink();
-        assert_eq!(b.batch_start(again).await.unwrap_err().code, ErrorCode::Busy, "one batch at a time");
+        assert_eq!(b.batch().start(again).await.unwrap_err().code, ErrorCode::Busy, "one batch at a time");
         let out = tempfile::tempdir().unwrap();
-        assert_eq!(b.batch_export_to(out.path()).await.unwrap_err().code, ErrorCode::Busy, "no export mid-batch");
-        b.batch_cancel().await.unwrap();
+        assert_eq!(b.batch().export_to(out.path()).await.unwrap_err().code, ErrorCode::Busy, "no export mid-batch");
+        b.batch().cancel().await.unwrap();
         let end = end_of(&mut rx).await;
         assert_eq!(end.state, BatchState::Cancelled, "{end:?}");
         assert!(end.resume_hint.as_deref().is_some_and(|h| h.contains("Retomar")));
@@ -537,22 +567,23 @@ mod tests {
         drop(b);
 
         let b = start(dir.path(), secrets).await;
-        let saved = b.batch_saved().await.unwrap().unwrap();
+        let saved = b.batch().saved().await.unwrap().unwrap();
         assert_eq!(saved.numbers_done, done);
         let mut other = bytes.clone();
         other.extend_from_slice(b"X;40442820135\n");
-        let e = b.batch_open_saved("grande.csv".into(), other).await.unwrap_err();
+        let e = b.batch().open_saved("grande.csv".into(), other).await.unwrap_err();
         assert!(e.message.contains("não é o mesmo"), "{}", e.message);
-        let preview = b.batch_open_saved("grande.csv".into(), bytes).await.unwrap();
+        let preview = b.batch().open_saved("grande.csv".into(), bytes).await.unwrap();
         assert_eq!(preview.estimate.already_done, done);
         assert_eq!(preview.estimate.to_look_up, 1500 - done);
         let (on_progress, mut rx) = sink();
-        b.batch_resume(false, on_progress).await.unwrap();
+        b.batch().resume(false, on_progress).await.unwrap();
         let end = end_of(&mut rx).await;
         assert_eq!(end.state, BatchState::Completed, "{end:?}");
         assert_eq!(end.numbers_total, 1500 - done, "only what was left was looked up");
         let doc = Document::Cpf(Cpf::with_check_digits("210000000").unwrap());
-        let page = b.history_search(HistoryQuery { text: Some(doc.to_string()), ..Default::default() }).await.unwrap();
+        let page =
+            b.history().search(HistoryQuery { text: Some(doc.to_string()), ..Default::default() }).await.unwrap();
         assert_eq!(page.items.len(), 1, "looked up once across both sessions");
     }
 
@@ -560,14 +591,17 @@ mod tests {
     async fn purpose_policy_is_enforced_before_any_call() {
         let dir = tempfile::tempdir().unwrap();
         let b = start(dir.path(), Arc::new(MemoryStore::new())).await;
-        b.settings_save(balcao_core::api::Settings { purpose_required: true, ..b.settings().await }).await.unwrap();
-        b.batch_preview("l.csv".into(), list(3), BatchOptions::default()).await.unwrap();
+        b.settings()
+            .save(balcao_core::api::Settings { purpose_required: true, ..b.settings().get().await })
+            .await
+            .unwrap();
+        b.batch().preview("l.csv".into(), list(3), BatchOptions::default()).await.unwrap();
         let (on_progress, _rx) = sink();
-        let e = b.batch_start(on_progress.clone()).await.unwrap_err();
+        let e = b.batch().start(on_progress.clone()).await.unwrap_err();
         assert_eq!(e.code, ErrorCode::PurposeRequired);
         let opts = BatchOptions { purpose: Some("Recadastramento 2026".into()), ..Default::default() };
-        b.batch_preview("l.csv".into(), list(3), opts).await.unwrap();
-        assert!(b.batch_start(on_progress).await.is_ok());
+        b.batch().preview("l.csv".into(), list(3), opts).await.unwrap();
+        assert!(b.batch().start(on_progress).await.is_ok());
     }
 
     /// Every file under `dir`, recursively (links not followed).
@@ -604,14 +638,21 @@ mod tests {
         let secrets: Arc<dyn SecretStore> = Arc::new(MemoryStore::new());
         let b = start(dir.path(), secrets.clone()).await;
         let (bytes, known) = list_with_names();
-        b.batch_preview("nomes.csv".into(), bytes, BatchOptions::default()).await.unwrap();
+        b.batch().preview("nomes.csv".into(), bytes, BatchOptions::default()).await.unwrap();
         let (on_progress, mut rx) = sink();
-        b.batch_start(on_progress).await.unwrap();
+        b.batch().start(on_progress).await.unwrap();
         let end = end_of(&mut rx).await;
         assert_eq!(end.state, BatchState::Completed, "{end:?}");
-        assert!(b.batch_saved().await.unwrap().is_some(), "the finished batch stays saved until discarded");
-        let names: Vec<String> =
-            b.history_search(HistoryQuery::default()).await.unwrap().items.into_iter().filter_map(|s| s.name).collect();
+        assert!(b.batch().saved().await.unwrap().is_some(), "the finished batch stays saved until discarded");
+        let names: Vec<String> = b
+            .history()
+            .search(HistoryQuery::default())
+            .await
+            .unwrap()
+            .items
+            .into_iter()
+            .filter_map(|s| s.name)
+            .collect();
         assert!(names.len() >= 5, "the simulator named the known CPFs: {names:?}");
         drop(b);
         let mut needles: Vec<String> = names;
@@ -628,7 +669,7 @@ mod tests {
         }
         // And the batch is still there to resume after a restart (it lives in the encrypted history).
         let b = start(dir.path(), secrets).await;
-        assert_eq!(b.batch_saved().await.unwrap().map(|s| s.numbers_done), Some(28));
+        assert_eq!(b.batch().saved().await.unwrap().map(|s| s.numbers_done), Some(28));
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -638,10 +679,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let b = start(dir.path(), Arc::new(MemoryStore::new())).await;
         let retention = balcao_core::history_api::RetentionPolicy { max_age_days: None, max_entries: Some(50) };
-        b.settings_save(balcao_core::api::Settings { retention, ..b.settings().await }).await.unwrap();
-        b.batch_preview("l.csv".into(), list(250), BatchOptions::default()).await.unwrap();
+        b.settings().save(balcao_core::api::Settings { retention, ..b.settings().get().await }).await.unwrap();
+        b.batch().preview("l.csv".into(), list(250), BatchOptions::default()).await.unwrap();
         let (on_progress, mut rx) = sink();
-        b.batch_start(on_progress).await.unwrap();
+        b.batch().start(on_progress).await.unwrap();
         let end = end_of(&mut rx).await;
         assert_eq!(end.state, BatchState::Completed, "{end:?}");
         assert_eq!(end.numbers_done, 250, "{end:?}");
@@ -652,20 +693,20 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let b = start(dir.path(), Arc::new(MemoryStore::new())).await;
         for purge in [true, false] {
-            b.batch_preview("l.csv".into(), list(30), BatchOptions::default()).await.unwrap();
+            b.batch().preview("l.csv".into(), list(30), BatchOptions::default()).await.unwrap();
             let (on_progress, mut rx) = sink();
-            b.batch_start(on_progress).await.unwrap();
+            b.batch().start(on_progress).await.unwrap();
             assert_eq!(end_of(&mut rx).await.state, BatchState::Completed);
-            assert!(b.batch_saved().await.unwrap().is_some());
+            assert!(b.batch().saved().await.unwrap().is_some());
             if purge {
-                b.history_purge().await.unwrap();
+                b.history().purge().await.unwrap();
             } else {
                 // Keep the 10 newest lookups: the batch started before the oldest one kept goes with the rest.
                 let retention = balcao_core::history_api::RetentionPolicy { max_age_days: None, max_entries: Some(10) };
-                b.settings_save(balcao_core::api::Settings { retention, ..b.settings().await }).await.unwrap();
+                b.settings().save(balcao_core::api::Settings { retention, ..b.settings().get().await }).await.unwrap();
             }
-            assert!(b.batch_saved().await.unwrap().is_none(), "purge {purge}: the saved batch is gone");
-            let e = b.batch_open_saved("l.csv".into(), list(30)).await.unwrap_err();
+            assert!(b.batch().saved().await.unwrap().is_none(), "purge {purge}: the saved batch is gone");
+            let e = b.batch().open_saved("l.csv".into(), list(30)).await.unwrap_err();
             assert!(e.message.contains("Não há lote salvo"), "{}", e.message);
         }
     }
@@ -676,14 +717,14 @@ mod tests {
         let secrets: Arc<dyn SecretStore> = Arc::new(MemoryStore::new());
         let bytes = list(40);
         let b = start(dir.path(), secrets.clone()).await;
-        b.batch_preview("velho.csv".into(), bytes.clone(), BatchOptions::default()).await.unwrap();
+        b.batch().preview("velho.csv".into(), bytes.clone(), BatchOptions::default()).await.unwrap();
         let (on_progress, mut rx) = sink();
-        b.batch_start(on_progress).await.unwrap();
+        b.batch().start(on_progress).await.unwrap();
         assert_eq!(end_of(&mut rx).await.state, BatchState::Completed);
         // What an older version wrote: the same batch as plain JSON Lines in lote/estado.jsonl.
         let (header, answers) =
             b.with_history(|h| Journal::load(h, STATE_SLOT)).await.unwrap().expect("saved in the history");
-        b.batch_discard().await.unwrap();
+        b.batch().discard().await.unwrap();
         drop(b);
         let mut text = serde_json::to_string(&header).unwrap();
         for (doc, v) in &answers {
@@ -698,9 +739,9 @@ mod tests {
 
         let b = start(dir.path(), secrets).await;
         assert!(!legacy.exists() && !dir.path().join("lote").exists(), "the plain file is erased at start");
-        let saved = b.batch_saved().await.unwrap().expect("imported");
+        let saved = b.batch().saved().await.unwrap().expect("imported");
         assert_eq!((saved.file_name.as_str(), saved.numbers_done), ("velho.csv", 40));
-        let preview = b.batch_open_saved("velho.csv".into(), bytes).await.unwrap();
+        let preview = b.batch().open_saved("velho.csv".into(), bytes).await.unwrap();
         assert_eq!(preview.estimate.already_done, 40);
     }
 
@@ -717,10 +758,10 @@ mod tests {
         std::fs::write(data.join("settings.json"), r#"{"settings":{"clerkCpf":"40442820135"}}"#).unwrap();
         std::fs::set_permissions(data.join("settings.json"), std::fs::Permissions::from_mode(0o644)).unwrap();
         let b = start(&data, Arc::new(MemoryStore::new())).await;
-        b.settings_save(b.settings().await).await.unwrap();
-        b.batch_preview("l.csv".into(), list(3), BatchOptions::default()).await.unwrap();
+        b.settings().save(b.settings().get().await).await.unwrap();
+        b.batch().preview("l.csv".into(), list(3), BatchOptions::default()).await.unwrap();
         let (on_progress, mut rx) = sink();
-        b.batch_start(on_progress).await.unwrap();
+        b.batch().start(on_progress).await.unwrap();
         assert_eq!(end_of(&mut rx).await.state, BatchState::Completed);
         assert_eq!(mode(&data), 0o700, "data folder");
         let files = files_under(&data);
@@ -731,9 +772,9 @@ mod tests {
         let out = dir.path().join("Downloads");
         std::fs::create_dir_all(&out).unwrap();
         let exports = [
-            b.batch_export_to(&out).await.unwrap(),
-            b.history_export_to(&out, balcao_core::api::ExportKind::History, None, None).await.unwrap(),
-            b.history_export_to(&out, balcao_core::api::ExportKind::Audit, None, None).await.unwrap(),
+            b.batch().export_to(&out).await.unwrap(),
+            b.history().export_to(&out, balcao_core::api::ExportKind::History, None, None).await.unwrap(),
+            b.history().export_to(&out, balcao_core::api::ExportKind::Audit, None, None).await.unwrap(),
         ];
         for e in &exports {
             assert_eq!(mode(std::path::Path::new(e)), 0o600, "{e}");
@@ -745,9 +786,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let secrets = Arc::new(MemoryStore::new());
         let b = start(dir.path(), secrets.clone()).await;
-        b.batch_preview("l.csv".into(), list(3), BatchOptions::default()).await.unwrap();
+        b.batch().preview("l.csv".into(), list(3), BatchOptions::default()).await.unwrap();
         let (on_progress, mut rx) = sink();
-        b.batch_start(on_progress).await.unwrap();
+        b.batch().start(on_progress).await.unwrap();
         assert_eq!(end_of(&mut rx).await.state, BatchState::Completed);
         // Another program holds the history's write lock: reads go on (WAL), the audit line cannot be written.
         let key = secrets.get(balcao_history::KEY_NAME).unwrap().unwrap();
@@ -756,16 +797,16 @@ mod tests {
         other.execute_batch(&format!("PRAGMA key = \"x'{}'\"; BEGIN IMMEDIATE;", key.expose())).unwrap();
         let out = dir.path().join("Downloads");
         std::fs::create_dir_all(&out).unwrap();
-        let e = b.batch_export_to(&out).await.unwrap_err();
+        let e = b.batch().export_to(&out).await.unwrap_err();
         assert_eq!(e.code, ErrorCode::HistoryLocked, "{e:?}");
         for kind in [balcao_core::api::ExportKind::History, balcao_core::api::ExportKind::Audit] {
-            let e = b.history_export_to(&out, kind, None, None).await.unwrap_err();
+            let e = b.history().export_to(&out, kind, None, None).await.unwrap_err();
             assert_eq!(e.code, ErrorCode::HistoryLocked, "{kind:?}: {e:?}");
         }
         assert_eq!(std::fs::read_dir(&out).unwrap().count(), 0, "no export without its audit line");
         other.execute_batch("ROLLBACK;").unwrap();
         drop(other);
-        b.history_export_to(&out, balcao_core::api::ExportKind::Audit, None, None).await.unwrap();
+        b.history().export_to(&out, balcao_core::api::ExportKind::Audit, None, None).await.unwrap();
         assert_eq!(std::fs::read_dir(&out).unwrap().count(), 1);
     }
 }

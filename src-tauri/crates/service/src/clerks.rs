@@ -1,15 +1,13 @@
 //! The clerks of this PC: the agency's rules and list ([`ClerkPolicy`]), clerks added on the PC, each one's PIN (its
 //! Argon2id hash in the OS keyring), signing in as oneself and naming the signed-in clerk on every call.
 
-use balcao_core::api::Environment;
 use balcao_core::lock_api::{ClerkEntry, ClerkSummary, ClerksView, LockStatus};
 use balcao_core::{AppError, Cpf, ErrorCode, Sensitive};
-use balcao_gov::GovClient;
 use serde::{Deserialize, Serialize};
 
+use crate::lock::LockService;
 use crate::lock::{hash_pin, validate_pin};
 use crate::settings_store::SettingsFile;
-use crate::{Active, Balcao};
 
 /// One clerk: CPF and name. The PIN is never here (its hash is in the OS keyring under [`clerk_pin_key`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -75,7 +73,7 @@ fn parse_cpf(input: &str) -> Result<Cpf, AppError> {
 }
 
 fn join_error(e: tokio::task::JoinError) -> AppError {
-    AppError::new(ErrorCode::Internal, format!("A verificação do PIN foi interrompida ({e})."))
+    crate::errors::interrupted("A verificação do PIN", &e)
 }
 
 /// The refusal of a lookup without a signed-in clerk where the agency requires one.
@@ -87,7 +85,7 @@ pub fn clerk_required_error() -> AppError {
     )
 }
 
-impl Balcao {
+impl LockService {
     /// The clerk policy in force and the clerks who may sign in (managed flag each).
     pub(crate) async fn clerk_policy(&self) -> (ClerkPolicy, Vec<(Clerk, bool)>) {
         let file = self.settings.read().await;
@@ -153,7 +151,7 @@ impl Balcao {
             let mut file = self.settings.write().await;
             let mut next = file.clone();
             next.clerks.push(Clerk { cpf, name: name.to_owned() });
-            self.settings_store.save(&next)?;
+            self.settings.store.save(&next)?;
             *file = next;
         }
         self.refresh_clerk_mode().await;
@@ -173,7 +171,7 @@ impl Balcao {
             }
             let mut next = file.clone();
             next.clerks.retain(|c| c.cpf != cpf);
-            self.settings_store.save(&next)?;
+            self.settings.store.save(&next)?;
             *file = next;
         }
         self.secrets.delete(&clerk_pin_key(&cpf)).map_err(AppError::from)?;
@@ -237,33 +235,13 @@ impl Balcao {
         }
         self.checked_pin(cpf.as_str(), Some(pin), stored, "").await?;
         self.lock.sign_in(clerk);
-        Ok(self.lock_status())
+        Ok(self.status())
     }
 
     /// Another clerk takes the counter: the screen locks and nobody is signed in until someone signs in.
     pub fn clerk_switch(&self) -> LockStatus {
         self.lock.sign_out();
-        self.lock_status()
-    }
-
-    /// The signed-in clerk's CPF, if any.
-    pub(crate) fn signed_in_cpf(&self) -> Option<Cpf> {
-        self.lock.signed_in().map(|c| c.cpf)
-    }
-
-    /// The client and clerk CPF for a call through `active`: the signed-in clerk is named (and wins over the
-    /// configured CPF); without one, refused where the agency requires a signed-in clerk (Demonstração excepted).
-    pub(crate) async fn caller(&self, active: &Active) -> Result<(Option<Cpf>, GovClient), AppError> {
-        match self.signed_in_cpf() {
-            Some(cpf) => Ok((Some(cpf), active.client.for_clerk(cpf))),
-            None => {
-                let required = ClerkPolicy::of(&*self.settings.read().await).required;
-                if required && active.profile.environment != Environment::Demonstracao {
-                    return Err(clerk_required_error());
-                }
-                Ok((active.client.clerk_cpf(), active.client.clone()))
-            }
-        }
+        self.status()
     }
 }
 

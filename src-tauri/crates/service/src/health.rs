@@ -1,10 +1,10 @@
 //! The one safe mode of a degraded start: what keeps Balcão from working fully (the history, the active profile, the
 //! lock's PIN), each with a pt-BR reason and fix, and «Tentar de novo», which really tries again.
 
+use balcao_core::ErrorCode;
 use balcao_core::lock_api::{HealthArea, HealthIssue};
-use balcao_core::{AppError, ErrorCode};
 
-use crate::start::{build_client, open_history};
+use crate::session::{CredentialSource, build_client, open_history};
 use crate::{Active, Balcao};
 
 impl Balcao {
@@ -52,14 +52,22 @@ impl Balcao {
         let _turn = self.retry_turn.lock().await;
         if self.history_handle().is_err() {
             let reopened = open_history(self.data_dir.clone(), self.secrets.clone()).await;
-            *self.history.write().unwrap_or_else(std::sync::PoisonError::into_inner) = reopened;
+            self.history.replace(reopened);
         }
         let (profile, was_unusable) = {
             let a = self.active.read().await;
             (a.profile.clone(), a.unusable.is_some())
         };
         let settings = self.settings.read().await.settings.clone();
-        match build_client(&profile, &settings, self.secrets.as_ref(), &self.history_handle()).await {
+        match build_client(
+            &profile,
+            &settings,
+            self.secrets.as_ref(),
+            CredentialSource::Keyring,
+            &self.history_handle(),
+        )
+        .await
+        {
             Ok(client) => {
                 let mut active = self.active.write().await;
                 // Unless the clerk switched profile meanwhile.
@@ -77,20 +85,10 @@ impl Balcao {
             Err(e) => tracing::warn!(code = ?e.code, "active profile client not rebuilt; the current one stays"),
         }
         if self.lock.pin_set().is_none()
-            && let Err(e) = self.read_pin_hash().await
+            && let Err(e) = self.lock_service.read_pin_hash().await
         {
             tracing::warn!(code = ?e.code, "lock PIN still unreadable");
         }
         self.health().await
-    }
-
-    /// Fails with the reason the active profile cannot make calls, if any.
-    /// Also refuses without a signed-in clerk where the agency requires one (Demonstração excepted).
-    pub(crate) async fn active_usable(&self) -> Result<(), AppError> {
-        let active = self.active.read().await.clone();
-        match &active.unusable {
-            Some(e) => Err(e.clone()),
-            None => self.caller(&active).await.map(|_| ()),
-        }
     }
 }

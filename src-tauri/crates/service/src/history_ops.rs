@@ -2,53 +2,78 @@
 
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use balcao_core::api::{ExportKind, HistoryStats};
 use balcao_core::history_api::{DayRange, HistoryEntry, HistoryPage, HistoryQuery, PurgeScope};
 use balcao_core::{AppError, ErrorCode};
 use balcao_history::Actor;
 
-use crate::Balcao;
+use crate::errors::io_failure;
+use crate::shared::{ActiveCell, HistoryCell, SettingsCell, Who};
 
-impl Balcao {
-    pub(crate) async fn actor(&self) -> Actor {
-        self.actor_for(&self.settings.read().await.settings)
+/// The history use cases. Holds the history, settings (who an action is recorded as), the active profile (whose
+/// quota the chart shows) and who is acting.
+#[derive(Debug)]
+pub struct HistoryService {
+    data_dir: PathBuf,
+    history: Arc<HistoryCell>,
+    settings: Arc<SettingsCell>,
+    active: Arc<ActiveCell>,
+    who: Arc<Who>,
+}
+
+impl HistoryService {
+    pub(crate) fn new(
+        data_dir: &Path,
+        history: &Arc<HistoryCell>,
+        settings: &Arc<SettingsCell>,
+        active: &Arc<ActiveCell>,
+        who: &Arc<Who>,
+    ) -> Self {
+        Self {
+            data_dir: data_dir.to_owned(),
+            history: history.clone(),
+            settings: settings.clone(),
+            active: active.clone(),
+            who: who.clone(),
+        }
     }
 
-    pub async fn history_search(&self, query: HistoryQuery) -> Result<HistoryPage, AppError> {
-        self.with_history(move |h| h.search(&query)).await
+    async fn actor(&self) -> Actor {
+        self.who.actor(&self.settings).await
     }
 
-    pub async fn history_get(&self, id: i64) -> Result<HistoryEntry, AppError> {
-        self.with_history(move |h| h.get(id))
+    pub async fn search(&self, query: HistoryQuery) -> Result<HistoryPage, AppError> {
+        self.history.with(move |h| h.search(&query)).await
+    }
+
+    pub async fn get(&self, id: i64) -> Result<HistoryEntry, AppError> {
+        self.history
+            .with(move |h| h.get(id))
             .await?
             .ok_or_else(|| AppError::new(ErrorCode::NotFound, "Esta consulta não está mais no histórico (expurgada?)."))
     }
 
     /// The earlier snapshot of the same number, for "o que mudou desde …".
-    pub async fn history_previous(&self, id: i64) -> Result<Option<HistoryEntry>, AppError> {
-        self.with_history(move |h| h.previous(id)).await
+    pub async fn previous(&self, id: i64) -> Result<Option<HistoryEntry>, AppError> {
+        self.history.with(move |h| h.previous(id)).await
     }
 
     /// "Expurgar agora": removes every history entry; the audit trail stays. Returns how many were removed.
-    pub async fn history_purge(&self) -> Result<u64, AppError> {
+    pub async fn purge(&self) -> Result<u64, AppError> {
         let actor = self.actor().await;
-        self.with_history(move |h| h.purge(&actor, &PurgeScope::All)).await.map(|r| r.removed)
+        self.history.with(move |h| h.purge(&actor, &PurgeScope::All)).await.map(|r| r.removed)
     }
 
     /// Writes a CSV of the history or the audit trail into the clerk's Downloads folder; returns its path.
-    pub async fn history_export(
-        &self,
-        kind: ExportKind,
-        from: Option<String>,
-        to: Option<String>,
-    ) -> Result<String, AppError> {
-        self.history_export_to(&downloads_dir(&self.data_dir), kind, from, to).await
+    pub async fn export(&self, kind: ExportKind, from: Option<String>, to: Option<String>) -> Result<String, AppError> {
+        self.export_to(&downloads_dir(&self.data_dir), kind, from, to).await
     }
 
-    /// [`Balcao::history_export`] into `dir`. The file is created private (0600 on Unix) and removed again when the
+    /// [`HistoryService::export`] into `dir`. The file is created private (0600 on Unix) and removed again when the
     /// export, or its audit line, could not be written.
-    pub async fn history_export_to(
+    pub async fn export_to(
         &self,
         dir: &Path,
         kind: ExportKind,
@@ -63,7 +88,8 @@ impl Balcao {
         };
         let path = dir.join(name);
         let file = self
-            .with_history(move |h| {
+            .history
+            .with(move |h| {
                 let (file, mut out) = ExportFile::create(&path)?;
                 let range = DayRange { from, to };
                 // Both write their audit line after the rows: an error here (rows or audit) drops the guard.
@@ -78,12 +104,13 @@ impl Balcao {
         Ok(file.keep())
     }
 
-    pub async fn history_stats(&self, days: u32) -> Result<HistoryStats, AppError> {
+    pub async fn stats(&self, days: u32) -> Result<HistoryStats, AppError> {
         let profile_id = self.active.read().await.profile.id.clone();
-        self.with_history(move |h| {
-            Ok(HistoryStats { daily: h.daily_stats(days.clamp(1, 366), None)?, quota: h.quota_usage(&profile_id)? })
-        })
-        .await
+        self.history
+            .with(move |h| {
+                Ok(HistoryStats { daily: h.daily_stats(days.clamp(1, 366), None)?, quota: h.quota_usage(&profile_id)? })
+            })
+            .await
     }
 }
 
@@ -100,9 +127,7 @@ pub(crate) struct ExportFile {
 impl ExportFile {
     /// Creates the file (and its folder) and a buffered writer to it.
     pub(crate) fn create(path: &Path) -> Result<(ExportFile, BufWriter<std::fs::File>), AppError> {
-        let io = |e: std::io::Error| {
-            AppError::new(ErrorCode::Config, format!("Não foi possível gravar {}: {e}.", path.display()))
-        };
+        let io = |e: std::io::Error| io_failure(ErrorCode::Config, "Não foi possível gravar", path, &e);
         std::fs::create_dir_all(path.parent().unwrap_or(path)).map_err(io)?;
         let file = balcao_platform::create_private_file(path).map_err(io)?;
         Ok((ExportFile { path: path.to_owned(), kept: false }, BufWriter::new(file)))
@@ -110,9 +135,7 @@ impl ExportFile {
 
     /// Flushes and syncs what was written (a full disk shows up here, not later).
     pub(crate) fn finish(&self, mut out: BufWriter<std::fs::File>) -> Result<(), AppError> {
-        let io = |e: std::io::Error| {
-            AppError::new(ErrorCode::Config, format!("Não foi possível gravar {}: {e}.", self.path.display()))
-        };
+        let io = |e: std::io::Error| io_failure(ErrorCode::Config, "Não foi possível gravar", &self.path, &e);
         out.flush().map_err(io)?;
         out.get_ref().sync_all().map_err(io)
     }

@@ -1,60 +1,85 @@
-//! Balcão's use cases without Tauri: start-up, lookup, history, profiles and settings, as the shell's commands call them.
+//! Balcão's use cases without Tauri, as the shell's commands and `balcao-cli` call them, and the one door to the
+//! government APIs (`session`). One service per use case, each holding only the shared pieces it uses (`shared`):
+//! lookup (`lookup`), batch (`batch_ops`), history (`history_ops`), profiles (`profiles`), settings (`settings`), the
+//! lock and clerks (`lock`, `clerks`); start-up (`start`) builds them, `Balcao` holds them with the safe mode
+//! (`health`); the updater's policy (`update_policy`) and the error boundary (`errors`).
 
 mod batch_file;
 mod batch_ops;
 pub mod clerks;
+pub mod errors;
 mod health;
 mod history_ops;
 pub mod lock;
 pub mod lock_store;
 mod lookup;
 mod profiles;
+pub mod session;
+mod settings;
 pub mod settings_store;
+mod shared;
 mod start;
+pub mod update_policy;
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 
 use balcao_core::api::Validation;
 use balcao_core::doc::{Detection, detect};
 use balcao_core::profile::Profile;
 use balcao_core::{AppError, DocKind, ErrorCode};
 use balcao_gov::GovClient;
-use balcao_history::History;
+
 use balcao_platform::SecretStore;
 use balcao_sim::SimHandle;
-use tokio::sync::RwLock;
 
 pub use batch_file::read_batch_file;
 pub use batch_ops::ProgressSink;
 pub use start::{SIM_CONTROL_ENV, StartOptions, demo_sim_config};
 
-use settings_store::{SettingsFile, SettingsStore};
+pub use batch_ops::BatchService;
+pub use history_ops::HistoryService;
+pub use lock::LockService;
+pub use lookup::LookupService;
+pub use profiles::ProfilesService;
+pub use settings::SettingsService;
+use shared::{ActiveCell, HistoryCell, SettingsCell, SimCell};
 
-/// The running app's services. Cheap to share behind an `Arc`; every method takes `&self`.
+/// The running app: the services its commands call ([`Balcao::lookup`], [`Balcao::batch`], [`Balcao::history`],
+/// [`Balcao::settings`], [`Balcao::profiles`], [`Balcao::lock`]); the safe mode (`health`) stays on `Balcao`, built once at start over the pieces they share. Cheap to share behind an
+/// `Arc`; every method takes `&self`.
 #[derive(Debug)]
 pub struct Balcao {
     data_dir: PathBuf,
     secrets: Arc<dyn SecretStore>,
-    settings_store: SettingsStore,
-    settings: RwLock<SettingsFile>,
-    sim_addr: std::net::SocketAddr,
-    sim: RwLock<Option<SimHandle>>,
-    active: RwLock<Active>,
-    /// The history, or why it could not be opened (then no lookup is made: every lookup must be audited);
-    /// [`Balcao::retry`] opens it again.
-    history: std::sync::RwLock<HistorySlot>,
+    settings: Arc<SettingsCell>,
+    sim: Arc<SimCell>,
+    active: Arc<ActiveCell>,
+    /// The history, or why it could not be opened; [`Balcao::retry`] opens it again.
+    history: Arc<HistoryCell>,
     /// The idle lock (closed at start when a PIN is set; its back-off survives restarts).
-    lock: lock::IdleLock,
-    os_user: String,
+    lock: Arc<lock::IdleLock>,
     /// One «Tentar de novo» at a time.
     retry_turn: tokio::sync::Mutex<()>,
-    /// The batch validation of this session (held or running).
-    batch: batch_ops::BatchSlot,
+    lookup_service: LookupService,
+    profiles_service: ProfilesService,
+    lock_service: LockService,
+    history_service: HistoryService,
+    settings_service: SettingsService,
+    batch_service: BatchService,
 }
 
-/// The history, or why it could not be opened.
-type HistorySlot = Result<Arc<Mutex<History>>, AppError>;
+use session::HistorySlot;
+
+/// What the CLI and the tests need of the gov crate besides the client (which never leaves this crate): profiles
+/// files and the credentials stored for a profile.
+pub mod gov_config {
+    pub use balcao_gov::{
+        CLIENT_ID_ENV, CLIENT_SECRET_ENV, CredentialBinding, CredentialScope, Credentials, MAX_PROFILES,
+        MAX_PROFILES_FILE_BYTES, ProfilesFileError, client_id_key, client_secret_key, credential_keys,
+        load_profiles_toml, read_profiles_file, store_credentials,
+    };
+}
 
 /// The active profile and its client.
 #[derive(Debug, Clone)]
@@ -99,23 +124,53 @@ impl Balcao {
         self.sim.read().await.as_ref().map(SimHandle::requests)
     }
 
-    /// The history, or the reason it is unavailable.
-    fn history_handle(&self) -> HistorySlot {
-        self.history.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    /// The lookup use case, and what the status bar shows (profile, token, quotas).
+    pub fn lookup(&self) -> &LookupService {
+        &self.lookup_service
     }
 
-    /// Runs a closure on the history off the async threads; fails with the reason the history is unavailable.
+    /// The lock and clerk use cases: PIN, lock, unlock, sign in, the clerks of this PC.
+    pub fn lock(&self) -> &LockService {
+        &self.lock_service
+    }
+
+    /// The idle lock (the shell's gate asks it before every command).
+    pub fn idle_lock(&self) -> &lock::IdleLock {
+        &self.lock
+    }
+
+    /// The profile use cases: list, save, delete, activate, credentials, connection test.
+    pub fn profiles(&self) -> &ProfilesService {
+        &self.profiles_service
+    }
+
+    /// The history use cases: search, open, snapshot, purge, export, statistics.
+    pub fn history(&self) -> &HistoryService {
+        &self.history_service
+    }
+
+    /// The settings use cases: read and save (the retention policy goes to the history).
+    pub fn settings(&self) -> &SettingsService {
+        &self.settings_service
+    }
+
+    /// The batch use cases: preview, start, cancel, resume, export, discard.
+    pub fn batch(&self) -> &BatchService {
+        &self.batch_service
+    }
+
+    /// The history, or the reason it is unavailable.
+    fn history_handle(&self) -> HistorySlot {
+        self.history.handle()
+    }
+
+    /// Runs a closure on the history off the async threads (the tests read the saved batch through it).
+    #[cfg(test)]
     async fn with_history<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&mut History) -> Result<T, AppError> + Send + 'static,
+        f: impl FnOnce(&mut balcao_history::History) -> Result<T, AppError> + Send + 'static,
     ) -> Result<T, AppError> {
-        let history = self.history_handle()?;
-        tokio::task::spawn_blocking(move || {
-            let mut guard = history.lock().map_err(|_| AppError::from(ErrorCode::HistoryLocked))?;
-            f(&mut guard)
-        })
-        .await
-        .map_err(|e| AppError::new(ErrorCode::Internal, format!("tarefa do histórico interrompida: {e}")))?
+        self.history.with(f).await
     }
 }
 

@@ -2,7 +2,7 @@
 //! kept in the OS keyring) and the back-off after wrong PINs, kept per clerk and across restarts.
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use argon2::Argon2;
@@ -11,9 +11,9 @@ use balcao_core::lock_api::LockStatus;
 use balcao_core::{AppError, ErrorCode, Sensitive};
 use balcao_platform::SecretStore;
 
-use crate::Balcao;
 use crate::clerks::Clerk;
 use crate::lock_store::{self, Loaded, LockFile, LockStore, SavedBackoff};
+use crate::shared::SettingsCell;
 
 /// The secret-store key under which the PIN's Argon2id hash (a PHC string) is kept. Never the PIN itself.
 pub const PIN_HASH_KEY: &str = "idle-lock-pin-hash";
@@ -36,10 +36,10 @@ pub fn validate_pin(pin: &str) -> Result<(), AppError> {
 /// The Argon2id hash of a PIN, as a PHC string with its own random salt.
 pub fn hash_pin(pin: &Sensitive<String>) -> Result<Sensitive<String>, AppError> {
     validate_pin(pin.expose())?;
-    Argon2::default()
-        .hash_password(pin.expose().as_bytes())
-        .map(|h| Sensitive::new(h.to_string()))
-        .map_err(|e| AppError::new(ErrorCode::Internal, format!("Não foi possível proteger o PIN ({e}).")))
+    Argon2::default().hash_password(pin.expose().as_bytes()).map(|h| Sensitive::new(h.to_string())).map_err(|e| {
+        tracing::error!(error = %e, "PIN hash failed");
+        AppError::new(ErrorCode::Internal, "Não foi possível proteger o PIN. Tente de novo ou avise a TI.")
+    })
 }
 
 /// Whether `pin` matches a stored PHC hash. An unreadable hash never matches.
@@ -322,29 +322,37 @@ pub fn stored_pin_hash(secrets: &dyn SecretStore) -> Result<Option<Sensitive<Str
 }
 
 fn join_error(e: tokio::task::JoinError) -> AppError {
-    AppError::new(ErrorCode::Internal, format!("A verificação do PIN foi interrompida ({e})."))
+    crate::errors::interrupted("A verificação do PIN", &e)
 }
 
-impl Balcao {
-    /// The idle lock (the shell's gate asks it before every command).
-    pub fn idle_lock(&self) -> &IdleLock {
-        &self.lock
+/// The lock and clerk use cases: the idle lock's PIN, locking and unlocking, and the clerks who sign in. Holds the
+/// idle lock, the keyring (PIN hashes) and settings.json (the clerk policy and the clerks added on this PC).
+#[derive(Debug)]
+pub struct LockService {
+    pub(crate) lock: Arc<IdleLock>,
+    pub(crate) secrets: Arc<dyn SecretStore>,
+    pub(crate) settings: Arc<SettingsCell>,
+}
+
+impl LockService {
+    pub(crate) fn new(lock: &Arc<IdleLock>, secrets: &Arc<dyn SecretStore>, settings: &Arc<SettingsCell>) -> Self {
+        Self { lock: lock.clone(), secrets: secrets.clone(), settings: settings.clone() }
     }
 
     /// Whether a PIN is set for the idle lock.
-    pub fn lock_pin_set(&self) -> Result<bool, AppError> {
+    pub fn pin_set(&self) -> Result<bool, AppError> {
         Ok(stored_pin_hash(self.secrets.as_ref())?.is_some())
     }
 
     /// The lock's status as the UI shows it.
-    pub fn lock_status(&self) -> LockStatus {
+    pub fn status(&self) -> LockStatus {
         self.lock.status(Instant::now())
     }
 
     /// Hides personal data now.
     pub fn lock_now(&self) -> LockStatus {
         self.lock.lock();
-        self.lock_status()
+        self.status()
     }
 
     /// The PIN's hash from the keyring, read off the async threads; records whether one is set.
@@ -380,7 +388,7 @@ impl Balcao {
 
     /// Sets (or changes) the PIN. Changing or removing an existing PIN asks for the current one, with the same
     /// back-off as unlocking.
-    pub async fn lock_set_pin(
+    pub async fn set_pin(
         &self,
         new_pin: Option<Sensitive<String>>,
         current: Option<Sensitive<String>>,
@@ -406,12 +414,12 @@ impl Balcao {
         .await
         .map_err(join_error)??;
         self.lock.pin_known(set, Instant::now(), SystemTime::now());
-        Ok(self.lock_status())
+        Ok(self.status())
     }
 
     /// Unlocks with the PIN (or a confirmation when none is set), one attempt at a time, with the back-off.
-    /// On a PC with clerks, unlocking is signing in as the clerk who locked ([`Balcao::clerk_sign_in`]).
-    pub async fn lock_unlock(&self, pin: Option<Sensitive<String>>) -> Result<LockStatus, AppError> {
+    /// On a PC with clerks, unlocking is signing in as the clerk who locked ([`LockService::clerk_sign_in`]).
+    pub async fn unlock(&self, pin: Option<Sensitive<String>>) -> Result<LockStatus, AppError> {
         if self.lock.clerk_mode() {
             let Some(clerk) = self.lock.signed_in() else {
                 return Err(AppError::new(ErrorCode::Unauthorized, "Escolha quem está atendendo e digite o seu PIN."));
@@ -423,7 +431,7 @@ impl Balcao {
         let stored = self.read_pin_hash().await?;
         self.checked_pin(DEFAULT_CLERK, pin, stored, "").await?;
         self.lock.with(|i| i.locked = Some(false));
-        Ok(self.lock_status())
+        Ok(self.status())
     }
 }
 

@@ -85,7 +85,8 @@ impl LockStore {
 
     /// Writes the whole file through a temporary owner-only file and a rename, so a crash never leaves half a file.
     pub fn save(&self, file: &LockFile) -> Result<(), AppError> {
-        let text = serde_json::to_vec(file).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
+        let text = serde_json::to_vec(file)
+            .map_err(|e| crate::errors::internal("Não foi possível preparar o estado do bloqueio.", &e))?;
         let tmp = self.path.with_extension("json.tmp");
         let write = || -> std::io::Result<()> {
             let _ = std::fs::remove_file(&tmp);
@@ -100,9 +101,11 @@ impl LockStore {
             std::fs::rename(&tmp, &self.path)
         };
         write().map_err(|e| {
-            AppError::new(
+            crate::errors::io_failure(
                 ErrorCode::Config,
-                format!("Não foi possível gravar o estado do bloqueio em {}: {e}.", self.path.display()),
+                "Não foi possível gravar o estado do bloqueio em",
+                &self.path,
+                &e,
             )
         })
     }

@@ -1,27 +1,67 @@
-//! Profiles and settings: list, save, delete, activate (rebuilding the client), write-only credentials, connection test.
+//! Profiles: list, save, delete, activate (rebuilding the client), write-only credentials, connection test.
+
+use balcao_core::api::AppInfo;
+use std::net::SocketAddr;
+use std::sync::Arc;
 
 use balcao_core::api::Environment;
-use balcao_core::api::{AppInfo, Settings};
 use balcao_core::profile::{ApiCredentialsState, CredentialsState, DEMO_PROFILE_ID, Profile, ProfileEntry};
 use balcao_core::record::ApiKind;
-use balcao_core::{AppError, Cpf, ErrorCode, Sensitive};
+use balcao_core::{AppError, ErrorCode, Sensitive};
 use balcao_gov::{CredentialBinding, CredentialScope, Credentials, check_extra_ca_file, store_credentials};
+use balcao_platform::SecretStore;
+use balcao_sim::SimHandle;
 
-use crate::start::{build_client, find_profile, start_sim};
-use crate::{Active, Balcao};
+use crate::Active;
+use crate::lookup::app_info;
+use crate::session::{CredentialSource, build_client};
+use crate::shared::{ActiveCell, HistoryCell, SettingsCell, SimCell};
+use crate::start::{find_profile, start_sim};
 
-impl Balcao {
+/// The profile use cases. Holds settings.json (where profiles are kept), the keyring (write-only credentials), the
+/// active profile and its client, the history (whose counters seed a new client's quota) and the Demonstração
+/// simulator.
+#[derive(Debug)]
+pub struct ProfilesService {
+    settings: Arc<SettingsCell>,
+    secrets: Arc<dyn SecretStore>,
+    active: Arc<ActiveCell>,
+    history: Arc<HistoryCell>,
+    sim: Arc<SimCell>,
+    sim_addr: SocketAddr,
+}
+
+impl ProfilesService {
+    pub(crate) fn new(
+        settings: &Arc<SettingsCell>,
+        secrets: &Arc<dyn SecretStore>,
+        active: &Arc<ActiveCell>,
+        history: &Arc<HistoryCell>,
+        sim: &Arc<SimCell>,
+        sim_addr: SocketAddr,
+    ) -> Self {
+        Self {
+            settings: settings.clone(),
+            secrets: secrets.clone(),
+            active: active.clone(),
+            history: history.clone(),
+            sim: sim.clone(),
+            sim_addr,
+        }
+    }
+
     /// Demonstração first, then the configured profiles.
-    pub async fn profiles(&self) -> Vec<Profile> {
-        let demo_url = self.sim_url().await.unwrap_or_else(|| format!("http://{}", self.sim_addr));
+    pub async fn list(&self) -> Vec<Profile> {
+        let demo_url =
+            self.sim.read().await.as_ref().map_or_else(|| format!("http://{}", self.sim_addr), SimHandle::base_url);
         let mut out = vec![Profile::demo(&demo_url)];
         out.extend(self.settings.read().await.profiles.iter().cloned());
         out
     }
 
-    /// [`Balcao::profiles`], each with whether its credentials are in the keyring (asked without reading them out).
-    pub async fn profile_entries(&self) -> Vec<ProfileEntry> {
-        let profiles = self.profiles().await;
+    /// [`ProfilesService::list`], each with whether its credentials are in the keyring (asked without reading them out).
+    pub async fn entries(&self) -> Vec<ProfileEntry> {
+        let profiles = self.list().await;
         let secrets = self.secrets.clone();
         let states = tokio::task::spawn_blocking(move || {
             profiles
@@ -38,7 +78,7 @@ impl Balcao {
         states.unwrap_or_default()
     }
 
-    pub async fn profile_save(&self, profile: Profile) -> Result<(), AppError> {
+    pub async fn save(&self, profile: Profile) -> Result<(), AppError> {
         if profile.id == DEMO_PROFILE_ID {
             return Err(AppError::new(ErrorCode::Config, "A Demonstração é fixa e não pode ser alterada."));
         }
@@ -46,26 +86,26 @@ impl Balcao {
         let checked = profile.clone();
         tokio::task::spawn_blocking(move || check_extra_ca_file(&checked).map(|_| ()))
             .await
-            .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))??;
+            .map_err(|e| crate::errors::interrupted("A verificação do certificado extra", &e))??;
         let mut file = self.settings.write().await;
         let mut next = file.clone();
         match next.profiles.iter_mut().find(|p| p.id == profile.id) {
             Some(p) => *p = profile,
             None => next.profiles.push(profile),
         }
-        self.settings_store.save(&next)?;
+        self.settings.store.save(&next)?;
         *file = next;
         Ok(())
     }
 
-    pub async fn profile_delete(&self, id: &str) -> Result<(), AppError> {
+    pub async fn delete(&self, id: &str) -> Result<(), AppError> {
         if self.active.read().await.profile.id == id {
             return Err(AppError::new(ErrorCode::Config, "Ative outro perfil antes de excluir este."));
         }
         let mut file = self.settings.write().await;
         let mut next = file.clone();
         next.profiles.retain(|p| p.id != id);
-        self.settings_store.save(&next)?;
+        self.settings.store.save(&next)?;
         *file = next;
         let scopes = std::iter::once(CredentialScope::AllApis).chain(ALL_APIS.map(CredentialScope::Api));
         for key in scopes.flat_map(|scope| balcao_gov::credential_keys(id, scope)) {
@@ -75,7 +115,7 @@ impl Balcao {
     }
 
     /// Switches the active profile: the new client is built (credentials read) before anything changes.
-    pub async fn profile_activate(&self, id: &str) -> Result<AppInfo, AppError> {
+    pub async fn activate(&self, id: &str) -> Result<AppInfo, AppError> {
         let settings = self.settings.read().await.clone();
         let profile = match find_profile(&settings.profiles, id) {
             Some(p) => p.clone(),
@@ -88,29 +128,36 @@ impl Balcao {
             }
             None => return Err(AppError::new(ErrorCode::Config, format!("Perfil «{id}» não encontrado."))),
         };
-        let client = build_client(&profile, &settings.settings, self.secrets.as_ref(), &self.history_handle()).await?;
+        let client = build_client(
+            &profile,
+            &settings.settings,
+            self.secrets.as_ref(),
+            CredentialSource::Keyring,
+            &self.history.handle(),
+        )
+        .await?;
         *self.active.write().await = Active { profile, client, unusable: None };
         let mut next = settings;
         next.settings.active_profile = id.to_owned();
-        self.settings_store.save(&next)?;
+        self.settings.store.save(&next)?;
         *self.settings.write().await = next;
-        Ok(self.app_info().await)
+        Ok(app_info(&self.active, &self.settings).await)
     }
 
     /// Writes a profile's credentials to the OS keyring, bound to the profile's saved address (origin of its
     /// `baseUrl` and token path): they are never read back to the UI, nor sent anywhere else.
-    pub async fn profile_set_credentials(
+    pub async fn set_credentials(
         &self,
         id: &str,
         client_id: String,
         client_secret: Sensitive<String>,
     ) -> Result<(), AppError> {
-        self.profile_set_credentials_for(id, None, client_id, client_secret).await
+        self.set_credentials_for(id, None, client_id, client_secret).await
     }
 
-    /// [`Balcao::profile_set_credentials`] for one API's own credential (`api`, the Conecta case) or, with
+    /// [`ProfilesService::set_credentials`] for one API's own credential (`api`, the Conecta case) or, with
     /// `None`, the credential shared by the profile's APIs; bound to (profile id, API, origin, token path).
-    pub async fn profile_set_credentials_for(
+    pub async fn set_credentials_for(
         &self,
         id: &str,
         api: Option<ApiKind>,
@@ -131,62 +178,27 @@ impl Balcao {
 
     /// Tests a profile's credentials without billing a lookup: a new token for each credential and, where the API
     /// has one, its unbilled health check (`GovClient::check_credentials`); a pt-BR line says what happened.
-    pub async fn profile_test(&self, id: &str) -> Result<String, AppError> {
+    pub async fn test(&self, id: &str) -> Result<String, AppError> {
         let settings = self.settings.read().await.clone();
         let profile = if id == DEMO_PROFILE_ID {
-            self.profiles().await.remove(0)
+            self.list().await.remove(0)
         } else {
             find_profile(&settings.profiles, id)
                 .cloned()
                 .ok_or_else(|| AppError::new(ErrorCode::Config, format!("Perfil «{id}» não encontrado.")))?
         };
-        let client = build_client(&profile, &settings.settings, self.secrets.as_ref(), &self.history_handle()).await?;
+        let client = build_client(
+            &profile,
+            &settings.settings,
+            self.secrets.as_ref(),
+            CredentialSource::Keyring,
+            &self.history.handle(),
+        )
+        .await?;
         let checks = client.check_credentials().await?;
         let lines: Vec<String> = checks.iter().map(|c| c.summary()).collect();
         Ok(format!("Credenciais funcionando (nenhuma consulta cobrada): {}", lines.join(" ")))
     }
-
-    pub async fn settings(&self) -> Settings {
-        let mut s = self.settings.read().await.settings.clone();
-        if let Ok(policy) = self.with_history(|h| h.retention()).await {
-            s.retention = policy;
-        }
-        s
-    }
-
-    /// Saves settings; the retention policy goes to the history (and is applied at once), the rest to settings.json.
-    pub async fn settings_save(&self, settings: Settings) -> Result<(), AppError> {
-        check_numeric_settings(&settings)?;
-        if let Some(cpf) = settings.clerk_cpf.as_deref().filter(|c| !c.trim().is_empty()) {
-            Cpf::parse(cpf).map_err(|e| AppError::new(ErrorCode::InvalidDocument, format!("CPF do atendente: {e}")))?;
-        }
-        let policy = settings.retention;
-        let actor = self.actor_for(&settings);
-        self.with_history(move |h| {
-            h.set_retention(&policy)?;
-            h.apply_retention(&actor).map(|_| ())
-        })
-        .await?;
-        let mut file = self.settings.write().await;
-        let mut next = file.clone();
-        next.settings = Settings { active_profile: next.settings.active_profile.clone(), ..settings };
-        self.settings_store.save(&next)?;
-        *file = next;
-        Ok(())
-    }
-
-    pub(crate) fn actor_for(&self, settings: &Settings) -> balcao_history::Actor {
-        balcao_history::Actor {
-            clerk_cpf: self.signed_in_cpf().or_else(|| settings.clerk_cpf.as_deref().and_then(|c| Cpf::parse(c).ok())),
-            os_user: self.os_user.clone(),
-        }
-    }
-}
-
-/// The numeric settings within their bounds (retention days and entries, idle minutes), with a pt-BR message.
-fn check_numeric_settings(settings: &Settings) -> Result<(), AppError> {
-    balcao_core::bounds::check_settings(settings)
-        .map_err(|e| AppError::new(ErrorCode::Config, format!("Configurações: {e} Corrija o valor e salve de novo.")))
 }
 
 /// Whether `profile`'s credentials are stored: both keys present and not blank (the values go no further), and

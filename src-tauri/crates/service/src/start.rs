@@ -5,23 +5,23 @@
 use std::ffi::OsStr;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
-use balcao_core::api::{Environment, Settings};
 use balcao_core::profile::{DEMO_PROFILE_ID, Profile};
-use balcao_core::record::ApiKind;
 use balcao_core::{AppError, ErrorCode};
-use balcao_gov::{CredentialSet, Credentials, GovClient, credential_set_from_store};
-use balcao_history::History;
 use balcao_platform::{KeyringStore, SecretStore};
 use balcao_sim::{SimConfig, SimHandle, Simulator};
 use tokio::sync::RwLock;
 
 use crate::lock::{IdleLock, stored_pin_hash};
 use crate::lock_store::LockStore;
+use crate::session::{CredentialSource, build_client, credential_free_client, open_history};
 use crate::settings_store::SettingsStore;
-use crate::{Active, Balcao};
+use crate::shared::{HistoryCell, SettingsCell, Who};
+use crate::{
+    Active, Balcao, BatchService, HistoryService, LockService, LookupService, ProfilesService, SettingsService,
+};
 
 /// Where and how to start; `from_env` reads the redirects tests use.
 #[derive(Debug, Clone)]
@@ -62,33 +62,42 @@ impl Balcao {
                 (Profile::demo(&sim.base_url()), Some(sim))
             }
         };
-        let active = match build_client(&profile, &file.settings, secrets.as_ref(), &history).await {
-            Ok(client) => Active { profile, client, unusable: None },
-            Err(e) => {
-                tracing::warn!(code = ?e.code, "active profile unusable at start");
-                Active { client: credential_free_client(&profile, opts.sim_addr)?, profile, unusable: Some(e) }
-            }
-        };
+        let active =
+            match build_client(&profile, &file.settings, secrets.as_ref(), CredentialSource::Keyring, &history).await {
+                Ok(client) => Active { profile, client, unusable: None },
+                Err(e) => {
+                    tracing::warn!(code = ?e.code, "active profile unusable at start");
+                    Active { client: credential_free_client(&profile, opts.sim_addr)?, profile, unusable: Some(e) }
+                }
+            };
+        let settings = Arc::new(SettingsCell::new(settings_store, file));
+        let active = Arc::new(RwLock::new(active));
+        let history = Arc::new(HistoryCell::new(history));
+        let lock = Arc::new(lock);
+        let sim = Arc::new(RwLock::new(sim));
+        let who = Arc::new(Who { lock: lock.clone(), os_user: balcao_platform::os_user_name() });
         let balcao = Balcao {
+            lookup_service: LookupService::new(&settings, &active, &history, &who),
+            lock_service: LockService::new(&lock, &secrets, &settings),
+            profiles_service: ProfilesService::new(&settings, &secrets, &active, &history, &sim, opts.sim_addr),
+            history_service: HistoryService::new(&opts.data_dir, &history, &settings, &active, &who),
+            settings_service: SettingsService::new(&settings, &history, &who),
+            batch_service: BatchService::new(&opts.data_dir, &settings, &active, &history, &who),
             data_dir: opts.data_dir,
             secrets,
-            settings_store,
-            settings: RwLock::new(file),
-            sim_addr: opts.sim_addr,
-            sim: RwLock::new(sim),
-            active: RwLock::new(active),
-            history: std::sync::RwLock::new(history),
+            settings,
+            sim,
+            active,
+            history,
             lock,
-            os_user: balcao_platform::os_user_name(),
             retry_turn: Default::default(),
-            batch: Default::default(),
         };
-        balcao.refresh_clerk_mode().await;
+        balcao.lock_service.refresh_clerk_mode().await;
         if balcao.lock.clerk_mode() {
             // Nobody is signed in after a start: the window opens on «Quem está atendendo?».
             balcao.lock.lock();
         }
-        balcao.import_legacy_batch_state().await;
+        balcao.batch_service.import_legacy_state().await;
         Ok(balcao)
     }
 }
@@ -103,13 +112,6 @@ async fn read_pin_set(secrets: Arc<dyn SecretStore>) -> Option<bool> {
         }
         Err(_) => None,
     }
-}
-
-/// A client that holds no credential, for an active profile that cannot make calls (it is never used for one:
-/// lookups and batches refuse first); the Demonstração's shape when even the profile's settings are refused.
-fn credential_free_client(profile: &Profile, sim_addr: SocketAddr) -> Result<GovClient, AppError> {
-    GovClient::new(profile.clone(), Credentials::new("", ""))
-        .or_else(|_| GovClient::new(Profile::demo(&format!("http://{sim_addr}")), Credentials::new("", "")))
 }
 
 /// The profile with this id among the configured ones (Demonstração is never stored).
@@ -130,70 +132,13 @@ pub fn demo_sim_config(control: Option<&OsStr>) -> SimConfig {
 pub(crate) async fn start_sim(addr: SocketAddr) -> Result<SimHandle, AppError> {
     let config = demo_sim_config(std::env::var_os(SIM_CONTROL_ENV).as_deref());
     Simulator::start(addr, config).await.map_err(|e| {
+        tracing::error!(%addr, error = %crate::errors::cause_chain(&e), "demo simulator did not start");
         AppError::new(
             ErrorCode::Internal,
-            format!("Não foi possível iniciar o simulador da Demonstração em {addr}: {e}."),
+            format!(
+                "Não foi possível iniciar o simulador da Demonstração em {addr}: {}.",
+                balcao_core::error::io_reason(&e)
+            ),
         )
     })
-}
-
-pub(crate) async fn open_history(dir: PathBuf, secrets: Arc<dyn SecretStore>) -> Result<Arc<Mutex<History>>, AppError> {
-    let opened = tokio::task::spawn_blocking(move || History::open(&dir, secrets.as_ref()))
-        .await
-        .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))
-        .and_then(|r| r);
-    match opened {
-        Ok(h) => Ok(Arc::new(Mutex::new(h))),
-        Err(e) => {
-            tracing::warn!(code = ?e.code, "history unavailable");
-            Err(e)
-        }
-    }
-}
-
-/// A client for the profile: Demonstração uses the simulator's public pair, others the keyring; the quota
-/// counters start from what the history already counted.
-pub(crate) async fn build_client(
-    profile: &Profile,
-    settings: &Settings,
-    secrets: &dyn SecretStore,
-    history: &Result<Arc<Mutex<History>>, AppError>,
-) -> Result<GovClient, AppError> {
-    let mut profile = profile.clone();
-    if profile.clerk_cpf.is_none() {
-        profile.clerk_cpf = settings.clerk_cpf.as_deref().and_then(|c| balcao_core::Cpf::parse(c).ok());
-    }
-    let credentials = if profile.environment == Environment::Demonstracao {
-        CredentialSet::shared(Credentials::demo())
-    } else {
-        credential_set_from_store(secrets, &profile)?
-    };
-    let client = GovClient::with_credentials(profile.clone(), credentials)?;
-    if let Ok(h) = history {
-        let h = h.clone();
-        let id = profile.id.clone();
-        let used = tokio::task::spawn_blocking(move || {
-            let guard = h.lock().ok()?;
-            Some(
-                [
-                    ApiKind::SerproCpfV1,
-                    ApiKind::SerproCpfV2,
-                    ApiKind::SerproCnpj,
-                    ApiKind::ConectaCpfLight,
-                    ApiKind::ConectaCnpj,
-                ]
-                .into_iter()
-                .filter_map(|api| guard.quota_for(&id, api).ok().map(|q| (api, q.used_total)))
-                .collect::<Vec<_>>(),
-            )
-        })
-        .await
-        .ok()
-        .flatten()
-        .unwrap_or_default();
-        for (api, n) in used {
-            client.quota().seed(api, n);
-        }
-    }
-    Ok(client)
 }

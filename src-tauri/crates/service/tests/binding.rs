@@ -40,7 +40,8 @@ fn request(input: &str) -> LookupRequest {
 }
 
 async fn enter_credentials(b: &Balcao) {
-    b.profile_set_credentials(ID, "balcao-demo".into(), String::from("balcao-demo-secret").into())
+    b.profiles()
+        .set_credentials(ID, "balcao-demo".into(), String::from("balcao-demo-secret").into())
         .await
         .expect("credentials stored");
 }
@@ -62,23 +63,23 @@ async fn changed_gateway_origin_refuses_stored_credential_without_any_request_un
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(MemoryStore::new());
     let b = start(dir.path(), store.clone()).await;
-    b.profile_save(production(&old.base_url())).await.unwrap();
+    b.profiles().save(production(&old.base_url())).await.unwrap();
     enter_credentials(&b).await;
-    b.profile_test(ID).await.expect("works at the address it was entered for");
+    b.profiles().test(ID).await.expect("works at the address it was entered for");
     assert_eq!(old.requests().iter().filter(|r| r.is_token_call()).count(), 1);
 
     // IT (or a provisioned file) points the profile at another host: the secret must not follow.
-    b.profile_save(production(&new.base_url())).await.unwrap();
-    assert_rebind_refusal(&b.profile_test(ID).await.unwrap_err());
-    assert_rebind_refusal(&b.profile_activate(ID).await.unwrap_err());
+    b.profiles().save(production(&new.base_url())).await.unwrap();
+    assert_rebind_refusal(&b.profiles().test(ID).await.unwrap_err());
+    assert_rebind_refusal(&b.profiles().activate(ID).await.unwrap_err());
     assert!(new.requests().is_empty(), "no request at all reached the new address: {:?}", new.requests());
     secret_still_stored(&store);
 
     // Entered again for the new address: it goes there.
     enter_credentials(&b).await;
-    b.profile_test(ID).await.expect("re-entered for the new address");
-    b.profile_activate(ID).await.expect("activates");
-    b.lookup(request("40442820135")).await.expect("lookup through the new address");
+    b.profiles().test(ID).await.expect("re-entered for the new address");
+    b.profiles().activate(ID).await.expect("activates");
+    b.lookup().lookup(request("40442820135")).await.expect("lookup through the new address");
     assert!(new.requests().iter().any(|r| r.is_token_call()), "the new address now gets the token request");
     old.shutdown().await;
     new.shutdown().await;
@@ -90,23 +91,23 @@ async fn changed_token_path_refuses_stored_credential_without_any_request_until_
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(MemoryStore::new());
     let b = start(dir.path(), store.clone()).await;
-    b.profile_save(production(&gateway.base_url())).await.unwrap();
+    b.profiles().save(production(&gateway.base_url())).await.unwrap();
     enter_credentials(&b).await;
-    b.profile_activate(ID).await.expect("activates at the address it was entered for");
+    b.profiles().activate(ID).await.expect("activates at the address it was entered for");
     gateway.clear_requests();
 
     let mut moved = production(&gateway.base_url());
     moved.paths.token = Some("/oauth2/jwt-token".into());
-    b.profile_save(moved).await.unwrap();
-    assert_rebind_refusal(&b.profile_test(ID).await.unwrap_err());
-    assert_rebind_refusal(&b.profile_activate(ID).await.unwrap_err());
+    b.profiles().save(moved).await.unwrap();
+    assert_rebind_refusal(&b.profiles().test(ID).await.unwrap_err());
+    assert_rebind_refusal(&b.profiles().activate(ID).await.unwrap_err());
     assert!(gateway.requests().is_empty(), "no request at all: {:?}", gateway.requests());
     secret_still_stored(&store);
 
     enter_credentials(&b).await;
     // Sent, not refused by the binding (that would be `Config`): the simulator's Conecta token endpoint issues a
     // Conecta token, which the SERPRO API then refuses (401).
-    let tested = b.profile_test(ID).await.expect_err("a Conecta token is no use on the SERPRO API");
+    let tested = b.profiles().test(ID).await.expect_err("a Conecta token is no use on the SERPRO API");
     assert_eq!(tested.code, ErrorCode::Unauthorized, "{tested:?}");
     let calls = gateway.requests();
     assert!(calls.iter().any(|r| r.path == "/oauth2/jwt-token"), "re-entered, it goes to the new path: {calls:?}");
@@ -119,13 +120,13 @@ async fn a_base_path_change_within_the_same_origin_keeps_the_credential() {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(MemoryStore::new());
     let b = start(dir.path(), store.clone()).await;
-    b.profile_save(production(&gateway.base_url())).await.unwrap();
+    b.profiles().save(production(&gateway.base_url())).await.unwrap();
     enter_credentials(&b).await;
     // Same origin (the scheme written in capitals is the same scheme); only the path prefix differs.
     let prefixed = format!("{}/prefixo", gateway.base_url().replace("http://", "HTTP://"));
-    b.profile_save(production(&prefixed)).await.unwrap();
+    b.profiles().save(production(&prefixed)).await.unwrap();
     gateway.clear_requests();
-    if let Err(e) = b.profile_test(ID).await {
+    if let Err(e) = b.profiles().test(ID).await {
         assert!(!e.message.contains("informe de novo"), "not refused by the binding: {}", e.message);
     }
     let calls = gateway.requests();
@@ -147,9 +148,9 @@ async fn saving_a_profile_whose_extra_ca_file_is_not_a_small_pem_file_is_refused
     ] {
         let mut p = production("https://gateway.apiserpro.serpro.gov.br");
         p.extra_ca_file = Some(path.clone());
-        let e = b.profile_save(p).await.unwrap_err();
+        let e = b.profiles().save(p).await.unwrap_err();
         assert_eq!(e.code, ErrorCode::Config, "{path}");
         assert!(e.message.contains(needle), "{path}: {}", e.message);
     }
-    assert!(b.profiles().await.iter().all(|p| p.id != ID), "nothing was saved");
+    assert!(b.profiles().list().await.iter().all(|p| p.id != ID), "nothing was saved");
 }

@@ -57,16 +57,17 @@ fn only_balcao_sim_control_1_turns_the_control_routes_on_and_never_cors() {
 async fn demo_lookup_is_recorded_and_found_again() {
     let dir = tempfile::tempdir().unwrap();
     let b = start(dir.path()).await;
-    assert!(b.app_info().await.profile.is_demo);
-    let r = b.lookup(request("404.428.201-35")).await.expect("trial CPF answers");
+    assert!(b.lookup().app_info().await.profile.is_demo);
+    let r = b.lookup().lookup(request("404.428.201-35")).await.expect("trial CPF answers");
     let id = r.history_id.expect("recorded");
     assert_eq!(r.lookup.record.display_name(), Some("Nome do CPF 404.428.201-35"));
     assert_eq!(r.lookup.record.status().label, "Regular");
-    let page = b.history_search(HistoryQuery { text: Some("40442820135".into()), ..Default::default() }).await.unwrap();
+    let page =
+        b.history().search(HistoryQuery { text: Some("40442820135".into()), ..Default::default() }).await.unwrap();
     assert_eq!(page.items.first().map(|i| i.id), Some(id));
-    let entry = b.history_get(id).await.unwrap();
+    let entry = b.history().get(id).await.unwrap();
     assert_eq!(entry.summary.id, id);
-    let status = b.status_info().await;
+    let status = b.lookup().status_info().await;
     assert!(status.token_valid_until.is_some(), "a token is cached after the lookup");
 }
 
@@ -76,18 +77,18 @@ async fn status_info_counts_each_contracted_api_by_name_so_a_cnpj_lookup_shows_o
     let dir = tempfile::tempdir().unwrap();
     let b = start(dir.path()).await;
     let used = |s: &balcao_core::api::StatusInfo| s.quotas.iter().map(|q| (q.api, q.used)).collect::<Vec<_>>();
-    assert_eq!(used(&b.status_info().await), [(ApiKind::SerproCpfV2, 0), (ApiKind::SerproCnpj, 0)]);
-    b.lookup(request("404.428.201-35")).await.expect("trial CPF answers");
-    b.lookup(request("11.222.333/0001-81")).await.expect("trial CNPJ answers");
-    b.lookup(request("11.222.333/0001-81")).await.expect("trial CNPJ answers again");
-    assert_eq!(used(&b.status_info().await), [(ApiKind::SerproCpfV2, 1), (ApiKind::SerproCnpj, 2)]);
+    assert_eq!(used(&b.lookup().status_info().await), [(ApiKind::SerproCpfV2, 0), (ApiKind::SerproCnpj, 0)]);
+    b.lookup().lookup(request("404.428.201-35")).await.expect("trial CPF answers");
+    b.lookup().lookup(request("11.222.333/0001-81")).await.expect("trial CNPJ answers");
+    b.lookup().lookup(request("11.222.333/0001-81")).await.expect("trial CNPJ answers again");
+    assert_eq!(used(&b.lookup().status_info().await), [(ApiKind::SerproCpfV2, 1), (ApiKind::SerproCnpj, 2)]);
 }
 
 #[tokio::test]
 async fn invalid_number_makes_no_call() {
     let dir = tempfile::tempdir().unwrap();
     let b = start(dir.path()).await;
-    let e = b.lookup(request("404.428.201-36")).await.unwrap_err();
+    let e = b.lookup().lookup(request("404.428.201-36")).await.unwrap_err();
     assert_eq!(e.code, ErrorCode::InvalidDocument);
     assert!(e.message.contains("dígito verificador"), "{}", e.message);
     assert!(sim_requests(&b).await.is_empty(), "nothing reached the simulator");
@@ -97,11 +98,12 @@ async fn invalid_number_makes_no_call() {
 async fn purpose_policy_blocks_before_any_call() {
     let dir = tempfile::tempdir().unwrap();
     let b = start(dir.path()).await;
-    b.settings_save(Settings { purpose_required: true, ..b.settings().await }).await.unwrap();
-    let e = b.lookup(request("40442820135")).await.unwrap_err();
+    b.settings().save(Settings { purpose_required: true, ..b.settings().get().await }).await.unwrap();
+    let e = b.lookup().lookup(request("40442820135")).await.unwrap_err();
     assert_eq!(e.code, ErrorCode::PurposeRequired);
     assert!(sim_requests(&b).await.is_empty());
-    let ok = b.lookup(LookupRequest { purpose: Some("Protocolo 2026/123".into()), ..request("40442820135") }).await;
+    let ok =
+        b.lookup().lookup(LookupRequest { purpose: Some("Protocolo 2026/123".into()), ..request("40442820135") }).await;
     assert!(ok.is_ok(), "{ok:?}");
 }
 
@@ -109,10 +111,10 @@ async fn purpose_policy_blocks_before_any_call() {
 async fn do_not_record_keeps_it_out_of_history() {
     let dir = tempfile::tempdir().unwrap();
     let b = start(dir.path()).await;
-    let r = b.lookup(LookupRequest { do_not_record: true, ..request("40442820135") }).await.unwrap();
+    let r = b.lookup().lookup(LookupRequest { do_not_record: true, ..request("40442820135") }).await.unwrap();
     assert_eq!(r.history_id, None);
-    assert_eq!(b.history_search(HistoryQuery::default()).await.unwrap().items.len(), 0);
-    let stats = b.history_stats(30).await.unwrap();
+    assert_eq!(b.history().search(HistoryQuery::default()).await.unwrap().items.len(), 0);
+    let stats = b.history().stats(30).await.unwrap();
     assert_eq!(stats.daily.iter().map(|d| d.lookups).sum::<u32>(), 1, "the audit still counts it");
 }
 
@@ -125,7 +127,7 @@ async fn without_a_keyring_no_lookup_is_made() {
         secrets: Some(Arc::new(MemoryStore::unavailable())),
     };
     let b = Balcao::start(opts).await.expect("the window still opens");
-    let e = b.lookup(request("40442820135")).await.unwrap_err();
+    let e = b.lookup().lookup(request("40442820135")).await.unwrap_err();
     assert_eq!(e.code, ErrorCode::KeychainUnavailable);
     assert!(sim_requests(&b).await.is_empty());
     assert!(!dir.path().join("history.db").exists(), "never a plaintext fallback");

@@ -23,7 +23,7 @@ async fn start(dir: &std::path::Path) -> Balcao {
 async fn settings_with_days_or_minutes_out_of_bounds_are_refused_by_name() {
     let dir = tempfile::tempdir().unwrap();
     let b = start(dir.path()).await;
-    let before = b.settings().await;
+    let before = b.settings().get().await;
     for (settings, field) in [
         (
             Settings {
@@ -46,18 +46,18 @@ async fn settings_with_days_or_minutes_out_of_bounds_are_refused_by_name() {
         (Settings { idle_lock_minutes: Some(u32::MAX), ..before.clone() }, "idleLockMinutes"),
         (Settings { idle_lock_minutes: Some(0), ..before.clone() }, "idleLockMinutes"),
     ] {
-        let e = b.settings_save(settings).await.unwrap_err();
+        let e = b.settings().save(settings).await.unwrap_err();
         assert_eq!(e.code, ErrorCode::Config, "{field}");
         assert!(e.message.contains(field) && e.message.contains("deve estar entre"), "{}", e.message);
     }
-    assert_eq!(b.settings().await, before, "nothing was stored");
+    assert_eq!(b.settings().get().await, before, "nothing was stored");
     let at_bounds = Settings {
         retention: RetentionPolicy { max_age_days: Some(36_500), max_entries: Some(100_000_000) },
         idle_lock_minutes: Some(1_440),
         ..before
     };
-    b.settings_save(at_bounds.clone()).await.unwrap();
-    assert_eq!(b.settings().await, at_bounds);
+    b.settings().save(at_bounds.clone()).await.unwrap();
+    assert_eq!(b.settings().get().await, at_bounds);
 }
 
 #[tokio::test]
@@ -82,9 +82,9 @@ async fn a_profile_with_a_network_knob_out_of_bounds_is_refused_by_name() {
     p.network.max_concurrency = 10_000;
     cases.push((p, "maxConcurrency"));
     for (profile, field) in cases {
-        let e = b.profile_save(profile).await.unwrap_err();
+        let e = b.profiles().save(profile).await.unwrap_err();
         assert_eq!(e.code, ErrorCode::Config, "{field}");
         assert!(e.message.contains(field), "{}", e.message);
     }
-    assert!(b.profile_entries().await.iter().all(|e| e.profile.id != "outro"), "nothing was stored");
+    assert!(b.profiles().entries().await.iter().all(|e| e.profile.id != "outro"), "nothing was stored");
 }

@@ -46,11 +46,12 @@ async fn testar_on_a_production_serpro_profile_gets_a_token_and_the_health_check
         network: network(),
         ..Profile::demo(&gateway.base_url())
     };
-    b.profile_save(p).await.unwrap();
-    b.profile_set_credentials("serpro-prod", "balcao-demo".into(), String::from("balcao-demo-secret").into())
+    b.profiles().save(p).await.unwrap();
+    b.profiles()
+        .set_credentials("serpro-prod", "balcao-demo".into(), String::from("balcao-demo-secret").into())
         .await
         .unwrap();
-    let said = b.profile_test("serpro-prod").await.expect("credentials work");
+    let said = b.profiles().test("serpro-prod").await.expect("credentials work");
     assert!(said.contains("nenhuma consulta cobrada") && said.contains("token de acesso obtido"), "{said}");
     assert_eq!(gateway.requests().iter().filter(|r| r.is_token_call()).count(), 1);
     assert!(lookups(&gateway).is_empty(), "no lookup: {:?}", lookups(&gateway));
@@ -81,32 +82,33 @@ async fn testar_on_a_conecta_profile_with_one_credential_per_api_proves_each_and
         network: network(),
         ..Profile::demo_conecta(&gateway.base_url(), Cpf::parse("00000000191").unwrap())
     };
-    b.profile_save(p).await.unwrap();
-    let e = b.profile_test("conecta-h").await.unwrap_err();
+    b.profiles().save(p).await.unwrap();
+    let e = b.profiles().test("conecta-h").await.unwrap_err();
     assert_eq!(e.code, ErrorCode::Config, "no credential yet: {}", e.message);
-    b.profile_set_credentials_for(
-        "conecta-h",
-        Some(ApiKind::ConectaCpfLight),
-        "cpf-id".into(),
-        String::from("cpf-secret").into(),
-    )
-    .await
-    .unwrap();
-    let entry = b.profile_entries().await.into_iter().find(|e| e.profile.id == "conecta-h").unwrap();
+    b.profiles()
+        .set_credentials_for(
+            "conecta-h",
+            Some(ApiKind::ConectaCpfLight),
+            "cpf-id".into(),
+            String::from("cpf-secret").into(),
+        )
+        .await
+        .unwrap();
+    let entry = b.profiles().entries().await.into_iter().find(|e| e.profile.id == "conecta-h").unwrap();
     assert_eq!(entry.credentials, CredentialsState::Missing, "the CNPJ API has neither its own nor a shared one");
     for (api, id, secret) in
         [(ApiKind::ConectaCpfLight, "cpf-id", "cpf-secret"), (ApiKind::ConectaCnpj, "cnpj-id", "cnpj-secret")]
     {
-        b.profile_set_credentials_for("conecta-h", Some(api), id.into(), String::from(secret).into()).await.unwrap();
+        b.profiles().set_credentials_for("conecta-h", Some(api), id.into(), String::from(secret).into()).await.unwrap();
     }
-    let entry = b.profile_entries().await.into_iter().find(|e| e.profile.id == "conecta-h").unwrap();
+    let entry = b.profiles().entries().await.into_iter().find(|e| e.profile.id == "conecta-h").unwrap();
     assert_eq!(entry.credentials, CredentialsState::Defined, "no shared credential needed: each API has its own");
     let states: Vec<_> = entry.api_credentials.unwrap().into_iter().map(|s| (s.api, s.state)).collect();
     assert_eq!(
         states,
         [(ApiKind::ConectaCpfLight, CredentialsState::Defined), (ApiKind::ConectaCnpj, CredentialsState::Defined)]
     );
-    let said = b.profile_test("conecta-h").await.expect("both credentials work");
+    let said = b.profiles().test("conecta-h").await.expect("both credentials work");
     assert!(said.contains("Conecta CPF Light") && said.contains("Conecta Consulta CNPJ"), "{said}");
     let tokens: Vec<Option<String>> =
         gateway.requests().into_iter().filter(|r| r.is_token_call()).map(|r| r.token).collect();

@@ -1,0 +1,287 @@
+//! The one door to the government APIs: a session (profile, client, history, actor) is built here, for the app's
+//! active profile ([`build_client`]) and for each CLI command ([`Session::open`]); every lookup through it applies the
+//! purpose rule, is refused before any call without a history, is counted and writes its audit line.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use balcao_batch::{Batch, Cancel};
+use balcao_core::api::{Environment, LookupRequest, LookupResponse, Settings};
+use balcao_core::batch_api::{BatchPreview, BatchProgress};
+use balcao_core::history_api::AuditOrigin;
+use balcao_core::profile::Profile;
+use balcao_core::record::ApiKind;
+use balcao_core::{AppError, Cpf, ErrorCode};
+use balcao_gov::{CredentialSet, Credentials, GovClient, credential_set_from_env, credential_set_from_store};
+use balcao_history::{Actor, History, LookupContext};
+use balcao_platform::SecretStore;
+use balcao_sim::SimHandle;
+
+use crate::lookup::{audited_call, checked_request};
+use crate::settings_store::SettingsStore;
+
+/// Where a profile's credentials come from (Demonstração always uses the simulator's public pair, and the public
+/// SERPRO trial, with no token endpoint, needs none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CredentialSource {
+    /// The OS keyring, bound to the profile's address (the app; the CLI by default).
+    Keyring,
+    /// `BALCAO_CLIENT_ID` and `BALCAO_CLIENT_SECRET`, and each API's own `BALCAO_CPF_…` / `BALCAO_CNPJ_…` (the CLI's
+    /// `--credentials-from-env`, for scripts).
+    Environment,
+}
+
+/// The history, or why it could not be opened.
+pub(crate) type HistorySlot = Result<Arc<Mutex<History>>, AppError>;
+
+/// Every API a client may count calls against.
+const APIS: [ApiKind; 5] =
+    [ApiKind::SerproCpfV1, ApiKind::SerproCpfV2, ApiKind::SerproCnpj, ApiKind::ConectaCpfLight, ApiKind::ConectaCnpj];
+
+/// The client of `profile`, with its credentials from `source` and the clerk's CPF from settings when the profile
+/// has none; its quota counters start from what the history already counted. The only place a client is built
+/// for calls.
+pub(crate) async fn build_client(
+    profile: &Profile,
+    settings: &Settings,
+    secrets: &dyn SecretStore,
+    source: CredentialSource,
+    history: &HistorySlot,
+) -> Result<GovClient, AppError> {
+    let mut profile = profile.clone();
+    if profile.clerk_cpf.is_none() {
+        profile.clerk_cpf = settings.clerk_cpf.as_deref().and_then(|c| Cpf::parse(c).ok());
+    }
+    // Each API's own credential where one is stored or given, the profile's shared one for the others.
+    let credentials = if profile.environment == Environment::Demonstracao {
+        CredentialSet::shared(Credentials::demo())
+    } else if profile.environment == Environment::SerproTrial && profile.paths.token.is_none() {
+        // The public trial bearer needs no credential.
+        CredentialSet::shared(Credentials::new("", ""))
+    } else {
+        match source {
+            CredentialSource::Keyring => credential_set_from_store(secrets, &profile)?,
+            CredentialSource::Environment => credential_set_from_env(&profile)?,
+        }
+    };
+    let client = GovClient::with_credentials(profile.clone(), credentials)?;
+    if let Ok(h) = history {
+        let h = h.clone();
+        let id = profile.id.clone();
+        let used = tokio::task::spawn_blocking(move || {
+            let guard = h.lock().ok()?;
+            Some(
+                APIS.into_iter()
+                    .filter_map(|api| guard.quota_for(&id, api).ok().map(|q| (api, q.used_total)))
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+        for (api, n) in used {
+            client.quota().seed(api, n);
+        }
+    }
+    Ok(client)
+}
+
+/// A client that holds no credential, for an active profile that cannot make calls (it is never used for one:
+/// lookups and batches refuse first); the Demonstração's shape when even the profile's settings are refused.
+pub(crate) fn credential_free_client(profile: &Profile, sim_addr: std::net::SocketAddr) -> Result<GovClient, AppError> {
+    GovClient::new(profile.clone(), Credentials::new("", ""))
+        .or_else(|_| GovClient::new(Profile::demo(&format!("http://{sim_addr}")), Credentials::new("", "")))
+}
+
+/// Runs a closure on the history off the async threads.
+pub(crate) async fn on_history<T: Send + 'static>(
+    history: Arc<Mutex<History>>,
+    f: impl FnOnce(&mut History) -> Result<T, AppError> + Send + 'static,
+) -> Result<T, AppError> {
+    tokio::task::spawn_blocking(move || {
+        let mut guard = history.lock().map_err(|_| AppError::from(ErrorCode::HistoryLocked))?;
+        f(&mut guard)
+    })
+    .await
+    .map_err(|e| {
+        tracing::error!(error = %e, "history task interrupted");
+        AppError::new(ErrorCode::Internal, "A tarefa do histórico foi interrompida. Tente de novo.")
+    })?
+}
+
+/// Opens the history of `data_dir` (creating it on first use) off the async threads, each audit line marked with
+/// `origin`.
+async fn open_history_as(data_dir: PathBuf, secrets: Arc<dyn SecretStore>, origin: AuditOrigin) -> HistorySlot {
+    let opened = tokio::task::spawn_blocking(move || History::open(&data_dir, secrets.as_ref()))
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "history open task interrupted");
+            AppError::from(ErrorCode::HistoryLocked)
+        })
+        .and_then(|r| r);
+    match opened {
+        Ok(h) => Ok(Arc::new(Mutex::new(h.with_origin(origin)))),
+        Err(e) => {
+            tracing::warn!(code = ?e.code, "history unavailable");
+            Err(e)
+        }
+    }
+}
+
+/// The app's history (audit lines marked as the app's).
+pub(crate) async fn open_history(dir: PathBuf, secrets: Arc<dyn SecretStore>) -> HistorySlot {
+    open_history_as(dir, secrets, AuditOrigin::App).await
+}
+
+/// The existing history of `data_dir` for a command that only reads or exports it: never created (a search must
+/// not mint a key), each audit line marked with `origin`.
+pub fn open_existing_history(
+    data_dir: &Path,
+    secrets: &dyn SecretStore,
+    origin: AuditOrigin,
+) -> Result<History, AppError> {
+    if !History::path_in(data_dir).is_file() {
+        return Err(AppError::new(
+            ErrorCode::HistoryLocked,
+            format!(
+                "Não há histórico nesta máquina (pasta {}). Faça uma consulta no Balcão primeiro.",
+                data_dir.display()
+            ),
+        ));
+    }
+    Ok(History::open(data_dir, secrets)?.with_origin(origin))
+}
+
+/// What a CLI command's session is made of.
+#[derive(Debug, Clone)]
+pub struct SessionOptions {
+    /// The data folder: settings.json (the agency's purpose rule) and the history.
+    pub data_dir: PathBuf,
+    pub secrets: Arc<dyn SecretStore>,
+    /// The profile; `None` for Demonstração (an embedded simulator, stopped by [`Session::close`]).
+    pub profile: Option<Profile>,
+    pub credentials: CredentialSource,
+    /// The clerk named on every call and in the audit.
+    pub clerk: Option<Cpf>,
+    /// Who writes the audit lines (the CLI).
+    pub origin: AuditOrigin,
+}
+
+/// One command's calls through one profile: its client never leaves the session, so every lookup and batch made
+/// through it is checked, audited and counted.
+#[derive(Debug)]
+pub struct Session {
+    profile: Profile,
+    client: GovClient,
+    history: Arc<Mutex<History>>,
+    settings: Settings,
+    clerk: Option<Cpf>,
+    os_user: String,
+    sim: Option<SimHandle>,
+}
+
+impl Session {
+    /// Opens the history first (without it no call is made: exit 22 in the CLI), then builds the client of the
+    /// profile (starting the Demonstração simulator when there is none).
+    pub async fn open(opts: SessionOptions) -> Result<Session, AppError> {
+        let settings = SettingsStore::new(&opts.data_dir).load()?.settings;
+        let history = open_history_as(opts.data_dir.clone(), opts.secrets.clone(), opts.origin).await?;
+        let (profile, sim) = match opts.profile {
+            Some(p) => (p, None),
+            None => {
+                let sim = crate::start::start_sim(([127, 0, 0, 1], 0).into()).await?;
+                (Profile::demo(&sim.base_url()), Some(sim))
+            }
+        };
+        let slot = Ok(history.clone());
+        let client = match build_client(&profile, &settings, opts.secrets.as_ref(), opts.credentials, &slot).await {
+            Ok(c) => c,
+            Err(e) => {
+                if let Some(sim) = sim {
+                    sim.shutdown().await;
+                }
+                return Err(e);
+            }
+        };
+        let client = match opts.clerk {
+            Some(cpf) => client.for_clerk(cpf),
+            None => client,
+        };
+        let clerk = client.clerk_cpf();
+        Ok(Session { profile, client, history, settings, clerk, os_user: balcao_platform::os_user_name(), sim })
+    }
+
+    pub fn profile(&self) -> &Profile {
+        &self.profile
+    }
+
+    /// The history the session's calls are recorded in (batch state, exports).
+    pub fn history(&self) -> &Arc<Mutex<History>> {
+        &self.history
+    }
+
+    /// Who the session's exports and audit lines are recorded as.
+    pub fn actor(&self) -> Actor {
+        Actor { clerk_cpf: self.clerk, os_user: self.os_user.clone() }
+    }
+
+    /// Who and where a call of this session is recorded as; purpose, code, view and "do not record" unset.
+    pub fn context(&self) -> LookupContext {
+        LookupContext {
+            profile_id: self.profile.id.clone(),
+            profile_name: self.profile.name.clone(),
+            environment: self.profile.environment,
+            clerk_cpf: self.clerk,
+            os_user: self.os_user.clone(),
+            purpose: None,
+            authorization_code: None,
+            view: None,
+            do_not_record: false,
+        }
+    }
+
+    /// One lookup, as the window makes it: the purpose rule, the number checked, the call, its history and audit
+    /// line before the answer returns.
+    pub async fn lookup(&self, req: LookupRequest) -> Result<LookupResponse, AppError> {
+        let (doc, ctx) = checked_request(&req, &self.settings, self.context())?;
+        audited_call(&self.client, self.history.clone(), ctx, doc, req.view).await
+    }
+
+    /// Refuses a batch without the purpose the agency requires (before any call).
+    pub fn check_batch_purpose(&self, batch: &Batch) -> Result<(), AppError> {
+        if self.settings.purpose_required && batch.options().purpose.as_deref().is_none_or(|p| p.trim().is_empty()) {
+            return Err(ErrorCode::PurposeRequired.into());
+        }
+        Ok(())
+    }
+
+    /// What the batch would cost through this session's profile (no call).
+    pub fn preview(&self, batch: &Batch) -> BatchPreview {
+        batch.preview(&self.client)
+    }
+
+    /// Runs the batch through this session's client: every call is recorded and audited as it answers.
+    pub async fn run_batch(
+        &self,
+        batch: &mut Batch,
+        ctx: &LookupContext,
+        cancel: &Cancel,
+        on_progress: &(dyn Fn(&BatchProgress) + Send + Sync),
+    ) -> Result<BatchProgress, AppError> {
+        batch.run(&self.client, self.history.clone(), ctx, cancel, on_progress).await
+    }
+
+    /// Writes the audit line of a file of lookup results written by this session (`rows` rows).
+    pub fn audit_file_export(&self, what: &str, rows: u64) -> Result<(), AppError> {
+        let mut h = self.history.lock().map_err(|_| AppError::from(ErrorCode::HistoryLocked))?;
+        h.audit_file_export(what, rows, &self.actor())
+    }
+
+    /// Stops the Demonstração simulator, if one was started.
+    pub async fn close(self) {
+        if let Some(sim) = self.sim {
+            sim.shutdown().await;
+        }
+    }
+}

@@ -48,7 +48,14 @@ fn rust_tests() -> Result {
     let guard = e2e::RealDataGuard::capture();
     let sb = Sandbox::start(false)?;
     let mut cmd = sb.command(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    cmd.current_dir(sh::root()).args(["test", "--workspace", "--features", "balcao-platform/secret-service-tests"]);
+    // Every failing test binary is reported in one run, not only the first.
+    cmd.current_dir(sh::root()).args([
+        "test",
+        "--workspace",
+        "--no-fail-fast",
+        "--features",
+        "balcao-platform/secret-service-tests",
+    ]);
     let r = sh::run(&mut cmd);
     drop(sb);
     r?;

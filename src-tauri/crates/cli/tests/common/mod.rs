@@ -74,6 +74,12 @@ exec "$@""#;
         .env(inside, "1")
         .env("HOME", &home)
         .env("XDG_RUNTIME_DIR", &runtime)
+        // gnome-keyring keeps its keyring files in $XDG_DATA_HOME/keyrings: inherited from the suite's sandbox, this
+        // session's daemon and the sandbox's wrote the same login.keyring, and each reloaded the other's file (a key
+        // just stored was gone on the next read: KeychainUnavailable or HistoryLocked, only under the full suite).
+        .env("XDG_DATA_HOME", tmp.path("data-home"))
+        .env("XDG_CONFIG_HOME", tmp.path("config-home"))
+        .env("XDG_CACHE_HOME", tmp.path("cache-home"))
         .env("BALCAO_DATA_DIR", tmp.path("data"))
         .env("BALCAO_KEYRING_SERVICE", format!("br.gov.balcao.test.{service_tag}.{}", std::process::id()))
         .env_remove("BALCAO_CLIENT_ID")

@@ -41,8 +41,10 @@ pub fn run() {
     }));
     configure(builder)
         .setup(move |app| {
-            // The services (simulator, keyring, history, lock) start when the page says its input is ready
-            // (`ui_ready`) or on the first command that needs them: nothing competes with the first paint.
+            // Start the simulator and open the history off the main thread, while the window paints. (Started only
+            // once the page was ready, a screen opened at once found the lock's state unknown and its first command
+            // refused: the gate fails closed until start-up has read the lock.)
+            start_services(app.handle());
             #[cfg(debug_assertions)]
             seams::start(app.handle());
             // Look for an update once the window is up; the clerk is told and chooses when to install.

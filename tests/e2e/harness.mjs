@@ -57,11 +57,22 @@ export function xkey(...chords) {
   execFileSync('xdotool', ['key', '--delay', '40', ...chords], { stdio: 'pipe' });
 }
 
-/** The simulator's request log (every HTTP call the app made to the embedded gateway). */
+/**
+ * The simulator's request log (every HTTP call the app made to the embedded gateway). The app starts its services
+ * (the simulator among them) off the main thread while the window paints, so a test that asks right after the
+ * window opens may find the port not yet open: it asks again for up to 10 s.
+ */
 export async function simRequests() {
-  const res = await fetch(`${env.simUrl}/__sim/requests`);
-  if (!res.ok) throw new Error(`simulator log: HTTP ${res.status}`);
-  return res.json();
+  for (let tries = 0; ; tries += 1) {
+    try {
+      const res = await fetch(`${env.simUrl}/__sim/requests`);
+      if (!res.ok) throw new Error(`simulator log: HTTP ${res.status}`);
+      return res.json();
+    } catch (e) {
+      if (e?.cause?.code !== 'ECONNREFUSED' || tries >= 100) throw e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
 }
 
 /** The data-testid of the focused element. */

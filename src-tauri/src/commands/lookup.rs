@@ -19,9 +19,8 @@ pub async fn status_info(state: State<'_, AppState>) -> Result<StatusInfo, AppEr
 
 /// The UI reports when the input is focused and ready (read by the start-up benchmark).
 #[command]
-pub fn ui_ready<R: tauri::Runtime>(app: tauri::AppHandle<R>, millis: f64) {
+pub fn ui_ready(millis: f64) {
     balcao_service::report_ui_ready(millis);
-    crate::start_services(&app);
 }
 
 /// Looks a number up; counted as running work until it answers, so that an update never installs in the middle.

@@ -136,6 +136,11 @@ pub struct Profile {
     /// Warn once this percentage of `quotaLimit` is used (default 90).
     #[serde(default)]
     pub quota_warn_percent: Option<u8>,
+    /// The IANA zone of the gateway's day for this profile's quota counters (`America/Sao_Paulo` when absent): an
+    /// agency whose contract counts the day elsewhere names it here (#15).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub quota_time_zone: Option<String>,
     #[serde(default)]
     pub network: NetworkSettings,
 }
@@ -166,6 +171,7 @@ impl Profile {
             extra_ca_file: None,
             quota_limit: None,
             quota_warn_percent: None,
+            quota_time_zone: None,
             network: NetworkSettings::default(),
         }
     }

@@ -35,6 +35,8 @@ pub struct History {
     /// The zones that turn UTC instants into days: the machine's for the clerk (stats, date filters, exports,
     /// retention), the gateway's for the quota counters.
     zones: DayZones,
+    /// Profiles whose quota day is counted in another zone than [`DayZones::quota`] (a profile's `quotaTimeZone`).
+    quota_zones: std::collections::HashMap<String, jiff::tz::TimeZone>,
     /// Where this process's audit lines come from (the app unless [`History::with_origin`] says otherwise).
     origin: balcao_core::history_api::AuditOrigin,
     /// The saved batch this process is running now: retention never takes it from under the run.
@@ -42,6 +44,24 @@ pub struct History {
 }
 
 impl History {
+    /// Counts `profile_id`'s quota days in `zone` (a profile naming the gateway's zone), or, with `None`, in the
+    /// history's quota zone again.
+    pub fn set_quota_zone(&mut self, profile_id: &str, zone: Option<jiff::tz::TimeZone>) {
+        match zone {
+            Some(z) => {
+                self.quota_zones.insert(profile_id.to_owned(), z);
+            }
+            None => {
+                self.quota_zones.remove(profile_id);
+            }
+        }
+    }
+
+    /// The zone of `profile_id`'s quota day.
+    pub(crate) fn quota_zone_of(&self, profile_id: &str) -> &jiff::tz::TimeZone {
+        self.quota_zones.get(profile_id).unwrap_or(self.zones.quota())
+    }
+
     /// Sets the zones of the clerk's day and of the quota day (default: the machine's zone, read on first use,
     /// and [`GATEWAY_ZONE`]).
     pub fn with_zones(mut self, zones: DayZones) -> Self {

@@ -99,6 +99,7 @@ impl History {
         Ok(Self {
             conn,
             zones: DayZones::default(),
+            quota_zones: std::collections::HashMap::new(),
             origin: balcao_core::history_api::AuditOrigin::App,
             running_batch: None,
         })

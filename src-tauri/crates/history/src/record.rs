@@ -57,7 +57,7 @@ impl History {
         number: &Document,
         at: OffsetDateTime,
     ) -> Result<Option<i64>, AppError> {
-        let (quota_zone, origin) = (self.zones.quota().clone(), self.origin);
+        let (quota_zone, origin) = (self.quota_zone_of(&ctx.profile_id).clone(), self.origin);
         let tx = self.conn.transaction().map_err(|e| error::db(e, "gravar a consulta"))?;
         let id = insert(&tx, ctx, outcome, number, at, (&quota_zone, origin), true)
             .map_err(|e| error::db(e, "gravar a consulta"))?;
@@ -74,7 +74,8 @@ impl History {
         ctx: &LookupContext,
         items: &[(LookupOutcome, Document)],
     ) -> Result<Vec<Option<i64>>, AppError> {
-        let (quota_zone, origin, at) = (self.zones.quota().clone(), self.origin, OffsetDateTime::now_utc());
+        let (quota_zone, origin, at) =
+            (self.quota_zone_of(&ctx.profile_id).clone(), self.origin, OffsetDateTime::now_utc());
         let err = |e| error::db(e, "gravar as consultas");
         let tx = self.conn.transaction().map_err(err)?;
         let mut ids = Vec::with_capacity(items.len());

@@ -88,7 +88,7 @@ impl History {
 
     /// [`History::quota_usage`] as of `now`: today and this month are the gateway's (the quota zone's).
     pub fn quota_usage_at(&self, profile_id: &str, now: OffsetDateTime) -> Result<Vec<QuotaUsage>, AppError> {
-        let today = day_of(now, self.zones.quota());
+        let today = day_of(now, self.quota_zone_of(profile_id));
         let month = format!("{}%", &today[..8]);
         let err = |e| error::db(e, "ler o consumo da cota");
         let mut stmt = self

@@ -105,3 +105,32 @@ fn a_minors_422_and_451_count_in_the_quota_on_v1_and_v2() {
     let day = h.daily_stats_at(1, None, datetime!(2026-03-01 20:00 -3)).unwrap();
     assert_eq!((day[0].lookups, day[0].billable), (4, 3));
 }
+
+/// A profile naming its own quota zone (`quotaTimeZone`, #15) counts its calls on that zone's day; the others keep
+/// the gateway's (America/Sao_Paulo). 02:30 UTC on 2 March is 1 March in Brasília and 2 March in Noronha.
+#[test]
+fn a_profile_with_its_own_quota_zone_counts_on_that_zones_day_and_the_others_on_brasilias() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = open(&dir.path().join("history.db"));
+    let brasilia = ctx();
+    let mut noronha = ctx();
+    noronha.profile_id = "noronha".into();
+    h.set_quota_zone("noronha", Some(balcao_history::zone_named("America/Noronha").unwrap()));
+    let at = datetime!(2026-03-02 02:30 UTC);
+    h.record_at(&brasilia, &found_cpf("40442820135", "A"), &doc("40442820135"), at).unwrap();
+    h.record_at(&noronha, &found_cpf("40442820135", "A"), &doc("40442820135"), at).unwrap();
+    // Later that evening in Brasília (still 1 March there; 2 March in Noronha).
+    let now = datetime!(2026-03-02 02:45 UTC);
+    assert_eq!(h.quota_usage_at("demo", now).unwrap()[0].used_today, 1, "Brasília's day holds the call");
+    assert_eq!(h.quota_usage_at("noronha", now).unwrap()[0].used_today, 1, "Noronha's day holds its call");
+    // Next morning in Brasília (2 March): the Brasília profile's call was yesterday; Noronha's is still today.
+    let next = datetime!(2026-03-02 12:00 UTC);
+    assert_eq!(h.quota_usage_at("demo", next).unwrap()[0].used_today, 0);
+    assert_eq!(h.quota_usage_at("noronha", next).unwrap()[0].used_today, 1);
+    // The zone taken back: Noronha's profile reads Brasília's day again (23:30 on 2 March in Brasília is 3 March in
+    // Noronha, where its call of 2 March is no longer "today").
+    let late = datetime!(2026-03-03 02:30 UTC);
+    assert_eq!(h.quota_usage_at("noronha", late).unwrap()[0].used_today, 0, "Noronha's day has turned");
+    h.set_quota_zone("noronha", None);
+    assert_eq!(h.quota_usage_at("noronha", late).unwrap()[0].used_today, 1, "still 2 March in Brasília");
+}

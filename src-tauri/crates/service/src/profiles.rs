@@ -83,6 +83,9 @@ impl ProfilesService {
             return Err(AppError::new(ErrorCode::Config, "A Demonstração é fixa e não pode ser alterada."));
         }
         profile.validate()?;
+        if let Some(name) = &profile.quota_time_zone {
+            crate::session::quota_zone(name)?;
+        }
         let checked = profile.clone();
         tokio::task::spawn_blocking(move || check_extra_ca_file(&checked).map(|_| ()))
             .await

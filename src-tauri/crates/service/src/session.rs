@@ -64,12 +64,15 @@ pub(crate) async fn build_client(
             CredentialSource::Environment => credential_set_from_env(&profile)?,
         }
     };
+    let quota_zone = profile.quota_time_zone.as_deref().map(quota_zone).transpose()?;
     let client = GovClient::with_credentials(profile.clone(), credentials)?;
     if let Ok(h) = history {
         let h = h.clone();
         let id = profile.id.clone();
         let used = tokio::task::spawn_blocking(move || {
-            let guard = h.lock().ok()?;
+            let mut guard = h.lock().ok()?;
+            // The quota day of this profile's calls: the gateway's zone, or the one the profile names.
+            guard.set_quota_zone(&id, quota_zone);
             Some(
                 APIS.into_iter()
                     .filter_map(|api| guard.quota_for(&id, api).ok().map(|q| (api, q.used_total)))
@@ -85,6 +88,20 @@ pub(crate) async fn build_client(
         }
     }
     Ok(client)
+}
+
+/// A profile's `quotaTimeZone`, checked: an IANA name from the bundled database (at most 64 characters, so that a
+/// hostile file cannot fill the message), or a pt-BR `Config` error naming the field.
+pub(crate) fn quota_zone(name: &str) -> Result<jiff::tz::TimeZone, AppError> {
+    if name.chars().count() > 64 {
+        return Err(AppError::new(
+            ErrorCode::Config,
+            "O fuso da cota (quotaTimeZone) do perfil é longo demais. Use um nome da base IANA, por exemplo \
+             America/Sao_Paulo.",
+        ));
+    }
+    balcao_history::zone_named(name)
+        .map_err(|e| AppError::new(ErrorCode::Config, format!("Fuso da cota (quotaTimeZone) do perfil: {}", e.message)))
 }
 
 /// A client that holds no credential, for an active profile that cannot make calls (it is never used for one:

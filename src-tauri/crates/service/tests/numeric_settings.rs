@@ -88,3 +88,24 @@ async fn a_profile_with_a_network_knob_out_of_bounds_is_refused_by_name() {
     }
     assert!(b.profiles().entries().await.iter().all(|e| e.profile.id != "outro"), "nothing was stored");
 }
+
+/// A profile's quota zone (`quotaTimeZone`, #15) must be an IANA name: an unknown or oversized one is refused by
+/// field name, in pt-BR, and nothing is stored; a real one is kept.
+#[tokio::test]
+async fn a_profile_with_an_unknown_quota_time_zone_is_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = start(dir.path()).await;
+    let base = Profile { id: "outro".into(), name: "Outro".into(), ..Profile::demo("https://gateway.example") };
+    for bad in ["Marte/Olympus_Mons", "", &"A".repeat(10_000)] {
+        let p = Profile { quota_time_zone: Some(bad.to_owned()), ..base.clone() };
+        let e = b.profiles().save(p).await.unwrap_err();
+        assert_eq!(e.code, ErrorCode::Config);
+        assert!(e.message.contains("quotaTimeZone"), "{}", e.message);
+        assert!(e.message.chars().count() < 300, "the message does not echo a hostile name whole");
+    }
+    assert!(b.profiles().entries().await.iter().all(|e| e.profile.id != "outro"), "nothing was stored");
+    let ok = Profile { quota_time_zone: Some("America/Noronha".into()), ..base };
+    b.profiles().save(ok).await.unwrap();
+    let saved = b.profiles().entries().await.into_iter().find(|e| e.profile.id == "outro").unwrap();
+    assert_eq!(saved.profile.quota_time_zone.as_deref(), Some("America/Noronha"));
+}

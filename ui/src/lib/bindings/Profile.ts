@@ -45,4 +45,9 @@ quotaLimit: number | null,
 /**
  * Warn once this percentage of `quotaLimit` is used (default 90).
  */
-quotaWarnPercent: number | null, network: NetworkSettings, };
+quotaWarnPercent: number | null, 
+/**
+ * The IANA zone of the gateway's day for this profile's quota counters (`America/Sao_Paulo` when absent): an
+ * agency whose contract counts the day elsewhere names it here (#15).
+ */
+quotaTimeZone?: string, network: NetworkSettings, };

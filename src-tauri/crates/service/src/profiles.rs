@@ -1,14 +1,13 @@
 //! Profiles: list, save, delete, activate (rebuilding the client), write-only credentials, connection test.
 
-use balcao_core::api::AppInfo;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use balcao_core::api::Environment;
+use balcao_core::api::{AppInfo, Environment, Settings};
 use balcao_core::profile::{ApiCredentialsState, CredentialsState, DEMO_PROFILE_ID, Profile, ProfileEntry};
 use balcao_core::record::ApiKind;
 use balcao_core::{AppError, ErrorCode, Sensitive};
-use balcao_gov::{CredentialBinding, CredentialScope, Credentials, check_extra_ca_file, store_credentials};
+use balcao_gov::{CredentialBinding, CredentialScope, Credentials, GovClient, check_extra_ca_file, store_credentials};
 use balcao_platform::SecretStore;
 use balcao_sim::SimHandle;
 
@@ -131,14 +130,7 @@ impl ProfilesService {
             }
             None => return Err(AppError::new(ErrorCode::Config, format!("Perfil «{id}» não encontrado."))),
         };
-        let client = build_client(
-            &profile,
-            &settings.settings,
-            self.secrets.as_ref(),
-            CredentialSource::Keyring,
-            &self.history.handle(),
-        )
-        .await?;
+        let client = self.keyring_client(&profile, &settings.settings).await?;
         *self.active.write().await = Active { profile, client, unusable: None };
         let mut next = settings;
         next.settings.active_profile = id.to_owned();
@@ -179,6 +171,11 @@ impl ProfilesService {
         store_credentials(self.secrets.as_ref(), &binding, &creds)
     }
 
+    /// The client of `profile` with its credentials from the keyring (activating and testing a profile).
+    async fn keyring_client(&self, profile: &Profile, settings: &Settings) -> Result<GovClient, AppError> {
+        build_client(profile, settings, self.secrets.as_ref(), CredentialSource::Keyring, &self.history.handle()).await
+    }
+
     /// Tests a profile's credentials without billing a lookup: a new token for each credential and, where the API
     /// has one, its unbilled health check (`GovClient::check_credentials`); a pt-BR line says what happened.
     pub async fn test(&self, id: &str) -> Result<String, AppError> {
@@ -190,14 +187,7 @@ impl ProfilesService {
                 .cloned()
                 .ok_or_else(|| AppError::new(ErrorCode::Config, format!("Perfil «{id}» não encontrado.")))?
         };
-        let client = build_client(
-            &profile,
-            &settings.settings,
-            self.secrets.as_ref(),
-            CredentialSource::Keyring,
-            &self.history.handle(),
-        )
-        .await?;
+        let client = self.keyring_client(&profile, &settings.settings).await?;
         let checks = client.check_credentials().await?;
         let lines: Vec<String> = checks.iter().map(|c| c.summary()).collect();
         Ok(format!("Credenciais funcionando (nenhuma consulta cobrada): {}", lines.join(" ")))

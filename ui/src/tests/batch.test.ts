@@ -258,8 +258,9 @@ describe('Lote', () => {
     expect(screen.queryByTestId('batch-cancel')).toBeNull();
     await fireEvent.click(screen.getByTestId('batch-export'));
     expect((await screen.findByTestId('batch-export-path')).textContent).toContain('/home/atendente/Downloads/lista-resultado.csv');
-    // One subscription when the screen opened, and nothing asked again once finished.
-    expect(callsOf(calls, 'batch_follow')).toHaveLength(1);
+    // One subscription when the screen opened, one more just before the start (in case the first was refused while
+    // start-up was reading the lock), and nothing asked again once finished.
+    expect(callsOf(calls, 'batch_follow')).toHaveLength(2);
     const n = calls.length;
     await new Promise((r) => setTimeout(r, 900));
     expect(calls.length).toBe(n);

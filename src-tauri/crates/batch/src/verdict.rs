@@ -37,7 +37,7 @@ impl Verdict {
                 Verdict {
                     outcome: if l.partial { Outcome::Partial } else { Outcome::Found },
                     status_code: Some(status.code.clone()),
-                    status_label: Some(status.label.clone()),
+                    status_label: Some(status.shown_label()),
                     name: l.record.display_name().map(str::to_owned),
                     error_code: None,
                     error_message: None,
@@ -71,7 +71,7 @@ impl Verdict {
         Some(Verdict {
             outcome: s.outcome,
             status_code: s.status.as_ref().map(|st| st.code.clone()),
-            status_label: s.status.as_ref().map(|st| st.label.clone()),
+            status_label: s.status.as_ref().map(balcao_core::record::Status::shown_label),
             name: s.name.clone(),
             error_code: None,
             error_message: None,

@@ -40,6 +40,16 @@ pub struct Status {
 }
 
 impl Status {
+    /// The label as a file shows it (exports, batch results): an unknown code keeps the API's label with its code and
+    /// the flag, as the window's verdict says it (`statusText` in the UI).
+    pub fn shown_label(&self) -> String {
+        if self.unknown {
+            format!("{} (código {}, não reconhecido)", self.label, self.code)
+        } else {
+            self.label.clone()
+        }
+    }
+
     /// CPF situação cadastral: codes 0, 1, 2, 3, 4, 5, 8 and 9 of SERPRO's table (apis.md §1.2, S1/S3; CPF Light
     /// uses the same codes, §2.3). Any other code is kept with the API's own label and flagged `unknown`.
     pub fn cpf(code: &str, api_label: Option<&str>) -> Self {
@@ -375,4 +385,19 @@ pub struct Lookup {
     pub consulted_at: String,
     /// 206: the API returned the record without a field it considers mandatory.
     pub partial: bool,
+}
+
+#[cfg(test)]
+mod shown_label_tests {
+    use super::Status;
+
+    #[test]
+    fn an_unknown_code_is_shown_in_files_with_its_code_and_flag_and_a_known_one_as_its_label() {
+        let unknown = Status::cpf("7", Some("Situação especial"));
+        assert!(unknown.unknown);
+        assert_eq!(unknown.shown_label(), "Situação especial (código 7, não reconhecido)");
+        let known = Status::cpf("0", None);
+        assert!(!known.unknown);
+        assert_eq!(known.shown_label(), known.label);
+    }
 }

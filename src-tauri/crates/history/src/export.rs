@@ -133,7 +133,7 @@ impl History {
                         s.kind.label().to_owned(),
                         s.formatted.clone(),
                         opt(s.name.clone()),
-                        s.status.as_ref().map(|st| st.label.clone()).unwrap_or_default(),
+                        s.status.as_ref().map(balcao_core::record::Status::shown_label).unwrap_or_default(),
                         s.outcome.label().to_owned(),
                         s.error_code.map(|c| format!("{c:?}")).unwrap_or_default(),
                         s.http_status.map(|h| h.to_string()).unwrap_or_default(),

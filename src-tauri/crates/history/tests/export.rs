@@ -140,3 +140,25 @@ fn every_formula_start_from_outside_is_neutralised_in_the_history_and_audit_expo
         }
     }
 }
+
+/// An unknown situação code (#15) is flagged in the exported file as on screen: the API's label, its code and
+/// "não reconhecido"; a known one is its label alone.
+#[test]
+fn history_export_flags_an_unknown_situacao_with_its_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = open(&dir.path().join("history.db"));
+    let c = ctx();
+    let mut record = cpf_record("40442820135", "Ana", "0");
+    if let balcao_core::record::Record::Cpf(r) = &mut record {
+        r.status = balcao_core::record::Status::cpf("7", Some("Situação especial"));
+    }
+    h.record_at(&c, &found(record), &doc("40442820135"), datetime!(2026-03-01 15:00 UTC)).unwrap();
+    h.record_at(&c, &found_cpf("63017285995", "Bia"), &doc("63017285995"), datetime!(2026-03-01 16:00 UTC)).unwrap();
+    let mut out = Vec::new();
+    let range = DayRange { from: Some("2026-03-01".into()), to: Some("2026-03-01".into()) };
+    assert_eq!(h.export_history_csv(&mut out, &range, &actor()).unwrap(), 2);
+    let rows = rows(&out);
+    let status: Vec<&str> = rows[6..].iter().map(|r| r[10].as_str()).collect();
+    assert!(status.contains(&"Situação especial (código 7, não reconhecido)"), "{status:?}");
+    assert!(status.contains(&"Regular"), "{status:?}");
+}

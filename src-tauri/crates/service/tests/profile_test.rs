@@ -1,6 +1,7 @@
 //! "Testar" in Configurações proves a profile's credentials without billing a lookup (#15): against the simulator,
 //! it leaves token requests (one per credential) and at most the unbilled health check in the request log, no
-//! lookup, and the quota counters where they were.
+//! lookup, the simulator's quota counters where they were, and nothing in Balcão's own history (no lookup recorded,
+//! so none counted against the profile's quota).
 //!
 //! Sources: apis.md §8 A1 (a lookup answered 200/206/404/422 is billed, so "Testar" must make none), §8 A9
 //! (Consulta CPF v2's `GET /status` health check, ◐) and §8 A4 (one Conecta credential per API, ⚑).
@@ -58,6 +59,8 @@ async fn testar_on_a_production_serpro_profile_gets_a_token_and_the_health_check
     let health: Vec<String> = gateway.requests().into_iter().filter(|r| r.is_api_call()).map(|r| r.path).collect();
     assert_eq!(health, ["/consulta-cpf-df/v2/status"]);
     assert!(gateway.usage().values().all(|n| *n == 0), "quota untouched: {:?}", gateway.usage());
+    let recorded = b.history().search(balcao_core::history_api::HistoryQuery::default()).await.unwrap();
+    assert!(recorded.items.is_empty(), "no lookup recorded or counted by Balcão: {:?}", recorded.items);
     gateway.shutdown().await;
 }
 

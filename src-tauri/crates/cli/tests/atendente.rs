@@ -111,16 +111,19 @@ fn inside_session() {
     // With --atendente, the clerk is named on the gateway (not the profile's configured CPF) and in the audit.
     let (code, json, stderr) = batch(&["--atendente", &ana.formatted()]);
     assert_eq!(code, 0, "{json}\n{stderr}");
-    let (code, json, _) = cli(&[
-        "lookup",
-        "--config",
-        config,
-        "--credentials-from-env",
-        "--atendente",
-        ana.as_str(),
-        "cpf",
-        "40442820135",
-    ]);
+    let lookup_as_ana = || {
+        cli(&[
+            "lookup",
+            "--config",
+            config,
+            "--credentials-from-env",
+            "--atendente",
+            ana.as_str(),
+            "cpf",
+            "40442820135",
+        ])
+    };
+    let (code, json, _) = lookup_as_ana();
     assert_eq!(code, 0, "{json}");
     let sent = headers(&sim);
     assert_eq!(sent, vec![Some(ana.to_string()), Some(ana.to_string())], "x-cpf-usuario is the clerk's");
@@ -143,16 +146,7 @@ fn inside_session() {
 
     // Where the PC has clerks, --atendente must be one of them.
     write_settings(&data_dir, r#"{"clerkPolicy":{"required":true,"listed":[{"cpf":"52998224725","name":"Bruno"}]}}"#);
-    let (code, json, _) = cli(&[
-        "lookup",
-        "--config",
-        config,
-        "--credentials-from-env",
-        "--atendente",
-        ana.as_str(),
-        "cpf",
-        "40442820135",
-    ]);
+    let (code, json, _) = lookup_as_ana();
     assert_eq!(code, 12, "{json}");
     assert_eq!(headers(&sim).len(), 2, "nothing more was sent");
     rt.block_on(sim.shutdown());

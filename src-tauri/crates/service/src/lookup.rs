@@ -3,7 +3,7 @@
 use std::sync::{Arc, Mutex};
 
 use balcao_core::api::{AppInfo, LookupRequest, LookupResponse, Settings, StatusInfo};
-use balcao_core::record::{ApiKind, CnpjView};
+use balcao_core::record::CnpjView;
 use balcao_core::{AppError, Document, ErrorCode};
 use balcao_gov::GovClient;
 use balcao_history::{History, LookupContext, LookupOutcome};
@@ -37,15 +37,13 @@ impl LookupService {
 
     pub async fn status_info(&self) -> StatusInfo {
         let active = self.active.read().await;
-        let cpf = active.profile.cpf_api.map(cpf_api_kind);
-        let cnpj = (!active.profile.cnpj_views.is_empty()).then_some(match active.profile.provider {
-            balcao_core::api::Provider::Serpro => ApiKind::SerproCnpj,
-            balcao_core::api::Provider::Conecta => ApiKind::ConectaCnpj,
-        });
         StatusInfo {
             profile: active.profile.summary(),
             token_valid_until: active.client.token_status().and_then(|t| t.valid_until),
-            quotas: cpf.into_iter().chain(cnpj).map(|a| active.client.quota_status(a)).collect(),
+            quotas: balcao_gov::profile_apis(&active.profile)
+                .into_iter()
+                .map(|a| active.client.quota_status(a))
+                .collect(),
         }
     }
 
@@ -115,12 +113,4 @@ pub(crate) async fn audited_call(
     let history_id = recorded?;
     let lookup = outcome.map_err(|(e, _)| e)?;
     Ok(LookupResponse { lookup, history_id, kind: doc.kind(), formatted: doc.formatted() })
-}
-
-fn cpf_api_kind(api: balcao_core::profile::CpfApi) -> ApiKind {
-    match api {
-        balcao_core::profile::CpfApi::SerproV1 => ApiKind::SerproCpfV1,
-        balcao_core::profile::CpfApi::SerproV2 => ApiKind::SerproCpfV2,
-        balcao_core::profile::CpfApi::ConectaLight => ApiKind::ConectaCpfLight,
-    }
 }

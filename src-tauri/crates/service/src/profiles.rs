@@ -109,7 +109,7 @@ impl ProfilesService {
         next.profiles.retain(|p| p.id != id);
         self.settings.store.save(&next)?;
         *file = next;
-        let scopes = std::iter::once(CredentialScope::AllApis).chain(ALL_APIS.map(CredentialScope::Api));
+        let scopes = std::iter::once(CredentialScope::AllApis).chain(crate::session::APIS.map(CredentialScope::Api));
         for key in scopes.flat_map(|scope| balcao_gov::credential_keys(id, scope)) {
             self.secrets.delete(&key).map_err(AppError::from)?;
         }
@@ -227,10 +227,6 @@ fn credentials_state(
         _ => CredentialsState::BoundElsewhere,
     }
 }
-
-/// Every API a profile may call (to delete each one's own credential with the profile).
-const ALL_APIS: [ApiKind; 5] =
-    [ApiKind::SerproCpfV1, ApiKind::SerproCpfV2, ApiKind::SerproCnpj, ApiKind::ConectaCpfLight, ApiKind::ConectaCnpj];
 
 /// What the profile's lookups would use: each API's own credential where it has one, else the shared one; the
 /// worst of them (a profile whose every API has its own credential needs no shared one).

@@ -34,8 +34,8 @@ pub enum CredentialSource {
 /// The history, or why it could not be opened.
 pub(crate) type HistorySlot = Result<Arc<Mutex<History>>, AppError>;
 
-/// Every API a client may count calls against.
-const APIS: [ApiKind; 5] =
+/// Every API a client may count calls against (and a profile may hold its own credential for).
+pub(crate) const APIS: [ApiKind; 5] =
     [ApiKind::SerproCpfV1, ApiKind::SerproCpfV2, ApiKind::SerproCnpj, ApiKind::ConectaCpfLight, ApiKind::ConectaCnpj];
 
 /// The client of `profile`, with its credentials from `source` and the clerk's CPF from settings when the profile

@@ -218,20 +218,30 @@ pub fn scoped_credentials_from_store(
     profile_id: &str,
     scope: CredentialScope,
 ) -> Result<Credentials, AppError> {
+    try_scoped_credentials_from_store(store, profile_id, scope)?
+        .ok_or_else(|| missing(profile_id, "a chave (client id)"))
+}
+
+/// [`scoped_credentials_from_store`], with `None` when no client id is stored for `scope` (the caller then falls
+/// back to another credential); the client id is read once.
+pub fn try_scoped_credentials_from_store(
+    store: &dyn SecretStore,
+    profile_id: &str,
+    scope: CredentialScope,
+) -> Result<Option<Credentials>, AppError> {
     let id = store.get(&scoped_key(profile_id, scope, "client-id")).map_err(AppError::from)?;
+    let Some(id) = id.map(Sensitive::into_inner).filter(|s| !s.trim().is_empty()) else {
+        return Ok(None);
+    };
     let secret = store.get(&scoped_key(profile_id, scope, "client-secret")).map_err(AppError::from)?;
-    let id = id
-        .map(Sensitive::into_inner)
-        .filter(|s| !s.trim().is_empty())
-        .ok_or_else(|| missing(profile_id, "a chave (client id)"))?;
     let secret =
         secret.filter(|s| !s.expose().is_empty()).ok_or_else(|| missing(profile_id, "o segredo (client secret)"))?;
     let binding = stored_binding(store, profile_id, scope).map_err(AppError::from)?;
-    Ok(Credentials {
+    Ok(Some(Credentials {
         client_id: id.trim().to_owned(),
         client_secret: secret,
         destination: Destination::Stored(binding),
-    })
+    }))
 }
 
 /// The binding stored with a credential: `None` when there is none or it cannot be read (an entry written by a

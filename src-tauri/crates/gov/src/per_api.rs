@@ -13,8 +13,8 @@ use balcao_core::{AppError, ErrorCode};
 use balcao_platform::SecretStore;
 
 use crate::credentials::{
-    CLIENT_ID_ENV, CLIENT_SECRET_ENV, CredentialBinding, CredentialScope, Credentials, credential_keys,
-    scoped_credentials_from_store,
+    CLIENT_ID_ENV, CLIENT_SECRET_ENV, CredentialBinding, CredentialScope, Credentials,
+    try_scoped_credentials_from_store,
 };
 use crate::endpoints::{Endpoints, cnpj_api_kind, cpf_api_kind};
 use crate::token::TokenManager;
@@ -198,12 +198,6 @@ fn none_for(profile: &Profile, api: ApiKind) -> AppError {
     )
 }
 
-/// Whether one credential's client id is stored (the secret is checked when it is read).
-fn stored(store: &dyn SecretStore, profile_id: &str, scope: CredentialScope) -> Result<bool, AppError> {
-    let [id_key, ..] = credential_keys(profile_id, scope);
-    Ok(store.get(&id_key).map_err(AppError::from)?.is_some_and(|v| !v.expose().trim().is_empty()))
-}
-
 /// Reads every credential `profile` needs from the keyring: each API's own where stored, the shared one for the
 /// others. A missing credential is `Config`; a keyring failure `KeychainUnavailable`. Where each may be sent is
 /// checked when the client is built (their bindings are read with them).
@@ -211,17 +205,15 @@ pub fn credential_set_from_store(store: &dyn SecretStore, profile: &Profile) -> 
     let mut set = CredentialSet::empty();
     let mut needs_shared = None;
     for api in profile_apis(profile) {
-        if stored(store, &profile.id, CredentialScope::Api(api))? {
-            set = set.with_api(api, scoped_credentials_from_store(store, &profile.id, CredentialScope::Api(api))?);
-        } else {
-            needs_shared = needs_shared.or(Some(api));
+        match try_scoped_credentials_from_store(store, &profile.id, CredentialScope::Api(api))? {
+            Some(own) => set = set.with_api(api, own),
+            None => needs_shared = needs_shared.or(Some(api)),
         }
     }
     if let Some(api) = needs_shared {
-        if !stored(store, &profile.id, CredentialScope::AllApis)? {
-            return Err(none_for(profile, api));
-        }
-        set = set.with_shared(scoped_credentials_from_store(store, &profile.id, CredentialScope::AllApis)?);
+        let shared = try_scoped_credentials_from_store(store, &profile.id, CredentialScope::AllApis)?
+            .ok_or_else(|| none_for(profile, api))?;
+        set = set.with_shared(shared);
     }
     Ok(set)
 }

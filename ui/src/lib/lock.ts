@@ -4,6 +4,7 @@
 import type { Action } from './action.svelte';
 import type { LockStatus } from './bindings/LockStatus';
 import { clearConsulta } from './consulta';
+import { t } from './i18n/pt-BR';
 import { ipc } from './ipc';
 import { app } from './state.svelte';
 
@@ -73,5 +74,12 @@ export async function tryUnlock(
       // keep the last status
     }
   }
+  return null;
+}
+
+/** Why a new PIN typed twice is refused (4 to 12 digits, both the same), or null when it is fine. */
+export function refusePin(pin: string, again: string): string | null {
+  if (!/^\d{4,12}$/.test(pin)) return t.lock.invalid;
+  if (pin !== again) return t.lock.mismatch;
   return null;
 }

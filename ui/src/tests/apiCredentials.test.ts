@@ -31,7 +31,7 @@ const entry: ProfileEntry = {
 describe('ApiCredentials', () => {
   it('shows one credential form per API of a Conecta profile, with its state and never a value', async () => {
     mockCommands({ profiles_list: () => [entry] });
-    render(ApiCredentials, { profile: conecta });
+    render(ApiCredentials, { profile: conecta, stored: entry.apiCredentials });
     const forms = await screen.findAllByTestId('api-credentials-form');
     expect(forms.map((f) => f.dataset.api)).toEqual(['conectaCpfLight', 'conectaCnpj']);
     await waitFor(() =>
@@ -44,7 +44,7 @@ describe('ApiCredentials', () => {
 
   it('writes the CNPJ credential for the CNPJ API only and clears the fields', async () => {
     const calls = mockCommands({ profiles_list: () => [entry], profile_set_credentials: () => null });
-    render(ApiCredentials, { profile: conecta });
+    render(ApiCredentials, { profile: conecta, stored: entry.apiCredentials });
     const forms = await screen.findAllByTestId('api-credentials-form');
     const cnpj = forms[1]!;
     const id = cnpj.querySelector('[data-testid="api-client-id"]') as HTMLInputElement;
@@ -69,7 +69,7 @@ describe('ApiCredentials', () => {
 
   it('refuses an empty pair without calling Rust', async () => {
     const calls = mockCommands({ profiles_list: () => [entry], profile_set_credentials: () => null });
-    render(ApiCredentials, { profile: conecta });
+    render(ApiCredentials, { profile: conecta, stored: entry.apiCredentials });
     const forms = await screen.findAllByTestId('api-credentials-form');
     await fireEvent.click(forms[0]!.querySelector('[data-testid="api-credentials-save"]')!);
     expect(screen.getByTestId('api-credentials-message').textContent).toBe('Preencha o client ID e o secret.');

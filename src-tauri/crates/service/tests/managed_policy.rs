@@ -316,3 +316,29 @@ async fn without_a_policy_file_nothing_is_managed_and_the_clerks_settings_apply(
     assert_eq!(ids, [DEMO_PROFILE_ID, "minha"]);
     assert!(b.profiles().entries().await.iter().all(|e| !e.managed));
 }
+
+#[tokio::test]
+async fn a_cli_session_under_a_broken_policy_is_refused_outside_demonstracao() {
+    use balcao_core::history_api::AuditOrigin;
+    use balcao_service::session::{CredentialSource, Session, SessionOptions};
+    let dir = tempfile::tempdir().unwrap();
+    let secrets: Arc<dyn SecretStore> = Arc::new(MemoryStore::new());
+    drop(start_with(dir.path(), secrets.clone()).await); // the history exists, as after a first use of the window
+    write_policy(dir.path(), "purpose_required = \n");
+    let opts = |profile: Option<Profile>| SessionOptions {
+        data_dir: dir.path().to_path_buf(),
+        policy_dir: policy_dir(dir.path()),
+        secrets: secrets.clone(),
+        profile,
+        credentials: CredentialSource::Environment,
+        clerk: None,
+        origin: AuditOrigin::Cli,
+    };
+    let e = Session::open(opts(Some(own_profile("minha")))).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::Config);
+    assert!(e.message.contains("policy.toml") && e.message.contains("só a Demonstração"), "{}", e.message);
+    let demo = Session::open(opts(None)).await.expect("Demonstração still works");
+    let e = demo.lookup(request("40442820135")).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::PurposeRequired, "the strict rules of a broken policy apply in the CLI too");
+    demo.close().await;
+}

@@ -21,6 +21,16 @@ impl Balcao {
                 ),
             });
         }
+        if self.settings.policy.requires_pin() && !self.lock.clerk_mode() && self.lock.pin_set() == Some(false) {
+            out.push(HealthIssue {
+                area: HealthArea::Lock,
+                code: ErrorCode::Config,
+                message:
+                    "A TI da agência exige um PIN de bloqueio neste computador e nenhum foi definido: defina-o em \
+                          Configurações › Bloqueio da tela. Até lá só a Demonstração consulta."
+                        .to_owned(),
+            });
+        }
         if self.lock.pin_set().is_none() {
             out.push(HealthIssue {
                 area: HealthArea::Lock,

@@ -196,6 +196,11 @@ impl PolicyState {
         }
     }
 
+    /// Whether the policy requires the lock's PIN.
+    pub fn requires_pin(&self) -> bool {
+        self.policy().is_some_and(|p| p.pin_required == Some(true))
+    }
+
     /// Refuses activating a profile other than the Demonstração while the policy is broken.
     pub fn check_activate(&self, id: &str) -> Result<(), AppError> {
         if id == DEMO_PROFILE_ID { Ok(()) } else { self.refuse_while_broken() }
@@ -229,6 +234,15 @@ fn managed_profile_error(id: &str, p: &ManagedPolicy) -> AppError {
              aqui. Nada foi salvo.",
             p.file.display()
         ),
+    )
+}
+
+/// The refusal of a lookup (outside Demonstração) while the PIN the policy requires is not set.
+pub fn pin_required_error() -> AppError {
+    AppError::new(
+        ErrorCode::Config,
+        "A TI da agência exige um PIN de bloqueio neste computador (definido pela TI): defina-o em Configurações › \
+         Bloqueio da tela. Até lá só a Demonstração consulta; nenhuma consulta foi feita.",
     )
 }
 

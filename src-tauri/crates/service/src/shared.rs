@@ -97,18 +97,28 @@ impl Who {
         }
     }
 
+    /// Whether the managed policy requires the lock's PIN and none is set (clerks signing in with their own PINs
+    /// satisfy it).
+    pub(crate) fn pin_missing(&self, settings: &SettingsCell) -> bool {
+        settings.policy.requires_pin() && !self.lock.clerk_mode() && self.lock.pin_set() != Some(true)
+    }
+
     /// Who an action is recorded as now.
     pub(crate) async fn actor(&self, settings: &SettingsCell) -> Actor {
         self.actor_for(&settings.read().await.settings)
     }
 
     /// The client and clerk CPF for a call through `active`: the signed-in clerk is named (and wins over the
-    /// configured CPF); without one, refused where the agency requires a signed-in clerk (Demonstração excepted).
+    /// configured CPF); without one, refused where the agency requires a signed-in clerk (Demonstração excepted), and
+    /// refused where the managed policy requires a PIN that is not set (Demonstração excepted).
     pub(crate) async fn caller(
         &self,
         active: &Active,
         settings: &SettingsCell,
     ) -> Result<(Option<Cpf>, GovClient), AppError> {
+        if active.profile.environment != Environment::Demonstracao && self.pin_missing(settings) {
+            return Err(crate::managed::pin_required_error());
+        }
         match self.signed_in_cpf() {
             Some(cpf) => Ok((Some(cpf), active.client.for_clerk(cpf))),
             None => {

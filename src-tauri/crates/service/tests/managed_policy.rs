@@ -238,6 +238,39 @@ async fn the_pin_cannot_be_removed_where_the_policy_requires_one() {
     b.lock().set_pin(Some(Sensitive::new("1357".into())), Some(Sensitive::new("2468".into()))).await.unwrap();
 }
 
+#[tokio::test]
+async fn no_lookup_leaves_outside_demonstracao_until_the_pin_the_policy_requires_is_set() {
+    let dir = tempfile::tempdir().unwrap();
+    write_policy(dir.path(), "pin_required = true\n");
+    let b = start(dir.path()).await;
+    let health = b.health().await;
+    assert!(health.iter().any(|h| h.area == HealthArea::Lock && h.message.contains("exige um PIN")), "{health:?}");
+    // Demonstração works meanwhile.
+    b.lookup().lookup(request("40442820135")).await.unwrap();
+    // A homologation profile against the app's own simulator, with its credentials.
+    let base = b.sim_url().await.expect("demo runs the simulator");
+    let mut p = Profile::demo_conecta(&base, cpf("000000001"));
+    p.id = "conecta-sim".into();
+    p.environment = Environment::Homologacao;
+    b.profiles().save(p).await.unwrap();
+    b.profiles()
+        .set_credentials(
+            "conecta-sim",
+            balcao_gov::DEMO_CLIENT_ID.into(),
+            Sensitive::new(balcao_gov::DEMO_CLIENT_SECRET.into()),
+        )
+        .await
+        .unwrap();
+    b.profiles().activate("conecta-sim").await.unwrap();
+    let calls = b.sim_requests().await.unwrap().len();
+    let e = b.lookup().lookup(request("40442820135")).await.unwrap_err();
+    assert!(e.message.contains("exige um PIN"), "{}", e.message);
+    assert_eq!(b.sim_requests().await.unwrap().len(), calls, "nothing was sent");
+    b.lock().set_pin(Some(Sensitive::new("2468".into())), None).await.unwrap();
+    b.lookup().lookup(request("40442820135")).await.expect("with the PIN set, the lookup leaves");
+    assert!(b.health().await.is_empty(), "{:?}", b.health().await);
+}
+
 /// Broken policy files of every kind IT can get wrong, each with the line it must name (None: no line).
 fn broken_policies() -> Vec<(&'static str, &'static str, Option<&'static str>)> {
     vec![

@@ -25,6 +25,8 @@ pub struct Facts {
     pub data_redirected: bool,
     pub log_dir: String,
     pub update: String,
+    /// The agency's managed policy: where, and whether it is in force or refused.
+    pub policy: String,
     pub pin_set: Option<bool>,
     pub log_tail: Vec<String>,
 }
@@ -51,6 +53,7 @@ pub fn render(f: &Facts) -> String {
     }
     line("Pasta de dados", &format!("{}{}", f.data_dir, if f.data_redirected { " (BALCAO_DATA_DIR)" } else { "" }));
     line("Pasta de registros", &f.log_dir);
+    line("Política da TI", &f.policy);
     line("Atualizações", &f.update);
     line(
         "PIN de bloqueio",
@@ -93,14 +96,27 @@ fn update_summary(data_dir: &Path) -> String {
     }
 }
 
+/// The managed policy in one line: none (and where it would be), in force, or refused with its reason.
+fn policy_summary(state: &balcao_service::managed::PolicyState) -> String {
+    use balcao_service::managed::PolicyState;
+    match state {
+        PolicyState::Absent => format!(
+            "nenhuma ({} não existe)",
+            balcao_service::policy::current_policy_dir().join(balcao_service::policy::POLICY_FILE).display()
+        ),
+        PolicyState::Managed(p) => format!("em vigor ({})", p.file.display()),
+        PolicyState::Broken(e) => format!("com erro — {}", e.message()),
+    }
+}
+
 /// The diagnostics text, for the clerk to paste into a ticket.
 #[command]
 pub async fn diagnostics<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> Result<String, AppError> {
     let data_dir = balcao_platform::data_dir();
     let log_dir = logging::log_dir(&data_dir);
-    let (app_info, start_error, pin_set) = match state.get().await {
-        Ok(b) => (Some(b.lookup().app_info().await), None, b.lock().pin_set().ok()),
-        Err(e) => (None, Some(format!("{:?}: {}", e.code, e.message)), None),
+    let (app_info, start_error, pin_set, policy) = match state.get().await {
+        Ok(b) => (Some(b.lookup().app_info().await), None, b.lock().pin_set().ok(), policy_summary(b.managed_policy())),
+        Err(e) => (None, Some(format!("{:?}: {}", e.code, e.message)), None, "desconhecida (o início falhou)".into()),
     };
     let facts = Facts {
         version: app.package_info().version.to_string(),
@@ -111,6 +127,7 @@ pub async fn diagnostics<R: Runtime>(app: AppHandle<R>, state: State<'_, AppStat
         data_redirected: balcao_platform::is_redirected(),
         log_dir: log_dir.display().to_string(),
         update: update_summary(&data_dir),
+        policy,
         pin_set,
         log_tail: logging::tail(&log_dir, LOG_LINES),
     };
@@ -143,11 +160,19 @@ mod tests {
             data_redirected: false,
             log_dir: "/home/x/.local/share/br.gov.balcao/logs".into(),
             update: "desativadas — teste".into(),
+            policy: "em vigor (/etc/balcao/policy.toml)".into(),
             pin_set: Some(true),
             log_tail: vec!["INFO lookup 404.428.201-35 done".into(), "auth Bearer abc.def".into()],
         };
         let text = render(&f);
-        for want in ["Balcão: 0.1.0", "Debian", "Demonstração", "Pasta de registros", "PIN de bloqueio: definido"] {
+        for want in [
+            "Balcão: 0.1.0",
+            "Debian",
+            "Demonstração",
+            "Pasta de registros",
+            "PIN de bloqueio: definido",
+            "Política da TI: em vigor (/etc/balcao/policy.toml)",
+        ] {
             assert!(text.contains(want), "missing {want} in\n{text}");
         }
         assert!(!text.contains("404.428.201-35") && text.contains("***.428.201-**"));

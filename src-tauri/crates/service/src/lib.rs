@@ -2,7 +2,8 @@
 //! government APIs (`session`). One service per use case, each holding only the shared pieces it uses (`shared`):
 //! lookup (`lookup`), batch (`batch_ops`), history (`history_ops`), profiles (`profiles`), settings (`settings`), the
 //! lock and clerks (`lock`, `clerks`); start-up (`start`) builds them, `Balcao` holds them with the safe mode
-//! (`health`); the updater's policy (`update_policy`) and the error boundary (`errors`).
+//! (`health`); the agency's managed policy file (`policy`) and its enforcement (`managed`); the updater's policy
+//! (`update_policy`) and the error boundary (`errors`).
 
 mod batch_file;
 mod batch_ops;
@@ -13,6 +14,8 @@ mod history_ops;
 pub mod lock;
 pub mod lock_store;
 mod lookup;
+pub mod managed;
+pub mod policy;
 mod profiles;
 pub mod session;
 mod settings;
@@ -112,6 +115,12 @@ impl Active {
 impl Balcao {
     pub fn data_dir(&self) -> &std::path::Path {
         &self.data_dir
+    }
+
+    /// The agency's managed policy read at start: none, the policy (its `recovery_public_key`, `agency_store`…), or
+    /// why its file was refused.
+    pub fn managed_policy(&self) -> &managed::PolicyState {
+        &self.settings.policy
     }
 
     /// The embedded simulator's gateway root, when Demonstração is active.

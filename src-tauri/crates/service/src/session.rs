@@ -18,7 +18,6 @@ use balcao_platform::SecretStore;
 use balcao_sim::SimHandle;
 
 use crate::lookup::{audited_call, checked_request};
-use crate::settings_store::SettingsStore;
 
 /// Where a profile's credentials come from (Demonstração always uses the simulator's public pair, and the public
 /// SERPRO trial, with no token endpoint, needs none).
@@ -175,6 +174,8 @@ pub fn open_existing_history(
 pub struct SessionOptions {
     /// The data folder: settings.json (the agency's purpose rule) and the history.
     pub data_dir: PathBuf,
+    /// The managed policy's folder (`policy::current_policy_dir`): its rules win over settings.json's.
+    pub policy_dir: PathBuf,
     pub secrets: Arc<dyn SecretStore>,
     /// The profile; `None` for Demonstração (an embedded simulator, stopped by [`Session::close`]).
     pub profile: Option<Profile>,
@@ -202,7 +203,13 @@ impl Session {
     /// Opens the history first (without it no call is made: exit 22 in the CLI), then builds the client of the
     /// profile (starting the Demonstração simulator when there is none).
     pub async fn open(opts: SessionOptions) -> Result<Session, AppError> {
-        let settings = SettingsStore::new(&opts.data_dir).load()?.settings;
+        let (policy, file) = crate::managed::load_effective(&opts.data_dir, &opts.policy_dir)?;
+        if let Some(e) = policy.broken()
+            && opts.profile.as_ref().is_some_and(|p| p.environment != balcao_core::api::Environment::Demonstracao)
+        {
+            return Err(crate::managed::broken_error(e));
+        }
+        let settings = file.settings;
         let history = open_history_as(opts.data_dir.clone(), opts.secrets.clone(), opts.origin).await?;
         let (profile, sim) = match opts.profile {
             Some(p) => (p, None),

@@ -12,6 +12,7 @@ use balcao_core::{AppError, Cpf, ErrorCode};
 use balcao_platform::KeyringStore;
 use balcao_service::clerks::ClerkPolicy;
 use balcao_service::gov_config::read_profiles_file;
+use balcao_service::policy::current_policy_dir;
 use balcao_service::session::{CredentialSource, Session, SessionOptions};
 use balcao_service::settings_store::SettingsStore;
 
@@ -105,6 +106,7 @@ pub async fn connect(args: &ProfileArgs) -> Result<Session, AppError> {
     let clerk = clerk(args, demo, &data_dir)?;
     Session::open(SessionOptions {
         data_dir,
+        policy_dir: current_policy_dir(),
         secrets: Arc::new(KeyringStore::new()),
         profile,
         credentials: if args.credentials_from_env { CredentialSource::Environment } else { CredentialSource::Keyring },

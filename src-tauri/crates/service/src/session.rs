@@ -13,7 +13,7 @@ use balcao_core::profile::Profile;
 use balcao_core::record::ApiKind;
 use balcao_core::{AppError, Cpf, ErrorCode};
 use balcao_gov::{CredentialSet, Credentials, GovClient, credential_set_from_env, credential_set_from_store};
-use balcao_history::{Actor, History, LookupContext};
+use balcao_history::{Actor, History, LookupContext, RecoveryKey};
 use balcao_platform::SecretStore;
 use balcao_sim::SimHandle;
 
@@ -129,14 +129,21 @@ pub(crate) async fn on_history<T: Send + 'static>(
 
 /// Opens the history of `data_dir` (creating it on first use) off the async threads, each audit line marked with
 /// `origin`.
-async fn open_history_as(data_dir: PathBuf, secrets: Arc<dyn SecretStore>, origin: AuditOrigin) -> HistorySlot {
-    let opened = tokio::task::spawn_blocking(move || History::open(&data_dir, secrets.as_ref()))
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "history open task interrupted");
-            AppError::from(ErrorCode::HistoryLocked)
-        })
-        .and_then(|r| r);
+async fn open_history_as(
+    data_dir: PathBuf,
+    secrets: Arc<dyn SecretStore>,
+    origin: AuditOrigin,
+    recovery: Option<RecoveryKey>,
+) -> HistorySlot {
+    let opened = tokio::task::spawn_blocking(move || {
+        History::open_with_recovery(&data_dir, secrets.as_ref(), recovery.as_ref())
+    })
+    .await
+    .map_err(|e| {
+        tracing::error!(error = %e, "history open task interrupted");
+        AppError::from(ErrorCode::HistoryLocked)
+    })
+    .and_then(|r| r);
     match opened {
         Ok(h) => Ok(Arc::new(Mutex::new(h.with_origin(origin)))),
         Err(e) => {
@@ -146,17 +153,22 @@ async fn open_history_as(data_dir: PathBuf, secrets: Arc<dyn SecretStore>, origi
     }
 }
 
-/// The app's history (audit lines marked as the app's).
-pub(crate) async fn open_history(dir: PathBuf, secrets: Arc<dyn SecretStore>) -> HistorySlot {
-    open_history_as(dir, secrets, AuditOrigin::App).await
+/// The app's history (audit lines marked as the app's), its key also kept wrapped for the agency's `recovery` key.
+pub(crate) async fn open_history(
+    dir: PathBuf,
+    secrets: Arc<dyn SecretStore>,
+    recovery: Option<RecoveryKey>,
+) -> HistorySlot {
+    open_history_as(dir, secrets, AuditOrigin::App, recovery).await
 }
 
 /// The existing history of `data_dir` for a command that only reads or exports it: never created (a search must
-/// not mint a key), each audit line marked with `origin`.
+/// not mint a key), each audit line marked with `origin`; its key also kept wrapped for the agency's `recovery` key.
 pub fn open_existing_history(
     data_dir: &Path,
     secrets: &dyn SecretStore,
     origin: AuditOrigin,
+    recovery: Option<&RecoveryKey>,
 ) -> Result<History, AppError> {
     if !History::path_in(data_dir).is_file() {
         return Err(AppError::new(
@@ -167,7 +179,7 @@ pub fn open_existing_history(
             ),
         ));
     }
-    Ok(History::open(data_dir, secrets)?.with_origin(origin))
+    Ok(History::open_with_recovery(data_dir, secrets, recovery)?.with_origin(origin))
 }
 
 /// What a CLI command's session is made of.
@@ -175,6 +187,8 @@ pub fn open_existing_history(
 pub struct SessionOptions {
     /// The data folder: settings.json (the agency's purpose rule) and the history.
     pub data_dir: PathBuf,
+    /// The managed policy's folder (`policy::current_policy_dir`): its rules win over settings.json's.
+    pub policy_dir: PathBuf,
     pub secrets: Arc<dyn SecretStore>,
     /// The profile; `None` for Demonstração (an embedded simulator, stopped by [`Session::close`]).
     pub profile: Option<Profile>,
@@ -203,7 +217,8 @@ impl Session {
     /// profile (starting the Demonstração simulator when there is none).
     pub async fn open(opts: SessionOptions) -> Result<Session, AppError> {
         let settings = SettingsStore::new(&opts.data_dir).load()?.settings;
-        let history = open_history_as(opts.data_dir.clone(), opts.secrets.clone(), opts.origin).await?;
+        let recovery = crate::recovery::policy_recovery_key(&opts.policy_dir);
+        let history = open_history_as(opts.data_dir.clone(), opts.secrets.clone(), opts.origin, recovery).await?;
         let (profile, sim) = match opts.profile {
             Some(p) => (p, None),
             None => {

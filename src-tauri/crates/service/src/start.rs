@@ -27,19 +27,28 @@ use crate::{
 #[derive(Debug, Clone)]
 pub struct StartOptions {
     pub data_dir: PathBuf,
+    /// The managed policy's folder (`policy.toml`): the platform's system folder, or `BALCAO_POLICY_DIR` (tests
+    /// always point it at a folder of their own).
+    pub policy_dir: PathBuf,
     /// Where the Demonstração simulator listens (`BALCAO_SIM_ADDR`, default a random loopback port).
     pub sim_addr: SocketAddr,
     pub secrets: Option<Arc<dyn SecretStore>>,
 }
 
 impl StartOptions {
-    /// The data folder from `BALCAO_DATA_DIR` (or the OS default), the keyring service from `BALCAO_KEYRING_SERVICE`.
+    /// The data folder from `BALCAO_DATA_DIR` (or the OS default), the keyring service from `BALCAO_KEYRING_SERVICE`,
+    /// the policy folder from `BALCAO_POLICY_DIR` (or the platform's system folder).
     pub fn from_env() -> Self {
         let sim_addr = std::env::var("BALCAO_SIM_ADDR")
             .ok()
             .and_then(|s| s.parse().ok())
             .unwrap_or(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)));
-        Self { data_dir: balcao_platform::data_dir(), sim_addr, secrets: None }
+        Self {
+            data_dir: balcao_platform::data_dir(),
+            policy_dir: crate::policy::current_policy_dir(),
+            sim_addr,
+            secrets: None,
+        }
     }
 }
 
@@ -52,8 +61,12 @@ impl Balcao {
         let secrets: Arc<dyn SecretStore> = opts.secrets.clone().unwrap_or_else(|| Arc::new(KeyringStore::new()));
         let settings_store = SettingsStore::new(&opts.data_dir);
         let file = settings_store.load()?;
-        let (history, pin_set) =
-            tokio::join!(open_history(opts.data_dir.clone(), secrets.clone()), read_pin_set(secrets.clone()));
+        // The agency's recovery key: the history key is also kept wrapped for it (see `recovery`).
+        let recovery_key = crate::recovery::policy_recovery_key(&opts.policy_dir);
+        let (history, pin_set) = tokio::join!(
+            open_history(opts.data_dir.clone(), secrets.clone(), recovery_key.clone()),
+            read_pin_set(secrets.clone())
+        );
         let lock = IdleLock::restore(LockStore::new(&opts.data_dir), pin_set, Instant::now(), SystemTime::now());
         let (profile, sim) = match find_profile(&file.profiles, &file.settings.active_profile) {
             Some(p) => (p.clone(), None),
@@ -84,6 +97,7 @@ impl Balcao {
             settings_service: SettingsService::new(&settings, &history, &who),
             batch_service: BatchService::new(&opts.data_dir, &settings, &active, &history, &who),
             data_dir: opts.data_dir,
+            recovery_key,
             secrets,
             settings,
             sim,

@@ -12,9 +12,9 @@ use balcao_core::{AppError, Cpf, ErrorCode};
 use balcao_platform::KeyringStore;
 use balcao_service::clerks::ClerkPolicy;
 use balcao_service::gov_config::read_profiles_file;
+use balcao_service::managed::load_effective;
 use balcao_service::policy::current_policy_dir;
 use balcao_service::session::{CredentialSource, Session, SessionOptions};
-use balcao_service::settings_store::SettingsStore;
 
 /// The profile options shared by `lookup` and `batch`.
 #[derive(Debug, Clone, clap::Args)]
@@ -37,9 +37,10 @@ pub struct ProfileArgs {
 }
 
 /// The clerk named with `--atendente`: a valid CPF, one of this PC's clerks when the PC has any; required (outside
-/// Demonstração) when the agency's clerk policy requires a signed-in clerk. `settings_dir` holds settings.json.
+/// Demonstração) when the agency's clerk policy requires a signed-in clerk. `settings_dir` holds settings.json, and
+/// the managed policy's `[clerks]` wins over its clerk policy.
 pub fn clerk(args: &ProfileArgs, demo: bool, settings_dir: &Path) -> Result<Option<Cpf>, AppError> {
-    let file = SettingsStore::new(settings_dir).load()?;
+    let (_, file) = load_effective(settings_dir, &current_policy_dir())?;
     let policy = ClerkPolicy::of(&file);
     let clerks = policy.clerks(&file.clerks);
     let Some(given) = args.atendente.as_deref() else {

@@ -18,7 +18,6 @@ use balcao_platform::SecretStore;
 use balcao_sim::SimHandle;
 
 use crate::lookup::{audited_call, checked_request};
-use crate::settings_store::SettingsStore;
 
 /// Where a profile's credentials come from (Demonstração always uses the simulator's public pair, and the public
 /// SERPRO trial, with no token endpoint, needs none).
@@ -216,8 +215,14 @@ impl Session {
     /// Opens the history first (without it no call is made: exit 22 in the CLI), then builds the client of the
     /// profile (starting the Demonstração simulator when there is none).
     pub async fn open(opts: SessionOptions) -> Result<Session, AppError> {
-        let settings = SettingsStore::new(&opts.data_dir).load()?.settings;
-        let recovery = crate::recovery::policy_recovery_key(&opts.policy_dir);
+        let (policy, file) = crate::managed::load_effective(&opts.data_dir, &opts.policy_dir)?;
+        if let Some(e) = policy.broken()
+            && opts.profile.as_ref().is_some_and(|p| p.environment != balcao_core::api::Environment::Demonstracao)
+        {
+            return Err(crate::managed::broken_error(e));
+        }
+        let settings = file.settings;
+        let recovery = crate::recovery::recovery_key_of(policy.policy());
         let history = open_history_as(opts.data_dir.clone(), opts.secrets.clone(), opts.origin, recovery).await?;
         let (profile, sim) = match opts.profile {
             Some(p) => (p, None),

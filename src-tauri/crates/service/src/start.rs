@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
+use balcao_core::history_api::RetentionPolicy;
 use balcao_core::profile::{DEMO_PROFILE_ID, Profile};
 use balcao_core::{AppError, ErrorCode};
 use balcao_platform::{KeyringStore, SecretStore};
@@ -16,6 +17,7 @@ use tokio::sync::RwLock;
 
 use crate::lock::{IdleLock, stored_pin_hash};
 use crate::lock_store::LockStore;
+use crate::managed::PolicyState;
 use crate::session::{CredentialSource, build_client, credential_free_client, open_history};
 use crate::settings_store::SettingsStore;
 use crate::shared::{HistoryCell, SettingsCell, Who};
@@ -54,15 +56,18 @@ impl StartOptions {
 
 impl Balcao {
     /// Starts the services. Only a data folder that cannot be created or a settings file that cannot be read fail
-    /// it; without the history, the active profile's credentials or the keyring it starts in the safe mode.
+    /// it; without the history, the active profile's credentials or the keyring it starts in the safe mode, and
+    /// with a broken managed policy too (Demonstração only, nothing changeable: see `managed`).
     pub async fn start(opts: StartOptions) -> Result<Self, AppError> {
         // Private to the user (0700, files 0600), also when an older version left it open.
         balcao_platform::secure_data_dir(&opts.data_dir)?;
         let secrets: Arc<dyn SecretStore> = opts.secrets.clone().unwrap_or_else(|| Arc::new(KeyringStore::new()));
         let settings_store = SettingsStore::new(&opts.data_dir);
-        let file = settings_store.load()?;
+        let own = settings_store.load()?;
+        let policy = PolicyState::load(&opts.policy_dir);
+        let file = policy.effective(&own);
         // The agency's recovery key: the history key is also kept wrapped for it (see `recovery`).
-        let recovery_key = crate::recovery::policy_recovery_key(&opts.policy_dir);
+        let recovery_key = crate::recovery::recovery_key_of(policy.policy());
         let (history, pin_set) = tokio::join!(
             open_history(opts.data_dir.clone(), secrets.clone(), recovery_key.clone()),
             read_pin_set(secrets.clone())
@@ -83,7 +88,10 @@ impl Balcao {
                     Active { client: credential_free_client(&profile, opts.sim_addr)?, profile, unusable: Some(e) }
                 }
             };
-        let settings = Arc::new(SettingsCell::new(settings_store, file));
+        if let Some(retention) = policy.policy().and_then(|p| p.retention) {
+            apply_managed_retention(&history, retention).await;
+        }
+        let settings = Arc::new(SettingsCell::new(settings_store, policy, own));
         let active = Arc::new(RwLock::new(active));
         let history = Arc::new(HistoryCell::new(history));
         let lock = Arc::new(lock);
@@ -113,6 +121,24 @@ impl Balcao {
         }
         balcao.batch_service.import_legacy_state().await;
         Ok(balcao)
+    }
+}
+
+/// Stores the managed policy's retention in the history (where the CLI reads it too) and applies it, recorded as
+/// the OS user; a history that did not open gets it when the policy is read again at the next start.
+async fn apply_managed_retention(history: &crate::session::HistorySlot, retention: RetentionPolicy) {
+    let Ok(h) = history.clone() else { return };
+    let actor = balcao_history::Actor { clerk_cpf: None, os_user: balcao_platform::os_user_name() };
+    let applied = crate::session::on_history(h, move |h| {
+        if h.retention()? != retention {
+            h.set_retention(&retention)?;
+            h.apply_retention(&actor)?;
+        }
+        Ok(())
+    })
+    .await;
+    if let Err(e) = applied {
+        tracing::warn!(code = ?e.code, "managed retention not applied at start");
     }
 }
 

@@ -9,6 +9,9 @@ use crate::lookup::exit_status;
 pub const EXIT_INVALID_INPUT: u8 = 1;
 /// `history`: the history could not be used (keyring, file, lock).
 pub const EXIT_HISTORY_UNUSABLE: u8 = 1;
+/// `admin recover`: the recovery was refused (wrong private key, wrapped key altered or missing, keyring); nothing
+/// was changed.
+pub const EXIT_RECOVERY_REFUSED: u8 = 1;
 /// `sim`: the simulator could not start (address in use, no runtime).
 pub const EXIT_SIM_FAILED: u8 = 1;
 /// A command line the parser refused, an unusable option value or file given on it (every command).
@@ -27,6 +30,11 @@ pub fn table() -> Vec<(String, &'static str, &'static str)> {
         (EXIT_INVALID_INPUT.to_string(), "validate", "algum número é inválido"),
         (EXIT_HISTORY_UNUSABLE.to_string(), "history", "histórico indisponível (cofre de senhas, arquivo, bloqueio)"),
         (EXIT_SIM_FAILED.to_string(), "sim", "o simulador não pôde iniciar (endereço em uso)"),
+        (
+            EXIT_RECOVERY_REFUSED.to_string(),
+            "admin recover",
+            "recuperação recusada: chave privada errada, cópia da chave alterada ou ausente (nada foi alterado)",
+        ),
         (
             EXIT_USAGE.to_string(),
             "todos",

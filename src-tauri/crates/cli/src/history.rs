@@ -8,6 +8,8 @@ use balcao_core::history_api::{AuditOrigin, DayRange, HistoryQuery, Outcome, Pur
 use balcao_core::{AppError, Cpf, ErrorCode};
 use balcao_history::{Actor, History};
 use balcao_platform::KeyringStore;
+use balcao_service::policy::current_policy_dir;
+use balcao_service::recovery::policy_recovery_key;
 use balcao_service::session::open_existing_history;
 
 use crate::exit::{EXIT_HISTORY_UNUSABLE, EXIT_USAGE};
@@ -160,10 +162,12 @@ fn io(e: std::io::Error) -> Failure {
     ))
 }
 
-/// Opens the existing history through the service (never creates one: a CLI search must not mint a key).
+/// Opens the existing history through the service (never creates one: a CLI search must not mint a key), its key
+/// also kept wrapped for the managed policy's recovery key.
 fn open() -> Result<History, Failure> {
     let dir = balcao_platform::data_dir();
-    Ok(open_existing_history(&dir, &KeyringStore::new(), AuditOrigin::Cli)?)
+    let recovery = policy_recovery_key(&current_policy_dir());
+    Ok(open_existing_history(&dir, &KeyringStore::new(), AuditOrigin::Cli, recovery.as_ref())?)
 }
 
 fn actor(clerk_cpf: Option<&str>) -> Result<Actor, Failure> {

@@ -1,10 +1,12 @@
 //! balcao-cli: the terminal entry point; each subcommand lives in its own module.
 
+mod admin;
 mod batch;
 mod exit;
 mod history;
 mod lookup;
 mod profile_args;
+mod recover;
 mod sim;
 mod text;
 mod usage;
@@ -38,6 +40,8 @@ enum Command {
     History(history::Args),
     /// Valida uma lista (CSV ou texto) de CPFs e CNPJs, com retomada (Demonstração por padrão).
     Batch(batch::Args),
+    /// Comandos da TI da agência: recuperar o histórico com a chave da agência, gerar essa chave.
+    Admin(admin::Args),
 }
 
 fn main() -> ExitCode {
@@ -56,5 +60,6 @@ fn main() -> ExitCode {
         Command::Lookup(args) => lookup::run(args),
         Command::History(args) => history::run(args),
         Command::Batch(args) => batch::run(args),
+        Command::Admin(args) => admin::run(args),
     }
 }

@@ -12,6 +12,7 @@ mod export;
 mod migrate;
 mod open;
 mod record;
+mod recovery;
 mod retention;
 mod search;
 mod stats;
@@ -25,6 +26,9 @@ pub use export::Actor;
 pub use migrate::SCHEMA_VERSION;
 pub use open::{DB_FILE_NAME, KEY_NAME, sqlcipher_ready};
 pub use record::{LookupContext, LookupOutcome};
+pub use recovery::{
+    Recovered, RecoveryIdentity, RecoveryKey, WRAPPED_FOR_FILE_NAME, WRAPPED_KEY_FILE_NAME, generate_recovery_key,
+};
 pub use text::normalize_name;
 pub use zones::{DayZones, GATEWAY_ZONE, zone_named};
 

@@ -9,7 +9,7 @@ use balcao_platform::SecretStore;
 use rusqlite::Connection;
 use zeroize::{Zeroize, Zeroizing};
 
-use crate::{DayZones, History, error, migrate};
+use crate::{DayZones, History, RecoveryKey, error, migrate};
 
 /// The file name inside the data directory.
 pub const DB_FILE_NAME: &str = "history.db";
@@ -23,6 +23,17 @@ impl History {
     /// prove it persisted, and only then is the file created. A file whose key is missing or wrong is refused with
     /// `HistoryLocked` and left untouched; so is a file written by a newer Balcão.
     pub fn open(dir: &Path, secrets: &dyn SecretStore) -> Result<Self, AppError> {
+        Self::open_with_recovery(dir, secrets, None)
+    }
+
+    /// [`History::open`], and with the agency's `recovery` key the database key is also kept wrapped for it beside
+    /// the file (`history.key.age`, see `recovery`): written when missing or wrapped for another key. Failing to
+    /// write it does not fail the open (it is tried again at the next one); without `recovery` nothing is written.
+    pub fn open_with_recovery(
+        dir: &Path,
+        secrets: &dyn SecretStore,
+        recovery: Option<&RecoveryKey>,
+    ) -> Result<Self, AppError> {
         let path = dir.join(DB_FILE_NAME);
         let exists = std::fs::metadata(&path).map(|m| m.len() > 0).unwrap_or(false);
         let key = match secrets.get(KEY_NAME).map_err(AppError::from)? {
@@ -53,7 +64,15 @@ impl History {
                 }
             }
         };
-        Self::open_with_key(&path, &key)
+        let history = Self::open_with_key(&path, &key)?;
+        if let Some(recovery) = recovery {
+            match crate::recovery::ensure_wrapped(dir, &key, recovery) {
+                Ok(true) => tracing::info!("history key wrapped for the agency's recovery key"),
+                Ok(false) => {}
+                Err(e) => tracing::warn!(code = ?e.code, message = %e.message, "history key not wrapped for recovery"),
+            }
+        }
+        Ok(history)
     }
 
     /// [`History::open`] in the app's data directory (`BALCAO_DATA_DIR` or the OS app-data directory).
@@ -70,7 +89,7 @@ impl History {
     /// Opens (creating if missing) the SQLCipher file at `path` with `key` (64 hex characters: a raw 256-bit key).
     pub fn open_with_key(path: &Path, key: &Sensitive<String>) -> Result<Self, AppError> {
         let hex = key.expose().trim();
-        if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        if !is_key_hex(hex) {
             return Err(error::locked(
                 "A chave do histórico guardada no cofre de senhas está em formato inválido. O arquivo não foi \
                  alterado. Avise a TI.",
@@ -103,6 +122,27 @@ impl History {
             origin: balcao_core::history_api::AuditOrigin::App,
             running_batch: None,
         })
+    }
+}
+
+/// Whether `hex` has the shape of a history key: 64 hex characters (a raw 256-bit key).
+pub(crate) fn is_key_hex(hex: &str) -> bool {
+    hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Whether `key` opens the existing file at `path`: the key statement and one read, nothing written. `Ok(false)`
+/// for a key that does not open it; an error for a file that cannot be read at all.
+pub(crate) fn key_opens(path: &Path, key: &Sensitive<String>) -> Result<bool, AppError> {
+    let hex = key.expose().trim();
+    if !is_key_hex(hex) {
+        return Ok(false);
+    }
+    let conn = connect(path)?;
+    conn.execute_batch(&key_pragma(hex)).map_err(|e| open_error(e, path))?;
+    match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)) {
+        Ok(_) => Ok(true),
+        Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) => Ok(false),
+        Err(e) => Err(open_error(e, path)),
     }
 }
 

@@ -71,7 +71,7 @@ impl Balcao {
     pub async fn retry(&self) -> Vec<HealthIssue> {
         let _turn = self.retry_turn.lock().await;
         if self.history_handle().is_err() {
-            let reopened = open_history(self.data_dir.clone(), self.secrets.clone()).await;
+            let reopened = open_history(self.data_dir.clone(), self.secrets.clone(), self.recovery_key.clone()).await;
             self.history.replace(reopened);
         }
         let (profile, was_unusable) = {

@@ -17,6 +17,7 @@ mod lookup;
 pub mod managed;
 pub mod policy;
 mod profiles;
+pub mod recovery;
 pub mod session;
 mod settings;
 pub mod settings_store;
@@ -54,6 +55,8 @@ use shared::{ActiveCell, HistoryCell, SettingsCell, SimCell};
 #[derive(Debug)]
 pub struct Balcao {
     data_dir: PathBuf,
+    /// The agency's recovery key from the managed policy: the history key is kept wrapped for it (see `recovery`).
+    recovery_key: Option<balcao_history::RecoveryKey>,
     secrets: Arc<dyn SecretStore>,
     settings: Arc<SettingsCell>,
     sim: Arc<SimCell>,

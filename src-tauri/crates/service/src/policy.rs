@@ -328,11 +328,15 @@ pub fn parse_policy(text: &str, file: &Path) -> Result<ManagedPolicy, PolicyErro
     };
     if let Some(key) = &raw.recovery_public_key
         && !is_age_x25519_recipient(key.trim())
+        // Or a post-quantum `age1pq1…` key, what `balcao-cli admin recovery-keygen` makes (see `recovery`).
+        && balcao_history::RecoveryKey::parse(key).is_err()
     {
         return Err(fail(
             None,
             "recovery_public_key",
-            "não é uma chave pública age X25519 (começa com «age1», como a que `age-keygen -y` mostra)".to_owned(),
+            "não é uma chave pública age (começa com «age1», como a que `balcao-cli admin recovery-keygen` ou \
+             `age-keygen -y` mostra)"
+                .to_owned(),
         ));
     }
     let profiles = match raw.profile {

@@ -13,7 +13,7 @@ use balcao_core::profile::Profile;
 use balcao_core::record::ApiKind;
 use balcao_core::{AppError, Cpf, ErrorCode};
 use balcao_gov::{CredentialSet, Credentials, GovClient, credential_set_from_env, credential_set_from_store};
-use balcao_history::{Actor, History, LookupContext};
+use balcao_history::{Actor, History, LookupContext, RecoveryKey};
 use balcao_platform::SecretStore;
 use balcao_sim::SimHandle;
 
@@ -128,14 +128,21 @@ pub(crate) async fn on_history<T: Send + 'static>(
 
 /// Opens the history of `data_dir` (creating it on first use) off the async threads, each audit line marked with
 /// `origin`.
-async fn open_history_as(data_dir: PathBuf, secrets: Arc<dyn SecretStore>, origin: AuditOrigin) -> HistorySlot {
-    let opened = tokio::task::spawn_blocking(move || History::open(&data_dir, secrets.as_ref()))
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "history open task interrupted");
-            AppError::from(ErrorCode::HistoryLocked)
-        })
-        .and_then(|r| r);
+async fn open_history_as(
+    data_dir: PathBuf,
+    secrets: Arc<dyn SecretStore>,
+    origin: AuditOrigin,
+    recovery: Option<RecoveryKey>,
+) -> HistorySlot {
+    let opened = tokio::task::spawn_blocking(move || {
+        History::open_with_recovery(&data_dir, secrets.as_ref(), recovery.as_ref())
+    })
+    .await
+    .map_err(|e| {
+        tracing::error!(error = %e, "history open task interrupted");
+        AppError::from(ErrorCode::HistoryLocked)
+    })
+    .and_then(|r| r);
     match opened {
         Ok(h) => Ok(Arc::new(Mutex::new(h.with_origin(origin)))),
         Err(e) => {
@@ -145,17 +152,22 @@ async fn open_history_as(data_dir: PathBuf, secrets: Arc<dyn SecretStore>, origi
     }
 }
 
-/// The app's history (audit lines marked as the app's).
-pub(crate) async fn open_history(dir: PathBuf, secrets: Arc<dyn SecretStore>) -> HistorySlot {
-    open_history_as(dir, secrets, AuditOrigin::App).await
+/// The app's history (audit lines marked as the app's), its key also kept wrapped for the agency's `recovery` key.
+pub(crate) async fn open_history(
+    dir: PathBuf,
+    secrets: Arc<dyn SecretStore>,
+    recovery: Option<RecoveryKey>,
+) -> HistorySlot {
+    open_history_as(dir, secrets, AuditOrigin::App, recovery).await
 }
 
 /// The existing history of `data_dir` for a command that only reads or exports it: never created (a search must
-/// not mint a key), each audit line marked with `origin`.
+/// not mint a key), each audit line marked with `origin`; its key also kept wrapped for the agency's `recovery` key.
 pub fn open_existing_history(
     data_dir: &Path,
     secrets: &dyn SecretStore,
     origin: AuditOrigin,
+    recovery: Option<&RecoveryKey>,
 ) -> Result<History, AppError> {
     if !History::path_in(data_dir).is_file() {
         return Err(AppError::new(
@@ -166,7 +178,7 @@ pub fn open_existing_history(
             ),
         ));
     }
-    Ok(History::open(data_dir, secrets)?.with_origin(origin))
+    Ok(History::open_with_recovery(data_dir, secrets, recovery)?.with_origin(origin))
 }
 
 /// What a CLI command's session is made of.
@@ -210,7 +222,8 @@ impl Session {
             return Err(crate::managed::broken_error(e));
         }
         let settings = file.settings;
-        let history = open_history_as(opts.data_dir.clone(), opts.secrets.clone(), opts.origin).await?;
+        let recovery = crate::recovery::recovery_key_of(policy.policy());
+        let history = open_history_as(opts.data_dir.clone(), opts.secrets.clone(), opts.origin, recovery).await?;
         let (profile, sim) = match opts.profile {
             Some(p) => (p, None),
             None => {

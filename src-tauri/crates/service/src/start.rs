@@ -66,8 +66,12 @@ impl Balcao {
         let own = settings_store.load()?;
         let policy = PolicyState::load(&opts.policy_dir);
         let file = policy.effective(&own);
-        let (history, pin_set) =
-            tokio::join!(open_history(opts.data_dir.clone(), secrets.clone()), read_pin_set(secrets.clone()));
+        // The agency's recovery key: the history key is also kept wrapped for it (see `recovery`).
+        let recovery_key = crate::recovery::recovery_key_of(policy.policy());
+        let (history, pin_set) = tokio::join!(
+            open_history(opts.data_dir.clone(), secrets.clone(), recovery_key.clone()),
+            read_pin_set(secrets.clone())
+        );
         let lock = IdleLock::restore(LockStore::new(&opts.data_dir), pin_set, Instant::now(), SystemTime::now());
         let (profile, sim) = match find_profile(&file.profiles, &file.settings.active_profile) {
             Some(p) => (p.clone(), None),
@@ -101,6 +105,7 @@ impl Balcao {
             settings_service: SettingsService::new(&settings, &history, &who),
             batch_service: BatchService::new(&opts.data_dir, &settings, &active, &history, &who),
             data_dir: opts.data_dir,
+            recovery_key,
             secrets,
             settings,
             sim,

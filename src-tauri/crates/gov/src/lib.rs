@@ -62,7 +62,9 @@ pub use per_api::{
     profile_apis,
 };
 #[cfg(feature = "http")]
-pub use profiles::{MAX_PROFILES, MAX_PROFILES_FILE_BYTES, ProfilesFileError, load_profiles_toml, read_profiles_file};
+pub use profiles::{
+    MAX_PROFILES, MAX_PROFILES_FILE_BYTES, ProfilesFileError, load_profiles_toml, parse_profiles_in, read_profiles_file,
+};
 #[cfg(feature = "http")]
 pub use quota::{BillableCallback, QuotaTracker};
 #[cfg(feature = "http")]

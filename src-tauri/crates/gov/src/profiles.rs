@@ -178,6 +178,12 @@ fn read_capped(path: &Path) -> Result<String, ProfilesFileError> {
     })
 }
 
+/// The `[[profile]]` tables of a text read from `file` by someone else (the managed policy file holds them beside
+/// its own keys, which this parser ignores): the same checks and the same pt-BR errors, naming `file` and the line.
+pub fn parse_profiles_in(text: &str, file: &Path) -> Result<Vec<Profile>, AppError> {
+    parse_profiles(text).map_err(|e| e.into_app_error(Some(file)))
+}
+
 /// Reads the `[[profile]]` tables of a profiles file. Keys may be written in snake_case (`base_url`) or camelCase
 /// (`baseUrl`). Every profile is validated (ids unique, HTTPS or loopback URL, paths, Conecta clerk CPF…).
 pub fn load_profiles_toml(text: &str) -> Result<Vec<Profile>, AppError> {

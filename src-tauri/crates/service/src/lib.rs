@@ -13,6 +13,7 @@ mod history_ops;
 pub mod lock;
 pub mod lock_store;
 mod lookup;
+pub mod policy;
 mod profiles;
 pub mod session;
 mod settings;

@@ -2,7 +2,8 @@
 //! government APIs (`session`). One service per use case, each holding only the shared pieces it uses (`shared`):
 //! lookup (`lookup`), batch (`batch_ops`), history (`history_ops`), profiles (`profiles`), settings (`settings`), the
 //! lock and clerks (`lock`, `clerks`); start-up (`start`) builds them, `Balcao` holds them with the safe mode
-//! (`health`); the updater's policy (`update_policy`) and the error boundary (`errors`).
+//! (`health`); the updater's policy (`update_policy`), the error boundary (`errors`) and the agency's managed profiles'
+//! credentials in the machine store (`managed`).
 
 mod batch_file;
 mod batch_ops;
@@ -13,6 +14,7 @@ mod history_ops;
 pub mod lock;
 pub mod lock_store;
 mod lookup;
+pub mod managed;
 pub mod policy;
 mod profiles;
 pub mod session;

@@ -196,7 +196,7 @@ impl ProfilesService {
 
 /// Whether `profile`'s credentials are stored: both keys present and not blank (the values go no further), and
 /// bound to the address the profile has now.
-fn credentials_state(
+pub(crate) fn credentials_state(
     secrets: &dyn balcao_platform::SecretStore,
     profile: &Profile,
     scope: CredentialScope,
@@ -230,7 +230,7 @@ fn credentials_state(
 
 /// What the profile's lookups would use: each API's own credential where it has one, else the shared one; the
 /// worst of them (a profile whose every API has its own credential needs no shared one).
-fn effective_state(shared: CredentialsState, own: &[ApiCredentialsState]) -> CredentialsState {
+pub(crate) fn effective_state(shared: CredentialsState, own: &[ApiCredentialsState]) -> CredentialsState {
     let rank = |s: CredentialsState| match s {
         CredentialsState::NotNeeded => 0,
         CredentialsState::Defined => 1,
@@ -243,7 +243,10 @@ fn effective_state(shared: CredentialsState, own: &[ApiCredentialsState]) -> Cre
 }
 
 /// The state of each API's own credential, for the APIs the profile calls (#15).
-fn api_credentials_states(secrets: &dyn balcao_platform::SecretStore, profile: &Profile) -> Vec<ApiCredentialsState> {
+pub(crate) fn api_credentials_states(
+    secrets: &dyn balcao_platform::SecretStore,
+    profile: &Profile,
+) -> Vec<ApiCredentialsState> {
     balcao_gov::profile_apis(profile)
         .into_iter()
         .map(|api| ApiCredentialsState { api, state: credentials_state(secrets, profile, CredentialScope::Api(api)) })

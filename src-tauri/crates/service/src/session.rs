@@ -22,13 +22,16 @@ use crate::settings_store::SettingsStore;
 
 /// Where a profile's credentials come from (Demonstração always uses the simulator's public pair, and the public
 /// SERPRO trial, with no token endpoint, needs none).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum CredentialSource {
     /// The OS keyring, bound to the profile's address (the app; the CLI by default).
     Keyring,
     /// `BALCAO_CLIENT_ID` and `BALCAO_CLIENT_SECRET`, and each API's own `BALCAO_CPF_…` / `BALCAO_CNPJ_…` (the CLI's
     /// `--credentials-from-env`, for scripts).
     Environment,
+    /// The machine-wide store IT fills (`balcao-cli admin set-credentials`), bound to the profile's address like the
+    /// keyring's: the agency's managed profiles ([`crate::managed`]).
+    Machine(Arc<dyn SecretStore>),
 }
 
 /// The history, or why it could not be opened.
@@ -62,6 +65,7 @@ pub(crate) async fn build_client(
         match source {
             CredentialSource::Keyring => credential_set_from_store(secrets, &profile)?,
             CredentialSource::Environment => credential_set_from_env(&profile)?,
+            CredentialSource::Machine(machine) => credential_set_from_store(machine.as_ref(), &profile)?,
         }
     };
     let quota_zone = profile.quota_time_zone.as_deref().map(quota_zone).transpose()?;

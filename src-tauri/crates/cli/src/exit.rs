@@ -11,6 +11,8 @@ pub const EXIT_INVALID_INPUT: u8 = 1;
 pub const EXIT_HISTORY_UNUSABLE: u8 = 1;
 /// `sim`: the simulator could not start (address in use, no runtime).
 pub const EXIT_SIM_FAILED: u8 = 1;
+/// `admin`: nothing was stored (set-credentials), or the policy, a profile or a credential is missing (check).
+pub const EXIT_ADMIN_FAILED: u8 = 1;
 /// A command line the parser refused, an unusable option value or file given on it (every command).
 pub const EXIT_USAGE: u8 = 2;
 /// `batch`: every row was reached, but lookups failed (the state is kept for `--resume --retry-failed`).
@@ -27,6 +29,11 @@ pub fn table() -> Vec<(String, &'static str, &'static str)> {
         (EXIT_INVALID_INPUT.to_string(), "validate", "algum número é inválido"),
         (EXIT_HISTORY_UNUSABLE.to_string(), "history", "histórico indisponível (cofre de senhas, arquivo, bloqueio)"),
         (EXIT_SIM_FAILED.to_string(), "sim", "o simulador não pôde iniciar (endereço em uso)"),
+        (
+            EXIT_ADMIN_FAILED.to_string(),
+            "admin",
+            "set-credentials: nada foi gravado; check: falta a política, um perfil ou uma credencial",
+        ),
         (
             EXIT_USAGE.to_string(),
             "todos",

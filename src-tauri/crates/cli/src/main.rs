@@ -1,5 +1,6 @@
 //! balcao-cli: the terminal entry point; each subcommand lives in its own module.
 
+mod admin;
 mod batch;
 mod exit;
 mod history;
@@ -38,6 +39,8 @@ enum Command {
     History(history::Args),
     /// Valida uma lista (CSV ou texto) de CPFs e CNPJs, com retomada (Demonstração por padrão).
     Batch(batch::Args),
+    /// Para a TI: grava as credenciais dos perfis da agência no cofre da máquina e confere a instalação.
+    Admin(admin::Args),
 }
 
 fn main() -> ExitCode {
@@ -45,7 +48,13 @@ fn main() -> ExitCode {
     if let Err(e) = balcao_platform::forbid_core_dumps() {
         eprintln!("Aviso: não foi possível desligar os core dumps ({e}).");
     }
-    let parsed = usage::localised(Cli::command()).try_get_matches().and_then(|matches| Cli::from_arg_matches(&matches));
+    // Before the parser, which would repeat an unknown argument (a secret typed on the command line) in its error.
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Some(refusal) = admin::refuse_secret_arguments(&argv) {
+        return admin::refuse(&refusal);
+    }
+    let parsed =
+        usage::localised(Cli::command()).try_get_matches_from(argv).and_then(|matches| Cli::from_arg_matches(&matches));
     let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => return usage::report(&e),
@@ -56,5 +65,6 @@ fn main() -> ExitCode {
         Command::Lookup(args) => lookup::run(args),
         Command::History(args) => history::run(args),
         Command::Batch(args) => batch::run(args),
+        Command::Admin(args) => admin::run(args),
     }
 }

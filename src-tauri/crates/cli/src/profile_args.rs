@@ -1,5 +1,6 @@
 //! Choosing the profile of a subcommand that calls an API (`--config`, `--profile`, `--credentials-from-env`):
-//! a profiles file and the keyring or environment credentials, or Demonstração (an embedded simulator) by default.
+//! the agency's profile from the policy (credentials from the machine store), a profiles file and the keyring or
+//! environment credentials, or Demonstração (an embedded simulator) by default.
 
 use std::path::{Path, PathBuf};
 
@@ -12,6 +13,8 @@ use balcao_core::{AppError, Cpf, ErrorCode};
 use balcao_platform::KeyringStore;
 use balcao_service::clerks::ClerkPolicy;
 use balcao_service::gov_config::read_profiles_file;
+use balcao_service::managed::{machine_store, managed_profile};
+use balcao_service::policy::current_policy_dir;
 use balcao_service::session::{CredentialSource, Session, SessionOptions};
 use balcao_service::settings_store::SettingsStore;
 
@@ -96,18 +99,31 @@ pub fn choose_profile(config: Option<&Path>, wanted: Option<&str>) -> Result<Opt
     }
 }
 
+/// The agency's profile `--profile` names (without `--config`) and the machine store its credentials come from, when
+/// the policy provides it; a policy file that was refused is an error (the clerk's own profiles do not take over).
+fn managed(args: &ProfileArgs) -> Result<Option<(Profile, CredentialSource)>, AppError> {
+    let Some(wanted) = args.profile.as_deref().filter(|w| *w != DEMO_PROFILE_ID && args.config.is_none()) else {
+        return Ok(None);
+    };
+    let dir = current_policy_dir();
+    Ok(managed_profile(&dir, wanted)?.map(|p| (p, CredentialSource::Machine(machine_store(&dir)))))
+}
+
 /// Opens the command's session through the service (the one door: history first, then the client of the chosen
 /// profile, or Demonstração with an embedded simulator); the clerk named with `--atendente` is checked first.
 pub async fn connect(args: &ProfileArgs) -> Result<Session, AppError> {
     let data_dir = balcao_platform::data_dir();
-    let profile = choose_profile(args.config.as_deref(), args.profile.as_deref())?;
+    let (profile, stored) = match managed(args)? {
+        Some((profile, machine)) => (Some(profile), machine),
+        None => (choose_profile(args.config.as_deref(), args.profile.as_deref())?, CredentialSource::Keyring),
+    };
     let demo = profile.as_ref().is_none_or(|p| p.environment == Environment::Demonstracao);
     let clerk = clerk(args, demo, &data_dir)?;
     Session::open(SessionOptions {
         data_dir,
         secrets: Arc::new(KeyringStore::new()),
         profile,
-        credentials: if args.credentials_from_env { CredentialSource::Environment } else { CredentialSource::Keyring },
+        credentials: if args.credentials_from_env { CredentialSource::Environment } else { stored },
         clerk,
         origin: AuditOrigin::Cli,
     })

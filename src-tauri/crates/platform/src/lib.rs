@@ -19,7 +19,7 @@ pub use dumps::forbid_core_dumps;
 pub use files::{LimitedReadError, ResultPathError, check_result_path, read_limited, write_private_atomically};
 pub use keyring_store::{DEFAULT_SERVICE, KeyringStore, SERVICE_ENV};
 pub use machine_store::{
-    DPAPI_CREDENTIALS_FILE, FileGroup, MACHINE_CREDENTIALS_FILE, MACHINE_FILE_MODE, MACHINE_GROUP, MachineOs,
-    MachineStore, MachineStoreChoice, SYSTEM_KEYCHAIN, SYSTEM_KEYCHAIN_SERVICE, machine_store_choice,
+    DPAPI_CREDENTIALS_FILE, FileGroup, MACHINE_CREDENTIALS_FILE, MACHINE_FILE_MODE, MACHINE_GROUP, MACHINE_GROUP_ENV,
+    MachineOs, MachineStore, MachineStoreChoice, SYSTEM_KEYCHAIN, SYSTEM_KEYCHAIN_SERVICE, machine_store_choice,
 };
 pub use secret::{MemoryStore, SecretError, SecretFailure, SecretStore};

@@ -30,6 +30,8 @@ use crate::secret::{SecretError, SecretFailure, SecretStore};
 pub const MACHINE_CREDENTIALS_FILE: &str = "credentials.json";
 /// The group whose members (the clerks' OS accounts) may read the Linux machine store.
 pub const MACHINE_GROUP: &str = "balcao";
+/// Environment variable naming another group than `balcao` for the Linux machine store's file (tests).
+pub const MACHINE_GROUP_ENV: &str = "BALCAO_MACHINE_GROUP";
 /// The mode of the Linux machine store: read-write for root, read-only for group `balcao`, nothing for others.
 pub const MACHINE_FILE_MODE: u32 = 0o640;
 /// The file of the DPAPI-protected (machine scope) secrets on Windows, in the policy folder (`%ProgramData%\Balcao`).
@@ -129,9 +131,17 @@ pub struct MachineStore {
 }
 
 impl MachineStore {
-    /// The store of this OS for the policy folder `policy_dir`.
+    /// The store of this OS for the policy folder `policy_dir`; on Linux the file's group is `balcao`, or the group
+    /// `$BALCAO_MACHINE_GROUP` names (tests, which cannot create groups; it must exist in `/etc/group`).
     pub fn for_policy_dir(policy_dir: &Path) -> Self {
-        Self::new(machine_store_choice(MachineOs::current(), policy_dir))
+        let mut store = Self::new(machine_store_choice(MachineOs::current(), policy_dir));
+        if let Some(name) = std::env::var(MACHINE_GROUP_ENV).ok().filter(|g| !g.trim().is_empty()) {
+            if let MachineStoreChoice::GroupFile { group, .. } = &mut store.choice {
+                group.clone_from(&name);
+            }
+            store.group = FileGroup::Named(name);
+        }
+        store
     }
 
     /// The store `choice` describes (a Linux file gets the group it names).

@@ -24,7 +24,12 @@ fn app() -> (tauri::App<MockRuntime>, tauri::WebviewWindow<MockRuntime>) {
 }
 
 fn options(dir: &std::path::Path, secrets: Arc<dyn SecretStore>) -> StartOptions {
-    StartOptions { data_dir: dir.to_path_buf(), sim_addr: "127.0.0.1:0".parse().unwrap(), secrets: Some(secrets) }
+    StartOptions {
+        data_dir: dir.to_path_buf(),
+        policy_dir: dir.join("policy"),
+        sim_addr: "127.0.0.1:0".parse().unwrap(),
+        secrets: Some(secrets),
+    }
 }
 
 /// The app with its services started on a temporary folder and keyring (never the user's), as the setup hook does.

@@ -18,6 +18,7 @@ use balcao_service::{Balcao, StartOptions};
 async fn start(dir: &Path, secrets: &Arc<MemoryStore>) -> Balcao {
     let opts = StartOptions {
         data_dir: dir.to_path_buf(),
+        policy_dir: dir.join("policy"),
         sim_addr: "127.0.0.1:0".parse().unwrap(),
         secrets: Some(secrets.clone()),
     };

@@ -98,6 +98,7 @@ pub fn run() -> Result {
     wait_port(driver_port)?;
 
     let data_dir = sb.var("BALCAO_DATA_DIR").unwrap_or_default().to_owned();
+    let policy_dir = sb.var("BALCAO_POLICY_DIR").unwrap_or_default().to_owned();
     let mut node = sb.command("node");
     node.current_dir(sh::root().join("tests/e2e"))
         .args(["--test", "--test-concurrency=1", "--test-reporter=spec"])
@@ -105,6 +106,7 @@ pub fn run() -> Result {
         .env("TAURI_DRIVER_PORT", driver_port.to_string())
         .env("BALCAO_SIM_URL", format!("http://127.0.0.1:{sim_port}"))
         .env("BALCAO_E2E_DATA_DIR", &data_dir)
+        .env("BALCAO_E2E_POLICY_DIR", &policy_dir)
         .env("BALCAO_E2E_SCREENSHOTS", &shots)
         .env("BALCAO_TEST_SEAMS", seams_dir(&sb)?);
     // BALCAO_E2E_ONLY="window.test.mjs flow.test.mjs": only these files (a developer's quicker loop; CI runs all).

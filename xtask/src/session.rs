@@ -23,27 +23,12 @@ impl Sandbox {
     pub fn start(display: bool) -> Result<Self> {
         let dir = std::env::temp_dir().join(format!("balcao-sandbox-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        for sub in ["home", "data", "config", "cache", "runtime", "app-data"] {
+        for sub in ["home", "data", "config", "cache", "runtime", "app-data", "policy"] {
             std::fs::create_dir_all(dir.join(sub)).map_err(|e| format!("sandbox dir: {e}"))?;
         }
         set_private(&dir.join("runtime"));
         let real_home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
-        let mut env = vec![
-            ("HOME".to_owned(), path(&dir.join("home"))),
-            ("XDG_DATA_HOME".to_owned(), path(&dir.join("data"))),
-            ("XDG_CONFIG_HOME".to_owned(), path(&dir.join("config"))),
-            ("XDG_CACHE_HOME".to_owned(), path(&dir.join("cache"))),
-            ("XDG_RUNTIME_DIR".to_owned(), path(&dir.join("runtime"))),
-            ("BALCAO_DATA_DIR".to_owned(), path(&dir.join("app-data"))),
-            ("BALCAO_KEYRING_SERVICE".to_owned(), TEST_KEYRING_SERVICE.to_owned()),
-            ("NO_AT_BRIDGE".to_owned(), "1".to_owned()),
-        ];
-        // cargo, rustup and npm keep their real homes (caches, toolchains) when HOME moves.
-        for (var, default) in [("CARGO_HOME", ".cargo"), ("RUSTUP_HOME", ".rustup")] {
-            let v = std::env::var(var).unwrap_or_else(|_| format!("{real_home}/{default}"));
-            env.push((var.to_owned(), v));
-        }
-        env.push(("npm_config_cache".to_owned(), format!("{real_home}/.npm")));
+        let env = sandbox_env(&dir, &real_home);
         let mut sb = Sandbox { dir, env, children: Vec::new() };
         if display {
             sb.start_xvfb()?;
@@ -174,6 +159,29 @@ impl Drop for Sandbox {
     }
 }
 
+/// The session's environment: every folder Balcão, the desktop and the keyring use is inside `dir`.
+fn sandbox_env(dir: &Path, real_home: &str) -> Vec<(String, String)> {
+    let mut env = vec![
+        ("HOME".to_owned(), path(&dir.join("home"))),
+        ("XDG_DATA_HOME".to_owned(), path(&dir.join("data"))),
+        ("XDG_CONFIG_HOME".to_owned(), path(&dir.join("config"))),
+        ("XDG_CACHE_HOME".to_owned(), path(&dir.join("cache"))),
+        ("XDG_RUNTIME_DIR".to_owned(), path(&dir.join("runtime"))),
+        ("BALCAO_DATA_DIR".to_owned(), path(&dir.join("app-data"))),
+        // The managed policy's folder: never the machine's /etc/balcao (a test writes its policy.toml here).
+        ("BALCAO_POLICY_DIR".to_owned(), path(&dir.join("policy"))),
+        ("BALCAO_KEYRING_SERVICE".to_owned(), TEST_KEYRING_SERVICE.to_owned()),
+        ("NO_AT_BRIDGE".to_owned(), "1".to_owned()),
+    ];
+    // cargo, rustup and npm keep their real homes (caches, toolchains) when HOME moves.
+    for (var, default) in [("CARGO_HOME", ".cargo"), ("RUSTUP_HOME", ".rustup")] {
+        let v = std::env::var(var).unwrap_or_else(|_| format!("{real_home}/{default}"));
+        env.push((var.to_owned(), v));
+    }
+    env.push(("npm_config_cache".to_owned(), format!("{real_home}/.npm")));
+    env
+}
+
 fn wait_for(mut ready: impl FnMut() -> bool, what: &str) -> Result {
     let start = Instant::now();
     while start.elapsed() < Duration::from_secs(15) {
@@ -197,3 +205,21 @@ fn set_private(p: &Path) {
 
 #[cfg(not(unix))]
 fn set_private(_: &Path) {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sandbox_redirects_the_data_folder_the_keyring_and_the_policy_folder_away_from_the_machines() {
+        let dir = Path::new("/tmp/balcao-sandbox-test");
+        let env = sandbox_env(dir, "/root");
+        let var = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+        for k in ["BALCAO_DATA_DIR", "BALCAO_POLICY_DIR", "HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME"] {
+            let v = var(k).unwrap_or_else(|| panic!("{k} is not redirected"));
+            assert!(Path::new(&v).starts_with(dir), "{k}={v} is outside the sandbox");
+        }
+        assert_ne!(var("BALCAO_POLICY_DIR").as_deref(), Some("/etc/balcao"));
+        assert_eq!(var("BALCAO_KEYRING_SERVICE").as_deref(), Some(TEST_KEYRING_SERVICE));
+    }
+}

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use balcao_core::Sensitive;
 use balcao_platform::MachineStore;
-use balcao_service::managed::{check_machine, machine_store, set_machine_credentials};
+use balcao_service::agency_credentials::{check_machine, machine_store, set_machine_credentials};
 use balcao_service::policy::current_policy_dir;
 
 use crate::exit::{EXIT_ADMIN_FAILED, EXIT_USAGE};

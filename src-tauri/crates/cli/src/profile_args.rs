@@ -1,5 +1,5 @@
 //! Choosing the profile of a subcommand that calls an API (`--config`, `--profile`, `--credentials-from-env`):
-//! the agency's profile from the policy (credentials from the machine store), a profiles file and the keyring or
+//! the agency's profile from the policy (its credentials from the machine store), a profiles file and the keyring or
 //! environment credentials, or Demonstração (an embedded simulator) by default.
 
 use std::path::{Path, PathBuf};
@@ -11,12 +11,12 @@ use balcao_core::history_api::AuditOrigin;
 use balcao_core::profile::{DEMO_PROFILE_ID, Profile};
 use balcao_core::{AppError, Cpf, ErrorCode};
 use balcao_platform::KeyringStore;
+use balcao_service::agency_credentials::managed_profile;
 use balcao_service::clerks::ClerkPolicy;
 use balcao_service::gov_config::read_profiles_file;
-use balcao_service::managed::{machine_store, managed_profile};
+use balcao_service::managed::load_effective;
 use balcao_service::policy::current_policy_dir;
 use balcao_service::session::{CredentialSource, Session, SessionOptions};
-use balcao_service::settings_store::SettingsStore;
 
 /// The profile options shared by `lookup` and `batch`.
 #[derive(Debug, Clone, clap::Args)]
@@ -39,9 +39,10 @@ pub struct ProfileArgs {
 }
 
 /// The clerk named with `--atendente`: a valid CPF, one of this PC's clerks when the PC has any; required (outside
-/// Demonstração) when the agency's clerk policy requires a signed-in clerk. `settings_dir` holds settings.json.
+/// Demonstração) when the agency's clerk policy requires a signed-in clerk. `settings_dir` holds settings.json, and
+/// the managed policy's `[clerks]` wins over its clerk policy.
 pub fn clerk(args: &ProfileArgs, demo: bool, settings_dir: &Path) -> Result<Option<Cpf>, AppError> {
-    let file = SettingsStore::new(settings_dir).load()?;
+    let (_, file) = load_effective(settings_dir, &current_policy_dir())?;
     let policy = ClerkPolicy::of(&file);
     let clerks = policy.clerks(&file.clerks);
     let Some(given) = args.atendente.as_deref() else {
@@ -99,31 +100,32 @@ pub fn choose_profile(config: Option<&Path>, wanted: Option<&str>) -> Result<Opt
     }
 }
 
-/// The agency's profile `--profile` names (without `--config`) and the machine store its credentials come from, when
-/// the policy provides it; a policy file that was refused is an error (the clerk's own profiles do not take over).
-fn managed(args: &ProfileArgs) -> Result<Option<(Profile, CredentialSource)>, AppError> {
+/// The agency's profile `--profile` names (without `--config`), when the policy provides it: the service then reads
+/// its credentials from the machine store. A policy file that was refused is an error (the clerk's own profiles do
+/// not take over).
+fn managed(args: &ProfileArgs) -> Result<Option<Profile>, AppError> {
     let Some(wanted) = args.profile.as_deref().filter(|w| *w != DEMO_PROFILE_ID && args.config.is_none()) else {
         return Ok(None);
     };
-    let dir = current_policy_dir();
-    Ok(managed_profile(&dir, wanted)?.map(|p| (p, CredentialSource::Machine(machine_store(&dir)))))
+    managed_profile(&current_policy_dir(), wanted)
 }
 
 /// Opens the command's session through the service (the one door: history first, then the client of the chosen
 /// profile, or Demonstração with an embedded simulator); the clerk named with `--atendente` is checked first.
 pub async fn connect(args: &ProfileArgs) -> Result<Session, AppError> {
     let data_dir = balcao_platform::data_dir();
-    let (profile, stored) = match managed(args)? {
-        Some((profile, machine)) => (Some(profile), machine),
-        None => (choose_profile(args.config.as_deref(), args.profile.as_deref())?, CredentialSource::Keyring),
+    let profile = match managed(args)? {
+        Some(profile) => Some(profile),
+        None => choose_profile(args.config.as_deref(), args.profile.as_deref())?,
     };
     let demo = profile.as_ref().is_none_or(|p| p.environment == Environment::Demonstracao);
     let clerk = clerk(args, demo, &data_dir)?;
     Session::open(SessionOptions {
         data_dir,
+        policy_dir: current_policy_dir(),
         secrets: Arc::new(KeyringStore::new()),
         profile,
-        credentials: if args.credentials_from_env { CredentialSource::Environment } else { stored },
+        credentials: if args.credentials_from_env { CredentialSource::Environment } else { CredentialSource::Keyring },
         clerk,
         origin: AuditOrigin::Cli,
     })

@@ -114,6 +114,28 @@ pub struct Settings {
     pub active_profile: String,
     /// The first-run explanation was shown.
     pub first_run_done: bool,
+    /// What the agency's managed policy sets (shown «Definido pela TI» and refused on save). Filled by Balcão when
+    /// the settings are read; what the window sends back here is ignored.
+    pub managed: ManagedSettings,
+}
+
+/// What the agency's managed policy (policy.toml, deployed by IT) sets on this PC: each `true` field is the
+/// policy's value, shown «Definido pela TI» in Configurações and refused in Rust when changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ManagedSettings {
+    /// The policy file in force; absent when this PC has no managed policy.
+    pub policy_file: Option<String>,
+    /// Why the policy file was refused (pt-BR, naming the file and the line): then nothing can be changed here and
+    /// only the Demonstração works, until IT fixes the file.
+    pub broken: Option<String>,
+    pub purpose_required: bool,
+    pub retention: bool,
+    pub idle_lock_minutes: bool,
+    /// The lock's PIN cannot be removed.
+    pub pin_required: bool,
+    /// The clerk may not add profiles of their own (only the agency's are listed).
+    pub no_clerk_profiles: bool,
 }
 
 impl Default for Settings {
@@ -125,6 +147,7 @@ impl Default for Settings {
             idle_lock_minutes: Some(10),
             active_profile: crate::profile::DEMO_PROFILE_ID.to_owned(),
             first_run_done: false,
+            managed: ManagedSettings::default(),
         }
     }
 }

@@ -67,6 +67,8 @@ pub enum HealthArea {
     ActiveProfile,
     /// The idle lock's PIN (kept in the OS keyring).
     Lock,
+    /// The agency's managed policy file (policy.toml) could not be used: only the Demonstração works.
+    Policy,
 }
 
 /// One reason Balcão runs in its safe mode (a degraded start): the window opens, Configurações and Demonstração work,

@@ -363,6 +363,9 @@ pub struct ProfileEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub api_credentials: Option<Vec<ApiCredentialsState>>,
+    /// One of the agency's profiles (the managed policy's): shown «Definido pela TI», not editable or removable.
+    #[serde(default)]
+    pub managed: bool,
 }
 
 /// Whether one API of a profile has its own credential in the OS keyring. Never its values.

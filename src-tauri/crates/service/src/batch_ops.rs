@@ -448,6 +448,7 @@ mod tests {
     async fn start(dir: &std::path::Path, secrets: Arc<dyn SecretStore>) -> Balcao {
         let opts = StartOptions {
             data_dir: dir.to_path_buf(),
+            policy_dir: dir.join("policy"),
             sim_addr: "127.0.0.1:0".parse().unwrap(),
             secrets: Some(secrets),
         };

@@ -23,8 +23,8 @@ impl Clerk {
     }
 }
 
-/// The agency's rules about clerks. Read today from the `clerkPolicy` section of settings.json
-/// ([`ClerkPolicy::of`]); the managed policy (#17) will provide it instead, read-only for the clerk.
+/// The agency's rules about clerks: the managed policy's `[clerks]` (policy.toml, #17) when it has one, else the
+/// `clerkPolicy` section of settings.json ([`ClerkPolicy::of`] an effective settings file).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ClerkPolicy {
@@ -43,7 +43,8 @@ impl Default for ClerkPolicy {
 }
 
 impl ClerkPolicy {
-    /// The policy in force for this settings file. The one place the managed policy file will plug in.
+    /// The policy in force for an effective settings file (where the managed policy's `[clerks]` replaced
+    /// settings.json's: see `PolicyState::effective`).
     pub fn of(file: &SettingsFile) -> ClerkPolicy {
         file.clerk_policy.clone()
     }
@@ -126,6 +127,7 @@ impl LockService {
             return Err(AppError::new(ErrorCode::Config, "Informe o nome do atendente (até 120 caracteres)."));
         }
         validate_pin(pin.expose())?;
+        self.settings.policy.refuse_while_broken()?;
         {
             let (policy, clerks) = self.clerk_policy().await;
             if !policy.pc_may_add {
@@ -162,8 +164,9 @@ impl LockService {
     pub async fn clerk_remove(&self, cpf: &str) -> Result<ClerksView, AppError> {
         let cpf = parse_cpf(cpf)?;
         {
+            self.settings.policy.refuse_while_broken()?;
             let mut file = self.settings.write().await;
-            if ClerkPolicy::of(&file).listed.iter().any(|c| c.cpf == cpf) {
+            if ClerkPolicy::of(&self.settings.policy.effective(&file)).listed.iter().any(|c| c.cpf == cpf) {
                 return Err(AppError::new(
                     ErrorCode::Config,
                     "Este atendente é da lista da agência (definido pela TI) e não pode ser removido aqui.",

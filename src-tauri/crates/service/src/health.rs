@@ -1,5 +1,5 @@
-//! The one safe mode of a degraded start: what keeps Balcão from working fully (the history, the active profile, the
-//! lock's PIN), each with a pt-BR reason and fix, and «Tentar de novo», which really tries again.
+//! The one safe mode of a degraded start: what keeps Balcão from working fully (the managed policy file, the
+//! history, the active profile, the lock's PIN), each with a pt-BR reason and fix, and «Tentar de novo», which really tries again.
 
 use balcao_core::ErrorCode;
 use balcao_core::lock_api::{HealthArea, HealthIssue};
@@ -11,6 +11,16 @@ impl Balcao {
     /// What is missing now, and how to fix it; empty when Balcão works fully. The window shows this list.
     pub async fn health(&self) -> Vec<HealthIssue> {
         let mut out = Vec::new();
+        if let Some(e) = self.settings.policy.broken() {
+            out.push(HealthIssue {
+                area: HealthArea::Policy,
+                code: ErrorCode::Config,
+                message: format!(
+                    "{} Enquanto a TI não corrigir o arquivo, nenhum perfil da agência nem do computador é usado: só                      a Demonstração funciona, e as Configurações não podem ser alteradas. Depois da correção, feche                      e abra o Balcão.",
+                    e.message()
+                ),
+            });
+        }
         if self.lock.pin_set().is_none() {
             out.push(HealthIssue {
                 area: HealthArea::Lock,
@@ -64,6 +74,7 @@ impl Balcao {
             &settings,
             self.secrets.as_ref(),
             CredentialSource::Keyring,
+            &self.settings.policy,
             &self.history_handle(),
         )
         .await

@@ -3,8 +3,9 @@
 //! lookup (`lookup`), batch (`batch_ops`), history (`history_ops`), profiles (`profiles`), settings (`settings`), the
 //! lock and clerks (`lock`, `clerks`); start-up (`start`) builds them, `Balcao` holds them with the safe mode
 //! (`health`); the updater's policy (`update_policy`), the error boundary (`errors`) and the agency's managed profiles'
-//! credentials in the machine store (`managed`).
+//! credentials in the machine store (`agency_credentials`).
 
+pub mod agency_credentials;
 mod batch_file;
 mod batch_ops;
 pub mod clerks;

@@ -387,14 +387,16 @@ impl LockService {
     }
 
     /// Sets (or changes) the PIN. Changing or removing an existing PIN asks for the current one, with the same
-    /// back-off as unlocking.
+    /// back-off as unlocking. Removing it is refused where the managed policy requires a PIN.
     pub async fn set_pin(
         &self,
         new_pin: Option<Sensitive<String>>,
         current: Option<Sensitive<String>>,
     ) -> Result<LockStatus, AppError> {
-        if let Some(pin) = &new_pin {
-            validate_pin(pin.expose())?;
+        match &new_pin {
+            Some(pin) => validate_pin(pin.expose())?,
+            // Where the managed policy requires a PIN it cannot be removed (refused before the current one is asked).
+            None => self.settings.policy.check_pin_removal()?,
         }
         let _turn = self.lock.turn.lock().await;
         let stored = self.read_pin_hash().await?;

@@ -1,249 +1,257 @@
-//! The agency's managed profiles and their credentials in the machine-wide store: which profile is managed, the
-//! store its credentials are read from, and IT's `balcao-cli admin set-credentials` and `admin check`.
-//!
-//! A clerk's own profiles keep their credentials in the clerk's keyring; the profiles the policy provides read
-//! theirs from the machine store of the policy folder ([`balcao_platform::MachineStore`]), which IT fills once per
-//! PC, as root, without a window. Each credential is stored with its binding (profile, API, origin, token path)
-//! exactly as Configurações stores one in the keyring, so it is refused if the policy later points the profile
-//! elsewhere.
+//! The managed policy in force: the effective settings (the policy over the clerk's settings.json for every field
+//! it sets), what Configurações shows as managed, and the refusal of every change to what the policy sets. A broken
+//! policy file freezes everything: no profile but the Demonstração, strict settings, nothing saved.
 
-use std::path::Path;
-use std::sync::Arc;
+use balcao_core::api::{ManagedSettings, Settings};
+use balcao_core::profile::DEMO_PROFILE_ID;
+use balcao_core::{AppError, ErrorCode};
 
-use balcao_core::api::Environment;
-use balcao_core::profile::{CredentialsState, Profile};
-use balcao_core::record::ApiKind;
-use balcao_core::{AppError, ErrorCode, Sensitive};
-use balcao_gov::{CredentialBinding, CredentialScope, Credentials, profile_apis, store_credentials};
-use balcao_platform::{MachineStore, SecretStore};
+use crate::policy::{ManagedPolicy, PolicyError};
+use crate::settings_store::SettingsFile;
 
-use crate::policy::{ManagedPolicy, POLICY_FILE, load_policy};
-use crate::profiles::{api_credentials_states, credentials_state, effective_state};
-use crate::session::CredentialSource;
+/// The idle lock while the policy file is broken, when the clerk's own is longer or off: the default's 10 minutes.
+const BROKEN_IDLE_LOCK_MINUTES: u32 = 10;
 
-/// The longest client id or secret accepted (gateways issue a few dozen characters).
-const MAX_CREDENTIAL_CHARS: usize = 4096;
-
-/// The machine store of the policy folder `dir` (this OS's: on Linux `dir/credentials.json`, root-owned, 0640,
-/// group `balcao`).
-pub fn machine_store(dir: &Path) -> Arc<dyn SecretStore> {
-    Arc::new(MachineStore::for_policy_dir(dir))
+/// The managed policy read at start: none, the policy, or why its file was refused.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum PolicyState {
+    /// No policy file on this PC: the clerk's settings and profiles apply.
+    #[default]
+    Absent,
+    Managed(Box<ManagedPolicy>),
+    /// The file is there but could not be used: only the Demonstração, nothing changed, until IT fixes it.
+    Broken(PolicyError),
 }
 
-/// Whether `profile` is one of the agency's (its id is among the policy's profiles).
-pub fn is_managed(profile: &Profile, policy: Option<&ManagedPolicy>) -> bool {
-    policy.is_some_and(|p| p.profiles.iter().any(|m| m.id == profile.id))
-}
-
-/// Where `profile`'s stored credentials come from: the machine store `machine` for one of the agency's profiles,
-/// the user's keyring for the clerk's own.
-pub fn stored_source(
-    profile: &Profile,
-    policy: Option<&ManagedPolicy>,
-    machine: &Arc<dyn SecretStore>,
-) -> CredentialSource {
-    if is_managed(profile, policy) { CredentialSource::Machine(machine.clone()) } else { CredentialSource::Keyring }
-}
-
-/// The policy of `dir`: `Ok(None)` without a policy file, a pt-BR `Config` error for one that was refused (never
-/// ignored: the clerk's own settings must not take over silently).
-pub fn policy_of(dir: &Path) -> Result<Option<ManagedPolicy>, AppError> {
-    load_policy(dir).map_err(|e| e.to_app_error())
-}
-
-/// The agency's profile `wanted` (its id, or its name in any case) in the policy of `dir`, or `None` when there is
-/// no policy or it does not provide that profile.
-pub fn managed_profile(dir: &Path, wanted: &str) -> Result<Option<Profile>, AppError> {
-    Ok(policy_of(dir)?.and_then(|p| find(&p, wanted).cloned()))
-}
-
-fn find<'a>(policy: &'a ManagedPolicy, wanted: &str) -> Option<&'a Profile> {
-    policy
-        .profiles
-        .iter()
-        .find(|p| p.id == wanted)
-        .or_else(|| policy.profiles.iter().find(|p| p.name.eq_ignore_ascii_case(wanted)))
-}
-
-/// Whether `profile`'s lookups need a stored credential at all (Demonstração and the SERPRO trial's public bearer
-/// do not).
-fn needs_credentials(profile: &Profile) -> bool {
-    !(profile.environment == Environment::Demonstracao
-        || (profile.environment == Environment::SerproTrial && profile.paths.token.is_none()))
-}
-
-/// The API `--api` names among `profile`'s: `cpf` or `cnpj`, or an API's own name (`conectaCpfLight`…).
-fn api_named(profile: &Profile, name: &str) -> Result<ApiKind, AppError> {
-    let apis = profile_apis(profile);
-    let wanted = name.trim();
-    let found = apis.iter().copied().find(|api| {
-        wanted.eq_ignore_ascii_case(api.as_str()) || wanted.eq_ignore_ascii_case(balcao_gov::env_word(*api))
-    });
-    found.ok_or_else(|| {
-        let names = apis
-            .iter()
-            .map(|a| format!("{} ({})", balcao_gov::env_word(*a).to_lowercase(), a.label()))
-            .collect::<Vec<_>>();
-        AppError::new(
-            ErrorCode::Config,
-            format!(
-                "O perfil «{}» não usa a API «{wanted}». APIs deste perfil: {}.",
-                profile.id,
-                if names.is_empty() { "nenhuma".to_owned() } else { names.join(", ") }
-            ),
-        )
-    })
-}
-
-fn check_value(what: &str, value: &str) -> Result<(), AppError> {
-    let refuse = |why: &str| AppError::new(ErrorCode::Config, format!("{what} recusado: {why}. Nada foi gravado."));
-    if value.trim().is_empty() {
-        return Err(refuse("está vazio"));
-    }
-    if value.chars().count() > MAX_CREDENTIAL_CHARS {
-        return Err(refuse(&format!("tem mais de {MAX_CREDENTIAL_CHARS} caracteres")));
-    }
-    if value.chars().any(char::is_control) {
-        return Err(refuse("tem caracteres de controle (quebra de linha, tabulação)"));
-    }
-    Ok(())
-}
-
-/// IT's `admin set-credentials`: stores `client_id` and `client_secret` for the agency's profile `profile_id` (for
-/// its API `api` when given: `cpf`, `cnpj` or the API's name; else the credential shared by its APIs) in the machine
-/// store `store`, bound to the profile's address as the policy of `dir` describes it. Returns what was stored, in
-/// pt-BR, never the secret.
-pub fn set_machine_credentials(
-    dir: &Path,
-    store: &dyn SecretStore,
-    profile_id: &str,
-    api: Option<&str>,
-    client_id: &str,
-    client_secret: Sensitive<String>,
-) -> Result<String, AppError> {
-    let file = dir.join(POLICY_FILE);
-    let policy = policy_of(dir)?.ok_or_else(|| {
-        AppError::new(
-            ErrorCode::Config,
-            format!(
-                "Não há arquivo de política em {}: as credenciais da máquina são só para os perfis da agência. \
-                 Instale a política primeiro. Nada foi gravado.",
-                file.display()
-            ),
-        )
-    })?;
-    let profile = find(&policy, profile_id).ok_or_else(|| {
-        let ids = policy.profiles.iter().map(|p| p.id.as_str()).collect::<Vec<_>>();
-        AppError::new(
-            ErrorCode::Config,
-            format!(
-                "O perfil «{profile_id}» não está na política {}. Perfis da agência: {}. Nada foi gravado.",
-                file.display(),
-                if ids.is_empty() { "nenhum".to_owned() } else { ids.join(", ") }
-            ),
-        )
-    })?;
-    if !needs_credentials(profile) {
-        return Err(AppError::new(
-            ErrorCode::Config,
-            format!(
-                "O perfil «{}» não usa chave nem segredo (Demonstração ou trial público). Nada foi gravado.",
-                profile.id
-            ),
-        ));
-    }
-    let scope = match api {
-        Some(name) => CredentialScope::Api(api_named(profile, name)?),
-        None => CredentialScope::AllApis,
-    };
-    check_value("A chave (client id)", client_id)?;
-    check_value("O segredo (client secret)", client_secret.expose())?;
-    let binding = CredentialBinding::for_profile(profile, scope)?;
-    let mut credentials = Credentials::new(client_id.trim(), "");
-    credentials.client_secret = client_secret;
-    store_credentials(store, &binding, &credentials)?;
-    let what = match scope {
-        CredentialScope::AllApis => "a credencial comum".to_owned(),
-        CredentialScope::Api(api) => format!("a credencial da API {}", api.label()),
-    };
-    Ok(format!(
-        "Gravada {what} do perfil «{}» no cofre de credenciais da máquina, válida só para {}{}.",
-        profile.id, binding.origin, binding.token_path
-    ))
-}
-
-/// What `admin check` found: one pt-BR line each, and whether anything is missing.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AdminCheck {
-    pub lines: Vec<String>,
-    /// The policy was found and valid, the machine store readable, and every managed profile has the credentials
-    /// its lookups need.
-    pub complete: bool,
-}
-
-fn state_words(state: CredentialsState) -> &'static str {
-    match state {
-        CredentialsState::NotNeeded => "não precisa de credencial",
-        CredentialsState::Defined => "gravada",
-        CredentialsState::Missing => "FALTA",
-        CredentialsState::Unavailable => "cofre ilegível",
-        CredentialsState::BoundElsewhere => "gravada para outro endereço: grave de novo com admin set-credentials",
-    }
-}
-
-/// IT's `admin check`: the policy of `dir` (found, valid), the machine store `store` (`place` says where it is),
-/// and for each managed profile whether its credentials are there (per API where the profile has its own).
-pub fn check_machine(dir: &Path, store: &dyn SecretStore, place: &str) -> AdminCheck {
-    let file = dir.join(POLICY_FILE);
-    let mut lines = Vec::new();
-    let policy = match load_policy(dir) {
-        Ok(Some(p)) => {
-            lines.push(format!("Política: {} — encontrada e válida.", file.display()));
-            p
-        }
-        Ok(None) => {
-            lines.push(format!("Política: {} — NÃO ENCONTRADA.", file.display()));
-            return AdminCheck { lines, complete: false };
-        }
-        Err(e) => {
-            lines.push(format!("Política: {} — INVÁLIDA. {}", file.display(), e.message()));
-            return AdminCheck { lines, complete: false };
-        }
-    };
-    lines.push(format!("Cofre de credenciais da máquina: {place}."));
-    let mut complete = true;
-    if let Err(e) = store.get("profile/balcao-admin-check/client-id") {
-        lines.push(format!("  ILEGÍVEL: {}", e.message()));
-        complete = false;
-    }
-    lines.push(format!("Perfis da agência: {}.", policy.profiles.len()));
-    for profile in &policy.profiles {
-        let head = format!("  {} ({})", profile.id, profile.name);
-        if !needs_credentials(profile) {
-            lines.push(format!("{head}: {}.", state_words(CredentialsState::NotNeeded)));
-            continue;
-        }
-        let shared = credentials_state(store, profile, CredentialScope::AllApis);
-        let own = api_credentials_states(store, profile);
-        let effective = effective_state(shared, &own);
-        complete &= effective == CredentialsState::Defined;
-        lines.push(format!("{head}: credencial {}.", state_words(effective)));
-        let per_api = own.len() > 1 || own.iter().any(|o| o.state != CredentialsState::Missing);
-        if per_api {
-            for o in &own {
-                let line = if o.state == CredentialsState::Missing {
-                    format!("    {}: usa a credencial comum do perfil ({})", o.api.label(), state_words(shared))
-                } else {
-                    format!("    {}: credencial própria {}", o.api.label(), state_words(o.state))
-                };
-                lines.push(line);
+impl PolicyState {
+    /// The state of the policy folder `dir`.
+    pub fn load(dir: &std::path::Path) -> PolicyState {
+        match crate::policy::load_policy(dir) {
+            Ok(None) => PolicyState::Absent,
+            Ok(Some(p)) => PolicyState::Managed(Box::new(p)),
+            Err(e) => {
+                tracing::warn!(file = %e.file.display(), line = ?e.line, field = ?e.field, "managed policy refused");
+                PolicyState::Broken(e)
             }
         }
     }
-    lines.push(if complete {
-        "Tudo certo: política válida e credenciais de todos os perfis da agência gravadas.".to_owned()
-    } else {
-        "Falta algo (veja acima): corrija antes de liberar o computador para os atendentes.".to_owned()
-    });
-    AdminCheck { lines, complete }
+
+    /// The policy, when there is a usable one.
+    pub fn policy(&self) -> Option<&ManagedPolicy> {
+        match self {
+            PolicyState::Managed(p) => Some(p),
+            _ => None,
+        }
+    }
+
+    /// Why the policy file was refused, when it was.
+    pub fn broken(&self) -> Option<&PolicyError> {
+        match self {
+            PolicyState::Broken(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// What Balcão runs with: the policy over the clerk's own file `own` for every field it sets; the agency's
+    /// profiles first (a clerk's profile of the same id is hidden), the clerk's own only when the policy allows
+    /// them. With a broken policy: no profile but the Demonstração and no looser setting than the defaults.
+    pub fn effective(&self, own: &SettingsFile) -> SettingsFile {
+        let mut file = own.clone();
+        file.settings.managed = self.view();
+        match self {
+            PolicyState::Absent => {}
+            PolicyState::Managed(p) => {
+                let s = &mut file.settings;
+                if let Some(v) = p.purpose_required {
+                    s.purpose_required = v;
+                }
+                if let Some(v) = p.idle_lock_minutes {
+                    s.idle_lock_minutes = Some(v);
+                }
+                if let Some(v) = p.retention {
+                    s.retention = v;
+                }
+                let mut profiles = p.profiles.clone();
+                if p.clerks_may_add_profiles {
+                    profiles.extend(own.profiles.iter().filter(|o| !p.profiles.iter().any(|m| m.id == o.id)).cloned());
+                }
+                file.profiles = profiles;
+                if let Some(c) = &p.clerks {
+                    file.clerk_policy = c.clone();
+                }
+            }
+            PolicyState::Broken(_) => {
+                let s = &mut file.settings;
+                s.active_profile = DEMO_PROFILE_ID.to_owned();
+                s.purpose_required = true;
+                s.idle_lock_minutes =
+                    Some(s.idle_lock_minutes.map_or(BROKEN_IDLE_LOCK_MINUTES, |m| m.min(BROKEN_IDLE_LOCK_MINUTES)));
+                file.profiles.clear();
+            }
+        }
+        file
+    }
+
+    /// What Configurações shows as managed.
+    pub fn view(&self) -> ManagedSettings {
+        match self {
+            PolicyState::Absent => ManagedSettings::default(),
+            PolicyState::Managed(p) => ManagedSettings {
+                policy_file: Some(p.file.display().to_string()),
+                broken: None,
+                purpose_required: p.purpose_required.is_some(),
+                retention: p.retention.is_some(),
+                idle_lock_minutes: p.idle_lock_minutes.is_some(),
+                pin_required: p.pin_required == Some(true),
+                no_clerk_profiles: !p.clerks_may_add_profiles,
+            },
+            PolicyState::Broken(e) => ManagedSettings {
+                policy_file: Some(e.file.display().to_string()),
+                broken: Some(e.message()),
+                purpose_required: true,
+                retention: true,
+                idle_lock_minutes: true,
+                pin_required: true,
+                no_clerk_profiles: true,
+            },
+        }
+    }
+
+    /// Whether `id` is one of the agency's profiles.
+    pub fn is_managed_profile(&self, id: &str) -> bool {
+        self.policy().is_some_and(|p| p.profiles.iter().any(|m| m.id == id))
+    }
+
+    /// Refuses a settings change to a field the policy sets (`current`: the effective settings now), and any change
+    /// while the policy file is broken.
+    pub fn check_settings_change(&self, current: &Settings, next: &Settings) -> Result<(), AppError> {
+        self.refuse_while_broken()?;
+        let Some(p) = self.policy() else { return Ok(()) };
+        let changed = [
+            (
+                p.purpose_required.is_some() && next.purpose_required != current.purpose_required,
+                "A finalidade obrigatória",
+            ),
+            (p.retention.is_some() && next.retention != current.retention, "A retenção do histórico"),
+            (
+                p.idle_lock_minutes.is_some() && next.idle_lock_minutes != current.idle_lock_minutes,
+                "O bloqueio por inatividade",
+            ),
+        ];
+        match changed.iter().find(|(c, _)| *c) {
+            Some((_, what)) => Err(managed_error(what, p)),
+            None => Ok(()),
+        }
+    }
+
+    /// Keeps, in the clerk's file, their own value of each field the policy sets (the policy's never lands in
+    /// settings.json: removing the policy gives the clerk's settings back).
+    pub fn keep_own(&self, next: &mut Settings, own: &Settings) {
+        next.managed = ManagedSettings::default();
+        let Some(p) = self.policy() else { return };
+        if p.purpose_required.is_some() {
+            next.purpose_required = own.purpose_required;
+        }
+        if p.idle_lock_minutes.is_some() {
+            next.idle_lock_minutes = own.idle_lock_minutes;
+        }
+    }
+
+    /// Refuses saving profile `id` (`exists`: it is already one of the clerk's own) where the policy does not allow
+    /// it: an agency profile, or a new one when clerks may not add profiles; anything while the policy is broken.
+    pub fn check_profile_save(&self, id: &str, exists: bool) -> Result<(), AppError> {
+        self.refuse_while_broken()?;
+        let Some(p) = self.policy() else { return Ok(()) };
+        if self.is_managed_profile(id) {
+            return Err(managed_profile_error(id, p));
+        }
+        if !p.clerks_may_add_profiles && !exists {
+            return Err(AppError::new(
+                ErrorCode::Config,
+                format!(
+                    "A TI da agência não permite cadastrar perfis neste computador: use os perfis da agência \
+                     (definido pela TI em {}).",
+                    p.file.display()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Refuses deleting an agency profile (and anything while the policy is broken).
+    pub fn check_profile_delete(&self, id: &str) -> Result<(), AppError> {
+        self.refuse_while_broken()?;
+        match self.policy() {
+            Some(p) if self.is_managed_profile(id) => Err(managed_profile_error(id, p)),
+            _ => Ok(()),
+        }
+    }
+
+    /// Refuses removing the lock's PIN where the policy requires one (and anything while the policy is broken).
+    pub fn check_pin_removal(&self) -> Result<(), AppError> {
+        self.refuse_while_broken()?;
+        match self.policy() {
+            Some(p) if p.pin_required == Some(true) => Err(managed_error("O PIN de bloqueio obrigatório", p)),
+            _ => Ok(()),
+        }
+    }
+
+    /// Refuses activating a profile other than the Demonstração while the policy is broken.
+    pub fn check_activate(&self, id: &str) -> Result<(), AppError> {
+        if id == DEMO_PROFILE_ID { Ok(()) } else { self.refuse_while_broken() }
+    }
+
+    /// Refuses any change while the policy file is broken.
+    pub fn refuse_while_broken(&self) -> Result<(), AppError> {
+        match self.broken() {
+            Some(e) => Err(broken_error(e)),
+            None => Ok(()),
+        }
+    }
+}
+
+/// "… é definido pela TI …": the refusal of a change to a managed field.
+fn managed_error(what: &str, p: &ManagedPolicy) -> AppError {
+    AppError::new(
+        ErrorCode::Config,
+        format!(
+            "{what} é definido pela TI da agência ({}) e não pode ser alterado aqui. Nada foi salvo.",
+            p.file.display()
+        ),
+    )
+}
+
+fn managed_profile_error(id: &str, p: &ManagedPolicy) -> AppError {
+    AppError::new(
+        ErrorCode::Config,
+        format!(
+            "O perfil «{id}» é definido pela TI da agência ({}) e não pode ser alterado, substituído nem excluído \
+             aqui. Nada foi salvo.",
+            p.file.display()
+        ),
+    )
+}
+
+/// While the policy file is broken nothing is changed: the clerk's own settings must not take the policy's place.
+pub fn broken_error(e: &PolicyError) -> AppError {
+    AppError::new(
+        ErrorCode::Config,
+        format!(
+            "{} Enquanto a TI não corrigir o arquivo, só a Demonstração funciona e nada pode ser alterado nas \
+             Configurações.",
+            e.message()
+        ),
+    )
+}
+
+/// The clerk's settings.json in `data_dir` under the policy of `policy_dir`: the policy's state and the effective
+/// file (what the CLI runs with, as the window does).
+pub fn load_effective(
+    data_dir: &std::path::Path,
+    policy_dir: &std::path::Path,
+) -> Result<(PolicyState, SettingsFile), AppError> {
+    let own = crate::settings_store::SettingsStore::new(data_dir).load()?;
+    let policy = PolicyState::load(policy_dir);
+    let file = policy.effective(&own);
+    Ok((policy, file))
 }

@@ -566,8 +566,9 @@ mod tests {
     fn the_update_policy_files_and_the_managed_policy_share_the_system_folder() {
         let dir = tempfile::tempdir().unwrap();
         let files = crate::update_policy::policy_files(dir.path());
-        let system = files.first().unwrap().parent().unwrap().to_owned();
-        assert_eq!(system, policy_dir(Platform::current(), &|_| None));
+        assert_eq!(files[0], current_policy_dir().join(POLICY_FILE), "policy.toml first");
+        assert_eq!(files[1], current_policy_dir().join(crate::update_policy::POLICY_FILE));
+        assert_eq!(files[2], dir.path().join(crate::update_policy::POLICY_FILE));
     }
 
     /// A real `age-keygen` recipient (its identity was thrown away).

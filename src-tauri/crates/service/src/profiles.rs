@@ -58,18 +58,27 @@ impl ProfilesService {
         out
     }
 
-    /// [`ProfilesService::list`], each with whether its credentials are in the keyring (asked without reading them out).
+    /// [`ProfilesService::list`], each with whether its credentials are in the keyring (asked without reading them out)
+    /// and whether it is one of the agency's (managed: not editable here).
     pub async fn entries(&self) -> Vec<ProfileEntry> {
         let profiles = self.list().await;
+        let managed: Vec<bool> = profiles.iter().map(|p| self.settings.policy.is_managed_profile(&p.id)).collect();
         let secrets = self.secrets.clone();
+        // The agency's profiles' credentials are in the machine store.
+        let machine = crate::agency_credentials::machine_store_under(&self.settings.policy);
         let states = tokio::task::spawn_blocking(move || {
             profiles
                 .into_iter()
-                .map(|p| {
-                    let shared = credentials_state(secrets.as_ref(), &p, CredentialScope::AllApis);
-                    let own = api_credentials_states(secrets.as_ref(), &p);
+                .zip(managed)
+                .map(|(p, managed)| {
+                    let store = match (&machine, managed) {
+                        (Some(m), true) => m.as_ref(),
+                        _ => secrets.as_ref(),
+                    };
+                    let shared = credentials_state(store, &p, CredentialScope::AllApis);
+                    let own = api_credentials_states(store, &p);
                     let credentials = effective_state(shared, &own);
-                    ProfileEntry { profile: p, credentials, api_credentials: Some(own) }
+                    ProfileEntry { profile: p, credentials, api_credentials: Some(own), managed }
                 })
                 .collect::<Vec<_>>()
         })
@@ -77,9 +86,15 @@ impl ProfilesService {
         states.unwrap_or_default()
     }
 
+    /// Saves a profile of the clerk's own (new, or replacing theirs of the same id). Refused for an agency profile
+    /// (managed), for a new one where the policy does not let clerks add profiles, and while the policy is broken.
     pub async fn save(&self, profile: Profile) -> Result<(), AppError> {
         if profile.id == DEMO_PROFILE_ID {
             return Err(AppError::new(ErrorCode::Config, "A Demonstração é fixa e não pode ser alterada."));
+        }
+        {
+            let own = self.settings.write().await;
+            self.settings.policy.check_profile_save(&profile.id, own.profiles.iter().any(|p| p.id == profile.id))?;
         }
         profile.validate()?;
         if let Some(name) = &profile.quota_time_zone {
@@ -90,6 +105,8 @@ impl ProfilesService {
             .await
             .map_err(|e| crate::errors::interrupted("A verificação do certificado extra", &e))??;
         let mut file = self.settings.write().await;
+        // Checked again under the write lock (nothing else changes the policy, but the clerk's file may have).
+        self.settings.policy.check_profile_save(&profile.id, file.profiles.iter().any(|p| p.id == profile.id))?;
         let mut next = file.clone();
         match next.profiles.iter_mut().find(|p| p.id == profile.id) {
             Some(p) => *p = profile,
@@ -100,7 +117,9 @@ impl ProfilesService {
         Ok(())
     }
 
+    /// Deletes a profile of the clerk's own and its credentials; an agency profile is refused.
     pub async fn delete(&self, id: &str) -> Result<(), AppError> {
+        self.settings.policy.check_profile_delete(id)?;
         if self.active.read().await.profile.id == id {
             return Err(AppError::new(ErrorCode::Config, "Ative outro perfil antes de excluir este."));
         }
@@ -118,7 +137,8 @@ impl ProfilesService {
 
     /// Switches the active profile: the new client is built (credentials read) before anything changes.
     pub async fn activate(&self, id: &str) -> Result<AppInfo, AppError> {
-        let settings = self.settings.read().await.clone();
+        self.settings.policy.check_activate(id)?;
+        let settings = self.settings.read().await;
         let profile = match find_profile(&settings.profiles, id) {
             Some(p) => p.clone(),
             None if id == DEMO_PROFILE_ID => {
@@ -132,10 +152,12 @@ impl ProfilesService {
         };
         let client = self.keyring_client(&profile, &settings.settings).await?;
         *self.active.write().await = Active { profile, client, unusable: None };
-        let mut next = settings;
+        let mut own = self.settings.write().await;
+        let mut next = own.clone();
         next.settings.active_profile = id.to_owned();
         self.settings.store.save(&next)?;
-        *self.settings.write().await = next;
+        *own = next;
+        drop(own);
         Ok(app_info(&self.active, &self.settings).await)
     }
 
@@ -159,6 +181,9 @@ impl ProfilesService {
         client_id: String,
         client_secret: Sensitive<String>,
     ) -> Result<(), AppError> {
+        if self.settings.policy.is_managed_profile(id) {
+            return Err(crate::agency_credentials::entered_by_it(id));
+        }
         if client_id.trim().is_empty() || client_secret.expose().trim().is_empty() {
             return Err(AppError::new(ErrorCode::Config, "Informe a chave (client id) e o segredo."));
         }
@@ -171,15 +196,24 @@ impl ProfilesService {
         store_credentials(self.secrets.as_ref(), &binding, &creds)
     }
 
-    /// The client of `profile` with its credentials from the keyring (activating and testing a profile).
+    /// The client of `profile` with its credentials from the keyring, or the machine store for one of the agency's
+    /// (activating and testing a profile).
     async fn keyring_client(&self, profile: &Profile, settings: &Settings) -> Result<GovClient, AppError> {
-        build_client(profile, settings, self.secrets.as_ref(), CredentialSource::Keyring, &self.history.handle()).await
+        build_client(
+            profile,
+            settings,
+            self.secrets.as_ref(),
+            CredentialSource::Keyring,
+            &self.settings.policy,
+            &self.history.handle(),
+        )
+        .await
     }
 
     /// Tests a profile's credentials without billing a lookup: a new token for each credential and, where the API
     /// has one, its unbilled health check (`GovClient::check_credentials`); a pt-BR line says what happened.
     pub async fn test(&self, id: &str) -> Result<String, AppError> {
-        let settings = self.settings.read().await.clone();
+        let settings = self.settings.read().await;
         let profile = if id == DEMO_PROFILE_ID {
             self.list().await.remove(0)
         } else {
@@ -323,6 +357,7 @@ mod tests {
             profile: p,
             credentials: CredentialsState::Defined,
             api_credentials: None,
+            managed: false,
         })
         .unwrap();
         assert!(!json.contains("s3cr3t") && json.contains(r#""credentials":"defined""#), "{json}");

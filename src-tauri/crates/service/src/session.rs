@@ -18,7 +18,7 @@ use balcao_platform::SecretStore;
 use balcao_sim::SimHandle;
 
 use crate::lookup::{audited_call, checked_request};
-use crate::settings_store::SettingsStore;
+use crate::managed::PolicyState;
 
 /// Where a profile's credentials come from (Demonstração always uses the simulator's public pair, and the public
 /// SERPRO trial, with no token endpoint, needs none).
@@ -41,7 +41,8 @@ pub(crate) type HistorySlot = Result<Arc<Mutex<History>>, AppError>;
 pub(crate) const APIS: [ApiKind; 5] =
     [ApiKind::SerproCpfV1, ApiKind::SerproCpfV2, ApiKind::SerproCnpj, ApiKind::ConectaCpfLight, ApiKind::ConectaCnpj];
 
-/// The client of `profile`, with its credentials from `source` and the clerk's CPF from settings when the profile
+/// The client of `profile`, with its credentials from `source` (the machine store instead of the keyring for one of
+/// the agency's profiles under `policy`) and the clerk's CPF from settings when the profile
 /// has none; its quota counters start from what the history already counted. The only place a client is built
 /// for calls.
 pub(crate) async fn build_client(
@@ -49,8 +50,11 @@ pub(crate) async fn build_client(
     settings: &Settings,
     secrets: &dyn SecretStore,
     source: CredentialSource,
+    policy: &PolicyState,
     history: &HistorySlot,
 ) -> Result<GovClient, AppError> {
+    // The agency's profiles read the machine store IT fills, not the clerk's keyring.
+    let source = crate::agency_credentials::source_under(source, profile, policy);
     let mut profile = profile.clone();
     if profile.clerk_cpf.is_none() {
         profile.clerk_cpf = settings.clerk_cpf.as_deref().and_then(|c| Cpf::parse(c).ok());
@@ -179,6 +183,8 @@ pub fn open_existing_history(
 pub struct SessionOptions {
     /// The data folder: settings.json (the agency's purpose rule) and the history.
     pub data_dir: PathBuf,
+    /// The managed policy's folder (`policy::current_policy_dir`): its rules win over settings.json's.
+    pub policy_dir: PathBuf,
     pub secrets: Arc<dyn SecretStore>,
     /// The profile; `None` for Demonstração (an embedded simulator, stopped by [`Session::close`]).
     pub profile: Option<Profile>,
@@ -206,7 +212,13 @@ impl Session {
     /// Opens the history first (without it no call is made: exit 22 in the CLI), then builds the client of the
     /// profile (starting the Demonstração simulator when there is none).
     pub async fn open(opts: SessionOptions) -> Result<Session, AppError> {
-        let settings = SettingsStore::new(&opts.data_dir).load()?.settings;
+        let (policy, file) = crate::managed::load_effective(&opts.data_dir, &opts.policy_dir)?;
+        if let Some(e) = policy.broken()
+            && opts.profile.as_ref().is_some_and(|p| p.environment != balcao_core::api::Environment::Demonstracao)
+        {
+            return Err(crate::managed::broken_error(e));
+        }
+        let settings = file.settings;
         let history = open_history_as(opts.data_dir.clone(), opts.secrets.clone(), opts.origin).await?;
         let (profile, sim) = match opts.profile {
             Some(p) => (p, None),
@@ -216,15 +228,16 @@ impl Session {
             }
         };
         let slot = Ok(history.clone());
-        let client = match build_client(&profile, &settings, opts.secrets.as_ref(), opts.credentials, &slot).await {
-            Ok(c) => c,
-            Err(e) => {
-                if let Some(sim) = sim {
-                    sim.shutdown().await;
+        let client =
+            match build_client(&profile, &settings, opts.secrets.as_ref(), opts.credentials, &policy, &slot).await {
+                Ok(c) => c,
+                Err(e) => {
+                    if let Some(sim) = sim {
+                        sim.shutdown().await;
+                    }
+                    return Err(e);
                 }
-                return Err(e);
-            }
-        };
+            };
         let client = match opts.clerk {
             Some(cpf) => client.for_clerk(cpf),
             None => client,

@@ -21,21 +21,27 @@ impl SettingsService {
         Self { settings: settings.clone(), history: history.clone(), who: who.clone() }
     }
 
-    /// The settings, with the retention policy the history holds.
+    /// The effective settings (the managed policy over settings.json, and which fields it sets), with the
+    /// retention policy the history holds unless the managed policy sets it.
     pub async fn get(&self) -> Settings {
-        let mut s = self.settings.read().await.settings.clone();
-        if let Ok(policy) = self.history.with(|h| h.retention()).await {
+        let mut s = self.settings.read().await.settings;
+        if !s.managed.retention
+            && let Ok(policy) = self.history.with(|h| h.retention()).await
+        {
             s.retention = policy;
         }
         s
     }
 
     /// Saves settings; the retention policy goes to the history (and is applied at once), the rest to settings.json.
+    /// A change to a field the managed policy sets is refused (nothing saved), and so is every change while the
+    /// policy file is broken.
     pub async fn save(&self, settings: Settings) -> Result<(), AppError> {
         check_numeric_settings(&settings)?;
         if let Some(cpf) = settings.clerk_cpf.as_deref().filter(|c| !c.trim().is_empty()) {
             Cpf::parse(cpf).map_err(|e| AppError::new(ErrorCode::InvalidDocument, format!("CPF do atendente: {e}")))?;
         }
+        self.settings.policy.check_settings_change(&self.get().await, &settings)?;
         let policy = settings.retention;
         let actor = self.who.actor_for(&settings);
         self.history
@@ -46,7 +52,9 @@ impl SettingsService {
             .await?;
         let mut file = self.settings.write().await;
         let mut next = file.clone();
-        next.settings = Settings { active_profile: next.settings.active_profile.clone(), ..settings };
+        let mut saved = Settings { active_profile: next.settings.active_profile.clone(), ..settings };
+        self.settings.policy.keep_own(&mut saved, &file.settings);
+        next.settings = saved;
         self.settings.store.save(&next)?;
         *file = next;
         Ok(())

@@ -8,30 +8,35 @@ use balcao_core::api::{Environment, Settings};
 use balcao_core::{AppError, Cpf};
 use balcao_gov::GovClient;
 use balcao_history::{Actor, History};
-use tokio::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+use tokio::sync::{RwLock, RwLockWriteGuard};
 
 use crate::Active;
 use crate::clerks::{ClerkPolicy, clerk_required_error};
 use crate::lock::IdleLock;
+use crate::managed::PolicyState;
 use crate::session::{HistorySlot, on_history};
 use crate::settings_store::{SettingsFile, SettingsStore};
 
-/// settings.json: its store and what it holds now.
+/// settings.json (its store and what it holds now: the clerk's own) and the managed policy read at start; what
+/// Balcão runs with is [`SettingsCell::read`], the policy over the clerk's file.
 #[derive(Debug)]
 pub(crate) struct SettingsCell {
     pub(crate) store: SettingsStore,
+    pub(crate) policy: PolicyState,
     file: RwLock<SettingsFile>,
 }
 
 impl SettingsCell {
-    pub(crate) fn new(store: SettingsStore, file: SettingsFile) -> Self {
-        Self { store, file: RwLock::new(file) }
+    pub(crate) fn new(store: SettingsStore, policy: PolicyState, file: SettingsFile) -> Self {
+        Self { store, policy, file: RwLock::new(file) }
     }
 
-    pub(crate) async fn read(&self) -> RwLockReadGuard<'_, SettingsFile> {
-        self.file.read().await
+    /// The effective settings, profiles and clerk policy (the policy over the clerk's settings.json).
+    pub(crate) async fn read(&self) -> SettingsFile {
+        self.policy.effective(&*self.file.read().await)
     }
 
+    /// The clerk's own file, to change and save (never the policy's values: see [`PolicyState::keep_own`]).
     pub(crate) async fn write(&self) -> RwLockWriteGuard<'_, SettingsFile> {
         self.file.write().await
     }
@@ -107,7 +112,7 @@ impl Who {
         match self.signed_in_cpf() {
             Some(cpf) => Ok((Some(cpf), active.client.for_clerk(cpf))),
             None => {
-                let required = ClerkPolicy::of(&*settings.read().await).required;
+                let required = ClerkPolicy::of(&settings.read().await).required;
                 if required && active.profile.environment != Environment::Demonstracao {
                     return Err(clerk_required_error());
                 }

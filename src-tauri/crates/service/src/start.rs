@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
+use balcao_core::history_api::RetentionPolicy;
 use balcao_core::profile::{DEMO_PROFILE_ID, Profile};
 use balcao_core::{AppError, ErrorCode};
 use balcao_platform::{KeyringStore, SecretStore};
@@ -16,6 +17,7 @@ use tokio::sync::RwLock;
 
 use crate::lock::{IdleLock, stored_pin_hash};
 use crate::lock_store::LockStore;
+use crate::managed::PolicyState;
 use crate::session::{CredentialSource, build_client, credential_free_client, open_history};
 use crate::settings_store::SettingsStore;
 use crate::shared::{HistoryCell, SettingsCell, Who};
@@ -27,31 +29,43 @@ use crate::{
 #[derive(Debug, Clone)]
 pub struct StartOptions {
     pub data_dir: PathBuf,
+    /// The managed policy's folder (`policy.toml`): the platform's system folder, or `BALCAO_POLICY_DIR` (tests
+    /// always point it at a folder of their own).
+    pub policy_dir: PathBuf,
     /// Where the Demonstração simulator listens (`BALCAO_SIM_ADDR`, default a random loopback port).
     pub sim_addr: SocketAddr,
     pub secrets: Option<Arc<dyn SecretStore>>,
 }
 
 impl StartOptions {
-    /// The data folder from `BALCAO_DATA_DIR` (or the OS default), the keyring service from `BALCAO_KEYRING_SERVICE`.
+    /// The data folder from `BALCAO_DATA_DIR` (or the OS default), the keyring service from `BALCAO_KEYRING_SERVICE`,
+    /// the policy folder from `BALCAO_POLICY_DIR` (or the platform's system folder).
     pub fn from_env() -> Self {
         let sim_addr = std::env::var("BALCAO_SIM_ADDR")
             .ok()
             .and_then(|s| s.parse().ok())
             .unwrap_or(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)));
-        Self { data_dir: balcao_platform::data_dir(), sim_addr, secrets: None }
+        Self {
+            data_dir: balcao_platform::data_dir(),
+            policy_dir: crate::policy::current_policy_dir(),
+            sim_addr,
+            secrets: None,
+        }
     }
 }
 
 impl Balcao {
     /// Starts the services. Only a data folder that cannot be created or a settings file that cannot be read fail
-    /// it; without the history, the active profile's credentials or the keyring it starts in the safe mode.
+    /// it; without the history, the active profile's credentials or the keyring it starts in the safe mode, and
+    /// with a broken managed policy too (Demonstração only, nothing changeable: see `managed`).
     pub async fn start(opts: StartOptions) -> Result<Self, AppError> {
         // Private to the user (0700, files 0600), also when an older version left it open.
         balcao_platform::secure_data_dir(&opts.data_dir)?;
         let secrets: Arc<dyn SecretStore> = opts.secrets.clone().unwrap_or_else(|| Arc::new(KeyringStore::new()));
         let settings_store = SettingsStore::new(&opts.data_dir);
-        let file = settings_store.load()?;
+        let own = settings_store.load()?;
+        let policy = PolicyState::load(&opts.policy_dir);
+        let file = policy.effective(&own);
         let (history, pin_set) =
             tokio::join!(open_history(opts.data_dir.clone(), secrets.clone()), read_pin_set(secrets.clone()));
         let lock = IdleLock::restore(LockStore::new(&opts.data_dir), pin_set, Instant::now(), SystemTime::now());
@@ -62,15 +76,26 @@ impl Balcao {
                 (Profile::demo(&sim.base_url()), Some(sim))
             }
         };
-        let active =
-            match build_client(&profile, &file.settings, secrets.as_ref(), CredentialSource::Keyring, &history).await {
-                Ok(client) => Active { profile, client, unusable: None },
-                Err(e) => {
-                    tracing::warn!(code = ?e.code, "active profile unusable at start");
-                    Active { client: credential_free_client(&profile, opts.sim_addr)?, profile, unusable: Some(e) }
-                }
-            };
-        let settings = Arc::new(SettingsCell::new(settings_store, file));
+        let active = match build_client(
+            &profile,
+            &file.settings,
+            secrets.as_ref(),
+            CredentialSource::Keyring,
+            &policy,
+            &history,
+        )
+        .await
+        {
+            Ok(client) => Active { profile, client, unusable: None },
+            Err(e) => {
+                tracing::warn!(code = ?e.code, "active profile unusable at start");
+                Active { client: credential_free_client(&profile, opts.sim_addr)?, profile, unusable: Some(e) }
+            }
+        };
+        if let Some(retention) = policy.policy().and_then(|p| p.retention) {
+            apply_managed_retention(&history, retention).await;
+        }
+        let settings = Arc::new(SettingsCell::new(settings_store, policy, own));
         let active = Arc::new(RwLock::new(active));
         let history = Arc::new(HistoryCell::new(history));
         let lock = Arc::new(lock);
@@ -99,6 +124,24 @@ impl Balcao {
         }
         balcao.batch_service.import_legacy_state().await;
         Ok(balcao)
+    }
+}
+
+/// Stores the managed policy's retention in the history (where the CLI reads it too) and applies it, recorded as
+/// the OS user; a history that did not open gets it when the policy is read again at the next start.
+async fn apply_managed_retention(history: &crate::session::HistorySlot, retention: RetentionPolicy) {
+    let Ok(h) = history.clone() else { return };
+    let actor = balcao_history::Actor { clerk_cpf: None, os_user: balcao_platform::os_user_name() };
+    let applied = crate::session::on_history(h, move |h| {
+        if h.retention()? != retention {
+            h.set_retention(&retention)?;
+            h.apply_retention(&actor)?;
+        }
+        Ok(())
+    })
+    .await;
+    if let Err(e) = applied {
+        tracing::warn!(code = ?e.code, "managed retention not applied at start");
     }
 }
 

@@ -12,19 +12,16 @@ use url::Url;
 pub const ENDPOINTS_ENV: &str = "BALCAO_UPDATE_ENDPOINTS";
 /// The policy file IT deploys (system folder) or a user keeps in the data folder.
 pub const POLICY_FILE: &str = "update.json";
-/// The policy files, most authoritative first: the system-wide one IT deploys, then the user's.
+/// The policy files, most authoritative first: the managed policy's `policy.toml` (its `[update]`), then the
+/// system-wide `update.json` IT deploys beside it, then the user's. The system folder is the managed policy's
+/// (`policy::current_policy_dir`, which `BALCAO_POLICY_DIR` redirects).
 pub fn policy_files(data_dir: &Path) -> Vec<PathBuf> {
-    let mut v = Vec::new();
-    if cfg!(target_os = "linux") {
-        v.push(PathBuf::from("/etc/balcao").join(POLICY_FILE));
-    } else if cfg!(target_os = "macos") {
-        v.push(PathBuf::from("/Library/Application Support/br.gov.balcao").join(POLICY_FILE));
-    } else if cfg!(windows) {
-        let base = std::env::var_os("ProgramData").map_or_else(|| PathBuf::from(r"C:\ProgramData"), PathBuf::from);
-        v.push(base.join("Balcao").join(POLICY_FILE));
-    }
-    v.push(data_dir.join(POLICY_FILE));
-    v
+    policy_files_in(&crate::policy::current_policy_dir(), data_dir)
+}
+
+/// [`policy_files`] with the system folder given.
+pub fn policy_files_in(system_dir: &Path, data_dir: &Path) -> Vec<PathBuf> {
+    vec![system_dir.join(crate::policy::POLICY_FILE), system_dir.join(POLICY_FILE), data_dir.join(POLICY_FILE)]
 }
 
 /// What `update.json` may say.
@@ -58,7 +55,9 @@ pub enum Resolved {
     Disabled(String),
 }
 
-/// Resolves the source: the environment, then the first policy file that exists, then the built-in endpoint.
+/// Resolves the source: the managed policy's `[update]` (policy.toml: IT's rule wins over the environment too),
+/// then the environment, then the first `update.json` that exists, then the built-in endpoint. A broken policy.toml
+/// turns updates off with its reason.
 pub fn resolve(
     env_endpoints: Option<&str>,
     files: &[PathBuf],
@@ -76,7 +75,19 @@ pub fn resolve(
             "A chave pública de atualização desta compilação é inválida ({e}). Avise a TI."
         ));
     }
-    let (raw, origin, check_on_start) = if let Some(env) = env_endpoints.filter(|s| !s.trim().is_empty()) {
+    let managed = match managed_rules(files) {
+        Ok(m) => m,
+        Err(why) => return Resolved::Disabled(why),
+    };
+    let (raw, origin, check_on_start) = if let Some((file, rules)) = managed {
+        if rules.disabled {
+            return Resolved::Disabled(format!(
+                "A TI desativou as atualizações automáticas nesta máquina ({}).",
+                file.display()
+            ));
+        }
+        (rules.endpoints, file.display().to_string(), rules.check_on_start.unwrap_or(true))
+    } else if let Some(env) = env_endpoints.filter(|s| !s.trim().is_empty()) {
         let list = env.split([',', ' ', '\n']).filter(|s| !s.is_empty()).map(str::to_owned).collect();
         (list, format!("variável {ENDPOINTS_ENV}"), true)
     } else if let Some((file, policy)) = first_policy(files) {
@@ -119,8 +130,29 @@ pub fn resolve(
     Resolved::Ready(UpdateSource { endpoints, pubkey: pubkey.to_owned(), check_on_start, origin })
 }
 
+/// The `[update]` of the first managed policy file (`policy.toml`) in `files` that exists and sets it; a refused
+/// policy file is the pt-BR reason updates are off.
+fn managed_rules(files: &[PathBuf]) -> Result<Option<(PathBuf, crate::policy::UpdateRules)>, String> {
+    for f in files.iter().filter(|f| f.extension().is_some_and(|e| e == "toml")) {
+        let Some(dir) = f.parent() else { continue };
+        match crate::policy::load_policy(dir) {
+            Ok(Some(p)) => {
+                if let Some(rules) = p.update {
+                    return Ok(Some((p.file, rules)));
+                }
+            }
+            Ok(None) => {}
+            Err(e) => {
+                return Err(format!("{} As atualizações automáticas ficam desligadas até a correção.", e.message()));
+            }
+        }
+    }
+    Ok(None)
+}
+
 fn first_policy(files: &[PathBuf]) -> Option<(&PathBuf, Result<Policy, String>)> {
-    files.iter().find_map(|f| match std::fs::read_to_string(f) {
+    let mut json = files.iter().filter(|f| f.extension().is_none_or(|e| e != "toml"));
+    json.find_map(|f| match std::fs::read_to_string(f) {
         Ok(text) => Some((f, serde_json::from_str::<Policy>(&text).map_err(|e| policy_error(f, &e)))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => {
@@ -247,6 +279,44 @@ mod tests {
         assert!(eps[0].starts_with("https://mirror.gov.example/"), "{eps:?}");
         assert!(!on_start);
         assert_eq!(get(Some("https://a.example/1.json, https://b.example/2.json")).0.len(), 2);
+    }
+
+    #[test]
+    fn the_managed_policy_toml_wins_over_the_environment_and_update_json_and_a_broken_one_turns_updates_off() {
+        let dir = tempfile::tempdir().unwrap();
+        let system = dir.path().join("system");
+        let f = policy_files_in(&system, &dir.path().join("user"));
+        std::fs::create_dir_all(&system).unwrap();
+        std::fs::write(&f[1], r#"{"endpoints":["https://json.example/u.json"]}"#).unwrap();
+        let env = Some("https://env.example/e.json");
+        let ready = |r: Resolved| match r {
+            Resolved::Ready(s) => s,
+            Resolved::Disabled(why) => panic!("{why}"),
+        };
+        assert_eq!(
+            ready(resolve(None, &f, None, Some(TEST_PUBKEY))).endpoints[0].as_str(),
+            "https://json.example/u.json"
+        );
+        // A policy without [update] leaves the environment and update.json as they were.
+        std::fs::write(&f[0], "purpose_required = true\n").unwrap();
+        assert_eq!(
+            ready(resolve(env, &f, None, Some(TEST_PUBKEY))).endpoints[0].as_str(),
+            "https://env.example/e.json"
+        );
+        std::fs::write(
+            &f[0],
+            "[update]\nendpoints = [\"https://espelho.gov.example/m.json\"]\ncheck_on_start = false\n",
+        )
+        .unwrap();
+        let s = ready(resolve(env, &f, None, Some(TEST_PUBKEY)));
+        assert_eq!(s.endpoints[0].as_str(), "https://espelho.gov.example/m.json");
+        assert!(!s.check_on_start);
+        assert!(s.origin.ends_with("policy.toml"), "{}", s.origin);
+        std::fs::write(&f[0], "[update]\ndisabled = true\n").unwrap();
+        assert!(matches!(resolve(env, &f, None, Some(TEST_PUBKEY)), Resolved::Disabled(w) if w.contains("desativou")));
+        std::fs::write(&f[0], "[update]\nendpoint = \"typo\"\n").unwrap();
+        let Resolved::Disabled(why) = resolve(env, &f, None, Some(TEST_PUBKEY)) else { panic!("a broken policy") };
+        assert!(why.contains("policy.toml") && why.contains("linha 2") && why.contains("desligadas"), "{why}");
     }
 
     #[test]

@@ -18,8 +18,12 @@ async fn sim() -> SimHandle {
 }
 
 async fn start(dir: &std::path::Path, store: Arc<MemoryStore>) -> Balcao {
-    let opts =
-        StartOptions { data_dir: dir.to_path_buf(), sim_addr: "127.0.0.1:0".parse().unwrap(), secrets: Some(store) };
+    let opts = StartOptions {
+        data_dir: dir.to_path_buf(),
+        policy_dir: dir.join("policy"),
+        sim_addr: "127.0.0.1:0".parse().unwrap(),
+        secrets: Some(store),
+    };
     Balcao::start(opts).await.expect("starts in Demonstração")
 }
 

@@ -47,8 +47,12 @@ impl SecretStore for Switchable {
 }
 
 async fn start(dir: &std::path::Path, secrets: Arc<dyn SecretStore>) -> Balcao {
-    let opts =
-        StartOptions { data_dir: dir.to_path_buf(), sim_addr: "127.0.0.1:0".parse().unwrap(), secrets: Some(secrets) };
+    let opts = StartOptions {
+        data_dir: dir.to_path_buf(),
+        policy_dir: dir.join("policy"),
+        sim_addr: "127.0.0.1:0".parse().unwrap(),
+        secrets: Some(secrets),
+    };
     Balcao::start(opts).await.expect("starts")
 }
 

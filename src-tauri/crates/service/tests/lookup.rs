@@ -11,6 +11,7 @@ use balcao_service::{Balcao, StartOptions};
 async fn start(dir: &std::path::Path) -> Balcao {
     let opts = StartOptions {
         data_dir: dir.to_path_buf(),
+        policy_dir: dir.join("policy"),
         sim_addr: "127.0.0.1:0".parse().unwrap(),
         secrets: Some(Arc::new(MemoryStore::new())),
     };
@@ -123,6 +124,7 @@ async fn without_a_keyring_no_lookup_is_made() {
     let dir = tempfile::tempdir().unwrap();
     let opts = StartOptions {
         data_dir: dir.path().to_path_buf(),
+        policy_dir: dir.path().join("policy"),
         sim_addr: "127.0.0.1:0".parse().unwrap(),
         secrets: Some(Arc::new(MemoryStore::unavailable())),
     };

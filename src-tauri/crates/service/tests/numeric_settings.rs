@@ -13,6 +13,7 @@ use balcao_service::{Balcao, StartOptions};
 async fn start(dir: &std::path::Path) -> Balcao {
     let opts = StartOptions {
         data_dir: dir.to_path_buf(),
+        policy_dir: dir.join("policy"),
         sim_addr: "127.0.0.1:0".parse().unwrap(),
         secrets: Some(Arc::new(MemoryStore::new())),
     };

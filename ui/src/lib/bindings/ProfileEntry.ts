@@ -14,4 +14,8 @@ credentials: CredentialsState,
 /**
  * Each API's own credential (one per API, as Conecta issues them, #15); absent where not asked.
  */
-apiCredentials?: Array<ApiCredentialsState>, };
+apiCredentials?: Array<ApiCredentialsState>, 
+/**
+ * One of the agency's profiles (the managed policy's): shown «Definido pela TI», not editable or removable.
+ */
+managed: boolean, };

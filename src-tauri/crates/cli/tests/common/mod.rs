@@ -81,6 +81,7 @@ exec "$@""#;
         .env("XDG_CONFIG_HOME", tmp.path("config-home"))
         .env("XDG_CACHE_HOME", tmp.path("cache-home"))
         .env("BALCAO_DATA_DIR", tmp.path("data"))
+        .env("BALCAO_POLICY_DIR", tmp.path("policy"))
         .env("BALCAO_KEYRING_SERVICE", format!("br.gov.balcao.test.{service_tag}.{}", std::process::id()))
         .env_remove("BALCAO_CLIENT_ID")
         .env_remove("BALCAO_CLIENT_SECRET")

@@ -155,8 +155,9 @@ fn set_credentials(args: &SetArgs) -> ExitCode {
 
 fn check() -> ExitCode {
     let dir = current_policy_dir();
-    let place = MachineStore::for_policy_dir(&dir).choice().describe();
-    let report = check_machine(&dir, machine_store(&dir).as_ref(), &place);
+    let store = MachineStore::for_policy_dir(&dir);
+    let place = store.choice().describe();
+    let report = check_machine(&dir, &store, &place, store.clerk_access_problem());
     for line in &report.lines {
         print_line(line);
     }

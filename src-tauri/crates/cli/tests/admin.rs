@@ -85,6 +85,13 @@ fn admin_set_credentials_reads_stdin_into_the_machine_store_and_check_says_what_
     assert!(t.contains("Tudo certo"), "{t}");
     assert!(!t.contains("segredo"), "no secret in the report: {t}");
     assert_no_english(&t);
+
+    // Root reads anything: check still says when the clerks could not (the group may not read the file).
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let check = admin(s.dir(), &["admin", "check"], "");
+    let t = text(&check);
+    assert_eq!(check.status.code(), Some(1), "{t}");
+    assert!(t.contains("ILEGÍVEL PARA OS ATENDENTES") && t.contains("chmod 0640"), "{t}");
 }
 
 #[test]

@@ -179,6 +179,46 @@ impl MachineStore {
     }
 }
 
+impl MachineStore {
+    /// For IT (who runs as root and reads anything): why the clerks could not read the Linux file although root
+    /// can, i.e. its group is not the store's or the group may not read it; `None` when it is right or there is no
+    /// file yet (and on the other systems).
+    #[cfg(unix)]
+    pub fn clerk_access_problem(&self) -> Option<String> {
+        use std::os::unix::fs::MetadataExt;
+        let MachineStoreChoice::GroupFile { path, group, .. } = &self.choice else { return None };
+        let meta = std::fs::metadata(path).ok()?;
+        let expected = match resolve_group(&self.group, path) {
+            Ok(gid) => gid,
+            Err(e) => return Some(e.message().to_owned()),
+        };
+        if meta.gid() != expected {
+            return Some(format!(
+                "o arquivo {} é do grupo de id {}, não do grupo {group}: os atendentes não conseguem lê-lo. Corrija \
+                 com chgrp {group} {} (ou grave as credenciais de novo).",
+                path.display(),
+                meta.gid(),
+                path.display()
+            ));
+        }
+        if meta.mode() & 0o040 == 0 {
+            return Some(format!(
+                "o grupo {group} não tem leitura no arquivo {} (modo {:04o}): os atendentes não conseguem lê-lo. \
+                 Corrija com chmod 0640 {}.",
+                path.display(),
+                meta.mode() & 0o7777,
+                path.display()
+            ));
+        }
+        None
+    }
+
+    #[cfg(not(unix))]
+    pub fn clerk_access_problem(&self) -> Option<String> {
+        None
+    }
+}
+
 impl SecretStore for MachineStore {
     fn get(&self, key: &str) -> Result<Option<Sensitive<String>>, SecretError> {
         match &self.choice {
@@ -705,6 +745,21 @@ mod tests {
                 assert_eq!(e.failure, SecretFailure::BadData, "{text}");
                 assert!(e.message().contains("admin set-credentials"), "{}", e.message());
             }
+        }
+
+        #[test]
+        fn machine_store_tells_it_when_clerks_could_not_read_the_file() {
+            let (dir, path, store) = store();
+            assert_eq!(store.clerk_access_problem(), None, "no file yet");
+            store.set("k", &secret("v")).unwrap();
+            assert_eq!(store.clerk_access_problem(), None);
+            let other = MachineStore::group_file(&path, FileGroup::Id(egid().wrapping_add(1)));
+            let m = other.clerk_access_problem().unwrap();
+            assert!(m.contains("não conseguem lê-lo") && m.contains("chgrp"), "{m}");
+            chmod(&path, 0o600);
+            let m = store.clerk_access_problem().unwrap();
+            assert!(m.contains("chmod 0640"), "{m}");
+            drop(dir);
         }
 
         #[test]

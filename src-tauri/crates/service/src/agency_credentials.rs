@@ -205,9 +205,10 @@ fn state_words(state: CredentialsState) -> &'static str {
     }
 }
 
-/// IT's `admin check`: the policy of `dir` (found, valid), the machine store `store` (`place` says where it is),
-/// and for each managed profile whether its credentials are there (per API where the profile has its own).
-pub fn check_machine(dir: &Path, store: &dyn SecretStore, place: &str) -> AdminCheck {
+/// IT's `admin check`: the policy of `dir` (found, valid), the machine store `store` (`place` says where it is;
+/// `clerk_access`: why the clerks could not read it, see [`MachineStore::clerk_access_problem`]), and for each
+/// managed profile whether its credentials are there (per API where the profile has its own).
+pub fn check_machine(dir: &Path, store: &dyn SecretStore, place: &str, clerk_access: Option<String>) -> AdminCheck {
     let file = dir.join(POLICY_FILE);
     let mut lines = Vec::new();
     let policy = match load_policy(dir) {
@@ -228,6 +229,10 @@ pub fn check_machine(dir: &Path, store: &dyn SecretStore, place: &str) -> AdminC
     let mut complete = true;
     if let Err(e) = store.get("profile/balcao-admin-check/client-id") {
         lines.push(format!("  ILEGÍVEL: {}", e.message()));
+        complete = false;
+    }
+    if let Some(problem) = clerk_access {
+        lines.push(format!("  ILEGÍVEL PARA OS ATENDENTES: {problem}"));
         complete = false;
     }
     lines.push(format!("Perfis da agência: {}.", policy.profiles.len()));

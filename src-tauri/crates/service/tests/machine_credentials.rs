@@ -106,7 +106,7 @@ async fn managed_profile_lookup_gets_its_token_with_the_credential_from_the_mach
     assert_eq!(e.code, ErrorCode::Config, "{}", e.message);
     assert_eq!(gateway.requests().iter().filter(|r| r.is_token_call()).count(), 1, "no other token request");
 
-    let check = check_machine(dir.path(), machine.as_ref(), "teste");
+    let check = check_machine(dir.path(), machine.as_ref(), "teste", None);
     assert!(check.complete, "{:?}", check.lines);
 }
 
@@ -124,7 +124,7 @@ async fn a_machine_store_file_others_could_write_is_refused_before_any_request()
     assert_eq!(e.code, ErrorCode::KeychainUnavailable, "{}", e.message);
     assert!(e.message.contains("pode ser alterado por outros usuários"), "{}", e.message);
     assert!(gateway.requests().is_empty(), "nothing sent: {:?}", gateway.requests());
-    let check = check_machine(dir.path(), machine.as_ref(), "teste");
+    let check = check_machine(dir.path(), machine.as_ref(), "teste", None);
     assert!(!check.complete);
     assert!(check.lines.iter().any(|l| l.contains("ILEGÍVEL")), "{:?}", check.lines);
 }

@@ -22,6 +22,7 @@ const conecta: Profile = {
 const entry: ProfileEntry = {
   profile: conecta,
   credentials: 'missing',
+  managed: false,
   apiCredentials: [
     { api: 'conectaCpfLight', state: 'defined' },
     { api: 'conectaCnpj', state: 'missing' },

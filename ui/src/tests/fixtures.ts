@@ -63,6 +63,15 @@ export const settings: Settings = {
   idleLockMinutes: 10,
   activeProfile: 'demonstracao',
   firstRunDone: true,
+  managed: {
+    policyFile: null,
+    broken: null,
+    purposeRequired: false,
+    retention: false,
+    idleLockMinutes: false,
+    pinRequired: false,
+    noClerkProfiles: false,
+  },
 };
 
 export const statusDemo: StatusInfo = {
@@ -463,8 +472,8 @@ export const profileList: Profile[] = [
 
 /** What profiles_list answers: each profile with whether its credentials are stored. */
 export const profiles: ProfileEntry[] = [
-  { profile: profileList[0]!, credentials: 'notNeeded' },
-  { profile: profileList[1]!, credentials: 'missing' },
+  { profile: profileList[0]!, credentials: 'notNeeded', managed: false },
+  { profile: profileList[1]!, credentials: 'missing', managed: false },
 ];
 
 /** An update offered by the server (update_status / update_check). */

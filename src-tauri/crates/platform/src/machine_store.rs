@@ -97,7 +97,7 @@ impl MachineStoreChoice {
 
 /// The machine store of `os` for the policy folder `policy_dir` (the folder the policy file is read from, already
 /// resolved for that OS and its environment: `/etc/balcao`, `%ProgramData%\Balcao`, `/Library/Application
-/// Support/Balcao` or the `BALCAO_POLICY_DIR` redirect). macOS keeps the secrets in the System keychain whatever the
+/// Support/br.gov.balcao` or the `BALCAO_POLICY_DIR` redirect). macOS keeps the secrets in the System keychain whatever the
 /// folder.
 pub fn machine_store_choice(os: MachineOs, policy_dir: &Path) -> MachineStoreChoice {
     match os {
@@ -600,7 +600,7 @@ mod tests {
             MachineStoreChoice::DpapiMachine { path: Path::new(r"C:\ProgramData\Balcao").join("credentials.dpapi") }
         );
         assert!(windows.describe().contains("DPAPI"));
-        let mac = machine_store_choice(MachineOs::MacOs, Path::new("/Library/Application Support/Balcao"));
+        let mac = machine_store_choice(MachineOs::MacOs, Path::new("/Library/Application Support/br.gov.balcao"));
         assert_eq!(
             mac,
             MachineStoreChoice::SystemKeychain {

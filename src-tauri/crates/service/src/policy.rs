@@ -153,7 +153,8 @@ impl PolicyError {
         if let Some(field) = &self.field {
             at.push_str(&format!(", campo «{field}»"));
         }
-        format!("O arquivo de política da TI {} tem um erro{at}: {}", self.file.display(), self.reason)
+        let end = if self.reason.ends_with('.') { "" } else { "." };
+        format!("O arquivo de política da TI {} tem um erro{at}: {}{end}", self.file.display(), self.reason)
     }
 
     /// The pt-BR `Config` error.
@@ -646,6 +647,16 @@ cnpj_views = ["basica"]
         assert_eq!(p.recovery_public_key.as_deref(), Some(AGE_KEY));
         assert_eq!(p.profiles.len(), 1);
         assert_eq!(p.profiles[0].id, "serpro-prod");
+    }
+
+    #[test]
+    fn the_documented_example_for_it_is_a_valid_policy() {
+        let doc = include_str!("../../../../docs/deploy/policy.md");
+        let example = doc.split("```toml\n").nth(1).and_then(|rest| rest.split("```").next()).unwrap();
+        let p = parse_policy(example, &file()).unwrap_or_else(|e| panic!("{}", e.message()));
+        assert_eq!(p.profiles.len(), 2);
+        assert!(p.clerks.is_some() && p.agency_store.is_some() && p.update.is_some() && p.retention.is_some());
+        assert!(p.recovery_public_key.is_some() && p.pin_required == Some(true));
     }
 
     #[test]

@@ -421,6 +421,12 @@ export const t = {
     retentionMax: 'Máximo de consultas guardadas (vazio: sem limite)',
     idleLock: 'Ocultar dados após (minutos sem uso; vazio: nunca)',
     saveSettings: 'Salvar configurações',
+    managed: 'Definido pela TI',
+    managedIntro: (file: string) =>
+      `Os campos marcados «Definido pela TI» vêm da política da agência (${file}) e não podem ser alterados aqui.`,
+    managedProfilesIntro: 'Os perfis marcados «Definido pela TI» são da agência: podem ser ativados e testados, não alterados nem excluídos.',
+    noClerkProfiles: 'A TI da agência não permite cadastrar perfis neste computador.',
+    policyBroken: (reason: string) => `${reason} Até a correção, só a Demonstração funciona e nada pode ser alterado aqui.`,
     invalidNumber: (field: string) => `«${field}»: informe um número inteiro maior que zero, ou deixe vazio.`,
   },
   batch: {
@@ -571,6 +577,7 @@ export const t = {
     title: 'Bloqueio da tela',
     intro: 'Com um PIN, a tela bloqueada só volta a mostrar dados depois que o atendente digita o PIN (4 a 12 dígitos).',
     state: (set: boolean) => (set ? 'PIN definido.' : 'Nenhum PIN definido: desbloquear é só confirmar.'),
+    pinRequiredManaged: 'PIN obrigatório — Definido pela TI: o PIN pode ser trocado, não removido.',
     current: 'PIN atual',
     newPin: 'Novo PIN (4 a 12 dígitos)',
     confirm: 'Repita o novo PIN',

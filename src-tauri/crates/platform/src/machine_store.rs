@@ -97,8 +97,8 @@ impl MachineStoreChoice {
 
 /// The machine store of `os` for the policy folder `policy_dir` (the folder the policy file is read from, already
 /// resolved for that OS and its environment: `/etc/balcao`, `%ProgramData%\Balcao`, `/Library/Application
-/// Support/br.gov.balcao` or the `BALCAO_POLICY_DIR` redirect). macOS keeps the secrets in the System keychain whatever the
-/// folder.
+/// Support/br.gov.balcao` or the `BALCAO_POLICY_DIR` redirect, see `balcao_service::policy::policy_dir`). macOS keeps
+/// the secrets in the System keychain whatever the folder.
 pub fn machine_store_choice(os: MachineOs, policy_dir: &Path) -> MachineStoreChoice {
     match os {
         MachineOs::Linux => MachineStoreChoice::GroupFile {

@@ -1,10 +1,38 @@
-//! `balcao-cli admin`: the commands for the agency's IT (key recovery of the history).
+//! `balcao-cli admin`: IT's commands without a window, through the service: `set-credentials` stores a managed
+//! profile's client id and secret, read from standard input (never from the command line), in the machine store of
+//! the policy folder; `check` prints the policy, the managed profiles and whether their credentials are there;
+//! `recover` re-binds the history to this user's keyring with the agency's recovery key, `recovery-keygen` makes one.
 
+use std::ffi::OsString;
+use std::io::{IsTerminal, Read, Write};
 use std::process::ExitCode;
 
+use balcao_core::Sensitive;
+use balcao_platform::MachineStore;
+use balcao_service::agency_credentials::{check_machine, machine_store, set_machine_credentials};
+use balcao_service::policy::current_policy_dir;
+
+use crate::exit::{EXIT_ADMIN_FAILED, EXIT_USAGE};
 use crate::recover;
+use crate::text::{eprint_line, print_line};
+
+/// How much of standard input is read: a client id and a secret are a few hundred bytes.
+const MAX_STDIN_BYTES: u64 = 16 * 1024;
+
+pub const HELP: &str = "\
+A chave (client id) e o segredo (client secret) vêm da entrada padrão, nesta ordem, um por linha; nunca da linha de
+comando (ela fica no histórico do shell e na lista de processos). Exemplo, num script de instalação rodado como root:
+
+  printf '%s\\n%s\\n' \"$CHAVE\" \"$SEGREDO\" | balcao-cli admin set-credentials --profile serpro-prod
+
+Grava no cofre de credenciais da máquina, ao lado do arquivo de política (no Linux: /etc/balcao/credentials.json,
+dono root, grupo balcao, modo 0640; a pasta pode ser trocada com BALCAO_POLICY_DIR).
+
+Status de saída: 0 feito (check: tudo certo); 1 nada foi gravado (set-credentials) ou falta algo (check);
+2 uso incorreto.";
 
 #[derive(Debug, clap::Args)]
+#[command(after_help = HELP)]
 pub struct Args {
     #[command(subcommand)]
     pub command: Command,
@@ -16,11 +44,186 @@ pub enum Command {
     Recover(recover::RecoverArgs),
     /// Gera o par de chaves de recuperação da agência (a pública vai na política; a privada fica fora dos PCs).
     RecoveryKeygen(recover::KeygenArgs),
+    /// Grava a chave e o segredo de um perfil da agência (lidos da entrada padrão) no cofre da máquina.
+    SetCredentials(SetArgs),
+    /// Mostra a política, os perfis da agência e se as credenciais de cada um estão gravadas.
+    Check,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SetArgs {
+    /// Identificador do perfil na política da agência.
+    #[arg(long, value_name = "PERFIL")]
+    pub profile: String,
+    /// Só para esta API do perfil (cpf, cnpj ou o nome da API, como conectaCpfLight); sem ela, a credencial comum.
+    #[arg(long, value_name = "API")]
+    pub api: Option<String>,
+}
+
+/// The options `admin set-credentials` takes; anything else on its command line is refused unread (it may be a
+/// secret, and the parser's message would repeat it).
+const SET_OPTIONS: [&str; 2] = ["--profile", "--api"];
+
+/// Refuses, before the parser sees them, the arguments of `admin` that could be a secret typed on the command line:
+/// any option other than `--profile`/`--api` (and help), and any value where none is expected. The refusal never
+/// repeats what was given.
+pub fn refuse_secret_arguments(args: &[OsString]) -> Option<String> {
+    let words: Vec<String> = args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
+    let admin = words.iter().position(|w| w == "admin")?;
+    if words.iter().take(admin).skip(1).any(|w| !w.starts_with('-')) {
+        return None; // `admin` is a value of another command, not the command.
+    }
+    let rest = words.get(admin.saturating_add(1)..).unwrap_or_default();
+    let (sub, after) = rest.split_first()?;
+    let allowed_value_options: &[&str] = match sub.as_str() {
+        "set-credentials" => &SET_OPTIONS,
+        "recover" => &["--identity"],
+        "recovery-keygen" => &["--out", "-o"],
+        _ => &[],
+    };
+    let mut expecting_value = false;
+    for word in after {
+        if expecting_value {
+            expecting_value = false;
+            continue;
+        }
+        if matches!(word.as_str(), "-h" | "--help") {
+            continue;
+        }
+        let name = word.split_once('=').map_or(word.as_str(), |(n, _)| n);
+        if allowed_value_options.contains(&name) {
+            expecting_value = !word.contains('=');
+            continue;
+        }
+        return Some(format!(
+            "balcao-cli admin {sub}: argumento não aceito (não é repetido aqui, pois pode ser um segredo). A chave e o \
+             segredo nunca vão na linha de comando: envie-os pela entrada padrão, um por linha. Veja balcao-cli admin \
+             --help."
+        ));
+    }
+    None
 }
 
 pub fn run(args: Args) -> ExitCode {
     match args.command {
         Command::Recover(a) => recover::recover(a),
         Command::RecoveryKeygen(a) => recover::keygen(a),
+        Command::SetCredentials(a) => set_credentials(&a),
+        Command::Check => check(),
+    }
+}
+
+fn fail(message: &str) -> ExitCode {
+    eprint_line(&format!("balcao-cli admin: {message}"));
+    ExitCode::from(EXIT_ADMIN_FAILED)
+}
+
+/// The client id and secret from standard input: two lines, at most [`MAX_STDIN_BYTES`].
+fn read_pair(input: &mut dyn Read) -> Result<(String, Sensitive<String>), String> {
+    let mut raw = Vec::with_capacity(1024);
+    let read = input.take(MAX_STDIN_BYTES.saturating_add(1)).read_to_end(&mut raw);
+    let raw = Sensitive::new(raw);
+    read.map_err(|e| format!("não foi possível ler a entrada padrão ({}).", balcao_core::error::io_reason(&e)))?;
+    if raw.expose().len() as u64 > MAX_STDIN_BYTES {
+        return Err(format!("a entrada padrão passa de {} KiB; envie só a chave e o segredo.", MAX_STDIN_BYTES / 1024));
+    }
+    let text = std::str::from_utf8(raw.expose()).map_err(|_| "a entrada padrão não é texto UTF-8.".to_owned())?;
+    let mut lines = text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l));
+    let id = lines.next().unwrap_or_default().trim().to_owned();
+    let secret = Sensitive::new(lines.next().unwrap_or_default().to_owned());
+    if lines.any(|l| !l.trim().is_empty()) {
+        return Err(
+            "a entrada padrão tem mais de duas linhas: envie a chave na primeira e o segredo na segunda.".into()
+        );
+    }
+    if id.is_empty() || secret.expose().is_empty() {
+        return Err("envie pela entrada padrão a chave (client id) na primeira linha e o segredo na segunda.".into());
+    }
+    Ok((id, secret))
+}
+
+fn set_credentials(args: &SetArgs) -> ExitCode {
+    let mut stdin = std::io::stdin().lock();
+    if stdin.is_terminal() {
+        return fail(
+            "a chave e o segredo vêm da entrada padrão, não do teclado (o segredo apareceria na tela). Exemplo: \
+             printf '%s\\n%s\\n' \"$CHAVE\" \"$SEGREDO\" | balcao-cli admin set-credentials --profile PERFIL. \
+             Nada foi gravado.",
+        );
+    }
+    let (id, secret) = match read_pair(&mut stdin) {
+        Ok(pair) => pair,
+        Err(m) => return fail(&format!("{m} Nada foi gravado.")),
+    };
+    let dir = current_policy_dir();
+    let store = machine_store(&dir);
+    match set_machine_credentials(&dir, store.as_ref(), &args.profile, args.api.as_deref(), &id, secret) {
+        Ok(done) => {
+            print_line(&done);
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&e.message),
+    }
+}
+
+fn check() -> ExitCode {
+    let dir = current_policy_dir();
+    let store = MachineStore::for_policy_dir(&dir);
+    let place = store.choice().describe();
+    let report = check_machine(&dir, &store, &place, store.clerk_access_problem());
+    for line in &report.lines {
+        print_line(line);
+    }
+    let _ = std::io::stdout().flush();
+    if report.complete { ExitCode::SUCCESS } else { ExitCode::from(EXIT_ADMIN_FAILED) }
+}
+
+/// The usage status, for main's refusal of secret-looking arguments.
+pub fn refuse(message: &str) -> ExitCode {
+    eprint_line(message);
+    ExitCode::from(EXIT_USAGE)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(args: &[&str]) -> bool {
+        let args: Vec<OsString> =
+            std::iter::once("balcao-cli").chain(args.iter().copied()).map(OsString::from).collect();
+        match refuse_secret_arguments(&args) {
+            Some(m) => {
+                assert!(!m.contains("s3cr3t"), "the refusal repeats the argument: {m}");
+                true
+            }
+            None => false,
+        }
+    }
+
+    #[test]
+    fn admin_refuses_anything_that_could_be_a_secret_on_the_command_line() {
+        assert!(!refused(&["admin", "set-credentials", "--profile", "p"]));
+        assert!(!refused(&["admin", "set-credentials", "--profile=p", "--api", "cpf"]));
+        assert!(!refused(&["admin", "set-credentials", "--help"]));
+        assert!(!refused(&["admin", "check"]));
+        assert!(!refused(&["lookup", "--profile", "admin", "cpf", "1"]), "another command's value");
+        assert!(refused(&["admin", "set-credentials", "--profile", "p", "s3cr3t"]));
+        assert!(refused(&["admin", "set-credentials", "--profile", "p", "--client-secret=s3cr3t"]));
+        assert!(refused(&["admin", "set-credentials", "--secret", "s3cr3t", "--profile", "p"]));
+        assert!(refused(&["admin", "set-credentials", "--client-id", "x", "--profile", "p"]));
+        assert!(refused(&["admin", "check", "s3cr3t"]));
+    }
+
+    #[test]
+    fn stdin_holds_the_id_then_the_secret() {
+        let (id, secret) = read_pair(&mut "  chave \r\nseg redo\r\n".as_bytes()).unwrap();
+        assert_eq!((id.as_str(), secret.expose().as_str()), ("chave", "seg redo"));
+        let (id, secret) = read_pair(&mut "chave\nsegredo".as_bytes()).unwrap();
+        assert_eq!((id.as_str(), secret.expose().as_str()), ("chave", "segredo"));
+        assert!(read_pair(&mut "chave\n".as_bytes()).unwrap_err().contains("segunda"));
+        assert!(read_pair(&mut "a\nb\nc\n".as_bytes()).unwrap_err().contains("mais de duas linhas"));
+        assert!(read_pair(&mut &[0xffu8, b'\n', b'x'][..]).unwrap_err().contains("UTF-8"));
+        let big = "x".repeat(20 * 1024);
+        assert!(read_pair(&mut big.as_bytes()).unwrap_err().contains("16 KiB"));
     }
 }

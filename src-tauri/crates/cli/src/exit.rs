@@ -14,6 +14,8 @@ pub const EXIT_HISTORY_UNUSABLE: u8 = 1;
 pub const EXIT_RECOVERY_REFUSED: u8 = 1;
 /// `sim`: the simulator could not start (address in use, no runtime).
 pub const EXIT_SIM_FAILED: u8 = 1;
+/// `admin`: nothing was stored (set-credentials), or the policy, a profile or a credential is missing (check).
+pub const EXIT_ADMIN_FAILED: u8 = 1;
 /// A command line the parser refused, an unusable option value or file given on it (every command).
 pub const EXIT_USAGE: u8 = 2;
 /// `batch`: every row was reached, but lookups failed (the state is kept for `--resume --retry-failed`).
@@ -34,6 +36,11 @@ pub fn table() -> Vec<(String, &'static str, &'static str)> {
             EXIT_RECOVERY_REFUSED.to_string(),
             "admin recover",
             "recuperação recusada: chave privada errada, cópia da chave alterada ou ausente (nada foi alterado)",
+        ),
+        (
+            EXIT_ADMIN_FAILED.to_string(),
+            "admin set-credentials, admin check",
+            "set-credentials: nada foi gravado; check: falta a política, um perfil ou uma credencial",
         ),
         (
             EXIT_USAGE.to_string(),

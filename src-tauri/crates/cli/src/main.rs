@@ -40,7 +40,8 @@ enum Command {
     History(history::Args),
     /// Valida uma lista (CSV ou texto) de CPFs e CNPJs, com retomada (Demonstração por padrão).
     Batch(batch::Args),
-    /// Comandos da TI da agência: recuperar o histórico com a chave da agência, gerar essa chave.
+    /// Para a TI: grava as credenciais dos perfis da agência no cofre da máquina, confere a instalação e recupera o
+    /// histórico com a chave da agência (e gera essa chave).
     Admin(admin::Args),
 }
 
@@ -49,7 +50,13 @@ fn main() -> ExitCode {
     if let Err(e) = balcao_platform::forbid_core_dumps() {
         eprintln!("Aviso: não foi possível desligar os core dumps ({e}).");
     }
-    let parsed = usage::localised(Cli::command()).try_get_matches().and_then(|matches| Cli::from_arg_matches(&matches));
+    // Before the parser, which would repeat an unknown argument (a secret typed on the command line) in its error.
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Some(refusal) = admin::refuse_secret_arguments(&argv) {
+        return admin::refuse(&refusal);
+    }
+    let parsed =
+        usage::localised(Cli::command()).try_get_matches_from(argv).and_then(|matches| Cli::from_arg_matches(&matches));
     let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => return usage::report(&e),

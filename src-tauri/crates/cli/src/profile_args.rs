@@ -1,5 +1,6 @@
 //! Choosing the profile of a subcommand that calls an API (`--config`, `--profile`, `--credentials-from-env`):
-//! a profiles file and the keyring or environment credentials, or Demonstração (an embedded simulator) by default.
+//! the agency's profile from the policy (its credentials from the machine store), a profiles file and the keyring or
+//! environment credentials, or Demonstração (an embedded simulator) by default.
 
 use std::path::{Path, PathBuf};
 
@@ -10,6 +11,7 @@ use balcao_core::history_api::AuditOrigin;
 use balcao_core::profile::{DEMO_PROFILE_ID, Profile};
 use balcao_core::{AppError, Cpf, ErrorCode};
 use balcao_platform::KeyringStore;
+use balcao_service::agency_credentials::managed_profile;
 use balcao_service::clerks::ClerkPolicy;
 use balcao_service::gov_config::read_profiles_file;
 use balcao_service::managed::load_effective;
@@ -98,11 +100,24 @@ pub fn choose_profile(config: Option<&Path>, wanted: Option<&str>) -> Result<Opt
     }
 }
 
+/// The agency's profile `--profile` names (without `--config`), when the policy provides it: the service then reads
+/// its credentials from the machine store. A policy file that was refused is an error (the clerk's own profiles do
+/// not take over).
+fn managed(args: &ProfileArgs) -> Result<Option<Profile>, AppError> {
+    let Some(wanted) = args.profile.as_deref().filter(|w| *w != DEMO_PROFILE_ID && args.config.is_none()) else {
+        return Ok(None);
+    };
+    managed_profile(&current_policy_dir(), wanted)
+}
+
 /// Opens the command's session through the service (the one door: history first, then the client of the chosen
 /// profile, or Demonstração with an embedded simulator); the clerk named with `--atendente` is checked first.
 pub async fn connect(args: &ProfileArgs) -> Result<Session, AppError> {
     let data_dir = balcao_platform::data_dir();
-    let profile = choose_profile(args.config.as_deref(), args.profile.as_deref())?;
+    let profile = match managed(args)? {
+        Some(profile) => Some(profile),
+        None => choose_profile(args.config.as_deref(), args.profile.as_deref())?,
+    };
     let demo = profile.as_ref().is_none_or(|p| p.environment == Environment::Demonstracao);
     let clerk = clerk(args, demo, &data_dir)?;
     Session::open(SessionOptions {

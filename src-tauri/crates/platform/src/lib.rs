@@ -1,4 +1,4 @@
-//! OS integration for Balcão: the secret store (OS keyring), the redirectable data directories, private result
+//! OS integration for Balcão: the secret stores (OS keyring; the machine-wide store of managed profiles), the redirectable data directories, private result
 //! files and keeping secrets out of crash dumps.
 //!
 //! Nothing here ever falls back to plaintext: when the OS keyring cannot be used the caller gets a
@@ -8,6 +8,7 @@ mod dirs;
 mod dumps;
 mod files;
 mod keyring_store;
+mod machine_store;
 mod secret;
 
 pub use dirs::{
@@ -17,4 +18,8 @@ pub use dirs::{
 pub use dumps::forbid_core_dumps;
 pub use files::{LimitedReadError, ResultPathError, check_result_path, read_limited, write_private_atomically};
 pub use keyring_store::{DEFAULT_SERVICE, KeyringStore, SERVICE_ENV};
+pub use machine_store::{
+    DPAPI_CREDENTIALS_FILE, FileGroup, MACHINE_CREDENTIALS_FILE, MACHINE_FILE_MODE, MACHINE_GROUP, MACHINE_GROUP_ENV,
+    MachineOs, MachineStore, MachineStoreChoice, SYSTEM_KEYCHAIN, SYSTEM_KEYCHAIN_SERVICE, machine_store_choice,
+};
 pub use secret::{MemoryStore, SecretError, SecretFailure, SecretStore};

@@ -40,15 +40,25 @@ pub struct SecretError {
     pub code: ErrorCode,
     pub failure: SecretFailure,
     pub detail: String,
+    /// A pt-BR message naming the place and the fix, which replaces the per-failure one (the machine store).
+    pub explained: Option<String>,
 }
 
 impl SecretError {
     pub fn new(failure: SecretFailure, detail: impl Into<String>) -> Self {
-        Self { code: ErrorCode::KeychainUnavailable, failure, detail: detail.into() }
+        Self { code: ErrorCode::KeychainUnavailable, failure, detail: detail.into(), explained: None }
+    }
+
+    /// A failure with its own pt-BR `message` (a file and what IT should do about it) instead of the keyring's.
+    pub fn explained(failure: SecretFailure, message: String, detail: impl Into<String>) -> Self {
+        Self { explained: Some(message), ..Self::new(failure, detail) }
     }
 
     /// What the clerk reads: what happened and what to do.
-    pub fn message(&self) -> &'static str {
+    pub fn message(&self) -> &str {
+        if let Some(m) = &self.explained {
+            return m;
+        }
         match self.failure {
             SecretFailure::Locked => {
                 "O cofre de senhas do sistema está bloqueado. Desbloqueie-o (ou entre de novo na sessão) e tente outra vez; nada foi gravado sem criptografia."
@@ -159,7 +169,8 @@ mod tests {
             SecretFailure::BadData,
             SecretFailure::Platform,
         ];
-        let msgs: std::collections::HashSet<_> = all.iter().map(|f| SecretError::new(*f, "").message()).collect();
+        let msgs: std::collections::HashSet<_> =
+            all.iter().map(|f| SecretError::new(*f, "").message().to_owned()).collect();
         assert_eq!(msgs.len(), all.len());
     }
 }

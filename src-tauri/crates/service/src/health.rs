@@ -84,6 +84,7 @@ impl Balcao {
             &settings,
             self.secrets.as_ref(),
             CredentialSource::Keyring,
+            &self.settings.policy,
             &self.history_handle(),
         )
         .await

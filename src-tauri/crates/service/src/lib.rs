@@ -2,9 +2,11 @@
 //! government APIs (`session`). One service per use case, each holding only the shared pieces it uses (`shared`):
 //! lookup (`lookup`), batch (`batch_ops`), history (`history_ops`), profiles (`profiles`), settings (`settings`), the
 //! lock and clerks (`lock`, `clerks`); start-up (`start`) builds them, `Balcao` holds them with the safe mode
-//! (`health`); the agency's managed policy file (`policy`) and its enforcement (`managed`); the updater's policy
-//! (`update_policy`) and the error boundary (`errors`).
+//! (`health`); the agency's managed policy file (`policy`) and its enforcement (`managed`); the agency's managed
+//! profiles' credentials in the machine store (`agency_credentials`); the updater's policy (`update_policy`) and the
+//! error boundary (`errors`).
 
+pub mod agency_credentials;
 mod batch_file;
 mod batch_ops;
 pub mod clerks;

@@ -64,13 +64,19 @@ impl ProfilesService {
         let profiles = self.list().await;
         let managed: Vec<bool> = profiles.iter().map(|p| self.settings.policy.is_managed_profile(&p.id)).collect();
         let secrets = self.secrets.clone();
+        // The agency's profiles' credentials are in the machine store.
+        let machine = crate::agency_credentials::machine_store_under(&self.settings.policy);
         let states = tokio::task::spawn_blocking(move || {
             profiles
                 .into_iter()
                 .zip(managed)
                 .map(|(p, managed)| {
-                    let shared = credentials_state(secrets.as_ref(), &p, CredentialScope::AllApis);
-                    let own = api_credentials_states(secrets.as_ref(), &p);
+                    let store = match (&machine, managed) {
+                        (Some(m), true) => m.as_ref(),
+                        _ => secrets.as_ref(),
+                    };
+                    let shared = credentials_state(store, &p, CredentialScope::AllApis);
+                    let own = api_credentials_states(store, &p);
                     let credentials = effective_state(shared, &own);
                     ProfileEntry { profile: p, credentials, api_credentials: Some(own), managed }
                 })
@@ -175,6 +181,9 @@ impl ProfilesService {
         client_id: String,
         client_secret: Sensitive<String>,
     ) -> Result<(), AppError> {
+        if self.settings.policy.is_managed_profile(id) {
+            return Err(crate::agency_credentials::entered_by_it(id));
+        }
         if client_id.trim().is_empty() || client_secret.expose().trim().is_empty() {
             return Err(AppError::new(ErrorCode::Config, "Informe a chave (client id) e o segredo."));
         }
@@ -187,9 +196,18 @@ impl ProfilesService {
         store_credentials(self.secrets.as_ref(), &binding, &creds)
     }
 
-    /// The client of `profile` with its credentials from the keyring (activating and testing a profile).
+    /// The client of `profile` with its credentials from the keyring, or the machine store for one of the agency's
+    /// (activating and testing a profile).
     async fn keyring_client(&self, profile: &Profile, settings: &Settings) -> Result<GovClient, AppError> {
-        build_client(profile, settings, self.secrets.as_ref(), CredentialSource::Keyring, &self.history.handle()).await
+        build_client(
+            profile,
+            settings,
+            self.secrets.as_ref(),
+            CredentialSource::Keyring,
+            &self.settings.policy,
+            &self.history.handle(),
+        )
+        .await
     }
 
     /// Tests a profile's credentials without billing a lookup: a new token for each credential and, where the API
@@ -212,7 +230,7 @@ impl ProfilesService {
 
 /// Whether `profile`'s credentials are stored: both keys present and not blank (the values go no further), and
 /// bound to the address the profile has now.
-fn credentials_state(
+pub(crate) fn credentials_state(
     secrets: &dyn balcao_platform::SecretStore,
     profile: &Profile,
     scope: CredentialScope,
@@ -246,7 +264,7 @@ fn credentials_state(
 
 /// What the profile's lookups would use: each API's own credential where it has one, else the shared one; the
 /// worst of them (a profile whose every API has its own credential needs no shared one).
-fn effective_state(shared: CredentialsState, own: &[ApiCredentialsState]) -> CredentialsState {
+pub(crate) fn effective_state(shared: CredentialsState, own: &[ApiCredentialsState]) -> CredentialsState {
     let rank = |s: CredentialsState| match s {
         CredentialsState::NotNeeded => 0,
         CredentialsState::Defined => 1,
@@ -259,7 +277,10 @@ fn effective_state(shared: CredentialsState, own: &[ApiCredentialsState]) -> Cre
 }
 
 /// The state of each API's own credential, for the APIs the profile calls (#15).
-fn api_credentials_states(secrets: &dyn balcao_platform::SecretStore, profile: &Profile) -> Vec<ApiCredentialsState> {
+pub(crate) fn api_credentials_states(
+    secrets: &dyn balcao_platform::SecretStore,
+    profile: &Profile,
+) -> Vec<ApiCredentialsState> {
     balcao_gov::profile_apis(profile)
         .into_iter()
         .map(|api| ApiCredentialsState { api, state: credentials_state(secrets, profile, CredentialScope::Api(api)) })

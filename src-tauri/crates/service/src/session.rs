@@ -18,16 +18,20 @@ use balcao_platform::SecretStore;
 use balcao_sim::SimHandle;
 
 use crate::lookup::{audited_call, checked_request};
+use crate::managed::PolicyState;
 
 /// Where a profile's credentials come from (Demonstração always uses the simulator's public pair, and the public
 /// SERPRO trial, with no token endpoint, needs none).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum CredentialSource {
     /// The OS keyring, bound to the profile's address (the app; the CLI by default).
     Keyring,
     /// `BALCAO_CLIENT_ID` and `BALCAO_CLIENT_SECRET`, and each API's own `BALCAO_CPF_…` / `BALCAO_CNPJ_…` (the CLI's
     /// `--credentials-from-env`, for scripts).
     Environment,
+    /// The machine-wide store IT fills (`balcao-cli admin set-credentials`), bound to the profile's address like the
+    /// keyring's: the agency's managed profiles ([`crate::managed`]).
+    Machine(Arc<dyn SecretStore>),
 }
 
 /// The history, or why it could not be opened.
@@ -37,7 +41,8 @@ pub(crate) type HistorySlot = Result<Arc<Mutex<History>>, AppError>;
 pub(crate) const APIS: [ApiKind; 5] =
     [ApiKind::SerproCpfV1, ApiKind::SerproCpfV2, ApiKind::SerproCnpj, ApiKind::ConectaCpfLight, ApiKind::ConectaCnpj];
 
-/// The client of `profile`, with its credentials from `source` and the clerk's CPF from settings when the profile
+/// The client of `profile`, with its credentials from `source` (the machine store instead of the keyring for one of
+/// the agency's profiles under `policy`) and the clerk's CPF from settings when the profile
 /// has none; its quota counters start from what the history already counted. The only place a client is built
 /// for calls.
 pub(crate) async fn build_client(
@@ -45,8 +50,11 @@ pub(crate) async fn build_client(
     settings: &Settings,
     secrets: &dyn SecretStore,
     source: CredentialSource,
+    policy: &PolicyState,
     history: &HistorySlot,
 ) -> Result<GovClient, AppError> {
+    // The agency's profiles read the machine store IT fills, not the clerk's keyring.
+    let source = crate::agency_credentials::source_under(source, profile, policy);
     let mut profile = profile.clone();
     if profile.clerk_cpf.is_none() {
         profile.clerk_cpf = settings.clerk_cpf.as_deref().and_then(|c| Cpf::parse(c).ok());
@@ -61,6 +69,7 @@ pub(crate) async fn build_client(
         match source {
             CredentialSource::Keyring => credential_set_from_store(secrets, &profile)?,
             CredentialSource::Environment => credential_set_from_env(&profile)?,
+            CredentialSource::Machine(machine) => credential_set_from_store(machine.as_ref(), &profile)?,
         }
     };
     let quota_zone = profile.quota_time_zone.as_deref().map(quota_zone).transpose()?;
@@ -232,15 +241,16 @@ impl Session {
             }
         };
         let slot = Ok(history.clone());
-        let client = match build_client(&profile, &settings, opts.secrets.as_ref(), opts.credentials, &slot).await {
-            Ok(c) => c,
-            Err(e) => {
-                if let Some(sim) = sim {
-                    sim.shutdown().await;
+        let client =
+            match build_client(&profile, &settings, opts.secrets.as_ref(), opts.credentials, &policy, &slot).await {
+                Ok(c) => c,
+                Err(e) => {
+                    if let Some(sim) = sim {
+                        sim.shutdown().await;
+                    }
+                    return Err(e);
                 }
-                return Err(e);
-            }
-        };
+            };
         let client = match opts.clerk {
             Some(cpf) => client.for_clerk(cpf),
             None => client,

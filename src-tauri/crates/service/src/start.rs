@@ -80,14 +80,22 @@ impl Balcao {
                 (Profile::demo(&sim.base_url()), Some(sim))
             }
         };
-        let active =
-            match build_client(&profile, &file.settings, secrets.as_ref(), CredentialSource::Keyring, &history).await {
-                Ok(client) => Active { profile, client, unusable: None },
-                Err(e) => {
-                    tracing::warn!(code = ?e.code, "active profile unusable at start");
-                    Active { client: credential_free_client(&profile, opts.sim_addr)?, profile, unusable: Some(e) }
-                }
-            };
+        let active = match build_client(
+            &profile,
+            &file.settings,
+            secrets.as_ref(),
+            CredentialSource::Keyring,
+            &policy,
+            &history,
+        )
+        .await
+        {
+            Ok(client) => Active { profile, client, unusable: None },
+            Err(e) => {
+                tracing::warn!(code = ?e.code, "active profile unusable at start");
+                Active { client: credential_free_client(&profile, opts.sim_addr)?, profile, unusable: Some(e) }
+            }
+        };
         if let Some(retention) = policy.policy().and_then(|p| p.retention) {
             apply_managed_retention(&history, retention).await;
         }

@@ -9,12 +9,10 @@ use crate::lookup::exit_status;
 pub const EXIT_INVALID_INPUT: u8 = 1;
 /// `history`: the history could not be used (keyring, file, lock).
 pub const EXIT_HISTORY_UNUSABLE: u8 = 1;
-/// `admin recover`: the recovery was refused (wrong private key, wrapped key altered or missing, keyring); nothing
-/// was changed.
-pub const EXIT_RECOVERY_REFUSED: u8 = 1;
 /// `sim`: the simulator could not start (address in use, no runtime).
 pub const EXIT_SIM_FAILED: u8 = 1;
-/// `admin`: nothing was stored (set-credentials), or the policy, a profile or a credential is missing (check).
+/// `admin`: the recovery was refused and nothing changed (recover), nothing was stored (set-credentials), or the
+/// policy, a profile or a credential is missing (check).
 pub const EXIT_ADMIN_FAILED: u8 = 1;
 /// A command line the parser refused, an unusable option value or file given on it (every command).
 pub const EXIT_USAGE: u8 = 2;
@@ -33,14 +31,10 @@ pub fn table() -> Vec<(String, &'static str, &'static str)> {
         (EXIT_HISTORY_UNUSABLE.to_string(), "history", "histórico indisponível (cofre de senhas, arquivo, bloqueio)"),
         (EXIT_SIM_FAILED.to_string(), "sim", "o simulador não pôde iniciar (endereço em uso)"),
         (
-            EXIT_RECOVERY_REFUSED.to_string(),
-            "admin recover",
-            "recuperação recusada: chave privada errada, cópia da chave alterada ou ausente (nada foi alterado)",
-        ),
-        (
             EXIT_ADMIN_FAILED.to_string(),
-            "admin set-credentials, admin check",
-            "set-credentials: nada foi gravado; check: falta a política, um perfil ou uma credencial",
+            "admin",
+            "recover: recusada, nada foi alterado; set-credentials: nada foi gravado; check: falta a política, um \
+             perfil ou uma credencial",
         ),
         (
             EXIT_USAGE.to_string(),

@@ -11,7 +11,7 @@ use balcao_platform::KeyringStore;
 use balcao_service::policy::current_policy_dir;
 use balcao_service::recovery::{Recovered, RecoveryIdentity, generate_recovery_key, recover_history};
 
-use crate::exit::{EXIT_RECOVERY_REFUSED, EXIT_USAGE};
+use crate::exit::{EXIT_ADMIN_FAILED, EXIT_USAGE};
 use crate::text::{eprint_line, print_line};
 
 /// The largest identity file read (an age identity file is a few hundred bytes).
@@ -80,7 +80,7 @@ fn fail(command: &str, e: &AppError) -> ExitCode {
     eprint_line(&format!("balcao-cli admin {command}: {} [{:?}]", e.message, e.code));
     match e.code {
         ErrorCode::Config => ExitCode::from(EXIT_USAGE),
-        _ => ExitCode::from(EXIT_RECOVERY_REFUSED),
+        _ => ExitCode::from(EXIT_ADMIN_FAILED),
     }
 }
 

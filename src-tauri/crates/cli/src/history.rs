@@ -33,7 +33,8 @@ pub enum Command {
 
 #[derive(Debug, clap::Args)]
 pub struct SearchArgs {
-    /// CPF/CNPJ em qualquer formato (busca exata) ou o início de um nome (sem diferença de acentos e maiúsculas).
+    /// CPF/CNPJ em qualquer formato (busca exata) ou palavras do nome, cada uma o início de uma palavra dele, em
+    /// qualquer ordem (sem diferença de acentos e maiúsculas): "silva", "conc" e "conceição" acham "CONCEIÇÃO SILVA".
     #[arg(value_name = "TEXTO")]
     pub text: Option<String>,
     /// Só as consultas deste perfil (id).

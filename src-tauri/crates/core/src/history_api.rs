@@ -56,7 +56,7 @@ impl Outcome {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", default)]
 pub struct HistoryQuery {
-    /// A CPF/CNPJ in any format (exact match), or the start of a name (accents and case ignored).
+    /// A CPF/CNPJ in any format (exact match), or word starts of the name, in any order (accents and case ignored).
     pub text: Option<String>,
     pub profile_id: Option<String>,
     pub outcome: Option<Outcome>,

@@ -108,6 +108,12 @@ impl History {
         Self::finish_open(conn, path)
     }
 
+    /// Sets this connection's page cache (KiB), for the benchmark's comparison with SQLite's default cache.
+    #[cfg(feature = "plaintext-for-benchmarks")]
+    pub fn set_page_cache_kib_for_benchmarks(&self, kib: i64) -> Result<(), AppError> {
+        self.conn.pragma_update(None, "cache_size", -kib).map_err(|e| error::db(e, "ajustar o cache"))
+    }
+
     fn finish_open(mut conn: Connection, path: &Path) -> Result<Self, AppError> {
         // The first read: a wrong key shows up here ("file is not a database"), before anything is written.
         conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))
@@ -197,8 +203,13 @@ fn make_files_private(path: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// The page cache of a connection, in KiB (SQLite's default is 2 MiB). SQLCipher decrypts each page that enters
+/// the cache: a cache that holds the number index of a large history keeps lookup by number off the cipher
+/// (docs/benchmarks-history.md). Memory is taken only as pages are read, up to this bound.
+pub(crate) const PAGE_CACHE_KIB: i64 = 32 * 1024;
+
 /// WAL (readers never block the writer), FULL sync (an acknowledged commit is on disk), secure_delete (freed
-/// pages are zeroed), temp data in memory (no plaintext temp files).
+/// pages are zeroed), temp data in memory (no plaintext temp files), a page cache of [`PAGE_CACHE_KIB`].
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
     if !mode.eq_ignore_ascii_case("wal") {
@@ -209,7 +220,8 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
          PRAGMA secure_delete = ON;
          PRAGMA temp_store = MEMORY;
          PRAGMA foreign_keys = ON;",
-    )
+    )?;
+    conn.pragma_update(None, "cache_size", -PAGE_CACHE_KIB)
 }
 
 fn open_error(e: rusqlite::Error, path: &Path) -> AppError {
@@ -290,6 +302,7 @@ mod tests {
         assert_eq!(get("journal_mode").unwrap(), rusqlite::types::Value::Text("wal".into()));
         assert_eq!(get("synchronous").unwrap(), rusqlite::types::Value::Integer(2), "FULL");
         assert_eq!(get("secure_delete").unwrap(), rusqlite::types::Value::Integer(1));
+        assert_eq!(get("cache_size").unwrap(), rusqlite::types::Value::Integer(-PAGE_CACHE_KIB));
         assert_eq!(get("temp_store").unwrap(), rusqlite::types::Value::Integer(2), "MEMORY");
         assert!(matches!(get("cipher_version").unwrap(), rusqlite::types::Value::Text(v) if !v.is_empty()));
     }

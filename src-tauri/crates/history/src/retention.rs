@@ -126,10 +126,12 @@ impl History {
         Ok(PurgeResult { removed, remaining })
     }
 
-    /// Rebuilds the file without the freed pages and empties the WAL, so no deleted row survives anywhere.
+    /// Rebuilds the name index from the rows that remain (the triggers already removed the purged names from its
+    /// pages: see migrations/0004), then the file without the freed pages, and empties the WAL, so no deleted row
+    /// survives anywhere.
     fn erase_free_space(&mut self) -> Result<(), AppError> {
         let err = |e| error::db(e, "compactar o histórico");
-        self.conn.execute_batch("VACUUM;").map_err(err)?;
+        self.conn.execute_batch("INSERT INTO lookups_fts (lookups_fts) VALUES ('optimize'); VACUUM;").map_err(err)?;
         self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).map_err(err)?;
         Ok(())
     }

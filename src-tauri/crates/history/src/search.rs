@@ -1,5 +1,5 @@
-//! Reading the history: search (number in any format, or name prefix; date range, profile, outcome), newest
-//! first with keyset pagination; single entries; the earlier snapshot of the same number; the audit trail.
+//! Reading the history: search (number in any format, or words and word starts of the name through the FTS5 index;
+//! date range, profile, outcome), newest first with keyset pagination; single entries; the earlier snapshot of the same number; the audit trail.
 
 use balcao_core::doc::{Detection, detect};
 use balcao_core::history_api::{AuditPage, DayRange, HistoryEntry, HistoryPage, HistoryQuery};
@@ -14,6 +14,8 @@ use crate::{History, error};
 /// Page size when the query gives none, and the largest page served.
 pub const DEFAULT_PAGE: u32 = 50;
 pub const MAX_PAGE: u32 = 500;
+/// The most words a name search takes: a full name rarely has more, and each word is one more list to intersect.
+pub const MAX_NAME_WORDS: usize = 12;
 
 /// What the search box holds.
 #[derive(Debug, PartialEq, Eq)]
@@ -21,11 +23,12 @@ enum TextFilter {
     None,
     /// Canonical numbers (two when 14 digits are both a CNPJ and a zero-padded CPF).
     Numbers(Vec<String>),
-    /// A normalized name prefix.
-    NamePrefix(String),
+    /// Normalized words (accents removed, lower case, letters and digits only): each must start a word of the name.
+    NameWords(Vec<String>),
 }
 
-/// Digits mean a number (which must be valid); anything else is the start of a name.
+/// Digits mean a number (which must be valid); anything else is words of a name, each of which may be the start of
+/// a word ("silva", "conc" and "conceição" all find "MARIA DA CONCEIÇÃO SILVA").
 fn text_filter(text: Option<&str>) -> Result<TextFilter, AppError> {
     let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
         return Ok(TextFilter::None);
@@ -38,8 +41,22 @@ fn text_filter(text: Option<&str>) -> Result<TextFilter, AppError> {
             Detection::Invalid { error, .. } => Err(AppError::new(ErrorCode::InvalidDocument, error.to_string())),
         };
     }
-    let prefix = normalize_name(text);
-    Ok(if prefix.is_empty() { TextFilter::None } else { TextFilter::NamePrefix(prefix) })
+    let words: Vec<String> = normalize_name(text).split(' ').filter(|w| !w.is_empty()).map(str::to_owned).collect();
+    if words.len() > MAX_NAME_WORDS {
+        return Err(error::input(format!(
+            "A busca por nome aceita até {MAX_NAME_WORDS} palavras ({} digitadas). Digite só algumas palavras do nome.",
+            words.len()
+        )));
+    }
+    Ok(if words.is_empty() { TextFilter::None } else { TextFilter::NameWords(words) })
+}
+
+/// The FTS5 query for `words`, built here and never taken from the clerk: each word is one quoted string (a quote
+/// inside is doubled) followed by `*` (word start), joined by spaces (all must match). The words hold only letters
+/// and digits (`normalize_name`), so no FTS syntax (operators, column filters, NEAR, `^`, `-`) survives in them, and
+/// the quoting keeps it so even if that changed.
+fn match_expression(words: &[String]) -> String {
+    words.iter().map(|w| format!("\"{}\"*", w.replace('"', "\"\""))).collect::<Vec<_>>().join(" ")
 }
 
 /// Builds `WHERE …` clauses and their values.
@@ -68,18 +85,20 @@ impl History {
     /// One page of history lines, newest first.
     pub fn search(&self, q: &HistoryQuery) -> Result<HistoryPage, AppError> {
         let mut f = Filter::default();
-        match text_filter(q.text.as_deref())? {
-            TextFilter::None => {}
+        // By name, the FTS index drives the query: its matches come newest first (rowid = lookups.id, descending),
+        // each joined to its row for the other filters, so the first page stops after the first matches.
+        let (from, id) = match text_filter(q.text.as_deref())? {
+            TextFilter::None => ("lookups", "id"),
             TextFilter::Numbers(numbers) => {
                 let marks = vec!["?"; numbers.len()].join(", ");
                 f.push(&format!("number IN ({marks})"), numbers.into_iter().map(Value::Text));
+                ("lookups", "id")
             }
-            TextFilter::NamePrefix(prefix) => {
-                // A range on the indexed column: every string that starts with `prefix` sorts inside it.
-                let upper = format!("{prefix}{}", char::MAX);
-                f.push("name_norm >= ? AND name_norm < ?", [Value::Text(prefix), Value::Text(upper)]);
+            TextFilter::NameWords(words) => {
+                f.push("lookups_fts MATCH ?", [Value::Text(match_expression(&words))]);
+                ("lookups_fts CROSS JOIN lookups ON lookups.id = lookups_fts.rowid", "lookups_fts.rowid")
             }
-        }
+        };
         if let Some(p) = q.profile_id.as_deref().filter(|p| !p.is_empty()) {
             f.push("profile_id = ?", [Value::Text(p.to_owned())]);
         }
@@ -94,10 +113,10 @@ impl History {
             f.push("at < ?", [Value::Text(e)]);
         }
         if let Some(b) = q.before_id {
-            f.push("id < ?", [Value::Integer(b)]);
+            f.push(&format!("{id} < ?"), [Value::Integer(b)]);
         }
         let limit = limit_of(q.limit);
-        let sql = format!("SELECT {SUMMARY_COLUMNS} FROM lookups {} ORDER BY id DESC LIMIT {}", f.sql(), limit + 1);
+        let sql = format!("SELECT {SUMMARY_COLUMNS} FROM {from} {} ORDER BY {id} DESC LIMIT {}", f.sql(), limit + 1);
         let err = |e| error::db(e, "pesquisar o histórico");
         let mut stmt = self.conn.prepare_cached(&sql).map_err(err)?;
         let zone = self.zones.local().clone();
@@ -185,18 +204,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn search_text_is_a_number_in_any_format_or_a_name_prefix() {
+    fn search_text_is_a_number_in_any_format_or_words_of_a_name() {
         let n = |s: &str| TextFilter::Numbers(vec![s.to_owned()]);
         assert_eq!(text_filter(Some("404.428.201-35")).unwrap(), n("40442820135"));
         assert_eq!(text_filter(Some("CPF 40442820135")).unwrap(), n("40442820135"));
         assert_eq!(text_filter(Some("12.abc.345/01de-35")).unwrap(), n("12ABC34501DE35"));
-        assert_eq!(text_filter(Some("  José  da ")).unwrap(), TextFilter::NamePrefix("jose da".into()));
+        let words = |w: &[&str]| TextFilter::NameWords(w.iter().map(|s| (*s).to_owned()).collect());
+        assert_eq!(text_filter(Some("  José  da ")).unwrap(), words(&["jose", "da"]));
+        assert_eq!(text_filter(Some("\"silva\" OR name:x*")).unwrap(), words(&["silva", "or", "name", "x"]));
         assert_eq!(text_filter(Some("   ")).unwrap(), TextFilter::None);
         assert_eq!(text_filter(Some("--")).unwrap(), TextFilter::None);
         assert_eq!(text_filter(None).unwrap(), TextFilter::None);
         let e = text_filter(Some("404.428.201-36")).unwrap_err();
         assert_eq!(e.code, ErrorCode::InvalidDocument);
         assert!(e.message.contains("dígito verificador"), "{}", e.message);
+    }
+
+    #[test]
+    fn every_word_is_quoted_as_a_word_start() {
+        let w = |s: &[&str]| s.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert_eq!(match_expression(&w(&["maria", "conc"])), "\"maria\"* \"conc\"*");
+        assert_eq!(match_expression(&w(&["a\"b"])), "\"a\"\"b\"*");
+        assert!(text_filter(Some(&"x ".repeat(MAX_NAME_WORDS))).is_ok());
+        let e = text_filter(Some(&"x ".repeat(MAX_NAME_WORDS + 1))).unwrap_err();
+        assert_eq!(e.code, ErrorCode::Config);
     }
 
     #[test]

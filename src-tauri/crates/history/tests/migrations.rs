@@ -189,3 +189,41 @@ fn audit_lines_say_whether_they_came_from_the_app_or_the_cli_and_older_lines_say
     assert!(csv.lines().any(|l| l.contains(";consulta;") && l.ends_with(";linha de comando (balcao-cli)")), "{csv}");
     assert!(csv.lines().any(|l| l.contains(";consulta;") && l.ends_with(";aplicativo")), "{csv}");
 }
+
+/// Schema 4 (issue 16): a history written before the name index gets it filled on upgrade, from the real file
+/// schema 3 wrote and from the SQL fixture of schema 3, so an existing clerk's lookups are found by any word.
+#[test]
+fn a_schema_3_file_gets_its_name_index_filled_on_upgrade() {
+    const { assert!(SCHEMA_VERSION >= 4) };
+    for from_real_file in [true, false] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = if from_real_file { real_file(3, dir.path()) } else { file_at_version(dir.path(), 3) };
+        {
+            let raw = raw_keyed(&path);
+            assert_eq!(raw.pragma_query_value(None, "user_version", |r| r.get::<_, u32>(0)).unwrap(), 3);
+            let fts: i64 = raw
+                .query_row("SELECT count(*) FROM sqlite_master WHERE name = 'lookups_fts'", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(fts, 0, "schema 3 has no name index");
+        }
+        let h = open(&path);
+        assert_eq!(h.schema_version().unwrap(), SCHEMA_VERSION);
+        h.integrity_check().unwrap();
+        for text in ["silva", "SILVA", "da sil", "josé", "jose da silva"] {
+            let page = h.search(&HistoryQuery { text: Some(text.into()), ..Default::default() }).unwrap();
+            let names: Vec<_> = page.items.iter().filter_map(|s| s.name.as_deref()).collect();
+            assert_eq!(names, ["José da Silva"], "{text:?} (real file: {from_real_file})");
+        }
+        drop(h);
+        let raw = raw_keyed(&path);
+        raw.execute_batch("CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, lookups_fts, row);").unwrap();
+        let terms: Vec<String> = raw
+            .prepare("SELECT term FROM temp.vocab ORDER BY term")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(terms, ["da", "jose", "silva"], "the index holds the existing row's words");
+    }
+}

@@ -38,7 +38,7 @@ fn a_found_lookup_round_trips_through_the_file() {
 }
 
 #[test]
-fn search_by_number_in_any_format_and_by_accentless_name_prefix() {
+fn search_by_number_in_any_format_and_by_accentless_name_words() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = open(&dir.path().join("history.db"));
     let c = ctx();
@@ -56,7 +56,10 @@ fn search_by_number_in_any_format_and_by_accentless_name_prefix() {
     assert_eq!(numbers("josé da"), ["40442820135", "40442820135"]);
     assert_eq!(numbers("josef"), ["11144477735"]);
     assert_eq!(numbers("conceicao com"), ["12ABC34501DE35"]);
-    assert_eq!(numbers("silva"), Vec::<String>::new(), "prefix of the whole name, not any word");
+    // Any word of the name, not only the start of the whole name (issue 16; before, "silva" found nothing).
+    assert_eq!(numbers("silva"), ["40442820135", "40442820135"]);
+    assert_eq!(numbers("comercio conceição"), ["12ABC34501DE35"]);
+    assert_eq!(numbers("ilva"), Vec::<String>::new(), "the middle of a word is not a word start");
     assert_eq!(numbers("63017285995"), Vec::<String>::new());
     let err = h.search(&q("404.428.201-36")).unwrap_err();
     assert_eq!(err.code, ErrorCode::InvalidDocument);

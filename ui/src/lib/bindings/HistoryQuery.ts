@@ -6,7 +6,7 @@ import type { Outcome } from "./Outcome";
  */
 export type HistoryQuery = { 
 /**
- * A CPF/CNPJ in any format (exact match), or the start of a name (accents and case ignored).
+ * A CPF/CNPJ in any format (exact match), or word starts of the name, in any order (accents and case ignored).
  */
 text: string | null, profileId: string | null, outcome: Outcome | null, 
 /**

@@ -4,6 +4,7 @@
 //! Nothing here ever falls back to plaintext: when the OS keyring cannot be used the caller gets a
 //! [`SecretError`] (code `KeychainUnavailable`) with a pt-BR message it can show to the clerk.
 
+mod admin_file;
 mod dirs;
 mod dumps;
 mod files;
@@ -11,6 +12,7 @@ mod keyring_store;
 mod machine_store;
 mod secret;
 
+pub use admin_file::{AdminFileProblem, admin_only, check_admin_file};
 pub use dirs::{
     APP_IDENTIFIER, DATA_DIR_ENV, create_private_file, data_dir, ensure_data_dir, is_redirected, make_private,
     os_user_name, restrict_new_files, secure_data_dir,

@@ -66,9 +66,37 @@ pub fn policy_dir(platform: Platform, env: &dyn Fn(&str) -> Option<OsString>) ->
     }
 }
 
-/// The policy folder of this machine and process (`policy_dir` of the current platform and the real environment).
+/// The policy folder of this machine and process: `policy_dir` of the current platform and the real environment,
+/// except that a release build never lets `BALCAO_POLICY_DIR` hide a policy IT deployed (see [`choose_policy_dir`]).
 pub fn current_policy_dir() -> PathBuf {
-    policy_dir(Platform::current(), &|k| std::env::var_os(k))
+    let system = machine_policy_dir();
+    let deployed = !matches!(std::fs::symlink_metadata(system.join(POLICY_FILE)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound);
+    choose_policy_dir(system, std::env::var_os(POLICY_DIR_ENV), cfg!(debug_assertions), deployed)
+}
+
+/// The machine's own policy folder, whatever `BALCAO_POLICY_DIR` says.
+pub fn machine_policy_dir() -> PathBuf {
+    policy_dir(Platform::current(), &|k| if k == POLICY_DIR_ENV { None } else { std::env::var_os(k) })
+}
+
+/// Where the policy is read: the redirect (`BALCAO_POLICY_DIR`, for tests) in a debug build, or in a release build
+/// only where IT deployed no policy; else the machine's folder. A clerk who starts the installed Balcão with the
+/// variable set to a folder of their own still gets the agency's policy.
+pub fn choose_policy_dir(
+    system: PathBuf,
+    redirect: Option<OsString>,
+    debug_build: bool,
+    system_policy_deployed: bool,
+) -> PathBuf {
+    match redirect.filter(|d| !d.is_empty()) {
+        Some(dir) if debug_build || !system_policy_deployed => PathBuf::from(dir),
+        Some(_) => {
+            tracing::warn!("BALCAO_POLICY_DIR ignored: this machine has a managed policy");
+            system
+        }
+        None => system,
+    }
 }
 
 /// The agency's update rules (`[update]`): the same meaning as `update.json`'s (see `update_policy`).
@@ -225,6 +253,11 @@ impl std::fmt::Debug for AgencyStoreToml {
 /// it was refused. Never more than [`MAX_POLICY_FILE_BYTES`] is read.
 pub fn load_policy(dir: &Path) -> Result<Option<ManagedPolicy>, PolicyError> {
     let file = dir.join(POLICY_FILE);
+    // Only the administrator may change the policy: in the machine's own folder the file and the folder belong to
+    // root; anywhere, neither the group nor others may write them.
+    if let Err(problem) = balcao_platform::check_admin_file(&file, dir == machine_policy_dir()) {
+        return Err(not_admin_only(&file, &problem));
+    }
     let bytes = match balcao_platform::read_limited(&file, MAX_POLICY_FILE_BYTES) {
         Ok(b) => b,
         Err(LimitedReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -255,6 +288,25 @@ pub fn load_policy(dir: &Path) -> Result<Option<ManagedPolicy>, PolicyError> {
         PolicyError::new(&file, Some(line), None, "o texto não está em UTF-8")
     })?;
     parse_policy(&text, &file).map(Some)
+}
+
+/// The refusal of a policy file or folder someone other than the administrator could change.
+fn not_admin_only(file: &Path, problem: &balcao_platform::AdminFileProblem) -> PolicyError {
+    use balcao_platform::AdminFileProblem;
+    let reason = match problem {
+        AdminFileProblem::Writable { path, mode } => format!(
+            "{} pode ser alterado por outros usuários (modo {mode:04o}); só o administrador pode escrever nele: \
+             chmod go-w {}",
+            path.display(),
+            path.display()
+        ),
+        AdminFileProblem::Owner { path, uid } => format!(
+            "{} pertence a outro usuário (uid {uid}), não ao administrador: chown root {}",
+            path.display(),
+            path.display()
+        ),
+    };
+    PolicyError::new(file, None, None, reason)
 }
 
 /// Parses and checks the text of a policy file read from `file` (named in every error).
@@ -537,6 +589,19 @@ fn bech32_polymod(values: &[u8]) -> u32 {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_release_build_never_lets_the_redirect_hide_a_policy_it_deployed() {
+        let system = PathBuf::from("/etc/balcao");
+        let redirect = || Some(OsString::from("/home/clerk/empty"));
+        // Debug builds (the tests) always follow the redirect, so no test reads the machine's folder.
+        assert_eq!(choose_policy_dir(system.clone(), redirect(), true, true), PathBuf::from("/home/clerk/empty"));
+        // A release build follows it only where IT deployed no policy.
+        assert_eq!(choose_policy_dir(system.clone(), redirect(), false, false), PathBuf::from("/home/clerk/empty"));
+        assert_eq!(choose_policy_dir(system.clone(), redirect(), false, true), system);
+        assert_eq!(choose_policy_dir(system.clone(), Some(OsString::new()), true, false), system);
+        assert_eq!(choose_policy_dir(system.clone(), None, true, true), system);
+    }
     use super::*;
 
     fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<OsString> {

@@ -285,7 +285,10 @@ fn broken_policies() -> Vec<(&'static str, &'static str, Option<&'static str>)> 
 /// A broken policy: Balcão starts in the safe mode with the reason, Demonstração only, and nothing of the clerk's own
 /// (their profile, their looser settings) takes the policy's place; nothing can be changed.
 async fn assert_safe_start(dir: &Path, what: &str, line: Option<&str>) {
-    let b = start(dir).await;
+    assert_safe(start(dir).await, dir, what, line).await;
+}
+
+async fn assert_safe(b: Balcao, dir: &Path, what: &str, line: Option<&str>) {
     let health = b.health().await;
     let issue = health.iter().find(|h| h.area == HealthArea::Policy).unwrap_or_else(|| panic!("{what}: {health:?}"));
     assert!(issue.message.contains("policy.toml"), "{what}: names the file: {}", issue.message);
@@ -334,6 +337,31 @@ async fn an_unreadable_policy_file_starts_in_the_safe_mode_too() {
     // A link to itself cannot be read, also by root (who runs the CI, and whom permissions do not stop).
     std::os::unix::fs::symlink(&f, &f).unwrap();
     assert_safe_start(dir.path(), "unreadable", None).await;
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_policy_others_could_rewrite_starts_in_the_safe_mode_too() {
+    use std::os::unix::fs::PermissionsExt;
+    // The file writable by everyone, then its folder (someone could put a policy of their own in its place). The
+    // policy folder is outside the data folder here: Balcão makes the data folder private at start.
+    for (what, target, mode) in [("file 0666", "policy.toml", 0o666), ("folder 0777", "", 0o777)] {
+        let root = tempfile::tempdir().unwrap();
+        let (data, policy) = (root.path().join("data"), root.path().join("policy"));
+        std::fs::create_dir_all(&data).unwrap();
+        write_clerks_own_settings(&data);
+        std::fs::create_dir_all(&policy).unwrap();
+        std::fs::write(policy.join("policy.toml"), "purpose_required = true\n").unwrap();
+        std::fs::set_permissions(policy.join(target), std::fs::Permissions::from_mode(mode)).unwrap();
+        let opts = StartOptions {
+            data_dir: data,
+            policy_dir: policy,
+            sim_addr: "127.0.0.1:0".parse().unwrap(),
+            secrets: Some(Arc::new(MemoryStore::new())),
+        };
+        let b = Balcao::start(opts).await.expect("a policy others could rewrite is a safe mode, not a failed start");
+        assert_safe(b, &root.path().join("data"), what, Some("pode ser alterado por outros usuários")).await;
+    }
 }
 
 #[tokio::test]

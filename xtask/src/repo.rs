@@ -82,13 +82,31 @@ impl Signer {
 
     /// A new key that exists only in a temporary GNUPGHOME, valid for one day, with [`THROWAWAY_UID`].
     pub fn throwaway() -> Result<Self> {
+        Self::generate(None)
+    }
+
+    /// A throwaway key, protected by `passphrase` when given (the test of the agency's path).
+    pub fn generate(passphrase: Option<&str>) -> Result<Self> {
         let mut s = Self::empty(true)?;
-        sh::run(s.gpg().args(["--passphrase", "", "--quick-gen-key", THROWAWAY_UID, "rsa3072", "sign", "1d"]))?;
+        let pass = passphrase.unwrap_or("");
+        sh::run(s.gpg().args(["--passphrase", pass, "--quick-gen-key", THROWAWAY_UID, "rsa3072", "sign", "1d"]))?;
         s.fingerprint = s.secret_fingerprint()?;
         Ok(s)
     }
 
-    fn import(armored: &str, passphrase: Option<&str>) -> Result<Self> {
+    /// The private key in ASCII armor (what [`KEY_VAR`] holds), still protected by its passphrase.
+    pub fn export_secret(&self, passphrase: &str) -> Result<String> {
+        let mut c = self.gpg();
+        c.args(["--passphrase", passphrase, "--armor", "--export-secret-keys", &self.fingerprint]);
+        let out = c.output().map_err(|e| format!("gpg --export-secret-keys: {e}"))?;
+        if !out.status.success() {
+            return Err(format!("gpg --export-secret-keys: {}", String::from_utf8_lossy(&out.stderr)));
+        }
+        String::from_utf8(out.stdout).map_err(|e| format!("gpg --export-secret-keys: {e}"))
+    }
+
+    /// The agency's key: an armored private key and its passphrase, imported into a temporary GNUPGHOME.
+    pub fn import(armored: &str, passphrase: Option<&str>) -> Result<Self> {
         let mut s = Self::empty(false)?;
         if let Some(p) = passphrase {
             let file = s.home.join("passphrase");
@@ -344,9 +362,14 @@ pub fn size(dir: &Path) -> u64 {
         .sum()
 }
 
-/// `cargo xtask bundle --repo DIR`: the repository around this build's `.deb`, its signed `.rpm`, the public key.
+/// `cargo xtask bundle --repo DIR`: the repository around this build's `.deb`, its signed `.rpm`, the public key,
+/// signed with the key of [`Signer::from_env_or_throwaway`].
 pub fn create(dir: &Path, packages: &[PathBuf]) -> Result {
-    let signer = Signer::from_env_or_throwaway()?;
+    create_with(dir, packages, &Signer::from_env_or_throwaway()?)
+}
+
+/// [`create`] with a given key.
+pub fn create_with(dir: &Path, packages: &[PathBuf], signer: &Signer) -> Result {
     let _ = std::fs::remove_dir_all(dir);
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let has_ext = |p: &&PathBuf, ext: &str| p.extension().is_some_and(|e| e == ext);
@@ -357,9 +380,9 @@ pub fn create(dir: &Path, packages: &[PathBuf]) -> Result {
     for deb in debs {
         add_deb(dir, deb)?;
     }
-    publish(dir, &signer)?;
+    publish(dir, signer)?;
     for rpm in packages.iter().filter(|p| has_ext(p, "rpm")) {
-        add_rpm(dir, rpm, &signer)?;
+        add_rpm(dir, rpm, signer)?;
     }
     if signer.throwaway {
         let note = dir.join("LEIA-ME-CHAVE-DE-TESTE.txt");

@@ -43,7 +43,30 @@ pub fn run() -> Result {
     Ok(())
 }
 
+/// The agency's path of `bundle --repo`: a passphrase-protected private key given as armored text (what
+/// BALCAO_REPO_GPG_KEY and BALCAO_REPO_GPG_PASSPHRASE hold) signs a repository and an `.rpm` that verify with the
+/// exported public key alone (publish and add_rpm check with gpgv and rpm -K); a wrong passphrase signs nothing.
+fn agency_key_signs(work: &Path, deb: &Path, rpm: &Path) -> Result {
+    const PASS: &str = "senha de teste da agência";
+    let armored = Signer::generate(Some(PASS))?.export_secret(PASS)?;
+    let dir = work.join("agency-repo");
+    let wrong = Signer::import(&armored, Some("outra senha"))?;
+    if repo::create_with(&dir, &[deb.to_path_buf()], &wrong).is_ok() {
+        return Err("a chave da agência assinou com a senha errada".into());
+    }
+    drop(wrong);
+    let agency = Signer::import(&armored, Some(PASS))?;
+    if agency.throwaway {
+        return Err("uma chave importada foi tratada como descartável".into());
+    }
+    repo::create_with(&dir, &[deb.to_path_buf(), rpm.to_path_buf()], &agency)?;
+    let _ = std::fs::remove_dir_all(&dir);
+    eprintln!("repo: chave da agência com senha (texto ASCII armor): repositório e .rpm assinados e conferidos");
+    Ok(())
+}
+
 fn in_work(work: &Path, deb: &Path, rpm: &Path) -> Result {
+    agency_key_signs(work, deb, rpm)?;
     let repo_dir = work.join("repo");
     let signer = Signer::throwaway()?;
     repo::add_deb(&repo_dir, deb)?;
@@ -207,6 +230,15 @@ fn installed_files() -> Result {
         if !listing.contains(want) {
             return Err(format!("o pacote não traz {}:\n{listing}", want.trim()));
         }
+    }
+    // Nothing under /etc and no conffiles: /etc/balcao (policy, machine credentials) is IT's, so neither remove
+    // nor purge can take it, and purge has no configuration of the package's own to remove (docs/deploy).
+    if let Some(etc) = listing.lines().find(|l| l.starts_with("/etc")) {
+        return Err(format!("o pacote instala {etc}: a pasta /etc/balcao é da TI"));
+    }
+    let (_, conffiles) = sh::output(Command::new("dpkg-query").args(["-W", "-f=${Conffiles}", PACKAGE]))?;
+    if !conffiles.trim().is_empty() {
+        return Err(format!("o pacote tem arquivos de configuração (conffiles): {conffiles}"));
     }
     bundle::cli_runs(Path::new("/usr/bin/balcao-cli"))
 }

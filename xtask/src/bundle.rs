@@ -128,16 +128,9 @@ fn cli_overlay(cli: &Path) -> serde_json::Value {
     serde_json::json!({ "bundle": { "linux": { "deb": { "files": files }, "rpm": { "files": files } } } })
 }
 
-/// The CLI binary of a cargo profile, built (a no-op when `cargo test` or an earlier run built it).
-fn build_cli(release: bool) -> Result<PathBuf> {
-    let mut cmd = sh::cargo();
-    cmd.args(["build", "-p", "balcao-cli", "--bin", "balcao-cli"]);
-    if release {
-        cmd.arg("--release");
-    }
-    sh::run(&mut cmd)?;
-    let name = if cfg!(windows) { "balcao-cli.exe" } else { "balcao-cli" };
-    Ok(e2e::target_dir().join(if release { "release" } else { "debug" }).join(name))
+/// The CLI binary of a cargo profile (`release` or `debug`).
+fn cli_binary(profile: &str) -> PathBuf {
+    e2e::target_dir().join(profile).join(if cfg!(windows) { "balcao-cli.exe" } else { "balcao-cli" })
 }
 
 fn tauri_cli() -> Command {
@@ -149,12 +142,12 @@ fn tauri_cli() -> Command {
 }
 
 /// The debug build packaged as `.deb` and `.rpm` without compiling it again: `tauri bundle --debug` around the
-/// e2e stage's `cargo build -p balcao` (a no-op here when it ran) and the debug CLI. No updater artifacts (they
-/// need the signing key and the repository test does not use them), the binary left as cargo wrote it.
+/// e2e stage's build of the app and the CLI (a no-op here when it ran). No updater artifacts (they need the signing
+/// key and the repository test does not use them), the binary left as cargo wrote it.
 pub fn debug_packages() -> Result<(PathBuf, PathBuf)> {
     deps::ensure_npm("ui")?;
-    e2e::build_app()?;
-    let cli = build_cli(false)?;
+    e2e::build_app_and_cli()?;
+    let cli = cli_binary("debug");
     let dir = e2e::target_dir().join("debug/bundle");
     for kind in ["deb", "rpm"] {
         let _ = std::fs::remove_dir_all(dir.join(kind));
@@ -197,7 +190,8 @@ pub fn cli_runs(cli: &Path) -> Result {
 }
 
 fn build() -> Result {
-    let cli = build_cli(true)?;
+    sh::run(sh::cargo().args(["build", "--release", "-p", "balcao-cli", "--bin", "balcao-cli"]))?;
+    let cli = cli_binary("release");
     let mut cmd = tauri_cli();
     cmd.arg("build").arg("--bundles").args(bundles());
     let pubkey = signing_env(&mut cmd)?;

@@ -19,7 +19,10 @@ pub fn run(args: &[String]) -> Result {
     let smoke = !args.iter().any(|a| a == "--no-smoke");
     let keep = args.iter().any(|a| a == "--keep-installed");
     let repo_dir = match args.iter().position(|a| a == "--repo") {
-        Some(i) => Some(PathBuf::from(args.get(i + 1).ok_or("--repo pede a pasta do repositório: --repo PASTA")?)),
+        Some(i) => {
+            let dir = args.get(i + 1).filter(|d| !d.starts_with("--"));
+            Some(PathBuf::from(dir.ok_or("--repo pede a pasta do repositório: --repo PASTA")?))
+        }
         None => None,
     };
     if repo_dir.is_some() && !cfg!(target_os = "linux") {

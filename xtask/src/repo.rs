@@ -363,14 +363,14 @@ pub fn size(dir: &Path) -> u64 {
 }
 
 /// `cargo xtask bundle --repo DIR`: the repository around this build's `.deb`, its signed `.rpm`, the public key,
-/// signed with the key of [`Signer::from_env_or_throwaway`].
+/// signed with the key of [`Signer::from_env_or_throwaway`]. An existing repository in DIR keeps its earlier
+/// packages (the new ones join them in the pool) and is indexed and signed again; nothing else in DIR is removed.
 pub fn create(dir: &Path, packages: &[PathBuf]) -> Result {
     create_with(dir, packages, &Signer::from_env_or_throwaway()?)
 }
 
 /// [`create`] with a given key.
 pub fn create_with(dir: &Path, packages: &[PathBuf], signer: &Signer) -> Result {
-    let _ = std::fs::remove_dir_all(dir);
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let has_ext = |p: &&PathBuf, ext: &str| p.extension().is_some_and(|e| e == ext);
     let debs: Vec<&PathBuf> = packages.iter().filter(|p| has_ext(p, "deb")).collect();
@@ -384,8 +384,9 @@ pub fn create_with(dir: &Path, packages: &[PathBuf], signer: &Signer) -> Result 
     for rpm in packages.iter().filter(|p| has_ext(p, "rpm")) {
         add_rpm(dir, rpm, signer)?;
     }
+    let note = dir.join("LEIA-ME-CHAVE-DE-TESTE.txt");
+    let _ = std::fs::remove_file(&note);
     if signer.throwaway {
-        let note = dir.join("LEIA-ME-CHAVE-DE-TESTE.txt");
         let text = format!(
             "Este repositório foi assinado com uma chave DESCARTÁVEL de teste («{THROWAWAY_UID}», {}),\n\
              criada só para esta compilação e já apagada. Não o publique: defina {KEY_VAR} (e {PASSPHRASE_VAR})\n\

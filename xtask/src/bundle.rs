@@ -1,6 +1,7 @@
-//! `cargo xtask bundle`: the release app and its packages (Tauri's bundler, signed updater artifacts), then on Linux
-//! the install-and-launch smoke of the `.deb` (dpkg, the installed /usr/bin/balcao in a sandboxed Xvfb session,
-//! one Demonstração lookup through tauri-driver, the simulator's log, the log files, a second launch).
+//! `cargo xtask bundle`: the release app and its packages (Tauri's bundler, signed updater artifacts, `balcao-cli`
+//! beside the app), then on Linux the install-and-launch smoke of the `.deb` (dpkg, the installed /usr/bin/balcao in
+//! a sandboxed Xvfb session, one Demonstração lookup through tauri-driver, the simulator's log, the log files, a
+//! second launch, the installed CLI) and, with `--repo DIR`, the signed APT repository around it (repo.rs).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -8,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use crate::session::Sandbox;
 use crate::sh::{self, Result};
-use crate::{deps, e2e};
+use crate::{deps, e2e, repo};
 
 /// The committed TEST key pair (its private half is public: never for a release anyone installs).
 const TEST_KEY: &str = "src-tauri/keys/balcao-updater-TEST-ONLY.key";
@@ -17,6 +18,16 @@ const TEST_PUBKEY: &str = "src-tauri/keys/balcao-updater-TEST-ONLY.key.pub";
 pub fn run(args: &[String]) -> Result {
     let smoke = !args.iter().any(|a| a == "--no-smoke");
     let keep = args.iter().any(|a| a == "--keep-installed");
+    let repo_dir = match args.iter().position(|a| a == "--repo") {
+        Some(i) => {
+            let dir = args.get(i + 1).filter(|d| !d.starts_with("--"));
+            Some(PathBuf::from(dir.ok_or("--repo pede a pasta do repositório: --repo PASTA")?))
+        }
+        None => None,
+    };
+    if repo_dir.is_some() && !cfg!(target_os = "linux") {
+        return Err("--repo monta um repositório APT: só no Linux".into());
+    }
     deps::ensure_system()?;
     deps::ensure_npm("ui")?;
     sh::run(sh::npm("ui").args(["run", "build"]))?;
@@ -39,6 +50,9 @@ pub fn run(args: &[String]) -> Result {
         deps::ensure_npm("tests/e2e")?;
         deps::ensure_tauri_driver()?;
         deb_smoke(deb, keep)?;
+    }
+    if let Some(dir) = repo_dir {
+        repo::create(&dir, &packages)?;
     }
     Ok(())
 }
@@ -90,31 +104,101 @@ fn signing_env(cmd: &mut Command) -> Result<String> {
 /// A config overlay (in memory, nothing written): the public key the bundler checks the signing key against, and
 /// Windows code signing from the environment. The app itself takes its key from `BALCAO_UPDATER_PUBKEY` at
 /// compile time (src-tauri/src/updater.rs), never from this config.
-fn config_overlay(pubkey: &str) -> String {
+fn config_overlay(pubkey: &str, cli: &Path) -> String {
     let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
-    let mut windows = Vec::new();
-    if let Some(t) = var("BALCAO_WINDOWS_CERT_THUMBPRINT") {
-        windows.push(format!("\"certificateThumbprint\": {t:?}"));
+    let mut windows = serde_json::Map::new();
+    for (key, env) in [
+        ("certificateThumbprint", "BALCAO_WINDOWS_CERT_THUMBPRINT"),
+        ("timestampUrl", "BALCAO_WINDOWS_TIMESTAMP_URL"),
+        ("signCommand", "BALCAO_WINDOWS_SIGN_COMMAND"),
+    ] {
+        if let Some(v) = var(env) {
+            windows.insert(key.to_owned(), v.into());
+        }
     }
-    if let Some(t) = var("BALCAO_WINDOWS_TIMESTAMP_URL") {
-        windows.push(format!("\"timestampUrl\": {t:?}"));
-    }
-    if let Some(t) = var("BALCAO_WINDOWS_SIGN_COMMAND") {
-        windows.push(format!("\"signCommand\": {t:?}"));
-    }
-    format!(
-        "{{\"plugins\": {{\"updater\": {{\"pubkey\": {pubkey:?}}}}}, \"bundle\": {{\"windows\": {{{}}}}}}}",
-        windows.join(", ")
-    )
+    let mut overlay = cli_overlay(cli);
+    overlay["plugins"] = serde_json::json!({ "updater": { "pubkey": pubkey } });
+    overlay["bundle"]["windows"] = windows.into();
+    overlay.to_string()
 }
 
-fn build() -> Result {
+/// Where the packages install the CLI for IT: `/usr/bin/balcao-cli` in the `.deb` and the `.rpm` (beside
+/// `/usr/bin/balcao`), from the binary cargo built in the same profile as the app.
+pub const CLI_INSTALLED: &str = "/usr/bin/balcao-cli";
+
+fn cli_overlay(cli: &Path) -> serde_json::Value {
+    let files = serde_json::json!({ CLI_INSTALLED: cli.to_string_lossy() });
+    serde_json::json!({ "bundle": { "linux": { "deb": { "files": files }, "rpm": { "files": files } } } })
+}
+
+/// The CLI binary of a cargo profile (`release` or `debug`).
+fn cli_binary(profile: &str) -> PathBuf {
+    e2e::target_dir().join(profile).join(if cfg!(windows) { "balcao-cli.exe" } else { "balcao-cli" })
+}
+
+fn tauri_cli() -> Command {
     let root = sh::root();
     let cli = root.join("ui/node_modules/.bin").join(if cfg!(windows) { "tauri.cmd" } else { "tauri" });
     let mut cmd = Command::new(cli);
-    cmd.current_dir(root.join("src-tauri")).arg("build").arg("--bundles").args(bundles());
+    cmd.current_dir(root.join("src-tauri"));
+    cmd
+}
+
+/// The debug build packaged as `.deb` and `.rpm` without compiling it again: `tauri bundle --debug` around the
+/// e2e stage's build of the app and the CLI (a no-op here when it ran). No updater artifacts (they need the signing
+/// key and the repository test does not use them), the binary left as cargo wrote it.
+pub fn debug_packages() -> Result<(PathBuf, PathBuf)> {
+    deps::ensure_npm("ui")?;
+    e2e::build_app_and_cli()?;
+    let cli = cli_binary("debug");
+    let dir = e2e::target_dir().join("debug/bundle");
+    for kind in ["deb", "rpm"] {
+        let _ = std::fs::remove_dir_all(dir.join(kind));
+    }
+    let mut overlay = cli_overlay(&cli);
+    overlay["bundle"]["createUpdaterArtifacts"] = false.into();
+    sh::run(
+        tauri_cli()
+            .args(["bundle", "--debug", "--bundles", "deb,rpm", "--no-binary-patching", "--config"])
+            .arg(overlay.to_string()),
+    )?;
+    let find = |kind: &str| -> Result<PathBuf> {
+        let rd = std::fs::read_dir(dir.join(kind)).map_err(|e| format!("{}: {e}", dir.join(kind).display()))?;
+        rd.flatten()
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|e| e == kind))
+            .ok_or_else(|| format!("tauri bundle --debug não gerou o .{kind} em {}", dir.display()))
+    };
+    let (deb, rpm) = (find("deb")?, find("rpm")?);
+    for p in [&deb, &rpm] {
+        let size = p.metadata().map(|m| m.len()).unwrap_or(0);
+        eprintln!("  {:>7.2} MB  {}", size as f64 / 1_048_576.0, p.display());
+    }
+    Ok((deb, rpm))
+}
+
+/// The installed CLI answers `--version` with its version and `--help` with its pt-BR usage.
+pub fn cli_runs(cli: &Path) -> Result {
+    let version = Command::new(cli).arg("--version").output().map_err(|e| format!("{}: {e}", cli.display()))?;
+    let version = String::from_utf8_lossy(&version.stdout).trim().to_owned();
+    if version != format!("balcao-cli {}", env!("CARGO_PKG_VERSION")) {
+        return Err(format!("{} --version respondeu «{version}»", cli.display()));
+    }
+    let help = Command::new(cli).arg("--help").output().map_err(|e| format!("{}: {e}", cli.display()))?;
+    if !help.status.success() || !String::from_utf8_lossy(&help.stdout).contains("Uso: balcao-cli") {
+        return Err(format!("{} --help falhou: {}", cli.display(), String::from_utf8_lossy(&help.stderr)));
+    }
+    eprintln!("bundle: {} roda ({version})", cli.display());
+    Ok(())
+}
+
+fn build() -> Result {
+    sh::run(sh::cargo().args(["build", "--release", "-p", "balcao-cli", "--bin", "balcao-cli"]))?;
+    let cli = cli_binary("release");
+    let mut cmd = tauri_cli();
+    cmd.arg("build").arg("--bundles").args(bundles());
     let pubkey = signing_env(&mut cmd)?;
-    cmd.arg("--config").arg(config_overlay(&pubkey));
+    cmd.arg("--config").arg(config_overlay(&pubkey, &cli));
     sh::run(&mut cmd)
 }
 
@@ -169,22 +253,11 @@ fn check_signatures(packages: &[PathBuf]) -> Result {
 /// Installs the `.deb` like on a clean machine (apt resolves its dependencies), then launches the installed app.
 fn deb_smoke(deb: &Path, keep: bool) -> Result {
     let guard = e2e::RealDataGuard::capture();
-    let as_root = Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0"));
-    let sudo = |args: &[&str]| {
-        let mut c = if as_root { Command::new(args[0]) } else { Command::new("sudo") };
-        if as_root {
-            c.args(&args[1..]);
-        } else {
-            c.args(args);
-        }
-        c.env("DEBIAN_FRONTEND", "noninteractive");
-        c
-    };
     let deb_abs = deb.canonicalize().map_err(|e| e.to_string())?;
-    sh::run(&mut sudo(&["apt-get", "install", "-y", "-qq", "--reinstall", &deb_abs.to_string_lossy()]))?;
+    sh::run(sh::as_root("apt-get").args(["install", "-y", "-qq", "--reinstall"]).arg(&deb_abs))?;
     let r = installed_checks();
     if !keep {
-        let _ = sh::run(&mut sudo(&["dpkg", "-r", "balcao"]));
+        let _ = sh::run(sh::as_root("dpkg").args(["--purge", "balcao"]));
     }
     r?;
     guard.verify()
@@ -197,7 +270,7 @@ fn installed_checks() -> Result {
     }
     let listing = Command::new("dpkg").args(["-L", "balcao"]).output().map_err(|e| e.to_string())?;
     let listing = String::from_utf8_lossy(&listing.stdout);
-    for want in ["/usr/bin/balcao", ".desktop", "/usr/share/icons/"] {
+    for want in ["/usr/bin/balcao", CLI_INSTALLED, ".desktop", "/usr/share/icons/"] {
         if !listing.contains(want) {
             return Err(format!("o pacote não traz {want}:\n{listing}"));
         }
@@ -207,6 +280,7 @@ fn installed_checks() -> Result {
     if exe.windows(b"BALCAO_TEST_SEAMS".len()).any(|w| w == b"BALCAO_TEST_SEAMS") {
         return Err("o binário instalado contém os ganchos de teste (BALCAO_TEST_SEAMS)".into());
     }
+    cli_runs(Path::new(CLI_INSTALLED))?;
     let started = Instant::now();
     launch_and_lookup(bin)?;
     eprintln!(

@@ -27,6 +27,11 @@ const DEBIAN_PACKAGES: &[&str] = &[
     "x11-utils",
     // GNU time (`/usr/bin/time -f %M`): the CLI tests measure each hostile case's peak memory with it.
     "time",
+    // The signed package repository (repo.rs): apt-ftparchive, gpg and gpgv, rpmsign and `rpm -K`.
+    "apt-utils",
+    "gnupg",
+    "gpgv",
+    "rpm",
 ];
 
 /// Everything: system packages, npm packages and tauri-driver.

@@ -63,6 +63,12 @@ pub fn build_app() -> Result {
     sh::run(sh::cargo().args(["build", "-p", "balcao"]))
 }
 
+/// The debug app and the debug CLI in one cargo run (one feature set for both): the e2e stage's build, which the
+/// repository stage then packages without compiling again.
+pub fn build_app_and_cli() -> Result {
+    sh::run(sh::cargo().args(["build", "-p", "balcao", "-p", "balcao-cli"]))
+}
+
 pub fn free_port() -> Result<u16> {
     let l = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("no free port: {e}"))?;
     Ok(l.local_addr().map_err(|e| e.to_string())?.port())

@@ -5,6 +5,8 @@ mod bundle;
 mod deps;
 mod e2e;
 mod fuzz;
+mod repo;
+mod repo_test;
 mod run;
 mod session;
 mod sh;
@@ -22,9 +24,12 @@ const USAGE: &str = "uso: cargo xtask <comando>
   bindings            regenera os tipos TypeScript gerados a partir do Rust
   fuzz [segundos]     roda os fuzzers (CPF/CNPJ e leitura das respostas), tempo dividido (padrão: 60 s)
   bench               roda os benchmarks e escreve docs/benchmarks.md
-  bundle [--no-smoke] [--keep-installed]
-                      compila a versão de distribuição e os pacotes (.deb e .rpm aqui); no Linux instala o .deb e
-                      testa o app instalado (janela, uma consulta, segunda instância, registros)
+  bundle [--no-smoke] [--keep-installed] [--repo PASTA]
+                      compila a versão de distribuição e os pacotes (.deb e .rpm aqui, com o balcao-cli); no Linux
+                      instala o .deb e testa o app instalado (janela, uma consulta, segunda instância, registros,
+                      balcao-cli); com --repo, monta em PASTA o repositório APT assinado e o .rpm assinado (chave em
+                      BALCAO_REPO_GPG_KEY e BALCAO_REPO_GPG_PASSPHRASE, ou uma chave de teste descartável)
+  repo-test           só o teste do repositório (pacotes de depuração: instala, atualiza, recusa adulterados)
   deps                só instala as dependências do sistema e do npm";
 
 fn main() -> ExitCode {
@@ -41,6 +46,7 @@ fn main() -> ExitCode {
         }
         Some("bench") => bench::run(),
         Some("bundle") => bundle::run(&args[1..]),
+        Some("repo-test") => repo_test::run(),
         Some("deps") => deps::ensure_all(),
         _ => {
             eprintln!("{USAGE}");

@@ -24,6 +24,41 @@ pub fn run(cmd: &mut Command) -> Result {
     if status.success() { Ok(()) } else { Err(format!("{} failed ({status})", describe(cmd))) }
 }
 
+/// Runs a command to completion and returns whether it succeeded and its standard output and error together
+/// (for checks that read what a tool said, e.g. apt refusing a repository).
+pub fn output(cmd: &mut Command) -> Result<(bool, String)> {
+    eprintln!("$ {}", describe(cmd));
+    let out = cmd.output().map_err(|e| format!("could not start {}: {e}", describe(cmd)))?;
+    let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
+    text.push_str(&String::from_utf8_lossy(&out.stderr));
+    Ok((out.status.success(), text))
+}
+
+/// Whether this process runs as root.
+pub fn is_root() -> bool {
+    Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0\n"))
+}
+
+/// A command run as root: directly when this process is root (CI), else through sudo; non-interactive for apt.
+pub fn as_root(program: &str) -> Command {
+    if is_root() {
+        let mut c = Command::new(program);
+        c.env("DEBIAN_FRONTEND", "noninteractive");
+        c
+    } else {
+        // sudo resets the environment: the variable goes on the command line.
+        let mut c = Command::new("sudo");
+        c.args(["env", "DEBIAN_FRONTEND=noninteractive", program]);
+        c
+    }
+}
+
+/// Where a program is on PATH.
+pub fn which(program: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path).map(|d| d.join(program)).find(|p| p.is_file())
+}
+
 /// Whether a program is on PATH.
 pub fn has(program: &str) -> bool {
     Command::new("sh")

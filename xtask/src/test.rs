@@ -2,7 +2,7 @@
 
 use crate::session::Sandbox;
 use crate::sh::{self, Result, Stages};
-use crate::{bundle, deps, e2e, fuzz, supply};
+use crate::{bundle, deps, e2e, fuzz, repo_test, supply};
 
 /// How long the test command fuzzes, split between the targets (document parser, answer reading).
 const FUZZ_SMOKE_SECS: u64 = 20;
@@ -37,9 +37,10 @@ fn all(st: &mut Stages) -> Result {
     st.stage("supply chain: cargo deny advisories", supply::cargo_deny_advisories)?;
     st.stage("supply chain: npm audit --omit=dev", supply::npm_audit)?;
     st.stage("fuzz smoke (document parser, answer reading)", || fuzz::run(FUZZ_SMOKE_SECS))?;
-    st.stage("e2e: build the app", e2e::build_app)?;
+    st.stage("e2e: build the app and the CLI", e2e::build_app_and_cli)?;
     st.stage("e2e: real window (Xvfb + tauri-driver)", e2e::run)?;
     st.stage("hardening: single instance (debug app)", bundle::single_instance_check)?;
+    st.stage("repository: signed APT repo, install, upgrade, tamper (debug .deb, .rpm)", repo_test::run)?;
     Ok(())
 }
 

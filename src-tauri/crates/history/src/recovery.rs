@@ -10,6 +10,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use age::secrecy::ExposeSecret;
+use balcao_core::history_api::AuditOrigin;
 use balcao_core::{AppError, ErrorCode, Sensitive};
 use balcao_platform::SecretStore;
 
@@ -183,12 +184,13 @@ impl History {
     ///
     /// A missing history or wrapped key, an identity that does not open the wrapped key, a wrapped file that was
     /// altered or holds another history's key: a `HistoryLocked` error saying so, and nothing is changed (no file
-    /// written, nothing stored).
+    /// written, nothing stored). A rebinding is written in the audit trail as `actor`'s, from the CLI.
     pub fn recover(
         dir: &Path,
         secrets: &dyn SecretStore,
         identity: &RecoveryIdentity,
         recovery: Option<&RecoveryKey>,
+        actor: &crate::Actor,
     ) -> Result<Recovered, AppError> {
         let db = dir.join(DB_FILE_NAME);
         if !db.is_file() {
@@ -248,7 +250,10 @@ impl History {
                 }
             }
         };
-        drop(Self::open_with_recovery(dir, secrets, recovery)?);
+        let mut history = Self::open_with_recovery(dir, secrets, recovery)?.with_origin(AuditOrigin::Cli);
+        if outcome == Recovered::Rebound {
+            history.audit_recovery(actor)?;
+        }
         Ok(outcome)
     }
 }

@@ -40,12 +40,14 @@ pub fn policy_recovery_key(policy_dir: &Path) -> Option<RecoveryKey> {
 }
 
 /// Binds the history of `data_dir` to `secrets` again with the agency's private key (see [`History::recover`]);
-/// afterwards its key is wrapped for the recovery key of the policy in `policy_dir`, when it names one.
+/// afterwards its key is wrapped for the recovery key of the policy in `policy_dir`, when it names one. The audit
+/// trail names the OS user who ran it.
 pub fn recover_history(
     data_dir: &Path,
     secrets: &dyn SecretStore,
     identity: &RecoveryIdentity,
     policy_dir: &Path,
 ) -> Result<Recovered, AppError> {
-    History::recover(data_dir, secrets, identity, policy_recovery_key(policy_dir).as_ref())
+    let actor = balcao_history::Actor::current(None);
+    History::recover(data_dir, secrets, identity, policy_recovery_key(policy_dir).as_ref(), &actor)
 }

@@ -48,6 +48,8 @@ pub enum Command {
     SetCredentials(SetArgs),
     /// Mostra a política, os perfis da agência e se as credenciais de cada um estão gravadas.
     Check,
+    /// Gera o hash (Argon2id) do primeiro PIN de um atendente da lista da política, lido da entrada padrão.
+    PinHash,
 }
 
 #[derive(Debug, clap::Args)]
@@ -110,6 +112,7 @@ pub fn run(args: Args) -> ExitCode {
         Command::RecoveryKeygen(a) => recover::keygen(a),
         Command::SetCredentials(a) => set_credentials(&a),
         Command::Check => check(),
+        Command::PinHash => pin_hash(),
     }
 }
 
@@ -140,6 +143,31 @@ fn read_pair(input: &mut dyn Read) -> Result<(String, Sensitive<String>), String
         return Err("envie pela entrada padrão a chave (client id) na primeira linha e o segredo na segunda.".into());
     }
     Ok((id, secret))
+}
+
+/// `admin pin-hash`: the PIN from standard input (one line, never the command line), its Argon2id hash on standard
+/// output for `initial_pin_hash` in the policy's `[[clerks.listed]]`.
+fn pin_hash() -> ExitCode {
+    let mut raw = Vec::with_capacity(64);
+    let read = std::io::stdin().lock().take(1024).read_to_end(&mut raw);
+    let raw = Sensitive::new(raw);
+    if let Err(e) = read {
+        return fail(&format!("não foi possível ler a entrada padrão ({}).", balcao_core::error::io_reason(&e)));
+    }
+    let Ok(text) = std::str::from_utf8(raw.expose()) else {
+        return fail("a entrada padrão não é texto UTF-8.");
+    };
+    let pin = Sensitive::new(text.trim().to_owned());
+    match balcao_service::lock::hash_pin(&pin) {
+        Ok(hash) => {
+            print_line(hash.expose());
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&format!(
+            "{} Envie o PIN pela entrada padrão, por exemplo: printf '%s\\n' \"$PIN\" | balcao-cli admin pin-hash",
+            e.message
+        )),
+    }
 }
 
 fn set_credentials(args: &SetArgs) -> ExitCode {

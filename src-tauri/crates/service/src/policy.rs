@@ -235,6 +235,8 @@ fn yes() -> bool {
 struct ClerkToml {
     cpf: String,
     name: String,
+    /// The first PIN's Argon2id hash (`balcao-cli admin pin-hash`), never the PIN.
+    initial_pin_hash: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -424,6 +426,7 @@ fn clerk_policy(raw: ClerksToml, text: &str, file: &Path) -> Result<ClerkPolicy,
         ));
     }
     let mut listed: Vec<Clerk> = Vec::with_capacity(raw.listed.len());
+    let mut initial_pins = Vec::new();
     for c in raw.listed {
         let line = value_line(text, &c.cpf).or_else(|| key_line(text, Some("clerks"), "listed"));
         let cpf = Cpf::parse(&c.cpf).map_err(|e| {
@@ -446,9 +449,24 @@ fn clerk_policy(raw: ClerksToml, text: &str, file: &Path) -> Result<ClerkPolicy,
                 format!("o CPF {} aparece mais de uma vez", cpf.masked()),
             ));
         }
+        if let Some(hash) = c.initial_pin_hash {
+            if !crate::lock::is_argon2id_phc(hash.trim()) {
+                return Err(PolicyError::new(
+                    file,
+                    line,
+                    Some("clerks.listed.initial_pin_hash"),
+                    format!(
+                        "o primeiro PIN do atendente de CPF {} não é um hash Argon2id (gere-o com balcao-cli admin \
+                         pin-hash; nunca o PIN em si)",
+                        cpf.masked()
+                    ),
+                ));
+            }
+            initial_pins.push((cpf.clone(), Sensitive::new(hash.trim().to_owned())));
+        }
         listed.push(Clerk { cpf, name: name.to_owned() });
     }
-    Ok(ClerkPolicy { required: raw.required, pc_may_add: raw.pc_may_add, listed })
+    Ok(ClerkPolicy { required: raw.required, pc_may_add: raw.pc_may_add, listed, initial_pins })
 }
 
 /// A TOML parse error in pt-BR: the line, the field (the key written on that line, in its table) and what is wrong.

@@ -44,8 +44,11 @@ impl Platform {
     }
 }
 
-/// The folder IT deploys the policy to: Linux `/etc/balcao`, Windows `%ProgramData%\Balcao` (`C:\ProgramData\Balcao`
-/// without the variable), macOS `/Library/Application Support/br.gov.balcao`; `BALCAO_POLICY_DIR` overrides it.
+/// The folder IT deploys the policy to: Linux `/etc/balcao`, Windows `C:\ProgramData\Balcao`, macOS
+/// `/Library/Application Support/br.gov.balcao`; `BALCAO_POLICY_DIR` overrides it (see [`choose_policy_dir`]).
+///
+/// Never from the user's own environment on Windows (`%ProgramData%`): the clerk sets their process's variables, and
+/// a `ProgramData` of their own would hide the agency's policy and credentials.
 pub fn policy_dir(platform: Platform, env: &dyn Fn(&str) -> Option<OsString>) -> PathBuf {
     if let Some(dir) = env(POLICY_DIR_ENV).filter(|d| !d.is_empty()) {
         return PathBuf::from(dir);
@@ -53,16 +56,8 @@ pub fn policy_dir(platform: Platform, env: &dyn Fn(&str) -> Option<OsString>) ->
     match platform {
         Platform::Linux => PathBuf::from("/etc/balcao"),
         Platform::MacOs => PathBuf::from("/Library/Application Support/br.gov.balcao"),
-        Platform::Windows => {
-            // Built as text with Windows' separator: `Path::join` would use the separator of the machine running it.
-            let mut dir =
-                env("ProgramData").filter(|d| !d.is_empty()).unwrap_or_else(|| OsString::from(r"C:\ProgramData"));
-            if !dir.to_string_lossy().ends_with('\\') {
-                dir.push("\\");
-            }
-            dir.push("Balcao");
-            PathBuf::from(dir)
-        }
+        // Written as text with Windows' separator: `Path::join` would use the separator of the machine running it.
+        Platform::Windows => PathBuf::from(r"C:\ProgramData\Balcao"),
     }
 }
 
@@ -77,7 +72,7 @@ pub fn current_policy_dir() -> PathBuf {
 
 /// The machine's own policy folder, whatever `BALCAO_POLICY_DIR` says.
 pub fn machine_policy_dir() -> PathBuf {
-    policy_dir(Platform::current(), &|k| if k == POLICY_DIR_ENV { None } else { std::env::var_os(k) })
+    policy_dir(Platform::current(), &|_| None)
 }
 
 /// Where the policy is read: the redirect (`BALCAO_POLICY_DIR`, for tests) in a debug build, or in a release build
@@ -632,11 +627,9 @@ mod tests {
         assert_eq!(policy_dir(Platform::Linux, &none), PathBuf::from("/etc/balcao"));
         assert_eq!(policy_dir(Platform::MacOs, &none), PathBuf::from("/Library/Application Support/br.gov.balcao"));
         assert_eq!(policy_dir(Platform::Windows, &none).as_os_str(), r"C:\ProgramData\Balcao");
+        // The clerk's own %ProgramData% never moves it (they set their process's environment).
         let moved = env_of(&[("ProgramData", r"D:\Dados")]);
-        assert_eq!(policy_dir(Platform::Windows, &moved).as_os_str(), r"D:\Dados\Balcao");
-        let trailing = env_of(&[("ProgramData", r"E:\")]);
-        assert_eq!(policy_dir(Platform::Windows, &trailing).as_os_str(), r"E:\Balcao");
-        // ProgramData means nothing on Linux or macOS.
+        assert_eq!(policy_dir(Platform::Windows, &moved).as_os_str(), r"C:\ProgramData\Balcao");
         assert_eq!(policy_dir(Platform::Linux, &moved), PathBuf::from("/etc/balcao"));
     }
 

@@ -339,6 +339,7 @@ async fn assert_safe(b: Balcao, dir: &Path, what: &str, line: Option<&str>) {
     }
     assert!(issue.message.contains("Demonstração"), "{what}: {}", issue.message);
     assert!(!issue.message.contains("expected") && !issue.message.contains("os error"), "{}", issue.message);
+    assert!(!issue.message.contains("  "), "{what}: no run of spaces in what the clerk reads: {}", issue.message);
     assert_eq!(b.lookup().app_info().await.profile.id, DEMO_PROFILE_ID, "{what}: not the clerk's active profile");
     let ids: Vec<String> = b.profiles().list().await.into_iter().map(|p| p.id).collect();
     assert_eq!(ids, [DEMO_PROFILE_ID], "{what}: no managed profile and none of the clerk's own");

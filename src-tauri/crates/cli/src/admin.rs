@@ -44,6 +44,8 @@ pub enum Command {
     Recover(recover::RecoverArgs),
     /// Gera o par de chaves de recuperação da agência (a pública vai na política; a privada fica fora dos PCs).
     RecoveryKeygen(recover::KeygenArgs),
+    /// No computador da TI: abre a cópia da chave de um histórico (history.key.age) com a chave privada da agência.
+    UnwrapHistoryKey(recover::UnwrapArgs),
     /// Grava a chave e o segredo de um perfil da agência (lidos da entrada padrão) no cofre da máquina.
     SetCredentials(SetArgs),
     /// Mostra a política, os perfis da agência e se as credenciais de cada um estão gravadas.
@@ -79,7 +81,8 @@ pub fn refuse_secret_arguments(args: &[OsString]) -> Option<String> {
     let (sub, after) = rest.split_first()?;
     let allowed_value_options: &[&str] = match sub.as_str() {
         "set-credentials" => &SET_OPTIONS,
-        "recover" => &["--identity"],
+        "recover" => &["--identity", "--history-key"],
+        "unwrap-history-key" => &["--identity", "--wrapped"],
         "recovery-keygen" => &["--out", "-o"],
         _ => &[],
     };
@@ -110,6 +113,7 @@ pub fn run(args: Args) -> ExitCode {
     match args.command {
         Command::Recover(a) => recover::recover(a),
         Command::RecoveryKeygen(a) => recover::keygen(a),
+        Command::UnwrapHistoryKey(a) => recover::unwrap(a),
         Command::SetCredentials(a) => set_credentials(&a),
         Command::Check => check(),
         Command::PinHash => pin_hash(),

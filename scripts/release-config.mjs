@@ -4,7 +4,7 @@
 // `cargo xtask bundle` (docs/release.md). Tested by xtask/tests/release_pipeline.rs.
 //
 //   node scripts/release-config.mjs <windows|macos|linux> <out.json>
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 
 const [platform, out] = process.argv.slice(2);
 const value = (k) => {
@@ -57,6 +57,20 @@ if (platform === 'windows') {
       'instalador Windows sem assinatura Authenticode: defina WINDOWS_CERTIFICATE e ' +
         'WINDOWS_CERTIFICATE_PASSWORD (certificado .pfx) ou BALCAO_WINDOWS_SIGN_COMMAND',
     );
+  }
+}
+
+if (platform === 'linux') {
+  // balcao-cli for IT, at /usr/bin/balcao-cli in the .deb and the .rpm, as `cargo xtask bundle` packages it: the
+  // pipeline builds it first and names it here.
+  const cli = value('BALCAO_CLI_BINARY');
+  if (!cli) {
+    problems.push('balcao-cli: falta BALCAO_CLI_BINARY (o caminho do balcao-cli de release já compilado)');
+  } else if (!existsSync(cli)) {
+    problems.push(`balcao-cli: BALCAO_CLI_BINARY aponta para ${cli}, que não existe`);
+  } else {
+    const files = { '/usr/bin/balcao-cli': cli };
+    overlay.bundle = { linux: { deb: { files }, rpm: { files } } };
   }
 }
 

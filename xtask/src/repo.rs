@@ -62,6 +62,11 @@ impl Signer {
                 eprintln!("repo: repositório assinado com a chave de {KEY_VAR} ({})", s.fingerprint);
                 Ok(s)
             }
+            // The release pipeline never signs with a throwaway key (a blank secret there is a missing one).
+            None if std::env::var_os("GITHUB_ACTIONS").is_some() => Err(format!(
+                "{KEY_VAR} vazia ou ausente no pipeline de release: o repositório não é assinado com uma chave \
+                 descartável"
+            )),
             None => {
                 let s = Self::throwaway()?;
                 eprintln!(

@@ -139,6 +139,7 @@ fn every_platform_has_the_one_identifier_signed_updater_artifacts_and_the_update
 
 /// Every variable the overlay script reads, cleared before each run so the caller's environment cannot leak in.
 const OVERLAY_INPUTS: &[&str] = &[
+    "BALCAO_CLI_BINARY",
     "BALCAO_UPDATER_PUBKEY",
     "TAURI_SIGNING_PRIVATE_KEY",
     "BALCAO_WINDOWS_CERT_THUMBPRINT",
@@ -236,8 +237,25 @@ fn release_overlay_accepts_macos_with_either_notarisation_credential() {
         assert_eq!(o, json!({ "plugins": { "updater": { "pubkey": PUBKEY.trim() } } }));
         tauri_config(Target::MacOS, &[o]);
     }
-    let o = accepted("linux", &[UPDATER_KEYS]);
-    assert_eq!(tauri_config(Target::Linux, &[o]).plugins.0["updater"]["pubkey"], json!(PUBKEY.trim()));
+    let cli = tempfile::NamedTempFile::new().expect("a stand-in CLI binary");
+    let cli_path = cli.path().to_string_lossy().into_owned();
+    let o = accepted("linux", &[UPDATER_KEYS, &[("BALCAO_CLI_BINARY", &cli_path)]]);
+    let linux = tauri_config(Target::Linux, &[o]);
+    assert_eq!(linux.plugins.0["updater"]["pubkey"], json!(PUBKEY.trim()));
+    // balcao-cli for IT in both Linux packages, as `cargo xtask bundle` puts it there.
+    for files in [&linux.bundle.linux.deb.files, &linux.bundle.linux.rpm.files] {
+        assert_eq!(files.get(std::path::Path::new("/usr/bin/balcao-cli")), Some(&PathBuf::from(&cli_path)));
+    }
+}
+
+#[test]
+fn linux_packages_create_the_group_that_may_read_the_agencys_credentials() {
+    let linux = tauri_config(Target::Linux, &[]);
+    for script in [&linux.bundle.linux.deb.post_install_script, &linux.bundle.linux.rpm.post_install_script] {
+        let script = script.as_ref().expect("a post-install script");
+        let text = read(&format!("src-tauri/{}", script.display()));
+        assert!(text.contains("groupadd --system balcao"), "{text}");
+    }
 }
 
 #[test]
@@ -248,6 +266,8 @@ fn release_overlay_refuses_missing_or_ambiguous_signing_inputs() {
     // No updater key pair: the bundler could not sign the update artifacts, and the app would trust no key.
     refused("linux", &[], &["BALCAO_UPDATER_PUBKEY", "TAURI_SIGNING_PRIVATE_KEY"]);
     refused("linux", &[&[("BALCAO_UPDATER_PUBKEY", PUBKEY)]], &["TAURI_SIGNING_PRIVATE_KEY"]);
+    refused("linux", &[UPDATER_KEYS], &["BALCAO_CLI_BINARY"]);
+    refused("linux", &[UPDATER_KEYS, &[("BALCAO_CLI_BINARY", "/nonexistent/balcao-cli")]], &["BALCAO_CLI_BINARY"]);
     // Windows: an unsigned installer, two signers at once, a certificate without a timestamp server.
     refused("windows", &[UPDATER_KEYS], &["WINDOWS_CERTIFICATE", "BALCAO_WINDOWS_SIGN_COMMAND"]);
     refused("windows", &[UPDATER_KEYS, &thumb, &stamp, &cmd], &["BALCAO_WINDOWS_SIGN_COMMAND"]);

@@ -103,6 +103,19 @@ describe('safe mode', () => {
     expect(app.screen).toBe('config');
   });
 
+  it('under a broken policy of the agency it says only Demonstração works and nothing can be changed', async () => {
+    const policyBroken: HealthIssue = {
+      area: 'policy',
+      code: 'Config',
+      message: 'O arquivo de política da TI /etc/balcao/policy.toml tem um erro na linha 3. Só a Demonstração funciona.',
+    };
+    mockCommands({ app_health: () => [policyBroken] });
+    render(App);
+    const intro = await screen.findByTestId('safe-mode-intro');
+    expect(intro.textContent).toContain('Só a Demonstração funciona');
+    expect(intro.textContent).not.toContain('funcionam normalmente');
+  });
+
   it('shows no safe mode when all works', async () => {
     const calls = mockCommands();
     render(App);

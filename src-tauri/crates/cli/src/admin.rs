@@ -44,10 +44,14 @@ pub enum Command {
     Recover(recover::RecoverArgs),
     /// Gera o par de chaves de recuperação da agência (a pública vai na política; a privada fica fora dos PCs).
     RecoveryKeygen(recover::KeygenArgs),
+    /// No computador da TI: abre a cópia da chave de um histórico (history.key.age) com a chave privada da agência.
+    UnwrapHistoryKey(recover::UnwrapArgs),
     /// Grava a chave e o segredo de um perfil da agência (lidos da entrada padrão) no cofre da máquina.
     SetCredentials(SetArgs),
     /// Mostra a política, os perfis da agência e se as credenciais de cada um estão gravadas.
     Check,
+    /// Gera o hash (Argon2id) do primeiro PIN de um atendente da lista da política, lido da entrada padrão.
+    PinHash,
 }
 
 #[derive(Debug, clap::Args)]
@@ -77,7 +81,8 @@ pub fn refuse_secret_arguments(args: &[OsString]) -> Option<String> {
     let (sub, after) = rest.split_first()?;
     let allowed_value_options: &[&str] = match sub.as_str() {
         "set-credentials" => &SET_OPTIONS,
-        "recover" => &["--identity"],
+        "recover" => &["--identity", "--history-key"],
+        "unwrap-history-key" => &["--identity", "--wrapped"],
         "recovery-keygen" => &["--out", "-o"],
         _ => &[],
     };
@@ -108,8 +113,10 @@ pub fn run(args: Args) -> ExitCode {
     match args.command {
         Command::Recover(a) => recover::recover(a),
         Command::RecoveryKeygen(a) => recover::keygen(a),
+        Command::UnwrapHistoryKey(a) => recover::unwrap(a),
         Command::SetCredentials(a) => set_credentials(&a),
         Command::Check => check(),
+        Command::PinHash => pin_hash(),
     }
 }
 
@@ -140,6 +147,31 @@ fn read_pair(input: &mut dyn Read) -> Result<(String, Sensitive<String>), String
         return Err("envie pela entrada padrão a chave (client id) na primeira linha e o segredo na segunda.".into());
     }
     Ok((id, secret))
+}
+
+/// `admin pin-hash`: the PIN from standard input (one line, never the command line), its Argon2id hash on standard
+/// output for `initial_pin_hash` in the policy's `[[clerks.listed]]`.
+fn pin_hash() -> ExitCode {
+    let mut raw = Vec::with_capacity(64);
+    let read = std::io::stdin().lock().take(1024).read_to_end(&mut raw);
+    let raw = Sensitive::new(raw);
+    if let Err(e) = read {
+        return fail(&format!("não foi possível ler a entrada padrão ({}).", balcao_core::error::io_reason(&e)));
+    }
+    let Ok(text) = std::str::from_utf8(raw.expose()) else {
+        return fail("a entrada padrão não é texto UTF-8.");
+    };
+    let pin = Sensitive::new(text.trim().to_owned());
+    match balcao_service::lock::hash_pin(&pin) {
+        Ok(hash) => {
+            print_line(hash.expose());
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&format!(
+            "{} Envie o PIN pela entrada padrão, por exemplo: printf '%s\\n' \"$PIN\" | balcao-cli admin pin-hash",
+            e.message
+        )),
+    }
 }
 
 fn set_credentials(args: &SetArgs) -> ExitCode {

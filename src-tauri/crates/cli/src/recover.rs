@@ -9,7 +9,9 @@ use std::process::ExitCode;
 use balcao_core::{AppError, ErrorCode, Sensitive};
 use balcao_platform::KeyringStore;
 use balcao_service::policy::current_policy_dir;
-use balcao_service::recovery::{Recovered, RecoveryIdentity, generate_recovery_key, recover_history};
+use balcao_service::recovery::{
+    Recovered, RecoveryIdentity, generate_recovery_key, recover_history, recover_history_with_key, unwrap_history_key,
+};
 
 use crate::exit::{EXIT_ADMIN_FAILED, EXIT_USAGE};
 use crate::text::{eprint_line, print_line};
@@ -18,10 +20,25 @@ use crate::text::{eprint_line, print_line};
 const MAX_IDENTITY_BYTES: u64 = 64 * 1024;
 
 #[derive(Debug, clap::Args)]
+#[group(required = true, multiple = false)]
 pub struct RecoverArgs {
     /// Arquivo com a chave privada de recuperação da agência («-»: lida da entrada padrão). Nunca a chave em si.
     #[arg(long, value_name = "ARQUIVO")]
+    pub identity: Option<PathBuf>,
+    /// A chave deste histórico, já aberta no computador da TI com admin unwrap-history-key («-»: entrada padrão):
+    /// a chave privada da agência não passa pela sessão do atendente.
+    #[arg(long, value_name = "ARQUIVO")]
+    pub history_key: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct UnwrapArgs {
+    /// Arquivo com a chave privada de recuperação da agência («-»: entrada padrão).
+    #[arg(long, value_name = "ARQUIVO")]
     pub identity: PathBuf,
+    /// A cópia da chave do histórico (history.key.age) trazida do PC do atendente.
+    #[arg(long, value_name = "ARQUIVO")]
+    pub wrapped: PathBuf,
 }
 
 #[derive(Debug, clap::Args)]
@@ -34,12 +51,19 @@ pub struct KeygenArgs {
 /// Exit 0 when the history opens again (or already did), 1 when the recovery was refused (nothing changed), 2 for a
 /// usage error (an identity that cannot be read or is not one).
 pub fn recover(args: RecoverArgs) -> ExitCode {
-    let identity = match read_identity(&args.identity).and_then(|text| RecoveryIdentity::parse(&text)) {
-        Ok(identity) => identity,
-        Err(e) => return fail("recover", &e),
-    };
     let data_dir = balcao_platform::data_dir();
-    match recover_history(&data_dir, &KeyringStore::new(), &identity, &current_policy_dir()) {
+    let outcome = match (&args.identity, &args.history_key) {
+        (_, Some(path)) => match read_history_key(path) {
+            Ok(key) => recover_history_with_key(&data_dir, &KeyringStore::new(), key, &current_policy_dir()),
+            Err(e) => return fail("recover", &e),
+        },
+        (Some(path), None) => match read_identity(path).and_then(|text| RecoveryIdentity::parse(&text)) {
+            Ok(identity) => recover_history(&data_dir, &KeyringStore::new(), &identity, &current_policy_dir()),
+            Err(e) => return fail("recover", &e),
+        },
+        (None, None) => return fail("recover", &usage("indique --identity ou --history-key.".to_owned())),
+    };
+    match outcome {
         Ok(Recovered::Rebound) => {
             print_line(&format!(
                 "Histórico recuperado: a chave foi gravada no cofre de senhas deste usuário, e o Balcão volta a abrir o \
@@ -56,6 +80,49 @@ pub fn recover(args: RecoverArgs) -> ExitCode {
         }
         Err(e) => fail("recover", &e),
     }
+}
+
+/// `admin unwrap-history-key`, on IT's machine: the history key inside a `history.key.age` brought from a clerk's PC,
+/// on standard output, for `admin recover --history-key -` there. Exit 0, 1 when this key does not open the file, 2
+/// for a usage error.
+pub fn unwrap(args: UnwrapArgs) -> ExitCode {
+    let identity = match read_identity(&args.identity).and_then(|text| RecoveryIdentity::parse(&text)) {
+        Ok(identity) => identity,
+        Err(e) => return fail("unwrap-history-key", &e),
+    };
+    let wrapped = match balcao_platform::read_limited(&args.wrapped, MAX_IDENTITY_BYTES) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            let why = format!("não foi possível ler {}: {}.", args.wrapped.display(), e.reason(MAX_IDENTITY_BYTES));
+            return fail("unwrap-history-key", &usage(why));
+        }
+    };
+    match unwrap_history_key(&wrapped, &identity) {
+        Ok(key) => {
+            print_line(key.expose());
+            eprint_line(
+                "A linha acima é a chave de um histórico: trate-a como segredo. Leve-a ao PC do atendente pela entrada \
+                 padrão (balcao-cli admin recover --history-key -), nunca na linha de comando nem num arquivo que fique.",
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail("unwrap-history-key", &e),
+    }
+}
+
+/// The history key (64 hex digits) from `path` or (`-`) standard input; on the command line itself it is refused
+/// without being repeated.
+fn read_history_key(path: &Path) -> Result<Sensitive<String>, AppError> {
+    let given = path.to_string_lossy();
+    if given.len() >= 32 && given.trim().bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(usage(
+            "a chave do histórico não pode ser passada na linha de comando (ela fica no histórico do terminal e \
+             visível a outros programas). Use --history-key - e passe-a pela entrada padrão. Nada foi alterado."
+                .to_owned(),
+        ));
+    }
+    let text = read_secret(path, "a chave do histórico")?;
+    Ok(Sensitive::new(text.expose().trim().to_owned()))
 }
 
 /// Exit 0 with the public key on standard output (the private key written to `--out`), 2 when the file cannot be
@@ -90,6 +157,12 @@ fn usage(message: String) -> AppError {
 
 /// The identity file's text, from `path` or (`-`) standard input, at most [`MAX_IDENTITY_BYTES`].
 fn read_identity(path: &Path) -> Result<Sensitive<String>, AppError> {
+    read_secret(path, "a chave privada de recuperação")
+}
+
+/// A secret's text (`what` names it in messages), from `path` or (`-`) standard input, at most
+/// [`MAX_IDENTITY_BYTES`].
+fn read_secret(path: &Path, what: &str) -> Result<Sensitive<String>, AppError> {
     // The key itself given where its file was expected: it is now in the shell's history and visible to other
     // processes. Refused without repeating it.
     if path.to_string_lossy().trim_start().to_ascii_uppercase().starts_with("AGE-SECRET-KEY-") {
@@ -103,27 +176,23 @@ fn read_identity(path: &Path) -> Result<Sensitive<String>, AppError> {
     let bytes = if path == Path::new("-") {
         let mut bytes = zeroize::Zeroizing::new(Vec::new());
         std::io::stdin().lock().take(MAX_IDENTITY_BYTES + 1).read_to_end(&mut bytes).map_err(|e| {
-            usage(format!(
-                "não foi possível ler a chave privada da entrada padrão: {}.",
-                balcao_core::error::io_reason(&e)
-            ))
+            usage(format!("não foi possível ler {what} da entrada padrão: {}.", balcao_core::error::io_reason(&e)))
         })?;
         if bytes.len() as u64 > MAX_IDENTITY_BYTES {
-            return Err(usage("a entrada padrão é grande demais para uma chave privada de recuperação.".to_owned()));
+            return Err(usage(format!("a entrada padrão é grande demais para {what}.")));
         }
         bytes
     } else {
         zeroize::Zeroizing::new(balcao_platform::read_limited(path, MAX_IDENTITY_BYTES).map_err(|e| {
             usage(format!(
-                "não foi possível ler a chave privada de recuperação em {}: {}. Nada foi alterado.",
+                "não foi possível ler {what} em {}: {}. Nada foi alterado.",
                 path.display(),
                 e.reason(MAX_IDENTITY_BYTES)
             ))
         })?)
     };
-    let text = std::str::from_utf8(&bytes).map_err(|_| {
-        usage("o arquivo indicado não é uma chave privada de recuperação (não é texto). Nada foi alterado.".to_owned())
-    })?;
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|_| usage(format!("o que foi indicado como {what} não é texto. Nada foi alterado.")))?;
     Ok(Sensitive::new(text.to_owned()))
 }
 

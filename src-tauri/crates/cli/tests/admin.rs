@@ -162,3 +162,24 @@ fn cli_lookup_through_a_managed_profile_gets_its_token_with_the_machine_store_cr
     assert_eq!(tokens[0].token.as_deref(), Some("chave-agencia"), "the machine store's pair, not the keyring's");
     rt.block_on(gateway.shutdown());
 }
+
+#[test]
+fn admin_pin_hash_reads_the_pin_from_stdin_and_prints_only_its_argon2id_hash() {
+    let dir = Scratch::new("pin-hash");
+    let out = admin(&dir.path("policy"), &["admin", "pin-hash"], "482913\n");
+    assert!(out.status.success(), "{}", text(&out));
+    let hash = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    assert!(balcao_service::lock::is_argon2id_phc(&hash), "{hash}");
+    assert!(!text(&out).contains("482913"), "the PIN is never printed");
+    assert!(balcao_service::lock::verify_pin(
+        &balcao_core::Sensitive::new("482913".to_owned()),
+        &balcao_core::Sensitive::new(hash)
+    ));
+    // Not a PIN: refused in pt-BR; a PIN on the command line: refused without repeating it.
+    let out = admin(&dir.path("policy"), &["admin", "pin-hash"], "abc\n");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert_pt_br(&text(&out));
+    let out = admin(&dir.path("policy"), &["admin", "pin-hash", "482913"], "");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(!text(&out).contains("482913"), "{}", text(&out));
+}

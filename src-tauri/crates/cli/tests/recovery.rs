@@ -186,6 +186,41 @@ fn inside_session() {
     let (code, _) = search(&data, &policy).unwrap_err();
     assert_eq!(code, Some(1), "still locked after the refusals");
 
+    // IT opens the wrapped key on its own machine (the agency's private key never enters the clerk's session) and
+    // brings only this history's key: a wrong one is refused, one on the command line is refused unrepeated, the
+    // right one from standard input binds the history again.
+    let unwrapped = cli(
+        &[
+            "admin",
+            "unwrap-history-key",
+            "--identity",
+            agency_key.to_str().unwrap(),
+            "--wrapped",
+            wrapped.to_str().unwrap(),
+        ],
+        &data,
+        &policy,
+        None,
+    );
+    assert_eq!(unwrapped.status.code(), Some(0), "{}", text(&unwrapped));
+    let history_key = String::from_utf8_lossy(&unwrapped.stdout).trim().to_owned();
+    assert_eq!(history_key, key.expose().trim(), "the history key, and only it, on standard output");
+    let wrong = "0".repeat(64);
+    refused(
+        &["admin", "recover", "--history-key", "-"],
+        Some(wrong.as_bytes()),
+        &data,
+        &policy,
+        "não abre o histórico",
+    );
+    let on_argv = cli(&["admin", "recover", "--history-key", &history_key], &data, &policy, None);
+    assert_eq!(on_argv.status.code(), Some(2), "{}", text(&on_argv));
+    assert!(!text(&on_argv).contains(&history_key[8..40]), "the key is not echoed: {}", text(&on_argv));
+    let out = cli(&["admin", "recover", "--history-key", "-"], &data, &policy, Some(history_key.as_bytes()));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(search(&data, &policy).unwrap(), expected, "every row readable after recovering with the history key");
+    KeyringStore::new().delete(KEY_NAME).unwrap();
+
     // The agency's key, from standard input: the history is bound again and every row reads.
     let out = cli(&["admin", "recover", "--identity", "-"], &data, &policy, Some(secret.as_bytes()));
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));

@@ -196,6 +196,8 @@ pub enum AuditEvent {
     Lookup,
     Export,
     Purge,
+    /// The history was bound to the user's keyring again with the agency's recovery key (`admin recover`).
+    Recovery,
 }
 
 impl AuditEvent {
@@ -204,11 +206,14 @@ impl AuditEvent {
             AuditEvent::Lookup => "lookup",
             AuditEvent::Export => "export",
             AuditEvent::Purge => "purge",
+            AuditEvent::Recovery => "recovery",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [AuditEvent::Lookup, AuditEvent::Export, AuditEvent::Purge].into_iter().find(|e| e.as_str() == s)
+        [AuditEvent::Lookup, AuditEvent::Export, AuditEvent::Purge, AuditEvent::Recovery]
+            .into_iter()
+            .find(|e| e.as_str() == s)
     }
 }
 
@@ -309,7 +314,7 @@ mod tests {
 
     #[test]
     fn audit_event_strings_round_trip() {
-        for e in [AuditEvent::Lookup, AuditEvent::Export, AuditEvent::Purge] {
+        for e in [AuditEvent::Lookup, AuditEvent::Export, AuditEvent::Purge, AuditEvent::Recovery] {
             assert_eq!(AuditEvent::parse(e.as_str()), Some(e));
             assert_eq!(serde_json::to_value(e).unwrap(), e.as_str());
         }

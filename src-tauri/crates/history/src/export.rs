@@ -194,6 +194,7 @@ impl History {
                     AuditEvent::Lookup => "consulta",
                     AuditEvent::Export => "exportação",
                     AuditEvent::Purge => "expurgo",
+                    AuditEvent::Recovery => "recuperação da chave",
                 };
                 write_safe(
                     &mut w,
@@ -253,6 +254,17 @@ impl History {
         let tx = self.conn.transaction().map_err(err)?;
         let detail = format!("exportação de {what}: {rows} linha(s)");
         actor.audit(&tx, (AuditEvent::Export, origin), &instant(OffsetDateTime::now_utc()), &detail).map_err(err)?;
+        tx.commit().map_err(err)
+    }
+
+    /// Notes in the audit trail that the history was bound to this user's keyring again with the agency's recovery
+    /// key: who did it, and when (LGPD: a new way into the history leaves a trace).
+    pub fn audit_recovery(&mut self, actor: &Actor) -> Result<(), AppError> {
+        let err = |e| error::db(e, "registrar a recuperação na auditoria");
+        let origin = self.origin;
+        let tx = self.conn.transaction().map_err(err)?;
+        let detail = "chave do histórico recuperada com a chave de recuperação da agência";
+        actor.audit(&tx, (AuditEvent::Recovery, origin), &instant(OffsetDateTime::now_utc()), detail).map_err(err)?;
         tx.commit().map_err(err)
     }
 

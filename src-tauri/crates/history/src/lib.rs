@@ -28,6 +28,7 @@ pub use open::{DB_FILE_NAME, KEY_NAME, sqlcipher_ready};
 pub use record::{LookupContext, LookupOutcome};
 pub use recovery::{
     Recovered, RecoveryIdentity, RecoveryKey, WRAPPED_FOR_FILE_NAME, WRAPPED_KEY_FILE_NAME, generate_recovery_key,
+    unwrap_history_key,
 };
 pub use text::normalize_name;
 pub use zones::{DayZones, GATEWAY_ZONE, zone_named};

@@ -10,6 +10,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use age::secrecy::ExposeSecret;
+use balcao_core::history_api::AuditOrigin;
 use balcao_core::{AppError, ErrorCode, Sensitive};
 use balcao_platform::SecretStore;
 
@@ -183,19 +184,17 @@ impl History {
     ///
     /// A missing history or wrapped key, an identity that does not open the wrapped key, a wrapped file that was
     /// altered or holds another history's key: a `HistoryLocked` error saying so, and nothing is changed (no file
-    /// written, nothing stored).
+    /// written, nothing stored). A rebinding is written in the audit trail as `actor`'s, from the CLI.
     pub fn recover(
         dir: &Path,
         secrets: &dyn SecretStore,
         identity: &RecoveryIdentity,
         recovery: Option<&RecoveryKey>,
+        actor: &crate::Actor,
     ) -> Result<Recovered, AppError> {
         let db = dir.join(DB_FILE_NAME);
         if !db.is_file() {
-            return Err(error::locked(format!(
-                "Não há histórico nesta máquina (pasta {}): não há o que recuperar. Nada foi alterado.",
-                dir.display()
-            )));
+            return Err(no_history(dir));
         }
         let wrapped_path = dir.join(WRAPPED_KEY_FILE_NAME);
         let wrapped = match balcao_platform::read_limited(&wrapped_path, MAX_FILE_BYTES) {
@@ -217,13 +216,44 @@ impl History {
                 )));
             }
         };
-        let key = identity.unwrap(&wrapped).filter(|k| is_key_hex(k.expose())).ok_or_else(|| {
-            error::locked(format!(
-                "A chave privada de recuperação indicada não abre a cópia da chave do histórico ({}): é outra chave \
-                 (de outra agência ou antiga), ou o arquivo foi alterado. Nada foi alterado.",
-                WRAPPED_KEY_FILE_NAME
-            ))
-        })?;
+        let key = unwrap_history_key(&wrapped, identity)?;
+        Self::rebind(dir, secrets, key, recovery, actor)
+    }
+
+    /// Recovers the history in `dir` with its own key (64 hex digits), unwrapped elsewhere with
+    /// [`unwrap_history_key`] — on IT's machine, so the agency's private key never reaches the clerk's session.
+    /// The same checks as [`History::recover`]: the key must open `history.db`, else nothing is changed.
+    pub fn recover_with_key(
+        dir: &Path,
+        secrets: &dyn SecretStore,
+        key: Sensitive<String>,
+        recovery: Option<&RecoveryKey>,
+        actor: &crate::Actor,
+    ) -> Result<Recovered, AppError> {
+        if !dir.join(DB_FILE_NAME).is_file() {
+            return Err(no_history(dir));
+        }
+        let key = Sensitive::new(key.expose().trim().to_owned());
+        if !is_key_hex(key.expose()) {
+            return Err(AppError::new(
+                ErrorCode::Config,
+                "A chave do histórico informada não tem o formato certo (64 algarismos hexadecimais, como \
+                 balcao-cli admin unwrap-history-key a mostra). Nada foi alterado.",
+            ));
+        }
+        Self::rebind(dir, secrets, key, recovery, actor)
+    }
+
+    /// Stores `key` as the history's key in `secrets` once it is proved to open `dir`'s history, and writes the
+    /// rebinding in the audit trail.
+    fn rebind(
+        dir: &Path,
+        secrets: &dyn SecretStore,
+        key: Sensitive<String>,
+        recovery: Option<&RecoveryKey>,
+        actor: &crate::Actor,
+    ) -> Result<Recovered, AppError> {
+        let db = dir.join(DB_FILE_NAME);
         if !key_opens(&db, &key)? {
             return Err(error::locked(format!(
                 "A chave recuperada de {} não abre o histórico desta pasta ({}): a cópia é de outro histórico ou foi \
@@ -248,9 +278,31 @@ impl History {
                 }
             }
         };
-        drop(Self::open_with_recovery(dir, secrets, recovery)?);
+        let mut history = Self::open_with_recovery(dir, secrets, recovery)?.with_origin(AuditOrigin::Cli);
+        if outcome == Recovered::Rebound {
+            history.audit_recovery(actor)?;
+        }
         Ok(outcome)
     }
+}
+
+fn no_history(dir: &Path) -> AppError {
+    error::locked(format!(
+        "Não há histórico nesta máquina (pasta {}): não há o que recuperar. Nada foi alterado.",
+        dir.display()
+    ))
+}
+
+/// The history key inside a wrapped key file (`history.key.age`), opened with the agency's private key: 64 hex
+/// digits, or a `HistoryLocked` error when this identity does not open it or the file was altered.
+pub fn unwrap_history_key(wrapped: &[u8], identity: &RecoveryIdentity) -> Result<Sensitive<String>, AppError> {
+    identity.unwrap(wrapped).filter(|k| is_key_hex(k.expose())).ok_or_else(|| {
+        error::locked(format!(
+            "A chave privada de recuperação indicada não abre a cópia da chave do histórico ({}): é outra chave \
+             (de outra agência ou antiga), ou o arquivo foi alterado. Nada foi alterado.",
+            WRAPPED_KEY_FILE_NAME
+        ))
+    })
 }
 
 /// Writes the wrapped key for `recovery` unless the one beside the history was already wrapped for it. Returns

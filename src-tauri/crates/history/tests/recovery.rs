@@ -6,7 +6,7 @@ mod common;
 
 use std::path::Path;
 
-use balcao_core::history_api::HistoryQuery;
+use balcao_core::history_api::{AuditEvent, AuditOrigin, DayRange, HistoryQuery};
 use balcao_core::{ErrorCode, Sensitive};
 use balcao_history::{
     History, KEY_NAME, Recovered, RecoveryIdentity, RecoveryKey, WRAPPED_FOR_FILE_NAME, WRAPPED_KEY_FILE_NAME,
@@ -34,6 +34,11 @@ fn agency_x25519() -> (RecoveryIdentity, RecoveryKey) {
     );
     let public = RecoveryKey::parse(&identity.to_public().to_string()).expect("an age1 key parses");
     (RecoveryIdentity::parse(&Sensitive::new(text)).expect("an age-keygen file parses"), public)
+}
+
+/// Who runs `admin recover` in these tests.
+fn clerk() -> balcao_history::Actor {
+    balcao_history::Actor { clerk_cpf: None, os_user: "ti-agencia".into() }
 }
 
 /// A history in `dir` holding three lookups, created with `recovery`.
@@ -155,11 +160,21 @@ fn recovery_binds_a_new_secret_store_and_every_row_is_readable() {
     let locked = History::open_with_recovery(dir.path(), &fresh, Some(&public)).unwrap_err();
     assert_eq!(locked.code, ErrorCode::HistoryLocked);
 
-    assert_eq!(History::recover(dir.path(), &fresh, &identity, Some(&public)).unwrap(), Recovered::Rebound);
+    assert_eq!(History::recover(dir.path(), &fresh, &identity, Some(&public), &clerk()).unwrap(), Recovered::Rebound);
     assert_eq!(fresh.get(KEY_NAME).unwrap().as_ref(), Some(&key), "the key is back under the history's entry");
     assert_eq!(rows(dir.path(), &fresh), 3);
     // Again: nothing to do.
-    assert_eq!(History::recover(dir.path(), &fresh, &identity, Some(&public)).unwrap(), Recovered::AlreadyBound);
+    assert_eq!(
+        History::recover(dir.path(), &fresh, &identity, Some(&public), &clerk()).unwrap(),
+        Recovered::AlreadyBound
+    );
+    // The rebinding, and only it, is in the audit trail: who, from the CLI.
+    let h = History::open_with_recovery(dir.path(), &fresh, Some(&public)).unwrap();
+    let audit = h.audit(&DayRange::default(), None, None).unwrap().items;
+    let recoveries: Vec<_> = audit.iter().filter(|a| a.event == AuditEvent::Recovery).collect();
+    assert_eq!(recoveries.len(), 1, "{audit:?}");
+    assert_eq!(recoveries[0].os_user, "ti-agencia");
+    assert_eq!(recoveries[0].origin, Some(AuditOrigin::Cli));
 }
 
 #[test]
@@ -170,7 +185,7 @@ fn an_age_keygen_x25519_key_recovers_too() {
     assert!(public.as_str().starts_with("age1") && !public.as_str().starts_with("age1pq1"));
     history_with_rows(dir.path(), &secrets, Some(&public));
     let fresh = MemoryStore::new();
-    assert_eq!(History::recover(dir.path(), &fresh, &identity, None).unwrap(), Recovered::Rebound);
+    assert_eq!(History::recover(dir.path(), &fresh, &identity, None, &clerk()).unwrap(), Recovered::Rebound);
     assert_eq!(rows(dir.path(), &fresh), 3);
 }
 
@@ -182,7 +197,7 @@ fn a_key_in_the_store_that_does_not_open_the_history_is_replaced_by_the_recovere
     history_with_rows(dir.path(), &secrets, Some(&public));
     let fresh = MemoryStore::new();
     fresh.set(KEY_NAME, &Sensitive::new(OTHER_KEY.to_owned())).unwrap();
-    assert_eq!(History::recover(dir.path(), &fresh, &identity, None).unwrap(), Recovered::Rebound);
+    assert_eq!(History::recover(dir.path(), &fresh, &identity, None, &clerk()).unwrap(), Recovered::Rebound);
     assert_eq!(rows(dir.path(), &fresh), 3);
 }
 
@@ -191,7 +206,7 @@ fn a_key_in_the_store_that_does_not_open_the_history_is_replaced_by_the_recovere
 fn refused(dir: &Path, identity: &RecoveryIdentity, public: Option<&RecoveryKey>, needle: &str) {
     let fresh = MemoryStore::new();
     let before = every_file(dir);
-    let e = History::recover(dir, &fresh, identity, public).unwrap_err();
+    let e = History::recover(dir, &fresh, identity, public, &clerk()).unwrap_err();
     assert_eq!(e.code, ErrorCode::HistoryLocked, "{}", e.message);
     assert!(e.message.contains(needle), "{}", e.message);
     assert!(e.message.contains("Nada foi alterado"), "{}", e.message);
@@ -240,7 +255,7 @@ fn a_wrapped_key_of_another_history_is_refused_and_nothing_changes() {
 fn recovery_without_a_wrapped_key_or_a_history_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let (identity, public) = agency();
-    let e = History::recover(dir.path(), &MemoryStore::new(), &identity, Some(&public)).unwrap_err();
+    let e = History::recover(dir.path(), &MemoryStore::new(), &identity, Some(&public), &clerk()).unwrap_err();
     assert!(e.message.contains("Não há histórico"), "{}", e.message);
     history_with_rows(dir.path(), &MemoryStore::new(), None);
     refused(dir.path(), &identity, Some(&public), "history.key.age");

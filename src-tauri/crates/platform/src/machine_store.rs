@@ -12,7 +12,7 @@
 //! binding, and a file anyone can read, so that IT notices the leak. Writes are atomic (a fresh temporary file in
 //! the same folder, renamed into place) and the file's mode and group are set before the rename.
 //!
-//! Windows (DPAPI machine scope, `CRYPTPROTECT_LOCAL_MACHINE`, in `%ProgramData%\Balcao`) and macOS (the System
+//! Windows (DPAPI machine scope, `CRYPTPROTECT_LOCAL_MACHINE`, in `C:\ProgramData\Balcao`) and macOS (the System
 //! keychain) are chosen by [`machine_store_choice`], but their stores are NOT implemented: only the Linux target can
 //! be compiled on the machines this project is built on, and DPAPI needs `unsafe` FFI that the workspace denies.
 //! On those systems every call fails with a pt-BR error saying so (never a silent fallback).
@@ -34,7 +34,7 @@ pub const MACHINE_GROUP: &str = "balcao";
 pub const MACHINE_GROUP_ENV: &str = "BALCAO_MACHINE_GROUP";
 /// The mode of the Linux machine store: read-write for root, read-only for group `balcao`, nothing for others.
 pub const MACHINE_FILE_MODE: u32 = 0o640;
-/// The file of the DPAPI-protected (machine scope) secrets on Windows, in the policy folder (`%ProgramData%\Balcao`).
+/// The file of the DPAPI-protected (machine scope) secrets on Windows, in the policy folder (`C:\ProgramData\Balcao`).
 pub const DPAPI_CREDENTIALS_FILE: &str = "credentials.dpapi";
 /// The macOS System keychain.
 pub const SYSTEM_KEYCHAIN: &str = "/Library/Keychains/System.keychain";
@@ -72,7 +72,7 @@ pub enum MachineStoreChoice {
     /// Linux: a JSON file owned by root, mode 0640, group `group`; protected by ownership and mode only.
     GroupFile { path: PathBuf, group: String, mode: u32 },
     /// Windows: each secret encrypted with DPAPI in machine scope (`CRYPTPROTECT_LOCAL_MACHINE`), kept in a file
-    /// of the policy folder (`%ProgramData%\Balcao`), whose ACL grants writing to administrators only.
+    /// of the policy folder (`C:\ProgramData\Balcao`), whose ACL grants writing to administrators only.
     DpapiMachine { path: PathBuf },
     /// macOS: generic-password items of one service in the System keychain.
     SystemKeychain { keychain: PathBuf, service: String },
@@ -96,7 +96,7 @@ impl MachineStoreChoice {
 }
 
 /// The machine store of `os` for the policy folder `policy_dir` (the folder the policy file is read from, already
-/// resolved for that OS and its environment: `/etc/balcao`, `%ProgramData%\Balcao`, `/Library/Application
+/// resolved for that OS and its environment: `/etc/balcao`, `C:\ProgramData\Balcao`, `/Library/Application
 /// Support/br.gov.balcao` or the `BALCAO_POLICY_DIR` redirect, see `balcao_service::policy::policy_dir`). macOS keeps
 /// the secrets in the System keychain whatever the folder.
 pub fn machine_store_choice(os: MachineOs, policy_dir: &Path) -> MachineStoreChoice {
@@ -258,7 +258,8 @@ fn not_implemented(choice: &MachineStoreChoice) -> SecretError {
         SecretFailure::NoService,
         format!(
             "O cofre de credenciais do computador ({}) ainda não está disponível nesta versão do Balcão para este \
-             sistema. Cadastre as credenciais do perfil no cofre de senhas do usuário, em Configurações.",
+             sistema: os perfis da política da agência não consultam aqui. A TI deve distribuir os perfis como \
+             arquivo de perfis, importado em Configurações, com as credenciais no cofre de senhas de cada usuário.",
             choice.describe()
         ),
         "machine store not implemented on this OS",

@@ -34,11 +34,15 @@ pub struct ClerkPolicy {
     pub pc_may_add: bool,
     /// The agency's clerks (managed: not removable on the PC).
     pub listed: Vec<Clerk>,
+    /// The first PIN the agency gives a listed clerk (its Argon2id hash, from `balcao-cli admin pin-hash`): it
+    /// signs them in until they choose their own, which then asks for it. Only from the managed policy.
+    #[serde(skip)]
+    pub initial_pins: Vec<(Cpf, Sensitive<String>)>,
 }
 
 impl Default for ClerkPolicy {
     fn default() -> Self {
-        Self { required: false, pc_may_add: true, listed: Vec::new() }
+        Self { required: false, pc_may_add: true, listed: Vec::new(), initial_pins: Vec::new() }
     }
 }
 
@@ -47,6 +51,11 @@ impl ClerkPolicy {
     /// settings.json's: see `PolicyState::effective`).
     pub fn of(file: &SettingsFile) -> ClerkPolicy {
         file.clerk_policy.clone()
+    }
+
+    /// The agency's first PIN hash for `cpf`, when the policy gives one.
+    pub fn initial_pin(&self, cpf: &Cpf) -> Option<&Sensitive<String>> {
+        self.initial_pins.iter().find(|(c, _)| c == cpf).map(|(_, h)| h)
     }
 
     /// The clerks who may sign in: the listed ones (managed), then those added on the PC when the policy allows.
@@ -105,11 +114,13 @@ impl LockService {
     pub async fn clerks(&self) -> ClerksView {
         let (policy, clerks) = self.clerk_policy().await;
         let secrets = self.secrets.clone();
+        let initial: Vec<Cpf> = policy.initial_pins.iter().map(|(c, _)| c.clone()).collect();
         let entries = tokio::task::spawn_blocking(move || {
             clerks
                 .into_iter()
                 .map(|(c, managed)| {
-                    let pin_set = matches!(secrets.get(&clerk_pin_key(&c.cpf)), Ok(Some(_)));
+                    let pin_set =
+                        initial.contains(&c.cpf) || matches!(secrets.get(&clerk_pin_key(&c.cpf)), Ok(Some(_)));
                     ClerkEntry { clerk: c.summary(), managed, pin_set }
                 })
                 .collect::<Vec<_>>()
@@ -216,10 +227,18 @@ impl LockService {
         Ok(self.clerks().await)
     }
 
+    /// The clerk's PIN hash: their own (keyring), else the first one the agency's policy gives them.
     async fn read_clerk_pin(&self, cpf: &Cpf) -> Result<Option<Sensitive<String>>, AppError> {
         let secrets = self.secrets.clone();
         let key = clerk_pin_key(cpf);
-        tokio::task::spawn_blocking(move || secrets.get(&key).map_err(AppError::from)).await.map_err(join_error)?
+        let own = tokio::task::spawn_blocking(move || secrets.get(&key).map_err(AppError::from))
+            .await
+            .map_err(join_error)??;
+        if own.is_some() {
+            return Ok(own);
+        }
+        let (policy, _) = self.clerk_policy().await;
+        Ok(policy.initial_pin(cpf).cloned())
     }
 
     /// «Quem está atendendo?»: signs `cpf` in with their own PIN, with their own back-off (kept across restarts).

@@ -16,7 +16,9 @@ impl Balcao {
                 area: HealthArea::Policy,
                 code: ErrorCode::Config,
                 message: format!(
-                    "{} Enquanto a TI não corrigir o arquivo, nenhum perfil da agência nem do computador é usado: só                      a Demonstração funciona, e as Configurações não podem ser alteradas. Depois da correção, feche                      e abra o Balcão.",
+                    "{} Enquanto a TI não corrigir o arquivo, nenhum perfil da agência nem do computador é usado: só \
+                     a Demonstração funciona, e as Configurações não podem ser alteradas. Depois da correção, \
+                     feche e abra o Balcão.",
                     e.message()
                 ),
             });

@@ -42,6 +42,11 @@ pub fn hash_pin(pin: &Sensitive<String>) -> Result<Sensitive<String>, AppError> 
     })
 }
 
+/// Whether `text` is an Argon2id PHC string (what [`hash_pin`] makes), e.g. a first PIN the agency's policy gives.
+pub fn is_argon2id_phc(text: &str) -> bool {
+    PasswordHash::new(text).is_ok_and(|h| h.algorithm.as_str() == "argon2id" && h.hash.is_some() && h.salt.is_some())
+}
+
 /// Whether `pin` matches a stored PHC hash. An unreadable hash never matches.
 pub fn verify_pin(pin: &Sensitive<String>, phc: &Sensitive<String>) -> bool {
     match PasswordHash::new(phc.expose()) {

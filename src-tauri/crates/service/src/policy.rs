@@ -44,8 +44,11 @@ impl Platform {
     }
 }
 
-/// The folder IT deploys the policy to: Linux `/etc/balcao`, Windows `%ProgramData%\Balcao` (`C:\ProgramData\Balcao`
-/// without the variable), macOS `/Library/Application Support/br.gov.balcao`; `BALCAO_POLICY_DIR` overrides it.
+/// The folder IT deploys the policy to: Linux `/etc/balcao`, Windows `C:\ProgramData\Balcao`, macOS
+/// `/Library/Application Support/br.gov.balcao`; `BALCAO_POLICY_DIR` overrides it (see [`choose_policy_dir`]).
+///
+/// Never from the user's own environment on Windows (`%ProgramData%`): the clerk sets their process's variables, and
+/// a `ProgramData` of their own would hide the agency's policy and credentials.
 pub fn policy_dir(platform: Platform, env: &dyn Fn(&str) -> Option<OsString>) -> PathBuf {
     if let Some(dir) = env(POLICY_DIR_ENV).filter(|d| !d.is_empty()) {
         return PathBuf::from(dir);
@@ -53,16 +56,8 @@ pub fn policy_dir(platform: Platform, env: &dyn Fn(&str) -> Option<OsString>) ->
     match platform {
         Platform::Linux => PathBuf::from("/etc/balcao"),
         Platform::MacOs => PathBuf::from("/Library/Application Support/br.gov.balcao"),
-        Platform::Windows => {
-            // Built as text with Windows' separator: `Path::join` would use the separator of the machine running it.
-            let mut dir =
-                env("ProgramData").filter(|d| !d.is_empty()).unwrap_or_else(|| OsString::from(r"C:\ProgramData"));
-            if !dir.to_string_lossy().ends_with('\\') {
-                dir.push("\\");
-            }
-            dir.push("Balcao");
-            PathBuf::from(dir)
-        }
+        // Written as text with Windows' separator: `Path::join` would use the separator of the machine running it.
+        Platform::Windows => PathBuf::from(r"C:\ProgramData\Balcao"),
     }
 }
 
@@ -77,7 +72,7 @@ pub fn current_policy_dir() -> PathBuf {
 
 /// The machine's own policy folder, whatever `BALCAO_POLICY_DIR` says.
 pub fn machine_policy_dir() -> PathBuf {
-    policy_dir(Platform::current(), &|k| if k == POLICY_DIR_ENV { None } else { std::env::var_os(k) })
+    policy_dir(Platform::current(), &|_| None)
 }
 
 /// Where the policy is read: the redirect (`BALCAO_POLICY_DIR`, for tests) in a debug build, or in a release build
@@ -235,6 +230,8 @@ fn yes() -> bool {
 struct ClerkToml {
     cpf: String,
     name: String,
+    /// The first PIN's Argon2id hash (`balcao-cli admin pin-hash`), never the PIN.
+    initial_pin_hash: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -424,6 +421,7 @@ fn clerk_policy(raw: ClerksToml, text: &str, file: &Path) -> Result<ClerkPolicy,
         ));
     }
     let mut listed: Vec<Clerk> = Vec::with_capacity(raw.listed.len());
+    let mut initial_pins = Vec::new();
     for c in raw.listed {
         let line = value_line(text, &c.cpf).or_else(|| key_line(text, Some("clerks"), "listed"));
         let cpf = Cpf::parse(&c.cpf).map_err(|e| {
@@ -446,9 +444,24 @@ fn clerk_policy(raw: ClerksToml, text: &str, file: &Path) -> Result<ClerkPolicy,
                 format!("o CPF {} aparece mais de uma vez", cpf.masked()),
             ));
         }
+        if let Some(hash) = c.initial_pin_hash {
+            if !crate::lock::is_argon2id_phc(hash.trim()) {
+                return Err(PolicyError::new(
+                    file,
+                    line,
+                    Some("clerks.listed.initial_pin_hash"),
+                    format!(
+                        "o primeiro PIN do atendente de CPF {} não é um hash Argon2id (gere-o com balcao-cli admin \
+                         pin-hash; nunca o PIN em si)",
+                        cpf.masked()
+                    ),
+                ));
+            }
+            initial_pins.push((cpf.clone(), Sensitive::new(hash.trim().to_owned())));
+        }
         listed.push(Clerk { cpf, name: name.to_owned() });
     }
-    Ok(ClerkPolicy { required: raw.required, pc_may_add: raw.pc_may_add, listed })
+    Ok(ClerkPolicy { required: raw.required, pc_may_add: raw.pc_may_add, listed, initial_pins })
 }
 
 /// A TOML parse error in pt-BR: the line, the field (the key written on that line, in its table) and what is wrong.
@@ -614,11 +627,9 @@ mod tests {
         assert_eq!(policy_dir(Platform::Linux, &none), PathBuf::from("/etc/balcao"));
         assert_eq!(policy_dir(Platform::MacOs, &none), PathBuf::from("/Library/Application Support/br.gov.balcao"));
         assert_eq!(policy_dir(Platform::Windows, &none).as_os_str(), r"C:\ProgramData\Balcao");
+        // The clerk's own %ProgramData% never moves it (they set their process's environment).
         let moved = env_of(&[("ProgramData", r"D:\Dados")]);
-        assert_eq!(policy_dir(Platform::Windows, &moved).as_os_str(), r"D:\Dados\Balcao");
-        let trailing = env_of(&[("ProgramData", r"E:\")]);
-        assert_eq!(policy_dir(Platform::Windows, &trailing).as_os_str(), r"E:\Balcao");
-        // ProgramData means nothing on Linux or macOS.
+        assert_eq!(policy_dir(Platform::Windows, &moved).as_os_str(), r"C:\ProgramData\Balcao");
         assert_eq!(policy_dir(Platform::Linux, &moved), PathBuf::from("/etc/balcao"));
     }
 

@@ -10,6 +10,7 @@ use balcao_platform::SecretStore;
 
 pub use balcao_history::{
     Recovered, RecoveryIdentity, RecoveryKey, WRAPPED_FOR_FILE_NAME, WRAPPED_KEY_FILE_NAME, generate_recovery_key,
+    unwrap_history_key,
 };
 
 use crate::policy::{ManagedPolicy, load_policy};
@@ -40,12 +41,26 @@ pub fn policy_recovery_key(policy_dir: &Path) -> Option<RecoveryKey> {
 }
 
 /// Binds the history of `data_dir` to `secrets` again with the agency's private key (see [`History::recover`]);
-/// afterwards its key is wrapped for the recovery key of the policy in `policy_dir`, when it names one.
+/// afterwards its key is wrapped for the recovery key of the policy in `policy_dir`, when it names one. The audit
+/// trail names the OS user who ran it.
 pub fn recover_history(
     data_dir: &Path,
     secrets: &dyn SecretStore,
     identity: &RecoveryIdentity,
     policy_dir: &Path,
 ) -> Result<Recovered, AppError> {
-    History::recover(data_dir, secrets, identity, policy_recovery_key(policy_dir).as_ref())
+    let actor = balcao_history::Actor::current(None);
+    History::recover(data_dir, secrets, identity, policy_recovery_key(policy_dir).as_ref(), &actor)
+}
+
+/// Binds the history of `data_dir` to `secrets` again with its own key, unwrapped on IT's machine (see
+/// [`History::recover_with_key`]): the agency's private key never enters the clerk's session.
+pub fn recover_history_with_key(
+    data_dir: &Path,
+    secrets: &dyn SecretStore,
+    key: balcao_core::Sensitive<String>,
+    policy_dir: &Path,
+) -> Result<Recovered, AppError> {
+    let actor = balcao_history::Actor::current(None);
+    History::recover_with_key(data_dir, secrets, key, policy_recovery_key(policy_dir).as_ref(), &actor)
 }

@@ -79,7 +79,16 @@ pub fn resolve(
         Ok(m) => m,
         Err(why) => return Resolved::Disabled(why),
     };
-    let (raw, origin, check_on_start) = if let Some((file, rules)) = managed {
+    // Under a managed policy, neither the environment nor the user's own update.json may change where updates come
+    // from (a clerk could point them at a dead address and keep the PC on an old version): IT's files only.
+    let it_dir = managed.as_ref().and_then(|(file, _)| file.parent().map(Path::to_path_buf));
+    let files: Vec<PathBuf> = match &it_dir {
+        Some(dir) => files.iter().filter(|f| f.parent() == Some(dir.as_path())).cloned().collect(),
+        None => files.to_vec(),
+    };
+    let files = files.as_slice();
+    let env_endpoints = if it_dir.is_some() { None } else { env_endpoints };
+    let (raw, origin, check_on_start) = if let Some((file, Some(rules))) = managed {
         if rules.disabled {
             return Resolved::Disabled(format!(
                 "A TI desativou as atualizações automáticas nesta máquina ({}).",
@@ -130,17 +139,16 @@ pub fn resolve(
     Resolved::Ready(UpdateSource { endpoints, pubkey: pubkey.to_owned(), check_on_start, origin })
 }
 
-/// The `[update]` of the first managed policy file (`policy.toml`) in `files` that exists and sets it; a refused
-/// policy file is the pt-BR reason updates are off.
-fn managed_rules(files: &[PathBuf]) -> Result<Option<(PathBuf, crate::policy::UpdateRules)>, String> {
+/// A managed policy file found, with its `[update]` when it sets one.
+type Managed = Option<(PathBuf, Option<crate::policy::UpdateRules>)>;
+
+/// The first managed policy file (`policy.toml`) in `files` that exists, with its `[update]` when it sets one; a
+/// refused policy file is the pt-BR reason updates are off.
+fn managed_rules(files: &[PathBuf]) -> Result<Managed, String> {
     for f in files.iter().filter(|f| f.extension().is_some_and(|e| e == "toml")) {
         let Some(dir) = f.parent() else { continue };
         match crate::policy::load_policy(dir) {
-            Ok(Some(p)) => {
-                if let Some(rules) = p.update {
-                    return Ok(Some((p.file, rules)));
-                }
-            }
+            Ok(Some(p)) => return Ok(Some((p.file, p.update))),
             Ok(None) => {}
             Err(e) => {
                 return Err(format!("{} As atualizações automáticas ficam desligadas até a correção.", e.message()));
@@ -297,12 +305,21 @@ mod tests {
             ready(resolve(None, &f, None, Some(TEST_PUBKEY))).endpoints[0].as_str(),
             "https://json.example/u.json"
         );
-        // A policy without [update] leaves the environment and update.json as they were.
+        // A policy without [update]: IT's update.json beside it still applies, but neither the environment nor the
+        // user's own update.json may change where updates come from (a dead address would keep the PC old).
         std::fs::write(&f[0], "purpose_required = true\n").unwrap();
+        std::fs::create_dir_all(dir.path().join("user")).unwrap();
+        std::fs::write(&f[2], r#"{"endpoints":["https://user.example/dead.json"]}"#).unwrap();
         assert_eq!(
             ready(resolve(env, &f, None, Some(TEST_PUBKEY))).endpoints[0].as_str(),
-            "https://env.example/e.json"
+            "https://json.example/u.json"
         );
+        std::fs::remove_file(&f[1]).unwrap();
+        assert_eq!(
+            ready(resolve(env, &f, Some("https://built-in.example/b.json"), Some(TEST_PUBKEY))).endpoints[0].as_str(),
+            "https://built-in.example/b.json"
+        );
+        std::fs::write(&f[1], r#"{"endpoints":["https://json.example/u.json"]}"#).unwrap();
         std::fs::write(
             &f[0],
             "[update]\nendpoints = [\"https://espelho.gov.example/m.json\"]\ncheck_on_start = false\n",

@@ -105,7 +105,7 @@ async fn the_agency_list_signs_in_and_a_pc_with_clerks_starts_on_who_is_at_the_c
     let dir = tempfile::tempdir().unwrap();
     let store: Arc<dyn SecretStore> = Arc::new(MemoryStore::new());
     let listed = vec![Clerk { cpf: ana(), name: "Ana Souza".into() }];
-    write_policy(dir.path(), ClerkPolicy { required: true, pc_may_add: false, listed }, vec![]);
+    write_policy(dir.path(), ClerkPolicy { required: true, pc_may_add: false, listed, ..Default::default() }, vec![]);
     let b = start(dir.path(), store.clone()).await;
     let st = b.lock().status();
     assert!(st.locked && st.clerk_sign_in && st.clerk.is_none(), "{st:?}");
@@ -140,7 +140,11 @@ async fn clerks_added_on_the_pc_are_refused_and_ignored_when_the_policy_does_not
     // Bruno was added on the PC before IT closed the list.
     let pc_added = vec![Clerk { cpf: bruno(), name: "Bruno Lima".into() }];
     store.set(&clerk_pin_key(&bruno()), &balcao_service::lock::hash_pin(&pin(PIN_B)).unwrap()).unwrap();
-    write_policy(dir.path(), ClerkPolicy { required: false, pc_may_add: false, listed }, pc_added);
+    write_policy(
+        dir.path(),
+        ClerkPolicy { required: false, pc_may_add: false, listed, ..Default::default() },
+        pc_added,
+    );
     let b = start(dir.path(), store).await;
     assert_eq!(b.lock().clerks().await.clerks.len(), 1, "only the agency's list");
     let e = b.lock().clerk_sign_in(bruno().as_str(), pin(PIN_B)).await.unwrap_err();
@@ -250,7 +254,11 @@ async fn each_conecta_call_and_audit_line_names_the_signed_in_clerk_not_the_conf
 async fn where_the_policy_requires_a_clerk_no_lookup_leaves_without_one_but_demonstracao_works() {
     let dir = tempfile::tempdir().unwrap();
     let store: Arc<dyn SecretStore> = Arc::new(MemoryStore::new());
-    write_policy(dir.path(), ClerkPolicy { required: true, pc_may_add: true, listed: vec![] }, vec![]);
+    write_policy(
+        dir.path(),
+        ClerkPolicy { required: true, pc_may_add: true, listed: vec![], ..Default::default() },
+        vec![],
+    );
     let b = start(dir.path(), store).await;
     // Nobody to sign in yet: the PC opens as before, Demonstração looks up without a clerk.
     assert!(!b.lock().status().clerk_sign_in);

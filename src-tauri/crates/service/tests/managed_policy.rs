@@ -226,6 +226,48 @@ async fn the_clerk_policy_comes_from_the_policy_and_its_clerks_cannot_be_removed
 }
 
 #[tokio::test]
+async fn a_listed_clerk_signs_in_first_with_the_agencys_pin_and_nobody_else_can_claim_the_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = balcao_service::lock::hash_pin(&Sensitive::new("482913".into())).unwrap();
+    write_policy(
+        dir.path(),
+        &format!(
+            "[clerks]\nrequired = true\npc_may_add = false\nlisted = [{{ cpf = \"111.444.777-35\", name = \"Ana Souza\", \
+             initial_pin_hash = \"{}\" }}]\n",
+            first.expose()
+        ),
+    );
+    let b = start(dir.path()).await;
+    assert!(b.lock().clerks().await.clerks[0].pin_set, "the agency's first PIN counts as a PIN");
+    // Whoever reaches the window first cannot give Ana a PIN of their own, nor sign in as her with a guess.
+    let e = b.lock().clerk_set_pin("11144477735", Sensitive::new("135790".into()), None).await.unwrap_err();
+    assert!(e.message.contains("PIN atual não confere"), "{}", e.message);
+    assert!(b.lock().clerk_sign_in("11144477735", Sensitive::new("135790".into())).await.is_err());
+    // Ana signs in with the agency's PIN, then chooses her own, which asks for the first one.
+    b.lock().clerk_sign_in("11144477735", Sensitive::new("482913".into())).await.unwrap();
+    b.lock()
+        .clerk_set_pin("11144477735", Sensitive::new("135790".into()), Some(Sensitive::new("482913".into())))
+        .await
+        .unwrap();
+    b.lock().clerk_switch();
+    assert!(
+        b.lock().clerk_sign_in("11144477735", Sensitive::new("482913".into())).await.is_err(),
+        "the first PIN is gone"
+    );
+    b.lock().clerk_sign_in("11144477735", Sensitive::new("135790".into())).await.unwrap();
+}
+
+#[test]
+fn a_first_pin_that_is_not_an_argon2id_hash_is_refused_naming_the_line() {
+    let text =
+        "[clerks]\nlisted = [\n  { cpf = \"111.444.777-35\", name = \"Ana\", initial_pin_hash = \"482913\" },\n]\n";
+    let e = balcao_service::policy::parse_policy(text, Path::new("/etc/balcao/policy.toml")).unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("clerks.listed.initial_pin_hash"));
+    assert!(e.message().contains("linha 3") && e.message().contains("pin-hash"), "{}", e.message());
+    assert!(!e.message().contains("482913"), "the value is not repeated: {}", e.message());
+}
+
+#[tokio::test]
 async fn the_pin_cannot_be_removed_where_the_policy_requires_one() {
     let dir = tempfile::tempdir().unwrap();
     write_policy(dir.path(), "pin_required = true\n");
@@ -297,6 +339,7 @@ async fn assert_safe(b: Balcao, dir: &Path, what: &str, line: Option<&str>) {
     }
     assert!(issue.message.contains("Demonstração"), "{what}: {}", issue.message);
     assert!(!issue.message.contains("expected") && !issue.message.contains("os error"), "{}", issue.message);
+    assert!(!issue.message.contains("  "), "{what}: no run of spaces in what the clerk reads: {}", issue.message);
     assert_eq!(b.lookup().app_info().await.profile.id, DEMO_PROFILE_ID, "{what}: not the clerk's active profile");
     let ids: Vec<String> = b.profiles().list().await.into_iter().map(|p| p.id).collect();
     assert_eq!(ids, [DEMO_PROFILE_ID], "{what}: no managed profile and none of the clerk's own");

@@ -3,4 +3,4 @@
 /**
  * What an audit line records.
  */
-export type AuditEvent = "lookup" | "export" | "purge";
+export type AuditEvent = "lookup" | "export" | "purge" | "recovery";

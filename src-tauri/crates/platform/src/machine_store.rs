@@ -281,6 +281,7 @@ fn other_os(choice: &MachineStoreChoice) -> SecretError {
 }
 
 /// What the file's metadata says, as the checks read it.
+#[cfg_attr(not(unix), allow(dead_code))] // the Linux file's checks, used on Unix only
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Facts {
     regular: bool,
@@ -289,6 +290,7 @@ struct Facts {
 }
 
 /// Why a machine store file or its folder was refused.
+#[cfg_attr(not(unix), allow(dead_code))] // the Linux file's checks, used on Unix only
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Unsafe {
     NotRegular,
@@ -299,6 +301,7 @@ enum Unsafe {
 
 /// The checks on the file: a regular file, owned by root (or by the user running Balcão), that neither group nor
 /// others may write and others may not read.
+#[cfg_attr(not(unix), allow(dead_code))] // the Linux file's checks, used on Unix only
 fn check_file(f: Facts, euid: u32) -> Result<(), Unsafe> {
     if !f.regular {
         return Err(Unsafe::NotRegular);
@@ -317,6 +320,7 @@ fn check_file(f: Facts, euid: u32) -> Result<(), Unsafe> {
 
 /// The checks on the folder holding the file: owned by root (or the user running Balcão), writable by its owner
 /// only (else someone else could put a file of their own in place).
+#[cfg_attr(not(unix), allow(dead_code))] // the Linux file's checks, used on Unix only
 fn check_folder(f: Facts, euid: u32) -> Result<(), Unsafe> {
     if f.mode & 0o022 != 0 {
         return Err(Unsafe::Writable { mode: f.mode & 0o7777 });
@@ -327,6 +331,7 @@ fn check_folder(f: Facts, euid: u32) -> Result<(), Unsafe> {
     Ok(())
 }
 
+#[cfg_attr(not(unix), allow(dead_code))] // the Linux file's checks, used on Unix only
 fn refused(path: &Path, what: &str, why: Unsafe) -> SecretError {
     let (reason, fix) = match why {
         Unsafe::NotRegular => ("não é um arquivo comum (link simbólico, pasta ou dispositivo)", String::new()),
@@ -497,6 +502,7 @@ fn parent_of(path: &Path) -> &Path {
 }
 
 /// The numeric id of group `name` in the text of `/etc/group` (`name:x:gid:members` lines).
+#[cfg_attr(not(unix), allow(dead_code))] // the Linux file's checks, used on Unix only
 fn gid_in_group_file(text: &str, name: &str) -> Option<u32> {
     text.lines().filter(|l| !l.trim_start().starts_with('#')).find_map(|line| {
         let mut fields = line.split(':');

@@ -6,6 +6,10 @@
 
 mod admin_file;
 mod dirs;
+// DPAPI's FFI for the Windows machine store: the crate's only unsafe code, each block with its SAFETY comment.
+#[cfg(windows)]
+#[allow(unsafe_code)]
+mod dpapi;
 mod dumps;
 mod files;
 mod keyring_store;

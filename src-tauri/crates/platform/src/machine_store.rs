@@ -1,21 +1,25 @@
 //! The machine-wide secret store of the agency's managed profiles: where each OS keeps it (a plain function of the
-//! OS and the policy folder, tested here for all three) and the Linux store (a root-owned file, mode 0640, group
-//! `balcao`, in the policy folder).
+//! OS and the policy folder, tested here for all three) and the three stores.
 //!
 //! Why not the user's keyring: it is per user and locked until that user logs in, so a provisioning script run as
 //! root cannot fill it for every clerk. The machine store is filled once by IT (`balcao-cli admin set-credentials`)
 //! and read by every clerk of the PC.
 //!
-//! Linux has no machine key: the secrets in the file are protected by its owner, group and mode only. Root and any
-//! member of group `balcao` can read them, and the clerk's PIN does not guard them (docs/security.md). Reading
-//! refuses a file (or a policy folder) that others could have written, so that a clerk cannot plant credentials or a
-//! binding, and a file anyone can read, so that IT notices the leak. Writes are atomic (a fresh temporary file in
-//! the same folder, renamed into place) and the file's mode and group are set before the rename.
+//! - Linux: a root-owned file, mode 0640, group `balcao`, in the policy folder. Linux has no machine key: the secrets
+//!   in the file are protected by its owner, group and mode only. Root and any member of group `balcao` can read
+//!   them, and the clerk's PIN does not guard them (docs/security.md). Reading refuses a file (or a policy folder)
+//!   that others could have written, so that a clerk cannot plant credentials or a binding, and a file anyone can
+//!   read, so that IT notices the leak. The file's mode and group are set before it is renamed into place.
+//! - Windows: the same JSON, encrypted with DPAPI in machine scope (`CRYPTPROTECT_LOCAL_MACHINE`, see
+//!   `crate::dpapi`), in `credentials.dpapi` of `C:\ProgramData\Balcao`. Any account of that PC can decrypt it;
+//!   a copy taken to another PC cannot be.
+//! - macOS: generic-password items (service `br.gov.balcao.machine`, account = the entry's name) in the System
+//!   keychain, through `security-framework`.
 //!
-//! Windows (DPAPI machine scope, `CRYPTPROTECT_LOCAL_MACHINE`, in `C:\ProgramData\Balcao`) and macOS (the System
-//! keychain) are chosen by [`machine_store_choice`], but their stores are NOT implemented: only the Linux target can
-//! be compiled on the machines this project is built on, and DPAPI needs `unsafe` FFI that the workspace denies.
-//! On those systems every call fails with a pt-BR error saying so (never a silent fallback).
+//! Files are written atomically (a fresh temporary file in the same folder, renamed into place); a missing file is
+//! an empty store. The Windows and macOS stores are compiled only for those targets (never on the machines this
+//! project is built on): the file handling and the error messages they share are tested here, with a stand-in for
+//! DPAPI.
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -169,12 +173,14 @@ impl MachineStore {
         &self.choice
     }
 
-    /// Reads the whole store now (the checks of ownership and mode included): `Ok(n)` with the number of entries, so
-    /// that IT learns of a refused file before a clerk does.
-    pub fn check(&self) -> Result<usize, SecretError> {
+    /// Reads the whole store now (the checks of ownership and mode included): `Ok(Some(n))` with the number of
+    /// entries of a file, `Ok(None)` for the macOS keychain (opened and probed, its items not counted), so that IT
+    /// learns of a refused or unreadable store before a clerk does.
+    pub fn check(&self) -> Result<Option<usize>, SecretError> {
         match &self.choice {
-            MachineStoreChoice::GroupFile { path, .. } => Ok(read_file(path)?.len()),
-            other => Err(not_implemented(other)),
+            MachineStoreChoice::GroupFile { path, .. } => Ok(Some(read_file(path)?.len())),
+            MachineStoreChoice::DpapiMachine { path } => Ok(Some(read_dpapi(path)?.len())),
+            MachineStoreChoice::SystemKeychain { .. } => self.get("balcao-machine-store-check").map(|_| None),
         }
     }
 }
@@ -223,7 +229,8 @@ impl SecretStore for MachineStore {
     fn get(&self, key: &str) -> Result<Option<Sensitive<String>>, SecretError> {
         match &self.choice {
             MachineStoreChoice::GroupFile { path, .. } => Ok(read_file(path)?.remove(key)),
-            other => Err(not_implemented(other)),
+            MachineStoreChoice::DpapiMachine { path } => Ok(read_dpapi(path)?.remove(key)),
+            MachineStoreChoice::SystemKeychain { keychain, service } => keychain_get(keychain, service, key),
         }
     }
 
@@ -234,7 +241,12 @@ impl SecretStore for MachineStore {
                 entries.insert(key.to_owned(), value.clone());
                 write_file(path, &entries, &self.group, *mode)
             }
-            other => Err(not_implemented(other)),
+            MachineStoreChoice::DpapiMachine { path } => {
+                let mut entries = read_dpapi(path)?;
+                entries.insert(key.to_owned(), value.clone());
+                write_dpapi(path, &entries)
+            }
+            MachineStoreChoice::SystemKeychain { keychain, service } => keychain_set(keychain, service, key, value),
         }
     }
 
@@ -247,26 +259,29 @@ impl SecretStore for MachineStore {
                 }
                 write_file(path, &entries, &self.group, *mode)
             }
-            other => Err(not_implemented(other)),
+            MachineStoreChoice::DpapiMachine { path } => {
+                let mut entries = read_dpapi(path)?;
+                if entries.remove(key).is_none() {
+                    return Ok(());
+                }
+                write_dpapi(path, &entries)
+            }
+            MachineStoreChoice::SystemKeychain { keychain, service } => keychain_delete(keychain, service, key),
         }
     }
 }
 
-/// The refusal of a store this build does not implement (Windows, macOS).
-fn not_implemented(choice: &MachineStoreChoice) -> SecretError {
+/// The refusal of a store of another OS than this build's (a `MachineStoreChoice` made by hand, e.g. in a test).
+fn other_os(choice: &MachineStoreChoice) -> SecretError {
     SecretError::explained(
         SecretFailure::NoService,
-        format!(
-            "O cofre de credenciais do computador ({}) ainda não está disponível nesta versão do Balcão para este \
-             sistema: os perfis da política da agência não consultam aqui. A TI deve distribuir os perfis como \
-             arquivo de perfis, importado em Configurações, com as credenciais no cofre de senhas de cada usuário.",
-            choice.describe()
-        ),
-        "machine store not implemented on this OS",
+        format!("O cofre de credenciais {} não existe neste sistema operacional. Avise a TI.", choice.describe()),
+        "machine store of another OS",
     )
 }
 
 /// What the file's metadata says, as the checks read it.
+#[cfg_attr(not(unix), allow(dead_code))] // the Linux file's checks, used on Unix only
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Facts {
     regular: bool,
@@ -275,6 +290,7 @@ struct Facts {
 }
 
 /// Why a machine store file or its folder was refused.
+#[cfg_attr(not(unix), allow(dead_code))] // the Linux file's checks, used on Unix only
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Unsafe {
     NotRegular,
@@ -285,6 +301,7 @@ enum Unsafe {
 
 /// The checks on the file: a regular file, owned by root (or by the user running Balcão), that neither group nor
 /// others may write and others may not read.
+#[cfg_attr(not(unix), allow(dead_code))] // the Linux file's checks, used on Unix only
 fn check_file(f: Facts, euid: u32) -> Result<(), Unsafe> {
     if !f.regular {
         return Err(Unsafe::NotRegular);
@@ -303,6 +320,7 @@ fn check_file(f: Facts, euid: u32) -> Result<(), Unsafe> {
 
 /// The checks on the folder holding the file: owned by root (or the user running Balcão), writable by its owner
 /// only (else someone else could put a file of their own in place).
+#[cfg_attr(not(unix), allow(dead_code))] // the Linux file's checks, used on Unix only
 fn check_folder(f: Facts, euid: u32) -> Result<(), Unsafe> {
     if f.mode & 0o022 != 0 {
         return Err(Unsafe::Writable { mode: f.mode & 0o7777 });
@@ -313,6 +331,7 @@ fn check_folder(f: Facts, euid: u32) -> Result<(), Unsafe> {
     Ok(())
 }
 
+#[cfg_attr(not(unix), allow(dead_code))] // the Linux file's checks, used on Unix only
 fn refused(path: &Path, what: &str, why: Unsafe) -> SecretError {
     let (reason, fix) = match why {
         Unsafe::NotRegular => ("não é um arquivo comum (link simbólico, pasta ou dispositivo)", String::new()),
@@ -340,6 +359,11 @@ fn refused(path: &Path, what: &str, why: Unsafe) -> SecretError {
 }
 
 fn io_failure(path: &Path, doing: &str, e: &std::io::Error) -> SecretError {
+    io_failure_on(MachineOs::current(), path, doing, e)
+}
+
+/// [`io_failure`] with the advice of `os` (tested here for Windows too).
+fn io_failure_on(os: MachineOs, path: &Path, doing: &str, e: &std::io::Error) -> SecretError {
     let failure = if e.kind() == std::io::ErrorKind::PermissionDenied {
         SecretFailure::AccessDenied
     } else {
@@ -347,6 +371,12 @@ fn io_failure(path: &Path, doing: &str, e: &std::io::Error) -> SecretError {
     };
     let advice = if e.kind() != std::io::ErrorKind::PermissionDenied {
         "Avise a TI.".to_owned()
+    } else if os == MachineOs::Windows && doing == "ler" {
+        format!("Peça à TI para dar aos usuários dos atendentes permissão de leitura em {}.", parent_of(path).display())
+    } else if os == MachineOs::Windows {
+        "Só o administrador grava as credenciais da agência: rode o comando num Prompt de Comando aberto como \
+         administrador."
+            .to_owned()
     } else if doing == "ler" {
         format!(
             "Peça à TI para incluir o usuário {} no grupo {MACHINE_GROUP} (usermod -aG {MACHINE_GROUP} USUÁRIO) e \
@@ -418,7 +448,7 @@ fn read_file(path: &Path) -> Result<BTreeMap<String, Sensitive<String>>, SecretE
 
 #[cfg(not(unix))]
 fn read_file(path: &Path) -> Result<BTreeMap<String, Sensitive<String>>, SecretError> {
-    Err(not_implemented(&MachineStoreChoice::GroupFile {
+    Err(other_os(&MachineStoreChoice::GroupFile {
         path: path.to_path_buf(),
         group: MACHINE_GROUP.to_owned(),
         mode: MACHINE_FILE_MODE,
@@ -472,6 +502,7 @@ fn parent_of(path: &Path) -> &Path {
 }
 
 /// The numeric id of group `name` in the text of `/etc/group` (`name:x:gid:members` lines).
+#[cfg_attr(not(unix), allow(dead_code))] // the Linux file's checks, used on Unix only
 fn gid_in_group_file(text: &str, name: &str) -> Option<u32> {
     text.lines().filter(|l| !l.trim_start().starts_with('#')).find_map(|line| {
         let mut fields = line.split(':');
@@ -505,13 +536,42 @@ fn resolve_group(group: &FileGroup, path: &Path) -> Result<u32, SecretError> {
 }
 
 /// A temporary file that is removed unless it was renamed into place.
-#[cfg(unix)]
 struct Temp {
     path: PathBuf,
     kept: bool,
 }
 
-#[cfg(unix)]
+impl Temp {
+    /// A fresh file (`create_new`; 0600 on Unix) beside `path`, for writing its next content.
+    fn beside(path: &Path) -> std::io::Result<(std::fs::File, Temp)> {
+        let folder = parent_of(path);
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let mut attempt = 0u32;
+        loop {
+            let candidate = folder.join(format!(".{name}.{}.{attempt}.tmp", std::process::id()));
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            match options.open(&candidate) {
+                Ok(f) => return Ok((f, Temp { path: candidate, kept: false })),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt < 100 => attempt += 1,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Renames the (closed) temporary file over `path` (on Windows too: `std::fs::rename` replaces the target).
+    fn rename_into(mut self, path: &Path) -> std::io::Result<()> {
+        std::fs::rename(&self.path, path)?;
+        self.kept = true;
+        if let Ok(dir) = std::fs::File::open(parent_of(path)) {
+            let _ = dir.sync_all();
+        }
+        Ok(())
+    }
+}
+
 impl Drop for Temp {
     fn drop(&mut self) {
         if !self.kept {
@@ -529,7 +589,7 @@ fn write_file(
     group: &FileGroup,
     mode: u32,
 ) -> Result<(), SecretError> {
-    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    use std::os::unix::fs::PermissionsExt;
     let folder = parent_of(path);
     if let Err(e) = std::fs::metadata(folder) {
         return Err(io_failure(folder, "gravar", &e));
@@ -537,28 +597,13 @@ fn write_file(
     let gid = resolve_group(group, path)?;
     let bytes = render(entries).map_err(|detail| bad_data(path, detail))?;
     let fail = |e: std::io::Error| io_failure(path, "gravar", &e);
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let mut attempt = 0u32;
-    let (mut file, temp) = loop {
-        let candidate = folder.join(format!(".{name}.{}.{attempt}.tmp", std::process::id()));
-        match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&candidate) {
-            Ok(f) => break (f, Temp { path: candidate, kept: false }),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt < 100 => attempt += 1,
-            Err(e) => return Err(fail(e)),
-        }
-    };
+    let (mut file, temp) = Temp::beside(path).map_err(fail)?;
     file.write_all(bytes.expose()).map_err(fail)?;
     std::os::unix::fs::fchown(&file, None, Some(gid)).map_err(fail)?;
     file.set_permissions(std::fs::Permissions::from_mode(mode)).map_err(fail)?;
     file.sync_all().map_err(fail)?;
     drop(file);
-    let mut temp = temp;
-    std::fs::rename(&temp.path, path).map_err(fail)?;
-    temp.kept = true;
-    if let Ok(dir) = std::fs::File::open(folder) {
-        let _ = dir.sync_all();
-    }
-    Ok(())
+    temp.rename_into(path).map_err(fail)
 }
 
 #[cfg(not(unix))]
@@ -568,11 +613,221 @@ fn write_file(
     _group: &FileGroup,
     mode: u32,
 ) -> Result<(), SecretError> {
-    Err(not_implemented(&MachineStoreChoice::GroupFile {
-        path: path.to_path_buf(),
-        group: MACHINE_GROUP.to_owned(),
-        mode,
-    }))
+    Err(other_os(&MachineStoreChoice::GroupFile { path: path.to_path_buf(), group: MACHINE_GROUP.to_owned(), mode }))
+}
+
+/// The largest DPAPI file read: the JSON's limit plus DPAPI's header and padding.
+#[cfg(any(windows, test))]
+const MAX_SEALED_BYTES: u64 = MAX_FILE_BYTES * 2;
+
+/// Encrypts the store's JSON (DPAPI on Windows; a stand-in in the tests).
+#[cfg(any(windows, test))]
+type Protect = fn(&[u8]) -> Result<Vec<u8>, String>;
+/// Decrypts what [`Protect`] wrote.
+#[cfg(any(windows, test))]
+type Unprotect = fn(&[u8]) -> Result<Sensitive<Vec<u8>>, String>;
+
+#[cfg(windows)]
+fn read_dpapi(path: &Path) -> Result<BTreeMap<String, Sensitive<String>>, SecretError> {
+    read_sealed(path, crate::dpapi::unprotect)
+}
+
+#[cfg(windows)]
+fn write_dpapi(path: &Path, entries: &BTreeMap<String, Sensitive<String>>) -> Result<(), SecretError> {
+    write_sealed(path, entries, crate::dpapi::protect)
+}
+
+#[cfg(not(windows))]
+fn read_dpapi(path: &Path) -> Result<BTreeMap<String, Sensitive<String>>, SecretError> {
+    Err(other_os(&MachineStoreChoice::DpapiMachine { path: path.to_path_buf() }))
+}
+
+#[cfg(not(windows))]
+fn write_dpapi(path: &Path, _entries: &BTreeMap<String, Sensitive<String>>) -> Result<(), SecretError> {
+    Err(other_os(&MachineStoreChoice::DpapiMachine { path: path.to_path_buf() }))
+}
+
+/// Every entry of the encrypted file at `path`, decrypted with `unprotect`; a missing file is an empty store.
+#[cfg(any(windows, test))]
+fn read_sealed(path: &Path, unprotect: Unprotect) -> Result<BTreeMap<String, Sensitive<String>>, SecretError> {
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
+        Err(e) => return Err(io_failure(path, "ler", &e)),
+    };
+    let mut blob = Vec::new();
+    file.take(MAX_SEALED_BYTES.saturating_add(1)).read_to_end(&mut blob).map_err(|e| io_failure(path, "ler", &e))?;
+    if blob.len() as u64 > MAX_SEALED_BYTES {
+        return Err(bad_data(path, "over the size limit"));
+    }
+    let plain = unprotect(&blob).map_err(|detail| undecryptable(path, &detail))?;
+    parse(plain.expose()).map_err(|detail| bad_data(path, detail))
+}
+
+/// Replaces the encrypted file at `path` with `entries` (the same JSON as the Linux file), encrypted with `protect`:
+/// a fresh temporary file in the same folder renamed over the old one; the old file stays on any failure.
+#[cfg(any(windows, test))]
+fn write_sealed(
+    path: &Path,
+    entries: &BTreeMap<String, Sensitive<String>>,
+    protect: Protect,
+) -> Result<(), SecretError> {
+    let plain = render(entries).map_err(|detail| bad_data(path, detail))?;
+    let blob = protect(plain.expose()).map_err(|detail| {
+        SecretError::explained(
+            SecretFailure::Platform,
+            format!(
+                "Não foi possível cifrar as credenciais da agência com a DPAPI do computador para gravá-las em {}. \
+                 Avise a TI.",
+                path.display()
+            ),
+            format!("CryptProtectData: {detail}"),
+        )
+    })?;
+    let fail = |e: std::io::Error| io_failure(path, "gravar", &e);
+    let (mut file, temp) = Temp::beside(path).map_err(fail)?;
+    file.write_all(&blob).map_err(fail)?;
+    file.sync_all().map_err(fail)?;
+    drop(file);
+    temp.rename_into(path).map_err(fail)
+}
+
+/// The DPAPI file that this PC cannot decrypt: copied from another PC, or damaged.
+#[cfg(any(windows, test))]
+fn undecryptable(path: &Path, detail: &str) -> SecretError {
+    SecretError::explained(
+        SecretFailure::BadData,
+        format!(
+            "As credenciais da agência em {} não puderam ser decifradas neste computador (o arquivo veio de outro \
+             computador ou está corrompido). A TI deve gravá-las de novo neste computador com balcao-cli admin \
+             set-credentials, num Prompt de Comando aberto como administrador.",
+            path.display()
+        ),
+        format!("CryptUnprotectData: {detail}"),
+    )
+}
+
+/// macOS Security framework status codes (`OSStatus`, SecBase.h) the System keychain store tells apart.
+#[cfg(any(target_os = "macos", test))]
+mod os_status {
+    #[cfg(target_os = "macos")]
+    pub const ITEM_NOT_FOUND: i32 = -25300;
+    pub const NOT_AVAILABLE: i32 = -25291;
+    pub const READ_ONLY: i32 = -25292;
+    pub const AUTH_FAILED: i32 = -25293;
+    pub const NO_SUCH_KEYCHAIN: i32 = -25294;
+    pub const INVALID_KEYCHAIN: i32 = -25295;
+    pub const INTERACTION_NOT_ALLOWED: i32 = -25308;
+    pub const NO_ACCESS_FOR_ITEM: i32 = -25243;
+    pub const WRITE_PERMISSION: i32 = -61;
+    pub const USER_CANCELED: i32 = -128;
+}
+
+/// A failure of the System keychain (`code`, an `OSStatus`) while `doing` (ler, gravar, apagar), in pt-BR.
+#[cfg(any(target_os = "macos", test))]
+fn keychain_failure(keychain: &Path, doing: &str, code: i32) -> SecretError {
+    use os_status::*;
+    let (failure, advice) = match code {
+        NOT_AVAILABLE | NO_SUCH_KEYCHAIN | INVALID_KEYCHAIN => {
+            (SecretFailure::NoService, "o chaveiro do sistema não foi encontrado ou está danificado. Avise a TI.")
+        }
+        READ_ONLY | AUTH_FAILED | INTERACTION_NOT_ALLOWED | NO_ACCESS_FOR_ITEM | WRITE_PERMISSION | USER_CANCELED
+            if doing == "ler" =>
+        {
+            (
+                SecretFailure::AccessDenied,
+                "o macOS negou o acesso ao Balcão. A TI deve gravá-las de novo (sudo balcao-cli admin \
+                 set-credentials) e conferir, no app Acesso às Chaves, que o item permite o acesso do Balcão.",
+            )
+        }
+        READ_ONLY | AUTH_FAILED | INTERACTION_NOT_ALLOWED | NO_ACCESS_FOR_ITEM | WRITE_PERMISSION | USER_CANCELED => (
+            SecretFailure::AccessDenied,
+            "só o administrador altera o chaveiro do sistema: rode sudo balcao-cli admin set-credentials.",
+        ),
+        _ => (SecretFailure::Platform, "o chaveiro do sistema recusou a operação. Avise a TI."),
+    };
+    SecretError::explained(
+        failure,
+        format!(
+            "Não foi possível {doing} as credenciais da agência no chaveiro do sistema {} (serviço \
+             {SYSTEM_KEYCHAIN_SERVICE}, erro nº {code}): {advice}",
+            keychain.display()
+        ),
+        format!("System keychain {doing}: OSStatus {code}"),
+    )
+}
+
+#[cfg(target_os = "macos")]
+fn open_keychain(keychain: &Path) -> Result<security_framework::os::macos::keychain::SecKeychain, SecretError> {
+    // security-framework 3.7.0, src/os/macos/keychain.rs:51:
+    // `pub fn open<P: AsRef<Path>>(path: P) -> Result<Self>` (Result<T, security_framework::base::Error>).
+    security_framework::os::macos::keychain::SecKeychain::open(keychain)
+        .map_err(|e| keychain_failure(keychain, "ler", e.code()))
+}
+
+#[cfg(target_os = "macos")]
+fn keychain_get(keychain: &Path, service: &str, key: &str) -> Result<Option<Sensitive<String>>, SecretError> {
+    let kc = open_keychain(keychain)?;
+    // src/os/macos/passwords.rs:194: `pub fn find_generic_password(&self, service: &str, account: &str)
+    // -> Result<(SecKeychainItemPassword, SecKeychainItem)>`; SecKeychainItemPassword derefs to [u8] (line 47-51).
+    // src/base.rs:62: `pub const fn code(self) -> OSStatus`.
+    match kc.find_generic_password(service, key) {
+        Ok((password, _item)) => match String::from_utf8(password.to_vec()) {
+            Ok(text) => Ok(Some(Sensitive::new(text))),
+            Err(_) => Err(SecretError::explained(
+                SecretFailure::BadData,
+                format!(
+                    "O chaveiro do sistema {} devolveu uma credencial da agência ilegível. A TI deve gravá-la de novo \
+                     com sudo balcao-cli admin set-credentials.",
+                    keychain.display()
+                ),
+                "System keychain item not UTF-8",
+            )),
+        },
+        Err(e) if e.code() == os_status::ITEM_NOT_FOUND => Ok(None),
+        Err(e) => Err(keychain_failure(keychain, "ler", e.code())),
+    }
+}
+
+#[cfg(target_os = "macos")]
+fn keychain_set(keychain: &Path, service: &str, key: &str, value: &Sensitive<String>) -> Result<(), SecretError> {
+    let kc = open_keychain(keychain)?;
+    // src/os/macos/passwords.rs:269: `pub fn set_generic_password(&self, service: &str, account: &str,
+    // password: &[u8]) -> Result<()>` (replaces the item's password when found, else adds an item).
+    kc.set_generic_password(service, key, value.expose().as_bytes())
+        .map_err(|e| keychain_failure(keychain, "gravar", e.code()))
+}
+
+#[cfg(target_os = "macos")]
+fn keychain_delete(keychain: &Path, service: &str, key: &str) -> Result<(), SecretError> {
+    let kc = open_keychain(keychain)?;
+    match kc.find_generic_password(service, key) {
+        // src/os/macos/passwords.rs:81 (impl SecKeychainItem): `pub fn delete(self)`, which drops
+        // SecKeychainItemDelete's status: the item is looked up again below.
+        Ok((_, item)) => item.delete(),
+        Err(e) if e.code() == os_status::ITEM_NOT_FOUND => return Ok(()),
+        Err(e) => return Err(keychain_failure(keychain, "apagar", e.code())),
+    }
+    match kc.find_generic_password(service, key) {
+        Err(e) if e.code() == os_status::ITEM_NOT_FOUND => Ok(()),
+        Err(e) => Err(keychain_failure(keychain, "apagar", e.code())),
+        Ok(_) => Err(keychain_failure(keychain, "apagar", os_status::WRITE_PERMISSION)),
+    }
+}
+
+#[cfg(not(target_os = "macos"))]
+fn keychain_get(keychain: &Path, service: &str, _key: &str) -> Result<Option<Sensitive<String>>, SecretError> {
+    Err(other_os(&MachineStoreChoice::SystemKeychain { keychain: keychain.to_path_buf(), service: service.to_owned() }))
+}
+
+#[cfg(not(target_os = "macos"))]
+fn keychain_set(keychain: &Path, service: &str, _key: &str, _value: &Sensitive<String>) -> Result<(), SecretError> {
+    Err(other_os(&MachineStoreChoice::SystemKeychain { keychain: keychain.to_path_buf(), service: service.to_owned() }))
+}
+
+#[cfg(not(target_os = "macos"))]
+fn keychain_delete(keychain: &Path, service: &str, _key: &str) -> Result<(), SecretError> {
+    Err(other_os(&MachineStoreChoice::SystemKeychain { keychain: keychain.to_path_buf(), service: service.to_owned() }))
 }
 
 #[cfg(test)]
@@ -616,16 +871,109 @@ mod tests {
     }
 
     #[test]
-    fn windows_and_macos_stores_refuse_in_pt_br_instead_of_pretending() {
+    fn a_store_of_another_os_refuses_in_pt_br_instead_of_pretending() {
+        // Only Linux builds here: a DPAPI or System keychain store made by hand refuses every call, and says so.
         for os in [MachineOs::Windows, MachineOs::MacOs] {
             let store = MachineStore::new(machine_store_choice(os, Path::new("/nowhere")));
             let e = store.get("k").unwrap_err();
             assert_eq!(e.failure, SecretFailure::NoService);
-            assert!(e.message().contains("ainda não está disponível"), "{}", e.message());
+            assert!(e.message().contains("não existe neste sistema operacional"), "{}", e.message());
             assert!(store.set("k", &secret("v")).is_err());
             assert!(store.delete("k").is_err());
             assert!(store.check().is_err());
         }
+    }
+
+    /// Stand-ins for DPAPI (which only Windows has): a marker and the bytes inverted, so that the plaintext is not
+    /// in the file and a file not written by `seal` is refused as DPAPI refuses another PC's file.
+    fn seal(plain: &[u8]) -> Result<Vec<u8>, String> {
+        Ok(b"SEALED:".iter().copied().chain(plain.iter().map(|b| !b)).collect())
+    }
+
+    fn unseal(blob: &[u8]) -> Result<Sensitive<Vec<u8>>, String> {
+        let rest = blob.strip_prefix(b"SEALED:").ok_or("not sealed here")?;
+        Ok(Sensitive::new(rest.iter().map(|b| !b).collect()))
+    }
+
+    fn refuse_to_seal(_: &[u8]) -> Result<Vec<u8>, String> {
+        Err("Win32 error 5".to_owned())
+    }
+
+    #[test]
+    fn the_dpapi_file_round_trips_encrypted_atomically_and_a_missing_one_is_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DPAPI_CREDENTIALS_FILE);
+        assert!(read_sealed(&path, unseal).unwrap().is_empty(), "no file yet: an empty store");
+        let mut entries = BTreeMap::new();
+        entries.insert("profile/p/client-id".to_owned(), secret("id"));
+        entries.insert("profile/p/client-secret".to_owned(), secret("s3cr3t \"quoted\""));
+        write_sealed(&path, &entries, seal).unwrap();
+        let blob = std::fs::read(&path).unwrap();
+        assert!(!blob.windows(6).any(|w| w == b"s3cr3t"), "the secret is not in the file in clear");
+        let read = read_sealed(&path, unseal).unwrap();
+        assert_eq!(read.keys().collect::<Vec<_>>(), entries.keys().collect::<Vec<_>>());
+        assert_eq!(read["profile/p/client-secret"].expose(), "s3cr3t \"quoted\"");
+        entries.remove("profile/p/client-id");
+        write_sealed(&path, &entries, seal).unwrap();
+        assert_eq!(read_sealed(&path, unseal).unwrap().len(), 1, "replaced, not appended");
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names, [std::ffi::OsString::from(DPAPI_CREDENTIALS_FILE)], "no temporary file left");
+    }
+
+    #[test]
+    fn a_dpapi_file_this_pc_cannot_decrypt_is_bad_data_and_says_to_write_it_again_here() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DPAPI_CREDENTIALS_FILE);
+        std::fs::write(&path, b"a blob from another PC").unwrap();
+        let e = read_sealed(&path, unseal).unwrap_err();
+        assert_eq!(e.failure, SecretFailure::BadData);
+        assert!(e.message().contains("outro computador") && e.message().contains("admin set-credentials"), "{e}");
+        // Decrypted, but not the store's JSON.
+        write_sealed(&path, &BTreeMap::new(), seal).unwrap();
+        let mut blob = std::fs::read(&path).unwrap();
+        blob.truncate(20);
+        std::fs::write(&path, &blob).unwrap();
+        assert_eq!(read_sealed(&path, unseal).unwrap_err().failure, SecretFailure::BadData);
+        // Over the size limit: refused before decrypting.
+        let huge = usize::try_from(MAX_SEALED_BYTES).unwrap() + 1;
+        std::fs::write(&path, vec![b'x'; huge]).unwrap();
+        let e = read_sealed(&path, |_| panic!("not decrypted")).unwrap_err();
+        assert_eq!(e.failure, SecretFailure::BadData);
+    }
+
+    #[test]
+    fn a_dpapi_write_that_cannot_encrypt_keeps_the_old_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DPAPI_CREDENTIALS_FILE);
+        let mut entries = BTreeMap::new();
+        entries.insert("k".to_owned(), secret("old"));
+        write_sealed(&path, &entries, seal).unwrap();
+        entries.insert("k".to_owned(), secret("new"));
+        let e = write_sealed(&path, &entries, refuse_to_seal).unwrap_err();
+        assert_eq!(e.failure, SecretFailure::Platform);
+        assert!(e.message().contains("DPAPI"), "{}", e.message());
+        assert!(!e.message().contains("Win32"), "the system's words stay in the detail: {}", e.message());
+        assert_eq!(read_sealed(&path, unseal).unwrap()["k"].expose(), "old");
+        let missing = dir.path().join("nao-existe").join(DPAPI_CREDENTIALS_FILE);
+        let e = write_sealed(&missing, &entries, seal).unwrap_err();
+        assert!(e.message().contains("não existe"), "{}", e.message());
+    }
+
+    #[test]
+    fn system_keychain_failures_say_in_pt_br_who_may_write_and_what_to_check() {
+        let kc = Path::new(SYSTEM_KEYCHAIN);
+        let write = keychain_failure(kc, "gravar", os_status::AUTH_FAILED);
+        assert_eq!(write.failure, SecretFailure::AccessDenied);
+        assert!(write.message().contains("sudo balcao-cli admin set-credentials"), "{}", write.message());
+        assert!(write.message().contains("br.gov.balcao.machine"), "{}", write.message());
+        let read = keychain_failure(kc, "ler", os_status::INTERACTION_NOT_ALLOWED);
+        assert_eq!(read.failure, SecretFailure::AccessDenied);
+        assert!(read.message().contains("Acesso às Chaves"), "{}", read.message());
+        let gone = keychain_failure(kc, "ler", os_status::NO_SUCH_KEYCHAIN);
+        assert_eq!(gone.failure, SecretFailure::NoService);
+        let other = keychain_failure(kc, "apagar", -1);
+        assert_eq!(other.failure, SecretFailure::Platform);
+        assert!(other.message().contains("erro nº -1") && other.message().contains("Avise a TI"));
     }
 
     #[cfg(unix)]
@@ -654,14 +1002,14 @@ mod tests {
         fn machine_store_round_trip_writes_0640_with_the_group_and_no_temporary_file() {
             let (dir, path, store) = store();
             assert_eq!(store.get("profile/p/client-secret").unwrap(), None, "no file yet: an empty store");
-            assert_eq!(store.check().unwrap(), 0);
+            assert_eq!(store.check().unwrap(), Some(0));
             store.set("profile/p/client-id", &secret("id")).unwrap();
             store.set("profile/p/client-secret", &secret("s3cr3t \"quoted\"")).unwrap();
             let meta = std::fs::metadata(&path).unwrap();
             assert_eq!(meta.mode() & 0o7777, 0o640);
             assert_eq!(meta.gid(), egid());
             assert_eq!(store.get("profile/p/client-secret").unwrap().unwrap().expose(), "s3cr3t \"quoted\"");
-            assert_eq!(store.check().unwrap(), 2);
+            assert_eq!(store.check().unwrap(), Some(2));
             store.delete("profile/p/client-secret").unwrap();
             store.delete("profile/p/client-secret").unwrap();
             assert_eq!(store.get("profile/p/client-secret").unwrap(), None);
@@ -764,6 +1112,17 @@ mod tests {
         }
 
         #[test]
+        fn the_windows_blob_holds_exactly_the_json_of_the_linux_file() {
+            let (dir, path, store) = store();
+            store.set("profile/p/client-secret", &secret("s")).unwrap();
+            store.set("profile/p/client-id", &secret("i")).unwrap();
+            let sealed = dir.path().join(DPAPI_CREDENTIALS_FILE);
+            write_sealed(&sealed, &read_file(&path).unwrap(), seal).unwrap();
+            let plain = unseal(&std::fs::read(&sealed).unwrap()).unwrap();
+            assert_eq!(plain.expose(), &std::fs::read(&path).unwrap(), "one format, one parser");
+        }
+
+        #[test]
         fn machine_store_names_a_missing_group() {
             let (_dir, path, _) = store();
             let store = MachineStore::group_file(&path, FileGroup::Named("balcao-nao-existe".into()));
@@ -790,6 +1149,12 @@ mod tests {
         let write = io_failure(Path::new("/etc/balcao/credentials.json"), "gravar", &denied);
         assert!(write.message().contains("sudo"), "{}", write.message());
         assert_eq!(write.failure, SecretFailure::AccessDenied);
+        let dpapi = Path::new(r"C:\ProgramData\Balcao").join(DPAPI_CREDENTIALS_FILE);
+        let read = io_failure_on(MachineOs::Windows, &dpapi, "ler", &denied);
+        assert!(read.message().contains("permissão de leitura em C:\\ProgramData\\Balcao"), "{}", read.message());
+        let write = io_failure_on(MachineOs::Windows, &dpapi, "gravar", &denied);
+        assert!(write.message().contains("Prompt de Comando aberto como administrador"), "{}", write.message());
+        assert!(!write.message().contains("sudo"), "{}", write.message());
     }
 
     #[test]

@@ -25,8 +25,9 @@ comando (ela fica no histórico do shell e na lista de processos). Exemplo, num 
 
   printf '%s\\n%s\\n' \"$CHAVE\" \"$SEGREDO\" | balcao-cli admin set-credentials --profile serpro-prod
 
-Grava no cofre de credenciais da máquina, ao lado do arquivo de política (no Linux: /etc/balcao/credentials.json,
-dono root, grupo balcao, modo 0640; a pasta pode ser trocada com BALCAO_POLICY_DIR).
+Grava no cofre de credenciais da máquina: no Linux /etc/balcao/credentials.json (dono root, grupo balcao, modo
+0640; rode como root); no Windows C:\\ProgramData\\Balcao\\credentials.dpapi, cifrado pela DPAPI da máquina (prompt de
+comando de administrador); no macOS o chaveiro do sistema (sudo). Ver docs/deploy/credentials.md.
 
 Status de saída: 0 feito (check: tudo certo); 1 nada foi gravado (set-credentials) ou falta algo (check);
 2 uso incorreto.";

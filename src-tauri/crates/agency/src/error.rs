@@ -9,7 +9,9 @@ pub(crate) fn from_pg(e: &tokio_postgres::Error, doing: &str) -> AppError {
         return match code {
             "28P01" | "28000" => AppError::new(
                 ErrorCode::Unauthorized,
-                format!("O banco da agência recusou o usuário ou a senha ao {doing}. Confira as credenciais com a TI."),
+                format!(
+                    "O banco da agência não aceitou o usuário ou a senha ao {doing}. Confira as credenciais com a TI."
+                ),
             ),
             "42501" => AppError::new(
                 ErrorCode::Forbidden,

@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use balcao_core::Sensitive;
 use balcao_platform::MachineStore;
 use balcao_service::agency_credentials::{check_machine, machine_store, set_machine_credentials};
-use balcao_service::agency_store::migrate_agency_store;
+use balcao_service::agency_store::{migrate_agency_store, set_agency_key};
 use balcao_service::policy::current_policy_dir;
 
 use crate::exit::{EXIT_ADMIN_FAILED, EXIT_USAGE};
@@ -57,6 +57,8 @@ pub enum Command {
     Check,
     /// Prepara ou atualiza o esquema do banco central da agência (senha do papel dono pela entrada padrão).
     MigrateAgencyStore(MigrateArgs),
+    /// Grava no cofre da máquina a chave de identificação da agência (hexadecimal, pela entrada padrão).
+    SetAgencyKey,
 }
 
 #[derive(Debug, clap::Args)]
@@ -131,6 +133,7 @@ pub fn run(args: Args) -> ExitCode {
         Command::SetCredentials(a) => set_credentials(&a),
         Command::Check => check(),
         Command::MigrateAgencyStore(a) => migrate(&a),
+        Command::SetAgencyKey => agency_key(),
     }
 }
 
@@ -188,7 +191,7 @@ fn set_credentials(args: &SetArgs) -> ExitCode {
 }
 
 /// The schema owner's password: the first line of standard input, at most [`MAX_STDIN_BYTES`].
-fn read_password(input: &mut dyn Read) -> Result<Sensitive<String>, String> {
+pub fn read_password(input: &mut dyn Read) -> Result<Sensitive<String>, String> {
     let mut raw = Vec::with_capacity(256);
     let read = input.take(MAX_STDIN_BYTES.saturating_add(1)).read_to_end(&mut raw);
     let raw = Sensitive::new(raw);
@@ -233,6 +236,29 @@ fn migrate(args: &MigrateArgs) -> ExitCode {
     };
     let dir = current_policy_dir();
     match runtime.block_on(migrate_agency_store(&dir, args.user.as_deref(), password, &ca)) {
+        Ok(done) => {
+            print_line(&done);
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&e.message),
+    }
+}
+
+fn agency_key() -> ExitCode {
+    let mut stdin = std::io::stdin().lock();
+    if stdin.is_terminal() {
+        return fail(
+            "a chave vem da entrada padrão, não do teclado. Exemplo: openssl rand -hex 32 > chave.txt; \
+                     balcao-cli admin set-agency-key < chave.txt (guarde chave.txt fora dos PCs). Nada foi gravado.",
+        );
+    }
+    let hex = match read_password(&mut stdin) {
+        Ok(h) => h,
+        Err(_) => return fail("envie a chave em hexadecimal pela entrada padrão, numa linha. Nada foi gravado."),
+    };
+    let dir = current_policy_dir();
+    let store = machine_store(&dir);
+    match set_agency_key(store.as_ref(), hex) {
         Ok(done) => {
             print_line(&done);
             ExitCode::SUCCESS

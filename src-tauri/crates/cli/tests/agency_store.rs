@@ -1,6 +1,8 @@
 //! `balcao-cli admin migrate-agency-store` against the throwaway PostgreSQL of `cargo xtask test` (xtask/src/pg.rs):
 //! the address from the policy, the owner's password from standard input (never the command line), TLS against the
-//! given CA; a second run changes nothing; a wrong password or CA changes nothing and says so in pt-BR.
+//! given CA; a second run changes nothing; a wrong password or CA changes nothing and says so in pt-BR. Then
+//! `admin set-agency-key` and `audit who-looked-up`: lines written with PostgreSQL's own HMAC-SHA256 (pgcrypto) under
+//! that key are found by the number, within the dates, and the number never shows in clear.
 
 mod common;
 
@@ -47,6 +49,7 @@ fn cli(dir: &Path, args: &[&str], input: &str) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_balcao-cli"))
         .args(args)
         .env("BALCAO_POLICY_DIR", dir)
+        .env("BALCAO_MACHINE_GROUP", "root")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -61,7 +64,7 @@ fn text(out: &Output) -> String {
 }
 
 #[test]
-fn admin_migrate_agency_store_prepares_the_schema_once_with_the_password_from_stdin_and_refuses_a_wrong_one() {
+fn admin_migrate_agency_store_then_audit_who_looked_up_answer_from_the_real_server_with_secrets_from_stdin_only() {
     let port = port();
     let db = format!("cli_migrate_{}", std::process::id());
     // Roles are cluster-wide: created under the same advisory lock balcao-agency's tests take.
@@ -74,6 +77,9 @@ fn admin_migrate_agency_store_prepares_the_schema_once_with_the_password_from_st
            IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'balcao_reader') THEN CREATE ROLE balcao_reader NOLOGIN; END IF;
            IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'balcao_cli_owner') THEN
              CREATE ROLE balcao_cli_owner LOGIN PASSWORD 'cli-owner-pw-1';
+           END IF;
+           IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'balcao_cli_reader') THEN
+             CREATE ROLE balcao_cli_reader LOGIN PASSWORD 'cli-reader-pw-1' IN ROLE balcao_reader;
            END IF;
          END $$;
          SELECT pg_advisory_unlock(4242);",
@@ -118,5 +124,48 @@ fn admin_migrate_agency_store_prepares_the_schema_once_with_the_password_from_st
     let argv = cli(s.dir(), &["admin", "migrate-agency-store", "--ca", ca.as_str(), "--password", "s3cr3t"], "");
     assert_eq!(argv.status.code(), Some(2), "{}", text(&argv));
     assert!(!text(&argv).contains("s3cr3t"), "{}", text(&argv));
+
+    // The agency key: refused unless hex of at least 32 bytes; stored in the machine store of the policy folder.
+    let short = cli(s.dir(), &["admin", "set-agency-key"], "abcd\n");
+    assert_eq!(short.status.code(), Some(1), "{}", text(&short));
+    let key = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+    let set = cli(s.dir(), &["admin", "set-agency-key"], &format!("{key}\n"));
+    assert_eq!(set.status.code(), Some(0), "{}", text(&set));
+    assert!(!std::fs::read_to_string(s.path("policy.toml")).expect("policy").contains(key), "never in the policy");
+
+    // Three lines as counters write them, the number hashed by PostgreSQL's own HMAC-SHA256 under the same key.
+    let append = |seq: u32, at: &str, cpf: &str, masked: &str| {
+        format!(
+            "SELECT balcao.append_audit_line(gen_random_uuid(), 'balcao-07', {seq}, '{at}', 'joao.lima', 'consulta-cpf', \
+             'Atendimento presencial', 'ECAC-{seq}', hmac('{cpf}', decode('{key}', 'hex'), 'sha256'), '{masked}', 'ok');"
+        )
+    };
+    psql(
+        &port,
+        &db,
+        &format!(
+            "CREATE EXTENSION IF NOT EXISTS pgcrypto;\n{}\n{}\n{}",
+            append(1, "2026-03-10 13:00+00", "52998224725", "***.982.247-**"),
+            append(2, "2026-03-11 09:00+00", "11144477735", "***.444.777-**"),
+            append(3, "2026-05-01 10:30+00", "52998224725", "***.982.247-**"),
+        ),
+    );
+    let who = ["audit", "who-looked-up", "529.982.247-25", "--user", "balcao_cli_reader", "--ca", ca.as_str()];
+    let all = cli(s.dir(), &who, "cli-reader-pw-1\n");
+    assert_eq!(all.status.code(), Some(0), "{}", text(&all));
+    let t = text(&all);
+    assert!(t.contains("2 consulta(s) de ***.982.247-**"), "{t}");
+    assert!(t.contains("2026-03-10 13:00:00 UTC  balcão balcao-07  atendente joao.lima  API consulta-cpf"), "{t}");
+    assert!(t.contains("autorização e-CAC: ECAC-3"), "{t}");
+    assert!(!t.contains("52998224725") && !t.contains("529.982.247-25") && !t.contains("***.444.777-**"), "{t}");
+    let mut march = who.to_vec();
+    march.extend(["--from", "2026-03-01", "--to", "2026-03-10"]);
+    let t = text(&cli(s.dir(), &march, "cli-reader-pw-1\n"));
+    assert!(t.contains("1 consulta(s)") && t.contains("ECAC-1") && !t.contains("ECAC-3"), "{t}");
+    let bad_day = cli(s.dir(), &[&who[..], &["--from", "10/03/2026"]].concat(), "cli-reader-pw-1\n");
+    assert_eq!(bad_day.status.code(), Some(2), "{}", text(&bad_day));
+    // A wrong reader password: refused by the database, nothing listed.
+    let as_owner_pw = cli(s.dir(), &who, "cli-owner-pw-1\n");
+    assert_eq!(as_owner_pw.status.code(), Some(1), "{}", text(&as_owner_pw));
     psql(&port, "postgres", &format!("DROP DATABASE IF EXISTS {db} WITH (FORCE);"));
 }

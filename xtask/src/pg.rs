@@ -30,6 +30,7 @@ impl TestPg {
         let bin = bin_dir()?;
         // PostgreSQL refuses to run as root: as root (CI) it runs as the package's `postgres` user.
         let run_as = sh::is_root().then_some("postgres");
+        remove_orphans(&bin, run_as);
         let dir = std::env::temp_dir().join(format!("balcao-pg-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).map_err(|e| format!("pg dir: {e}"))?;
@@ -124,6 +125,40 @@ impl Drop for TestPg {
             let _ = c.stdout(std::process::Stdio::null()).status();
         }
         let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Clusters left by an xtask that was killed (SIGKILL skips `Drop`): stopped and removed when their xtask is gone.
+fn remove_orphans(bin: &Path, run_as: Option<&str>) {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name.strip_prefix("balcao-pg-").and_then(|p| p.parse::<u32>().ok()) else { continue };
+        // Alive: an xtask still runs under that id (a zombie or a reused id with another program is not one).
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        if pid == std::process::id() || String::from_utf8_lossy(&cmdline).contains("xtask") {
+            continue;
+        }
+        let data = entry.path().join("data");
+        if data.join("postmaster.pid").exists() {
+            let ctl = bin.join("pg_ctl");
+            let mut c = match run_as {
+                Some(user) => {
+                    let mut c = Command::new("runuser");
+                    c.args(["-u", user, "--"]).arg(ctl);
+                    c
+                }
+                None => Command::new(ctl),
+            };
+            let _ = c
+                .arg("-D")
+                .arg(&data)
+                .args(["-m", "immediate", "-w", "stop"])
+                .stdout(std::process::Stdio::null())
+                .status();
+        }
+        eprintln!("removido o PostgreSQL de teste deixado por um xtask interrompido: {}", entry.path().display());
+        let _ = std::fs::remove_dir_all(entry.path());
     }
 }
 

@@ -5,7 +5,7 @@ use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 use crate::connect::ConnectOptions;
-use crate::document::DocumentRef;
+use crate::document::{DocumentRef, scrub_numbers};
 use crate::error::from_pg;
 use crate::schema::check_version;
 
@@ -57,8 +57,13 @@ impl CounterStore {
         Ok(Self { client })
     }
 
-    /// Appends one line; `Ok(false)` when a line with this id was already stored (a retry).
+    /// Appends one line; `Ok(false)` when a line with this id was already stored (a retry). A number typed in the
+    /// free text (purpose, authorisation code, clerk, outcome) is hidden first ([`scrub_numbers`]).
     pub async fn append(&self, line: &AuditLine) -> Result<bool, AppError> {
+        let clerk = scrub_numbers(&line.clerk);
+        let purpose = line.purpose.as_deref().map(scrub_numbers);
+        let authorization_code = line.authorization_code.as_deref().map(scrub_numbers);
+        let outcome = scrub_numbers(&line.outcome);
         let row = self
             .client
             .query_one(
@@ -68,13 +73,13 @@ impl CounterStore {
                     &line.counter_id,
                     &line.seq,
                     &line.at,
-                    &line.clerk,
+                    &clerk,
                     &line.api,
-                    &line.purpose,
-                    &line.authorization_code,
+                    &purpose,
+                    &authorization_code,
                     &line.document.hash.as_slice(),
                     &line.document.masked,
-                    &line.outcome,
+                    &outcome,
                 ],
             )
             .await

@@ -52,3 +52,53 @@ pub struct DocumentRef {
     pub hash: [u8; 32],
     pub masked: String,
 }
+
+/// Free text (a purpose typed by the clerk, an outcome) with every run of 11 or more digits, separators allowed
+/// (`529.982.247-25`, `11.222.333/0001-81`), turned into asterisks: a number typed there never reaches the store in
+/// clear.
+pub fn scrub_numbers(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while let Some(&c) = chars.get(i) {
+        if !c.is_ascii_digit() {
+            out.push(c);
+            i += 1;
+            continue;
+        }
+        // A run: digits, and separators followed by a digit.
+        let start = i;
+        let mut end = i;
+        let mut digits = 0usize;
+        while let Some(&d) = chars.get(end) {
+            if d.is_ascii_digit() {
+                digits += 1;
+                end += 1;
+            } else if matches!(d, '.' | '-' | '/' | ' ') && chars.get(end + 1).is_some_and(char::is_ascii_digit) {
+                end += 1;
+            } else {
+                break;
+            }
+        }
+        for &d in chars.get(start..end).unwrap_or_default() {
+            out.push(if digits >= 11 && d.is_ascii_digit() { '*' } else { d });
+        }
+        i = end;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scrub_numbers;
+
+    #[test]
+    fn numbers_typed_in_free_text_are_hidden_and_short_ones_kept() {
+        assert_eq!(scrub_numbers("CPF 529.982.247-25, protocolo 2026/123"), "CPF ***.***.***-**, protocolo 2026/123");
+        assert_eq!(scrub_numbers("52998224725"), "***********");
+        assert_eq!(scrub_numbers("CNPJ 11.222.333/0001-81 ok"), "CNPJ **.***.***/****-** ok");
+        assert_eq!(scrub_numbers("529 982 247 25 fim"), "*** *** *** ** fim");
+        assert_eq!(scrub_numbers("Atendimento nº 12345, às 14:30"), "Atendimento nº 12345, às 14:30");
+        assert_eq!(scrub_numbers("ação ✓ 1234567890"), "ação ✓ 1234567890");
+    }
+}

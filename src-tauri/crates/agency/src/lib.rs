@@ -13,6 +13,6 @@ mod schema;
 
 pub use connect::ConnectOptions;
 pub use counter::{AuditLine, CounterStore, QuotaKey, Reservation};
-pub use document::{DocumentKey, DocumentRef};
+pub use document::{DocumentKey, DocumentRef, scrub_numbers};
 pub use reader::{LookupRecord, QuotaUse, ReaderStore};
 pub use schema::{MigrationOutcome, SCHEMA_VERSION, migrate};

@@ -218,10 +218,20 @@ async fn the_stored_row_holds_no_cpf_in_clear_only_the_keyed_hash_and_the_masked
     let db = ready("noclear").await;
     let store = CounterStore::open(&db.opts(Role::Counter)).await.expect("open");
     store.append(&line(1)).await.expect("append");
+    // A clerk who typed the number into the purpose (and a CNPJ into the outcome).
+    let typed = AuditLine {
+        purpose: Some(format!("Pedido do titular CPF 529.982.247-25 / {CPF}")),
+        outcome: "ok 11.222.333/0001-81".to_owned(),
+        ..line(2)
+    };
+    store.append(&typed).await.expect("append");
     let sup = db.superuser(&db.name).await;
     // Every column as text (bytea as hex), in the row's JSON and each column on its own; digits read past separators.
-    let row: String =
-        sup.query_one("SELECT row_to_json(a)::text FROM balcao.audit_line a", &[]).await.expect("row").get(0);
+    let row: String = sup
+        .query_one("SELECT string_agg(row_to_json(a)::text, ' ') FROM balcao.audit_line a", &[])
+        .await
+        .expect("rows")
+        .get(0);
     let columns = sup
         .query(
             "SELECT column_name FROM information_schema.columns WHERE table_schema = 'balcao' AND table_name = 'audit_line'",
@@ -232,7 +242,7 @@ async fn the_stored_row_holds_no_cpf_in_clear_only_the_keyed_hash_and_the_masked
     let mut texts = vec![row];
     for c in &columns {
         let name: String = c.get(0);
-        let sql = format!("SELECT {name}::text FROM balcao.audit_line");
+        let sql = format!("SELECT string_agg({name}::text, ' ') FROM balcao.audit_line");
         texts.push(sup.query_one(&sql, &[]).await.expect("column").get::<_, Option<String>>(0).unwrap_or_default());
     }
     assert!(columns.len() >= 11, "every column read");
@@ -240,12 +250,14 @@ async fn the_stored_row_holds_no_cpf_in_clear_only_the_keyed_hash_and_the_masked
         let digits: String = t.chars().filter(char::is_ascii_digit).collect();
         assert!(!t.contains(CPF) && !t.contains("529.982.247-25"), "CPF in clear in {t}");
         assert!(!digits.contains(CPF), "CPF digits in {t}");
+        assert!(!digits.contains("11222333000181"), "CNPJ digits in {t}");
     }
     // The hash is keyed: another key gives another hash, so a table of every CPF's plain hash finds nothing.
     let doc = Document::parse(CPF).expect("cpf");
     let other = DocumentKey::new(Sensitive::new(vec![7u8; 32])).expect("key");
     assert_ne!(other.reference(&doc).hash, key().reference(&doc).hash);
-    let stored: Vec<u8> = sup.query_one("SELECT document_hash FROM balcao.audit_line", &[]).await.expect("h").get(0);
+    let stored: Vec<u8> =
+        sup.query_one("SELECT document_hash FROM balcao.audit_line WHERE seq = 1", &[]).await.expect("h").get(0);
     assert_eq!(stored, key().reference(&doc).hash.to_vec());
     assert!(DocumentKey::new(Sensitive::new(vec![1u8; 8])).is_err(), "a short key is refused");
 }

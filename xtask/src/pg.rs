@@ -31,7 +31,7 @@ impl TestPg {
         // PostgreSQL refuses to run as root: as root (CI) it runs as the package's `postgres` user.
         let run_as = sh::is_root().then_some("postgres");
         remove_orphans(&bin, run_as);
-        let dir = std::env::temp_dir().join(format!("balcao-pg-{}", std::process::id()));
+        let dir = base_dir().join(format!("balcao-pg-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).map_err(|e| format!("pg dir: {e}"))?;
         let mut pg = TestPg { dir, bin, run_as, env: Vec::new() };
@@ -128,9 +128,16 @@ impl Drop for TestPg {
     }
 }
 
+/// Where clusters live: in memory (/dev/shm) when there is one, since the data is thrown away and a disk shared by
+/// several builds makes removing a few hundred MB of test databases take a minute; else the temporary folder.
+fn base_dir() -> PathBuf {
+    let shm = Path::new("/dev/shm");
+    if shm.is_dir() { shm.to_path_buf() } else { std::env::temp_dir() }
+}
+
 /// Clusters left by an xtask that was killed (SIGKILL skips `Drop`): stopped and removed when their xtask is gone.
 fn remove_orphans(bin: &Path, run_as: Option<&str>) {
-    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else { return };
+    let Ok(entries) = std::fs::read_dir(base_dir()) else { return };
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         let Some(pid) = name.strip_prefix("balcao-pg-").and_then(|p| p.parse::<u32>().ok()) else { continue };

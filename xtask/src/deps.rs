@@ -32,6 +32,9 @@ const DEBIAN_PACKAGES: &[&str] = &[
     "gnupg",
     "gpgv",
     "rpm",
+    // The agency store's tests (pg.rs): a throwaway PostgreSQL cluster with a throwaway TLS certificate.
+    "postgresql",
+    "openssl",
 ];
 
 /// Everything: system packages, npm packages and tauri-driver.

@@ -5,6 +5,7 @@ mod bundle;
 mod deps;
 mod e2e;
 mod fuzz;
+mod pg;
 mod repo;
 mod repo_test;
 mod run;
@@ -30,6 +31,7 @@ const USAGE: &str = "uso: cargo xtask <comando>
                       balcao-cli); com --repo, monta em PASTA o repositório APT assinado e o .rpm assinado (chave em
                       BALCAO_REPO_GPG_KEY e BALCAO_REPO_GPG_PASSPHRASE, ou uma chave de teste descartável)
   repo-test           só o teste do repositório (pacotes de depuração: instala, atualiza, recusa adulterados)
+  pg                  sobe um PostgreSQL descartável (TLS) para rodar à mão os testes do balcao-agency
   deps                só instala as dependências do sistema e do npm";
 
 fn main() -> ExitCode {
@@ -48,6 +50,7 @@ fn main() -> ExitCode {
         Some("bundle") => bundle::run(&args[1..]),
         Some("repo-test") => repo_test::run(),
         Some("deps") => deps::ensure_all(),
+        Some("pg") => pg::manual(),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);

@@ -1,5 +1,6 @@
 //! `cargo xtask test`: the whole suite in stages (deps, fmt, UI, clippy, Rust tests, fuzz smoke, e2e) with a timing summary.
 
+use crate::pg::TestPg;
 use crate::session::Sandbox;
 use crate::sh::{self, Result, Stages};
 use crate::{bundle, deps, e2e, fuzz, repo_test, supply};
@@ -44,11 +45,14 @@ fn all(st: &mut Stages) -> Result {
     Ok(())
 }
 
-/// Rust tests, with the Secret Service integration tests, inside a throwaway session.
+/// Rust tests, with the Secret Service integration tests, inside a throwaway session, beside a throwaway PostgreSQL
+/// cluster for the agency store (stopped and removed when the stage ends, whatever happened).
 fn rust_tests() -> Result {
     let guard = e2e::RealDataGuard::capture();
+    let pg = TestPg::start()?;
     let sb = Sandbox::start(false)?;
     let mut cmd = sb.command(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.envs(pg.env().iter().map(|(k, v)| (k, v)));
     // Every failing test binary is reported in one run, not only the first.
     cmd.current_dir(sh::root()).args([
         "test",
@@ -59,6 +63,7 @@ fn rust_tests() -> Result {
     ]);
     let r = sh::run(&mut cmd);
     drop(sb);
+    drop(pg);
     r?;
     guard.verify()
 }

@@ -1,7 +1,8 @@
 //! `balcao-cli admin`: IT's commands without a window, through the service: `set-credentials` stores a managed
 //! profile's client id and secret, read from standard input (never from the command line), in the machine store of
 //! the policy folder; `check` prints the policy, the managed profiles and whether their credentials are there;
-//! `recover` re-binds the history to this user's keyring with the agency's recovery key, `recovery-keygen` makes one.
+//! `recover` re-binds the history to this user's keyring with the agency's recovery key, `recovery-keygen` makes one;
+//! `migrate-agency-store` prepares or updates the agency store's schema (#18), the owner's password from stdin.
 
 use std::ffi::OsString;
 use std::io::{IsTerminal, Read, Write};
@@ -10,6 +11,7 @@ use std::process::ExitCode;
 use balcao_core::Sensitive;
 use balcao_platform::MachineStore;
 use balcao_service::agency_credentials::{check_machine, machine_store, set_machine_credentials};
+use balcao_service::agency_store::{migrate_agency_store, set_agency_key};
 use balcao_service::policy::current_policy_dir;
 
 use crate::exit::{EXIT_ADMIN_FAILED, EXIT_USAGE};
@@ -28,6 +30,11 @@ comando (ela fica no histórico do shell e na lista de processos). Exemplo, num 
 Grava no cofre de credenciais da máquina: no Linux /etc/balcao/credentials.json (dono root, grupo balcao, modo
 0640; rode como root); no Windows C:\\ProgramData\\Balcao\\credentials.dpapi, cifrado pela DPAPI da máquina (prompt de
 comando de administrador); no macOS o chaveiro do sistema (sudo). Ver docs/deploy/credentials.md.
+
+migrate-agency-store prepara ou atualiza o esquema do banco central da agência (endereço no [agency_store] da
+política), como o papel dono do esquema; a senha desse papel vem da entrada padrão, uma linha:
+
+  printf '%s\\n' \"$SENHA_DONO\" | balcao-cli admin migrate-agency-store --user balcao_owner --ca /etc/balcao/banco-ca.pem
 
 Status de saída: 0 feito (check: tudo certo); 1 nada foi gravado (set-credentials) ou falta algo (check);
 2 uso incorreto.";
@@ -53,6 +60,20 @@ pub enum Command {
     Check,
     /// Gera o hash (Argon2id) do primeiro PIN de um atendente da lista da política, lido da entrada padrão.
     PinHash,
+    /// Prepara ou atualiza o esquema do banco central da agência (senha do papel dono pela entrada padrão).
+    MigrateAgencyStore(MigrateArgs),
+    /// Grava no cofre da máquina a chave de identificação da agência (hexadecimal, pela entrada padrão).
+    SetAgencyKey,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct MigrateArgs {
+    /// Arquivo PEM com o certificado da autoridade (CA) que assina o certificado do servidor PostgreSQL.
+    #[arg(long, value_name = "ARQUIVO")]
+    pub ca: std::path::PathBuf,
+    /// O papel dono do esquema (sem ela, o usuário do endereço da política).
+    #[arg(long, value_name = "PAPEL")]
+    pub user: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -85,6 +106,7 @@ pub fn refuse_secret_arguments(args: &[OsString]) -> Option<String> {
         "recover" => &["--identity", "--history-key"],
         "unwrap-history-key" => &["--identity", "--wrapped"],
         "recovery-keygen" => &["--out", "-o"],
+        "migrate-agency-store" => &["--ca", "--user"],
         _ => &[],
     };
     let mut expecting_value = false;
@@ -118,6 +140,8 @@ pub fn run(args: Args) -> ExitCode {
         Command::SetCredentials(a) => set_credentials(&a),
         Command::Check => check(),
         Command::PinHash => pin_hash(),
+        Command::MigrateAgencyStore(a) => migrate(&a),
+        Command::SetAgencyKey => agency_key(),
     }
 }
 
@@ -199,6 +223,83 @@ fn set_credentials(args: &SetArgs) -> ExitCode {
     }
 }
 
+/// The schema owner's password: the first line of standard input, at most [`MAX_STDIN_BYTES`].
+pub fn read_password(input: &mut dyn Read) -> Result<Sensitive<String>, String> {
+    let mut raw = Vec::with_capacity(256);
+    let read = input.take(MAX_STDIN_BYTES.saturating_add(1)).read_to_end(&mut raw);
+    let raw = Sensitive::new(raw);
+    read.map_err(|e| format!("não foi possível ler a entrada padrão ({}).", balcao_core::error::io_reason(&e)))?;
+    if raw.expose().len() as u64 > MAX_STDIN_BYTES {
+        return Err(format!("a entrada padrão passa de {} KiB; envie só a senha.", MAX_STDIN_BYTES / 1024));
+    }
+    let text = std::str::from_utf8(raw.expose()).map_err(|_| "a entrada padrão não é texto UTF-8.".to_owned())?;
+    let line = text.split('\n').next().unwrap_or_default();
+    let password = Sensitive::new(line.strip_suffix('\r').unwrap_or(line).to_owned());
+    if password.expose().is_empty() {
+        return Err("envie pela entrada padrão a senha do papel dono do esquema, numa linha.".into());
+    }
+    Ok(password)
+}
+
+fn migrate(args: &MigrateArgs) -> ExitCode {
+    let mut stdin = std::io::stdin().lock();
+    if stdin.is_terminal() {
+        return fail(
+            "a senha do papel dono vem da entrada padrão, não do teclado. Exemplo: printf '%s\\n' \"$SENHA\" | \
+             balcao-cli admin migrate-agency-store --ca CA.pem. Nada foi alterado.",
+        );
+    }
+    let password = match read_password(&mut stdin) {
+        Ok(p) => p,
+        Err(m) => return fail(&format!("{m} Nada foi alterado.")),
+    };
+    let ca = match std::fs::read(&args.ca) {
+        Ok(ca) => ca,
+        Err(e) => {
+            return fail(&format!(
+                "não foi possível ler o certificado da autoridade {} ({}). Nada foi alterado.",
+                args.ca.display(),
+                balcao_core::error::io_reason(&e)
+            ));
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(_) => return fail("não foi possível iniciar a execução assíncrona."),
+    };
+    let dir = current_policy_dir();
+    match runtime.block_on(migrate_agency_store(&dir, args.user.as_deref(), password, &ca)) {
+        Ok(done) => {
+            print_line(&done);
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&e.message),
+    }
+}
+
+fn agency_key() -> ExitCode {
+    let mut stdin = std::io::stdin().lock();
+    if stdin.is_terminal() {
+        return fail(
+            "a chave vem da entrada padrão, não do teclado. Exemplo: openssl rand -hex 32 > chave.txt; \
+                     balcao-cli admin set-agency-key < chave.txt (guarde chave.txt fora dos PCs). Nada foi gravado.",
+        );
+    }
+    let hex = match read_password(&mut stdin) {
+        Ok(h) => h,
+        Err(_) => return fail("envie a chave em hexadecimal pela entrada padrão, numa linha. Nada foi gravado."),
+    };
+    let dir = current_policy_dir();
+    let store = machine_store(&dir);
+    match set_agency_key(store.as_ref(), hex) {
+        Ok(done) => {
+            print_line(&done);
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&e.message),
+    }
+}
+
 fn check() -> ExitCode {
     let dir = current_policy_dir();
     let store = MachineStore::for_policy_dir(&dir);
@@ -245,6 +346,9 @@ mod tests {
         assert!(refused(&["admin", "set-credentials", "--secret", "s3cr3t", "--profile", "p"]));
         assert!(refused(&["admin", "set-credentials", "--client-id", "x", "--profile", "p"]));
         assert!(refused(&["admin", "check", "s3cr3t"]));
+        assert!(!refused(&["admin", "migrate-agency-store", "--ca", "ca.pem", "--user", "balcao_owner"]));
+        assert!(refused(&["admin", "migrate-agency-store", "--ca", "ca.pem", "--password", "s3cr3t"]));
+        assert!(refused(&["admin", "migrate-agency-store", "--ca", "ca.pem", "s3cr3t"]));
     }
 
     #[test]

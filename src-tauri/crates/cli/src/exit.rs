@@ -32,8 +32,8 @@ pub fn table() -> Vec<(String, &'static str, &'static str)> {
         (EXIT_SIM_FAILED.to_string(), "sim", "o simulador não pôde iniciar (endereço em uso)"),
         (
             EXIT_ADMIN_FAILED.to_string(),
-            "admin",
-            "recover: recusada, nada foi alterado; set-credentials: nada foi gravado; check: falta a política, um \
+            "admin, audit",
+            "audit: banco, chave ou senha indisponíveis; recover: recusada, nada foi alterado; set-credentials: nada foi gravado; check: falta a política, um \
              perfil ou uma credencial",
         ),
         (

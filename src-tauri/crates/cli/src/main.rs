@@ -1,6 +1,7 @@
 //! balcao-cli: the terminal entry point; each subcommand lives in its own module.
 
 mod admin;
+mod audit;
 mod batch;
 mod exit;
 mod history;
@@ -43,6 +44,8 @@ enum Command {
     /// Para a TI: grava as credenciais dos perfis da agência no cofre da máquina, confere a instalação e recupera o
     /// histórico com a chave da agência (e gera essa chave).
     Admin(admin::Args),
+    /// Para a TI e o encarregado de dados: quem consultou um CPF ou CNPJ, no banco central da agência.
+    Audit(audit::Args),
 }
 
 fn main() -> ExitCode {
@@ -68,5 +71,6 @@ fn main() -> ExitCode {
         Command::History(args) => history::run(args),
         Command::Batch(args) => batch::run(args),
         Command::Admin(args) => admin::run(args),
+        Command::Audit(args) => audit::run(args),
     }
 }

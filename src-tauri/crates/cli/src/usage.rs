@@ -116,7 +116,7 @@ pub fn message(e: &Error) -> String {
             format!("falta o argumento obrigatório {}.", quoted(&values(e, ContextKind::InvalidArg)))
         }
         ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-            "falta o comando (validate, sim, lookup, history, batch ou admin).".to_owned()
+            "falta o comando (validate, sim, lookup, history, batch, admin ou audit).".to_owned()
         }
         ErrorKind::ArgumentConflict => {
             let prior = values(e, ContextKind::PriorArg);

@@ -1,0 +1,105 @@
+//! A counter's door to the agency store: append one audit line (idempotent by its id) and reserve one unit of quota.
+
+use balcao_core::error::AppError;
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+use crate::connect::ConnectOptions;
+use crate::document::{DocumentRef, scrub_numbers};
+use crate::error::from_pg;
+use crate::schema::check_version;
+
+/// One audit line as the agency store keeps it.
+#[derive(Debug, Clone)]
+pub struct AuditLine {
+    /// Its own id: a retried insert of the same line is stored once.
+    pub id: Uuid,
+    pub counter_id: String,
+    /// The counter's own order of its lines.
+    pub seq: i64,
+    pub at: OffsetDateTime,
+    pub clerk: String,
+    pub api: String,
+    pub purpose: Option<String>,
+    /// The e-CAC authorisation code, when there was one.
+    pub authorization_code: Option<String>,
+    pub document: DocumentRef,
+    pub outcome: String,
+}
+
+/// What quota is counted against: the credential, the API and the gateway's day (#13).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuotaKey {
+    pub credential: String,
+    pub api: String,
+    pub gateway_day: Date,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reservation {
+    Granted,
+    /// The agency's limit for this key is reached: the call must not leave.
+    Refused,
+}
+
+/// A counter's connection, opened only once the store's schema version is the one this build knows.
+#[derive(Debug)]
+pub struct CounterStore {
+    client: tokio_postgres::Client,
+}
+
+impl CounterStore {
+    /// Connects as the counter's role and checks the schema version before anything can be written.
+    pub async fn open(opts: &ConnectOptions) -> Result<Self, AppError> {
+        const DOING: &str = "abrir o banco da agência";
+        let client = opts.connect(DOING).await?;
+        check_version(&client, DOING).await?;
+        Ok(Self { client })
+    }
+
+    /// Appends one line; `Ok(false)` when a line with this id was already stored (a retry). A number typed in the
+    /// free text (purpose, authorisation code, clerk, outcome) is hidden first ([`scrub_numbers`]).
+    pub async fn append(&self, line: &AuditLine) -> Result<bool, AppError> {
+        let clerk = scrub_numbers(&line.clerk);
+        let purpose = line.purpose.as_deref().map(scrub_numbers);
+        let authorization_code = line.authorization_code.as_deref().map(scrub_numbers);
+        let outcome = scrub_numbers(&line.outcome);
+        let row = self
+            .client
+            .query_one(
+                "SELECT balcao.append_audit_line($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                &[
+                    &line.id,
+                    &line.counter_id,
+                    &line.seq,
+                    &line.at,
+                    &clerk,
+                    &line.api,
+                    &purpose,
+                    &authorization_code,
+                    &line.document.hash.as_slice(),
+                    &line.document.masked,
+                    &outcome,
+                ],
+            )
+            .await
+            .map_err(|e| from_pg(&e, "gravar a linha de auditoria"))?;
+        row.try_get(0).map_err(|e| from_pg(&e, "gravar a linha de auditoria"))
+    }
+
+    /// Reserves one unit for `key` if the agency's use is under `limit`, in one statement on the server.
+    pub async fn reserve(&self, key: &QuotaKey, limit: u32) -> Result<Reservation, AppError> {
+        const DOING: &str = "reservar a cota";
+        let limit = i32::try_from(limit).unwrap_or(i32::MAX);
+        let row = self
+            .client
+            .query_one(
+                "SELECT balcao.reserve_quota($1, $2, $3, $4)",
+                &[&key.credential, &key.api, &key.gateway_day, &limit],
+            )
+            .await
+            .map_err(|e| from_pg(&e, DOING))?;
+        let granted: bool = row.try_get(0).map_err(|e| from_pg(&e, DOING))?;
+        Ok(if granted { Reservation::Granted } else { Reservation::Refused })
+    }
+}

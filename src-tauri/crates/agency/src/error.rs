@@ -1,0 +1,70 @@
+//! PostgreSQL and TLS failures turned into pt-BR `AppError`s that IT can act on (no library text pasted in).
+
+use balcao_core::error::{AppError, ErrorCode};
+
+/// Reads a client error: its SQLSTATE when the server answered, else whether the network or TLS failed.
+pub(crate) fn from_pg(e: &tokio_postgres::Error, doing: &str) -> AppError {
+    if let Some(db) = e.as_db_error() {
+        let code = db.code().code();
+        return match code {
+            "28P01" | "28000" => AppError::new(
+                ErrorCode::Unauthorized,
+                format!(
+                    "O banco da agência não aceitou o usuário ou a senha ao {doing}. Confira as credenciais com a TI."
+                ),
+            ),
+            "42501" => AppError::new(
+                ErrorCode::Forbidden,
+                format!("O banco da agência negou a permissão ao {doing} (papel sem o privilégio necessário)."),
+            ),
+            "3D000" => AppError::new(
+                ErrorCode::Config,
+                format!("O banco de dados indicado no endereço do banco da agência não existe (ao {doing})."),
+            ),
+            _ => AppError::new(
+                ErrorCode::Internal,
+                format!("O banco da agência recusou a operação ao {doing} (código SQLSTATE {code})."),
+            ),
+        };
+    }
+    if is_tls(e) {
+        return tls_refused(doing);
+    }
+    if e.is_closed() || source_is_io(e) {
+        return AppError::new(
+            ErrorCode::Network,
+            format!(
+                "Não foi possível falar com o banco da agência ao {doing}: a rede ou o servidor está fora do ar. \
+                 Tente de novo em instantes."
+            ),
+        );
+    }
+    AppError::new(ErrorCode::Internal, format!("Falha inesperada do banco da agência ao {doing}."))
+}
+
+pub(crate) fn tls_refused(doing: &str) -> AppError {
+    AppError::new(
+        ErrorCode::Tls,
+        format!(
+            "A conexão segura (TLS) com o banco da agência falhou ao {doing}: o certificado do servidor não é \
+             assinado pela autoridade configurada, ou não vale para este endereço. Nada foi enviado."
+        ),
+    )
+}
+
+fn chain<'a>(e: &'a (dyn std::error::Error + 'static)) -> impl Iterator<Item = &'a (dyn std::error::Error + 'static)> {
+    std::iter::successors(Some(e), |e| e.source())
+}
+
+fn is_tls(e: &tokio_postgres::Error) -> bool {
+    chain(e).any(|s| {
+        s.downcast_ref::<rustls::Error>().is_some()
+            || s.downcast_ref::<std::io::Error>()
+                .and_then(|io| io.get_ref())
+                .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some())
+    })
+}
+
+fn source_is_io(e: &tokio_postgres::Error) -> bool {
+    chain(e).any(|s| s.downcast_ref::<std::io::Error>().is_some())
+}

@@ -1,0 +1,263 @@
+//! The agency store against a real PostgreSQL server (TLS, three roles): migrations, version refusal, privileges,
+//! idempotent audit lines, the quota race, TLS refusals, no CPF in clear.
+
+mod common;
+
+use balcao_agency::{
+    AuditLine, CounterStore, DocumentKey, QuotaKey, ReaderStore, Reservation, SCHEMA_VERSION, migrate,
+};
+use balcao_core::doc::Document;
+use balcao_core::error::ErrorCode;
+use balcao_core::secret::Sensitive;
+use common::{Role, TestDb};
+use time::macros::{date, datetime};
+use uuid::Uuid;
+
+const CPF: &str = "52998224725";
+
+fn key() -> DocumentKey {
+    DocumentKey::new(Sensitive::new(b"an agency key of thirty-two bytes or more!".to_vec())).expect("key")
+}
+
+fn line(seq: i64) -> AuditLine {
+    let doc = Document::parse(CPF).expect("valid CPF");
+    AuditLine {
+        id: Uuid::new_v4(),
+        counter_id: "balcao-03".to_owned(),
+        seq,
+        at: datetime!(2026-12-07 14:30:00 UTC),
+        clerk: "maria.souza".to_owned(),
+        api: "consulta-cpf".to_owned(),
+        purpose: Some("Atendimento presencial".to_owned()),
+        authorization_code: Some("ECAC-7781".to_owned()),
+        document: key().reference(&doc),
+        outcome: "ok".to_owned(),
+    }
+}
+
+async fn ready(test: &str) -> TestDb {
+    let db = TestDb::fresh(test).await;
+    migrate(&db.opts(Role::Owner)).await.expect("migrate");
+    db
+}
+
+#[tokio::test]
+async fn migrations_from_an_empty_database_reach_the_current_version_and_a_rerun_changes_nothing() {
+    let db = TestDb::fresh("migrate").await;
+    let first = migrate(&db.opts(Role::Owner)).await.expect("first run");
+    assert_eq!((first.from, first.to), (0, SCHEMA_VERSION));
+    let second = migrate(&db.opts(Role::Owner)).await.expect("second run");
+    assert_eq!((second.from, second.to), (SCHEMA_VERSION, SCHEMA_VERSION));
+    assert_eq!(db.count("balcao.schema_version").await, i64::from(SCHEMA_VERSION));
+    CounterStore::open(&db.opts(Role::Counter)).await.expect("a counter opens the migrated store");
+}
+
+#[tokio::test]
+async fn a_counter_refuses_a_store_that_was_never_migrated() {
+    let db = TestDb::fresh("unprepared").await;
+    let err = CounterStore::open(&db.opts(Role::Counter)).await.expect_err("refused");
+    assert_eq!(err.code, ErrorCode::Config);
+    assert!(err.message.contains("migrate-agency-store"), "{}", err.message);
+}
+
+#[tokio::test]
+async fn a_store_with_a_newer_schema_is_refused_by_counters_readers_and_migrate_and_nothing_is_written() {
+    let db = ready("newer").await;
+    let sup = db.superuser(&db.name).await;
+    sup.batch_execute("INSERT INTO balcao.schema_version (version) VALUES (99)").await.expect("bump");
+
+    let err = CounterStore::open(&db.opts(Role::Counter)).await.expect_err("counter refuses");
+    assert_eq!(err.code, ErrorCode::Config);
+    assert!(err.message.contains("mais nova") && err.message.contains("nada foi gravado"), "{}", err.message);
+    let err = ReaderStore::open(&db.opts(Role::Reader)).await.expect_err("reader refuses");
+    assert!(err.message.contains("mais nova"), "{}", err.message);
+    let err = migrate(&db.opts(Role::Owner)).await.expect_err("migrate refuses");
+    assert!(err.message.contains("mais nova"), "{}", err.message);
+
+    assert_eq!(db.count("balcao.audit_line").await, 0);
+    assert_eq!(db.count("balcao.quota_use").await, 0);
+    assert_eq!(db.count("balcao.schema_version").await, 2, "migrate changed nothing");
+}
+
+#[tokio::test]
+async fn the_counters_role_cannot_select_update_delete_or_insert_audit_lines_directly() {
+    let db = ready("privileges").await;
+    let store = CounterStore::open(&db.opts(Role::Counter)).await.expect("open");
+    assert!(store.append(&line(1)).await.expect("append through the function"));
+
+    let raw = db.raw(Role::Counter).await;
+    for sql in [
+        "SELECT * FROM balcao.audit_line",
+        "SELECT count(*) FROM balcao.audit_line",
+        "UPDATE balcao.audit_line SET clerk = 'x'",
+        "DELETE FROM balcao.audit_line",
+        "TRUNCATE balcao.audit_line",
+        "INSERT INTO balcao.audit_line (id, counter_id, seq, at, clerk, api, document_hash, document_masked, outcome) \
+         VALUES (gen_random_uuid(), 'c', 9, now(), 'x', 'a', decode(repeat('00', 32), 'hex'), '***', 'ok')",
+        "SELECT * FROM balcao.quota_use",
+        "UPDATE balcao.quota_use SET used = 0",
+        "DELETE FROM balcao.quota_use",
+    ] {
+        let err = raw.batch_execute(sql).await.expect_err(sql);
+        let code = err.as_db_error().map(|d| d.code().code().to_owned());
+        assert_eq!(code.as_deref(), Some("42501"), "{sql}: {err:?}");
+    }
+    // The reader reads, but cannot append.
+    let reader = db.raw(Role::Reader).await;
+    reader.batch_execute("SELECT count(*) FROM balcao.audit_line").await.expect("reader reads");
+    let err = reader
+        .batch_execute("SELECT balcao.reserve_quota('c', 'a', current_date, 10)")
+        .await
+        .expect_err("reader cannot reserve");
+    assert_eq!(err.as_db_error().map(|d| d.code().code().to_owned()).as_deref(), Some("42501"));
+    assert_eq!(db.count("balcao.audit_line").await, 1);
+}
+
+#[tokio::test]
+async fn a_retried_audit_line_is_stored_once_and_the_reader_finds_it_by_the_number() {
+    let db = ready("retry").await;
+    let store = CounterStore::open(&db.opts(Role::Counter)).await.expect("open");
+    let l = line(7);
+    assert!(store.append(&l).await.expect("first"));
+    assert!(!store.append(&l).await.expect("retry"), "the retry reports it was already there");
+    let again = CounterStore::open(&db.opts(Role::Counter)).await.expect("reopen");
+    assert!(!again.append(&l).await.expect("retry from a new connection"));
+    assert_eq!(db.count("balcao.audit_line").await, 1);
+
+    let reader = ReaderStore::open(&db.opts(Role::Reader)).await.expect("reader");
+    let doc = Document::parse(CPF).expect("cpf");
+    let found = reader.who_looked_up(&key().reference(&doc), None, None).await.expect("who");
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].clerk, "maria.souza");
+    assert_eq!(found[0].authorization_code.as_deref(), Some("ECAC-7781"));
+    assert_eq!(found[0].document_masked, "***.982.247-**");
+    let later = reader
+        .who_looked_up(&key().reference(&doc), Some(datetime!(2026-12-08 00:00 UTC)), None)
+        .await
+        .expect("who, from tomorrow");
+    assert!(later.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn counters_racing_for_the_last_units_get_exactly_the_limit() {
+    let db = ready("race").await;
+    let key = QuotaKey { credential: "cred-A".into(), api: "consulta-cpf".into(), gateway_day: date!(2026 - 12 - 07) };
+    const LIMIT: u32 = 1000;
+    // 960 already used by other counters today: 40 units left for eight counters asking 15 times each.
+    let sup = db.superuser(&db.name).await;
+    sup.execute(
+        "INSERT INTO balcao.quota_use (credential, api, gateway_day, used) VALUES ($1, $2, $3, 960)",
+        &[&key.credential, &key.api, &key.gateway_day],
+    )
+    .await
+    .expect("seed");
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let opts = db.opts(Role::Counter);
+        let key = key.clone();
+        tasks.push(tokio::spawn(async move {
+            let store = CounterStore::open(&opts).await.expect("open");
+            let mut granted = 0u32;
+            for _ in 0..15 {
+                if store.reserve(&key, LIMIT).await.expect("reserve") == Reservation::Granted {
+                    granted += 1;
+                }
+            }
+            granted
+        }));
+    }
+    let mut granted = 0;
+    for t in tasks {
+        granted += t.await.expect("task");
+    }
+    assert_eq!(granted, 40);
+    let used: i32 =
+        sup.query_one("SELECT used FROM balcao.quota_use WHERE credential = 'cred-A'", &[]).await.expect("used").get(0);
+    assert_eq!(used, 1000);
+    // Another gateway day starts from zero; a zero limit grants nothing.
+    let store = CounterStore::open(&db.opts(Role::Counter)).await.expect("open");
+    let tomorrow = QuotaKey { gateway_day: date!(2026 - 12 - 08), ..key.clone() };
+    assert_eq!(store.reserve(&tomorrow, LIMIT).await.expect("tomorrow"), Reservation::Granted);
+    assert_eq!(store.reserve(&QuotaKey { api: "cnpj".into(), ..key }, 0).await.expect("zero"), Reservation::Refused);
+    let reader = ReaderStore::open(&db.opts(Role::Reader)).await.expect("reader");
+    let report = reader.quota_use().await.expect("report");
+    assert_eq!(report.len(), 2);
+    assert_eq!((report[0].gateway_day, report[0].used), (date!(2026 - 12 - 08), 1));
+}
+
+#[tokio::test]
+async fn a_url_asking_for_plaintext_is_refused_and_the_server_refuses_plaintext_too() {
+    let db = ready("plaintext").await;
+    let url = format!("postgres://balcao_test_counter@127.0.0.1:5432/{}?sslmode=disable", db.name);
+    let err = balcao_agency::ConnectOptions::new(&url, None, &db.ca).expect_err("refused before connecting");
+    assert_eq!(err.code, ErrorCode::Tls);
+    let host = format!("postgres://balcao_test_counter@/{}?host=/tmp", db.name);
+    let err = balcao_agency::ConnectOptions::new(&host, None, &db.ca).expect_err("no Unix socket");
+    assert_eq!(err.code, ErrorCode::Config);
+
+    // Whatever a client asks, the test server (like the one IT is told to set up) rejects a plaintext session.
+    let super_url: url::Url = std::env::var("BALCAO_TEST_PG_URL").expect("url").parse().expect("url");
+    let plain = format!("{super_url}?sslmode=disable");
+    let plain = plain.parse::<tokio_postgres::Config>().expect("config");
+    assert!(plain.connect(tokio_postgres::NoTls).await.is_err());
+}
+
+#[tokio::test]
+async fn a_server_certificate_from_another_ca_is_refused() {
+    let db = ready("wrongca").await;
+    let err = CounterStore::open(&db.opts_with(Role::Counter, &db.wrong_ca.clone(), "")).await.expect_err("refused");
+    assert_eq!(err.code, ErrorCode::Tls, "{}", err.message);
+    let err = migrate(&db.opts_with(Role::Owner, &db.wrong_ca.clone(), "")).await.expect_err("refused");
+    assert_eq!(err.code, ErrorCode::Tls, "{}", err.message);
+    let err = balcao_agency::ConnectOptions::new("postgres://u@127.0.0.1/x", None, b"not a pem").expect_err("no CA");
+    assert_eq!(err.code, ErrorCode::Config);
+}
+
+#[tokio::test]
+async fn the_stored_row_holds_no_cpf_in_clear_only_the_keyed_hash_and_the_masked_form() {
+    let db = ready("noclear").await;
+    let store = CounterStore::open(&db.opts(Role::Counter)).await.expect("open");
+    store.append(&line(1)).await.expect("append");
+    // A clerk who typed the number into the purpose (and a CNPJ into the outcome).
+    let typed = AuditLine {
+        purpose: Some(format!("Pedido do titular CPF 529.982.247-25 / {CPF}")),
+        outcome: "ok 11.222.333/0001-81".to_owned(),
+        ..line(2)
+    };
+    store.append(&typed).await.expect("append");
+    let sup = db.superuser(&db.name).await;
+    // Every column as text (bytea as hex), in the row's JSON and each column on its own; digits read past separators.
+    let row: String = sup
+        .query_one("SELECT string_agg(row_to_json(a)::text, ' ') FROM balcao.audit_line a", &[])
+        .await
+        .expect("rows")
+        .get(0);
+    let columns = sup
+        .query(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'balcao' AND table_name = 'audit_line'",
+            &[],
+        )
+        .await
+        .expect("columns");
+    let mut texts = vec![row];
+    for c in &columns {
+        let name: String = c.get(0);
+        let sql = format!("SELECT string_agg({name}::text, ' ') FROM balcao.audit_line");
+        texts.push(sup.query_one(&sql, &[]).await.expect("column").get::<_, Option<String>>(0).unwrap_or_default());
+    }
+    assert!(columns.len() >= 11, "every column read");
+    for t in &texts {
+        let digits: String = t.chars().filter(char::is_ascii_digit).collect();
+        assert!(!t.contains(CPF) && !t.contains("529.982.247-25"), "CPF in clear in {t}");
+        assert!(!digits.contains(CPF), "CPF digits in {t}");
+        assert!(!digits.contains("11222333000181"), "CNPJ digits in {t}");
+    }
+    // The hash is keyed: another key gives another hash, so a table of every CPF's plain hash finds nothing.
+    let doc = Document::parse(CPF).expect("cpf");
+    let other = DocumentKey::new(Sensitive::new(vec![7u8; 32])).expect("key");
+    assert_ne!(other.reference(&doc).hash, key().reference(&doc).hash);
+    let stored: Vec<u8> =
+        sup.query_one("SELECT document_hash FROM balcao.audit_line WHERE seq = 1", &[]).await.expect("h").get(0);
+    assert_eq!(stored, key().reference(&doc).hash.to_vec());
+    assert!(DocumentKey::new(Sensitive::new(vec![1u8; 8])).is_err(), "a short key is refused");
+}

@@ -114,7 +114,7 @@ impl LockService {
     pub async fn clerks(&self) -> ClerksView {
         let (policy, clerks) = self.clerk_policy().await;
         let secrets = self.secrets.clone();
-        let initial: Vec<Cpf> = policy.initial_pins.iter().map(|(c, _)| c.clone()).collect();
+        let initial: Vec<Cpf> = policy.initial_pins.iter().map(|(c, _)| *c).collect();
         let entries = tokio::task::spawn_blocking(move || {
             clerks
                 .into_iter()

@@ -457,7 +457,7 @@ fn clerk_policy(raw: ClerksToml, text: &str, file: &Path) -> Result<ClerkPolicy,
                     ),
                 ));
             }
-            initial_pins.push((cpf.clone(), Sensitive::new(hash.trim().to_owned())));
+            initial_pins.push((cpf, Sensitive::new(hash.trim().to_owned())));
         }
         listed.push(Clerk { cpf, name: name.to_owned() });
     }

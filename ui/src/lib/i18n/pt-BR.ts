@@ -20,8 +20,7 @@ export const t = {
     safeModeIntro:
       'Configurações e a Demonstração funcionam normalmente. Corrija o que está abaixo e use «Tentar de novo».',
     safeModePolicyIntro:
-      'Só a Demonstração funciona até a TI corrigir o arquivo de política: nada pode ser mudado em Configurações. ' +
-      'Depois da correção, feche e abra o Balcão de novo.',
+      'Só a Demonstração funciona até a TI corrigir o arquivo de política: nada pode ser mudado em Configurações.',
     safeModeRetrying: 'Tentando de novo…',
     safeModeSettings: 'Ir para Configurações',
   },

@@ -206,12 +206,12 @@ impl LockService {
     ) -> Result<ClerksView, AppError> {
         let cpf = parse_cpf(cpf)?;
         validate_pin(new_pin.expose())?;
-        let (_, clerks) = self.clerk_policy().await;
+        let (policy, clerks) = self.clerk_policy().await;
         if !clerks.iter().any(|(c, _)| c.cpf == cpf) {
             return Err(not_a_clerk());
         }
         let _turn = self.lock.turn.lock().await;
-        let stored = self.read_clerk_pin(&cpf).await?;
+        let stored = self.read_clerk_pin(&cpf, policy.initial_pin(&cpf)).await?;
         if stored.is_some() {
             let current = current.filter(|c| !c.expose().is_empty());
             self.checked_pin(cpf.as_str(), current, stored, "O PIN atual não confere; nada foi alterado. ").await?;
@@ -227,28 +227,28 @@ impl LockService {
         Ok(self.clerks().await)
     }
 
-    /// The clerk's PIN hash: their own (keyring), else the first one the agency's policy gives them.
-    async fn read_clerk_pin(&self, cpf: &Cpf) -> Result<Option<Sensitive<String>>, AppError> {
+    /// The clerk's PIN hash: their own (keyring), else `initial`, the first one the agency's policy gives them.
+    async fn read_clerk_pin(
+        &self,
+        cpf: &Cpf,
+        initial: Option<&Sensitive<String>>,
+    ) -> Result<Option<Sensitive<String>>, AppError> {
         let secrets = self.secrets.clone();
         let key = clerk_pin_key(cpf);
         let own = tokio::task::spawn_blocking(move || secrets.get(&key).map_err(AppError::from))
             .await
             .map_err(join_error)??;
-        if own.is_some() {
-            return Ok(own);
-        }
-        let (policy, _) = self.clerk_policy().await;
-        Ok(policy.initial_pin(cpf).cloned())
+        Ok(own.or_else(|| initial.cloned()))
     }
 
     /// «Quem está atendendo?»: signs `cpf` in with their own PIN, with their own back-off (kept across restarts).
     /// A wrong PIN signs nobody in and leaves the screen locked.
     pub async fn clerk_sign_in(&self, cpf: &str, pin: Sensitive<String>) -> Result<LockStatus, AppError> {
         let cpf = parse_cpf(cpf)?;
-        let (_, clerks) = self.clerk_policy().await;
+        let (policy, clerks) = self.clerk_policy().await;
         let clerk = clerks.into_iter().map(|(c, _)| c).find(|c| c.cpf == cpf).ok_or_else(not_a_clerk)?;
         let _turn = self.lock.turn.lock().await;
-        let stored = self.read_clerk_pin(&cpf).await?;
+        let stored = self.read_clerk_pin(&cpf, policy.initial_pin(&cpf)).await?;
         if stored.is_none() {
             return Err(AppError::new(
                 ErrorCode::Unauthorized,

@@ -76,7 +76,7 @@ async fn a_store_with_a_newer_schema_is_refused_by_counters_readers_and_migrate_
 
     assert_eq!(db.count("balcao.audit_line").await, 0);
     assert_eq!(db.count("balcao.quota_use").await, 0);
-    assert_eq!(db.count("balcao.schema_version").await, 2, "migrate changed nothing");
+    assert_eq!(db.count("balcao.schema_version").await, i64::from(SCHEMA_VERSION) + 1, "migrate changed nothing");
 }
 
 #[tokio::test]
@@ -260,4 +260,52 @@ async fn the_stored_row_holds_no_cpf_in_clear_only_the_keyed_hash_and_the_masked
         sup.query_one("SELECT document_hash FROM balcao.audit_line WHERE seq = 1", &[]).await.expect("h").get(0);
     assert_eq!(stored, key().reference(&doc).hash.to_vec());
     assert!(DocumentKey::new(Sensitive::new(vec![1u8; 8])).is_err(), "a short key is refused");
+}
+
+#[tokio::test]
+async fn the_servers_daily_limit_caps_whatever_limit_a_counter_asks_for() {
+    let db = ready("server_limit").await;
+    let sup = db.superuser(&db.name).await;
+    sup.batch_execute("INSERT INTO balcao.quota_limit VALUES ('agencia', 'consulta-cpf', 3)").await.expect("limit");
+    let store = CounterStore::open(&db.opts(Role::Counter)).await.expect("open");
+    let key = QuotaKey { credential: "agencia".into(), api: "consulta-cpf".into(), gateway_day: date!(2026 - 12 - 07) };
+    let mut granted = 0;
+    for _ in 0..10 {
+        if store.reserve(&key, 1_000_000).await.expect("reserve") == Reservation::Granted {
+            granted += 1;
+        }
+    }
+    assert_eq!(granted, 3, "a counter asking for a million gets the server's three");
+    let raw = db.raw(Role::Counter).await;
+    raw.batch_execute("UPDATE balcao.quota_limit SET daily_limit = 100").await.expect_err("a counter cannot raise it");
+}
+
+#[tokio::test]
+async fn an_offline_unit_reported_twice_counts_once_and_is_added_to_the_days_use() {
+    let db = ready("offline").await;
+    let store = CounterStore::open(&db.opts(Role::Counter)).await.expect("open");
+    let key = QuotaKey { credential: "agencia".into(), api: "consulta-cpf".into(), gateway_day: date!(2026 - 12 - 07) };
+    assert_eq!(store.reserve(&key, 10).await.expect("reserve"), Reservation::Granted);
+    let id = Uuid::new_v4();
+    assert!(store.record_offline_use(id, "balcao-03", &key).await.expect("first report"));
+    assert!(!store.record_offline_use(id, "balcao-03", &key).await.expect("retry"), "a retry is not counted again");
+    let reader = ReaderStore::open(&db.opts(Role::Reader)).await.expect("reader");
+    let used = reader.quota_use().await.expect("use");
+    assert_eq!(used.len(), 1);
+    assert_eq!(used[0].used, 2, "one reserved online, one spent offline");
+}
+
+#[tokio::test]
+async fn lines_appended_together_keep_their_order_each_names_the_login_that_wrote_it_and_a_replay_adds_nothing() {
+    let db = ready("append_all").await;
+    let mut store = CounterStore::open(&db.opts(Role::Counter)).await.expect("open");
+    let lines: Vec<AuditLine> = (1..=50).map(line).collect();
+    assert_eq!(store.append_all(&lines).await.expect("append"), 50);
+    assert_eq!(store.append_all(&lines[10..20]).await.expect("replay"), 0, "a replayed chunk adds nothing");
+    let sup = db.superuser(&db.name).await;
+    let rows =
+        sup.query("SELECT seq, written_by FROM balcao.audit_line ORDER BY received_at, seq", &[]).await.expect("rows");
+    let seqs: Vec<i64> = rows.iter().map(|r| r.get(0)).collect();
+    assert_eq!(seqs, (1..=50).collect::<Vec<_>>());
+    assert!(rows.iter().all(|r| r.get::<_, String>(1) == "balcao_test_counter"), "the login is recorded");
 }

@@ -10,6 +10,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0002_batch_state.sql"),
     include_str!("../migrations/0003_audit_origin.sql"),
     include_str!("../migrations/0004_name_search.sql"),
+    include_str!("../migrations/0005_agency_outbox.sql"),
 ];
 
 /// The schema version this build writes and understands.

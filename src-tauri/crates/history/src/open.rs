@@ -127,6 +127,7 @@ impl History {
             quota_zones: std::collections::HashMap::new(),
             origin: balcao_core::history_api::AuditOrigin::App,
             running_batch: None,
+            outbox: None,
         })
     }
 }

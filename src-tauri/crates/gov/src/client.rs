@@ -25,7 +25,7 @@ use crate::endpoints::{Endpoints, cnpj_api_kind, cpf_api_kind};
 use crate::failure::{CallFailure, classify, deadline_error, transport_error};
 use crate::pacing::Pacer;
 use crate::per_api::{CredentialCheck, CredentialSet, TokenSet};
-use crate::quota::QuotaTracker;
+use crate::quota::{CentralQuota, QuotaTracker};
 use crate::retry::{Idempotency, RetryPolicy};
 use crate::token::Bearer;
 use crate::transport::{build_http, check_base_url};
@@ -42,6 +42,8 @@ pub struct GovClient {
     inner: Arc<Inner>,
     /// The clerk signed in for this call, sent as `x-cpf-usuario` instead of the profile's configured CPF.
     clerk: Option<Cpf>,
+    /// The agency-wide quota (#18), asked before a call leaves when the managed policy names an agency store.
+    central: Option<Arc<dyn CentralQuota>>,
 }
 
 struct Inner {
@@ -112,7 +114,8 @@ impl GovClient {
         let quota = Arc::new(QuotaTracker::new(profile.quota_limit, profile.quota_warn_percent()));
         let pacer = profile.network.rate_limit_rps.and_then(Pacer::new);
         let retry = RetryPolicy::new(&profile.network);
-        Ok(Self { inner: Arc::new(Inner { profile, endpoints, http, tokens, retry, quota, pacer }), clerk: None })
+        let inner = Arc::new(Inner { profile, endpoints, http, tokens, retry, quota, pacer });
+        Ok(Self { inner, clerk: None, central: None })
     }
 
     pub fn profile(&self) -> &Profile {
@@ -122,7 +125,14 @@ impl GovClient {
     /// The same client (token, quota, pacing shared) naming `clerk` on every Conecta call: the signed-in clerk wins
     /// over the profile's (or the settings') configured CPF.
     pub fn for_clerk(&self, clerk: Cpf) -> GovClient {
-        GovClient { inner: self.inner.clone(), clerk: Some(clerk) }
+        GovClient { inner: self.inner.clone(), clerk: Some(clerk), central: self.central.clone() }
+    }
+
+    /// This client with every call first reserving a unit of the agency's quota through `central` (after the
+    /// profile's own count, before anything is sent); a refusal there stops the call before it leaves.
+    pub fn with_central_quota(mut self, central: Arc<dyn CentralQuota>) -> Self {
+        self.central = Some(central);
+        self
     }
 
     /// The CPF sent as `x-cpf-usuario` on Conecta calls: the signed-in clerk's, else the profile's.
@@ -308,6 +318,9 @@ impl GovClient {
         let inner = &*self.inner;
         let tokens = inner.tokens.for_api(api).map_err(CallFailure::before_call)?;
         let reservation = inner.quota.reserve(api)?;
+        if let Some(central) = &self.central {
+            central.reserve(&inner.profile.id, api, inner.quota.limit()).await.map_err(CallFailure::before_call)?;
+        }
         let total = Duration::from_millis(inner.profile.network.total_timeout_ms.into());
         let mut deadline = Instant::now().checked_add(total).unwrap_or_else(Instant::now);
         let mut rejected = None;

@@ -96,6 +96,10 @@ impl Balcao {
                 Active { client: credential_free_client(&profile, opts.sim_addr)?, profile, unusable: Some(e) }
             }
         };
+        // The agency store's drain runs in the background: start-up never waits on the network.
+        if let Some(link) = crate::agency_link::attach(&policy, &history) {
+            tokio::spawn(link.drain_forever());
+        }
         if let Some(retention) = policy.policy().and_then(|p| p.retention) {
             apply_managed_retention(&history, retention).await;
         }

@@ -1,0 +1,441 @@
+//! The counter's live link to the agency store (#18): the agency-wide quota before each real call, the offline
+//! allowance while the store cannot be reached, and the outbox's drain to the store, in order, with backoff.
+
+use std::fmt;
+use std::future::Future;
+use std::path::Path;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::time::Duration;
+
+use balcao_agency::{AuditLine, ConnectOptions, CounterStore, DocumentRef, QuotaKey, Reservation};
+use balcao_core::api::AgencyStatus;
+use balcao_core::record::ApiKind;
+use balcao_core::{AppError, ErrorCode, Sensitive};
+use balcao_gov::CentralQuota;
+use balcao_history::{History, OfflineUnit, OutboxItem, OutboxPayload};
+use balcao_platform::SecretStore;
+use time::OffsetDateTime;
+use tokio::time::Instant;
+
+use crate::managed::PolicyState;
+use crate::policy::AgencyStore;
+use crate::session::{HistorySlot, on_history};
+
+/// Where the counter's database password lives in the machine store (`balcao-cli admin set-agency-password`).
+pub const AGENCY_PASSWORD_ENTRY: &str = "balcao.agency-store.password";
+/// A reservation that takes longer goes to the offline allowance: a clerk never waits on a slow store.
+const RESERVE_TIMEOUT: Duration = Duration::from_secs(3);
+/// Lines sent to the store in one transaction.
+const CHUNK: usize = 500;
+/// How often an idle drain looks for new lines.
+const IDLE_POLL: Duration = Duration::from_secs(2);
+/// The backoff after a failure: doubling from the first, never longer than the last.
+const BACKOFF_FIRST: Duration = Duration::from_secs(1);
+const BACKOFF_MAX: Duration = Duration::from_secs(60);
+/// The largest CA file read.
+const MAX_CA_BYTES: u64 = 1024 * 1024;
+
+/// The live link of a policy's `[agency_store]`, shared by every copy of the policy once attached. It is not part of
+/// what the policy says, so two policies compare equal whatever their links.
+#[derive(Clone, Default)]
+pub struct LinkSlot(Arc<OnceLock<Arc<AgencyLink>>>);
+
+impl PartialEq for LinkSlot {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for LinkSlot {}
+
+impl fmt::Debug for LinkSlot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.get().is_some() { "LinkSlot(attached)" } else { "LinkSlot(none)" })
+    }
+}
+
+impl LinkSlot {
+    pub fn get(&self) -> Option<Arc<AgencyLink>> {
+        self.0.get().cloned()
+    }
+}
+
+/// What a working link needs: where the store is and who this counter is there.
+struct Ready {
+    opts: ConnectOptions,
+    counter_id: String,
+}
+
+#[derive(Debug, Default)]
+struct LinkState {
+    failures: u32,
+    down_until: Option<Instant>,
+    reachable: bool,
+    problem: Option<String>,
+    offline_spent: u32,
+}
+
+/// The link: a broken setup (no key, no CA…) refuses every real call with IT's message rather than let calls go
+/// uncounted.
+pub struct AgencyLink {
+    setup: Result<Ready, AppError>,
+    history: HistorySlot,
+    offline_allowance: u32,
+    conn: tokio::sync::Mutex<Option<CounterStore>>,
+    state: Mutex<LinkState>,
+}
+
+impl fmt::Debug for AgencyLink {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AgencyLink")
+            .field("counter_id", &self.setup.as_ref().map(|r| r.counter_id.as_str()).ok())
+            .field("offline_allowance", &self.offline_allowance)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Attaches the agency store the managed policy names (once per policy): the outbox on the history, the link that
+/// every real profile's client reserves quota through. `None` without a policy or an `[agency_store]`.
+pub fn attach(policy: &PolicyState, history: &HistorySlot) -> Option<Arc<AgencyLink>> {
+    let store = policy.policy()?.agency_store.as_ref()?;
+    if let Some(link) = store.link.get() {
+        return Some(link);
+    }
+    let machine = crate::agency_credentials::machine_store_under(policy)?;
+    let setup = prepare(store, machine.as_ref(), history);
+    if let Err(e) = &setup {
+        tracing::warn!(code = ?e.code, "agency store not usable: {}", e.message);
+    }
+    let problem = setup.as_ref().err().map(|e| e.message.clone());
+    let link = Arc::new(AgencyLink {
+        setup,
+        history: history.clone(),
+        offline_allowance: store.offline_allowance,
+        conn: tokio::sync::Mutex::new(None),
+        state: Mutex::new(LinkState { problem, ..LinkState::default() }),
+    });
+    // Another thread may have attached meanwhile: the first one wins, and this one is dropped unused.
+    Some(store.link.0.get_or_init(|| link).clone())
+}
+
+/// The key, password and CA from the machine, the outbox on the history, the counter's id.
+fn prepare(store: &AgencyStore, machine: &dyn SecretStore, history: &HistorySlot) -> Result<Ready, AppError> {
+    let key = Arc::new(crate::agency_store::agency_key(machine)?);
+    let password = machine.get(AGENCY_PASSWORD_ENTRY)?;
+    let ca = read_ca(&store.ca_file)?;
+    let opts = ConnectOptions::new(store.url.expose(), password, &ca)?;
+    let history = history.as_ref().map_err(Clone::clone)?;
+    let mut h = history.lock().map_err(|_| AppError::from(ErrorCode::HistoryLocked))?;
+    h.set_agency_outbox(Some(Arc::new(move |d| key.reference(d).hash)));
+    let counter_id = h.agency_counter_id(new_counter_id)?;
+    Ok(Ready { opts, counter_id })
+}
+
+fn read_ca(path: &Path) -> Result<Vec<u8>, AppError> {
+    use std::io::Read as _;
+    let unreadable = |why: String| {
+        AppError::new(
+            ErrorCode::Config,
+            format!(
+                "O certificado da autoridade (CA) do banco da agência não pôde ser lido em {} ({why}). A TI deve \
+                 colocá-lo ali ou indicar outro em [agency_store] ca_file.",
+                path.display()
+            ),
+        )
+    };
+    let file = std::fs::File::open(path).map_err(|e| unreadable(balcao_core::error::io_reason(&e)))?;
+    let mut pem = Vec::new();
+    file.take(MAX_CA_BYTES + 1).read_to_end(&mut pem).map_err(|e| unreadable(balcao_core::error::io_reason(&e)))?;
+    if pem.len() as u64 > MAX_CA_BYTES {
+        return Err(unreadable("arquivo grande demais".to_owned()));
+    }
+    Ok(pem)
+}
+
+/// The machine's name and a random part: a new history file (a reinstalled PC) is a new counter.
+fn new_counter_id() -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .or_else(|| std::env::var("COMPUTERNAME").ok())
+        .map(|h| h.trim().chars().filter(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c)).take(64).collect())
+        .filter(|h: &String| !h.is_empty())
+        .unwrap_or_else(|| "balcao".to_owned());
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    format!("{host}#{}", id.get(..12).unwrap_or(&id))
+}
+
+/// Today in the gateway's zone (the quota day of #13).
+fn gateway_day() -> time::Date {
+    let today = jiff::Timestamp::now().to_zoned(gateway_zone()).date();
+    let month = time::Month::try_from(u8::try_from(today.month()).unwrap_or(1)).unwrap_or(time::Month::January);
+    time::Date::from_calendar_date(i32::from(today.year()), month, u8::try_from(today.day()).unwrap_or(1))
+        .unwrap_or_else(|_| OffsetDateTime::now_utc().date())
+}
+
+fn gateway_zone() -> jiff::tz::TimeZone {
+    balcao_history::zone_named(balcao_history::GATEWAY_ZONE).unwrap_or(jiff::tz::TimeZone::UTC)
+}
+
+fn agency_quota_spent(api: ApiKind) -> AppError {
+    AppError::new(
+        ErrorCode::QuotaExhausted,
+        format!(
+            "A cota da agência para {} acabou hoje (contada em todos os balcões). Nenhuma consulta foi enviada; \
+             avise a TI.",
+            api.label()
+        ),
+    )
+}
+
+fn offline_spent(allowance: u32) -> AppError {
+    AppError::new(
+        ErrorCode::QuotaExhausted,
+        format!(
+            "O banco da agência não responde e este balcão já usou hoje as {allowance} consultas que pode fazer sem \
+             ele. Nenhuma consulta foi enviada; avise a TI e tente de novo quando a conexão voltar."
+        ),
+    )
+}
+
+impl AgencyLink {
+    fn state(&self) -> std::sync::MutexGuard<'_, LinkState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn is_down(&self) -> bool {
+        self.state().down_until.is_some_and(|t| Instant::now() < t)
+    }
+
+    fn mark_up(&self) {
+        let mut s = self.state();
+        *s = LinkState { reachable: true, offline_spent: s.offline_spent, ..LinkState::default() };
+    }
+
+    /// Records a failure; returns how long to wait before the next attempt.
+    fn mark_down(&self, why: &str) -> Duration {
+        let mut s = self.state();
+        s.failures = s.failures.saturating_add(1);
+        let wait = BACKOFF_FIRST.saturating_mul(1 << s.failures.saturating_sub(1).min(6)).min(BACKOFF_MAX);
+        s.down_until = Instant::now().checked_add(wait);
+        s.reachable = false;
+        s.problem = Some(why.to_owned());
+        wait
+    }
+
+    /// What the status bar shows.
+    pub async fn status(&self) -> AgencyStatus {
+        let waiting = match &self.history {
+            Ok(h) => on_history(h.clone(), |h| h.outbox_waiting()).await.unwrap_or(0),
+            Err(_) => 0,
+        };
+        let s = self.state();
+        AgencyStatus {
+            waiting,
+            reachable: s.reachable,
+            offline_spent: s.offline_spent,
+            offline_allowance: self.offline_allowance,
+            problem: s.problem.clone(),
+        }
+    }
+
+    async fn reserve_online(&self, ready: &Ready, key: &QuotaKey, limit: u32) -> Result<Reservation, AppError> {
+        let mut conn = self.conn.lock().await;
+        if conn.as_ref().is_none_or(CounterStore::is_closed) {
+            *conn = Some(CounterStore::open(&ready.opts).await?);
+        }
+        match conn.as_ref() {
+            Some(c) => {
+                let r = c.reserve(key, limit).await;
+                if r.is_err() {
+                    *conn = None;
+                }
+                r
+            }
+            None => Err(AppError::from(ErrorCode::Internal)),
+        }
+    }
+
+    async fn reserve_unit(&self, profile_id: &str, api: ApiKind, limit: Option<u64>) -> Result<(), AppError> {
+        let ready = self.setup.as_ref().map_err(Clone::clone)?;
+        let key =
+            QuotaKey { credential: profile_id.to_owned(), api: api.as_str().to_owned(), gateway_day: gateway_day() };
+        if !self.is_down() {
+            let limit = limit.map_or(u32::MAX, |l| u32::try_from(l).unwrap_or(u32::MAX));
+            match tokio::time::timeout(RESERVE_TIMEOUT, self.reserve_online(ready, &key, limit)).await {
+                Ok(Ok(Reservation::Granted)) => {
+                    self.mark_up();
+                    return Ok(());
+                }
+                Ok(Ok(Reservation::Refused)) => {
+                    self.mark_up();
+                    return Err(agency_quota_spent(api));
+                }
+                // A store whose schema this build does not know is refused, not worked around offline.
+                Ok(Err(e)) if e.code == ErrorCode::Config => {
+                    self.state().problem = Some(e.message.clone());
+                    return Err(e);
+                }
+                Ok(Err(e)) => {
+                    self.mark_down(&e.message);
+                }
+                Err(_) => {
+                    self.mark_down("O banco da agência não respondeu a tempo.");
+                }
+            }
+        }
+        self.spend_offline(&key).await
+    }
+
+    /// One unit of the offline allowance, queued to be added to the agency's count when the store is back.
+    async fn spend_offline(&self, key: &QuotaKey) -> Result<(), AppError> {
+        let history = self.history.as_ref().map_err(Clone::clone)?.clone();
+        let unit =
+            OfflineUnit { credential: key.credential.clone(), api: key.api.clone(), day: key.gateway_day.to_string() };
+        let allowance = self.offline_allowance;
+        match on_history(history, move |h| h.outbox_spend_offline(&unit, allowance)).await? {
+            Some(spent) => {
+                tracing::warn!(spent, allowance, "agency store unreachable: a unit of the offline allowance spent");
+                self.state().offline_spent = spent;
+                Ok(())
+            }
+            None => Err(offline_spent(allowance)),
+        }
+    }
+
+    /// Sends the oldest waiting lines (at most one chunk) to the store, in order; returns how many were sent.
+    pub async fn drain_once(&self, conn: &mut Option<CounterStore>) -> Result<usize, AppError> {
+        let ready = self.setup.as_ref().map_err(Clone::clone)?;
+        let history = self.history.as_ref().map_err(Clone::clone)?.clone();
+        let items = on_history(history.clone(), |h| h.outbox_take(CHUNK)).await?;
+        if items.is_empty() {
+            return Ok(0);
+        }
+        if conn.as_ref().is_none_or(CounterStore::is_closed) {
+            *conn = Some(CounterStore::open(&ready.opts).await?);
+        }
+        let Some(store) = conn.as_mut() else { return Err(AppError::from(ErrorCode::Internal)) };
+        let mut rest = items.as_slice();
+        while let Some(first) = rest.first() {
+            let sent_up_to = match &first.payload {
+                OutboxPayload::Audit(_) => {
+                    let n = rest.iter().take_while(|i| matches!(i.payload, OutboxPayload::Audit(_))).count();
+                    let (run, after) = rest.split_at(n);
+                    let lines = run.iter().map(|i| audit_line(i, &ready.counter_id)).collect::<Result<Vec<_>, _>>()?;
+                    store.append_all(&lines).await?;
+                    rest = after;
+                    run.last().map_or(first.seq, |i| i.seq)
+                }
+                OutboxPayload::Quota(unit) => {
+                    let key = quota_key(unit)?;
+                    store.record_offline_use(item_id(first)?, &ready.counter_id, &key).await?;
+                    rest = rest.get(1..).unwrap_or_default();
+                    first.seq
+                }
+            };
+            on_history(history.clone(), move |h: &mut History| h.outbox_sent(sent_up_to)).await?;
+        }
+        self.mark_up();
+        Ok(items.len())
+    }
+
+    /// Drains until the outbox is empty, the store fails or `budget` is spent (the CLI, before it exits).
+    pub async fn drain_for(&self, budget: Duration) -> Result<(), AppError> {
+        let mut conn = None;
+        let deadline = Instant::now().checked_add(budget).unwrap_or_else(Instant::now);
+        loop {
+            match tokio::time::timeout_at(deadline, self.drain_once(&mut conn)).await {
+                Ok(Ok(0)) | Err(_) => return Ok(()),
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => {
+                    self.mark_down(&e.message);
+                    return Err(e);
+                }
+            }
+        }
+    }
+
+    /// The app's drain: forever, in the background, waiting out failures with a bounded, doubling backoff.
+    pub async fn drain_forever(self: Arc<Self>) {
+        if self.setup.is_err() {
+            return;
+        }
+        let mut conn = None;
+        loop {
+            match self.drain_once(&mut conn).await {
+                Ok(0) => tokio::time::sleep(IDLE_POLL).await,
+                Ok(_) => {}
+                Err(e) => {
+                    conn = None;
+                    let wait = self.mark_down(&e.message);
+                    tracing::info!(code = ?e.code, ?wait, "agency store: drain paused");
+                    tokio::time::sleep(wait).await;
+                }
+            }
+        }
+    }
+}
+
+impl CentralQuota for AgencyLink {
+    fn reserve<'a>(
+        &'a self,
+        profile_id: &'a str,
+        api: ApiKind,
+        limit: Option<u64>,
+    ) -> Pin<Box<dyn Future<Output = Result<(), AppError>> + Send + 'a>> {
+        Box::pin(self.reserve_unit(profile_id, api, limit))
+    }
+}
+
+fn damaged() -> AppError {
+    AppError::new(
+        ErrorCode::Internal,
+        "Uma linha à espera do banco da agência está danificada no histórico deste computador. Avise a TI (o envio \
+         parou nela, nada foi perdido).",
+    )
+}
+
+fn item_id(item: &OutboxItem) -> Result<uuid::Uuid, AppError> {
+    uuid::Uuid::parse_str(&item.id).map_err(|_| damaged())
+}
+
+fn quota_key(unit: &OfflineUnit) -> Result<QuotaKey, AppError> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let day = time::Date::parse(&unit.day, &format).map_err(|_| damaged())?;
+    Ok(QuotaKey { credential: unit.credential.clone(), api: unit.api.clone(), gateway_day: day })
+}
+
+fn audit_line(item: &OutboxItem, counter_id: &str) -> Result<AuditLine, AppError> {
+    let OutboxPayload::Audit(line) = &item.payload else { return Err(damaged()) };
+    let at = OffsetDateTime::parse(&item.at, &time::format_description::well_known::Rfc3339).map_err(|_| damaged())?;
+    let mut hash = [0u8; 32];
+    let hex = line.hash_hex.as_bytes();
+    if hex.len() != 64 {
+        return Err(damaged());
+    }
+    for (byte, pair) in hash.iter_mut().zip(hex.chunks_exact(2)) {
+        let text = std::str::from_utf8(pair).map_err(|_| damaged())?;
+        *byte = u8::from_str_radix(text, 16).map_err(|_| damaged())?;
+    }
+    Ok(AuditLine {
+        id: item_id(item)?,
+        counter_id: counter_id.to_owned(),
+        seq: item.seq,
+        at,
+        clerk: line.clerk.clone(),
+        api: line.api.clone(),
+        purpose: line.purpose.clone(),
+        authorization_code: line.authorization_code.clone(),
+        document: DocumentRef { hash, masked: line.masked.clone() },
+        outcome: line.outcome.clone(),
+    })
+}
+
+/// Stores the counter's database password in the machine store (from standard input in `balcao-cli`).
+pub fn set_agency_password(store: &dyn SecretStore, password: Sensitive<String>) -> Result<String, AppError> {
+    if password.expose().trim().is_empty() {
+        return Err(AppError::new(ErrorCode::Config, "A senha do banco da agência veio vazia: nada foi gravado."));
+    }
+    store.set(AGENCY_PASSWORD_ENTRY, &password)?;
+    Ok("Gravada a senha deste balcão no banco da agência, no cofre de credenciais da máquina.".to_owned())
+}

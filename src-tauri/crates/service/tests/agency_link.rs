@@ -1,0 +1,112 @@
+//! A counter's lookups under an agency store (#18), against a real PostgreSQL: every line reaches the store through
+//! the outbox, the agency's limit stops a call before it leaves, an unreachable store allows only the offline
+//! allowance, and a store with a newer schema is refused with nothing sent or written.
+
+mod agency;
+
+use agency::pg::{Role, TestDb};
+use agency::{api_calls, counter, counter_url, gateway, request};
+use balcao_core::ErrorCode;
+use std::time::Duration;
+
+const CPFS: [&str; 3] = ["40442820135", "91708635203", "58136053391"];
+
+async fn ready(test: &str) -> TestDb {
+    let db = TestDb::fresh(test).await;
+    balcao_agency::migrate(&db.opts(Role::Owner)).await.expect("migrate");
+    db
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_lookup_reaches_the_agency_store_once_with_its_clerk_purpose_and_no_number_in_clear() {
+    let db = ready("link_lines").await;
+    let sim = gateway().await;
+    let c = counter(&sim.base_url(), &counter_url(&db), &db.ca, 5);
+    let session = c.session().await;
+    for n in CPFS {
+        session.lookup(request(n)).await.expect("answered");
+    }
+    let link = session.agency().expect("the policy names a store").clone();
+    assert_eq!(link.status().await.waiting, 3, "queued in the outbox");
+    link.drain_for(Duration::from_secs(20)).await.expect("drained");
+    assert_eq!(link.status().await.waiting, 0);
+    link.drain_for(Duration::from_secs(5)).await.expect("nothing left");
+    let sup = db.superuser(&db.name).await;
+    let rows = sup
+        .query("SELECT seq, clerk, purpose, document_masked, api FROM balcao.audit_line ORDER BY seq", &[])
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 3, "each line once");
+    for r in &rows {
+        let clerk: String = r.get(1);
+        assert!(clerk.contains("cli"), "the line says it came from the CLI: {clerk}");
+        assert!(!clerk.contains("11144477735"), "the clerk's CPF is masked too: {clerk}");
+        assert_eq!(r.get::<_, Option<String>>(2).as_deref(), Some("Atendimento presencial"));
+        assert!(r.get::<_, String>(3).contains('*'));
+    }
+    let dump = sup.query_one("SELECT string_agg(t::text, ' ') FROM balcao.audit_line t", &[]).await.unwrap();
+    let dump: String = dump.get(0);
+    for n in CPFS {
+        assert!(!dump.contains(n), "no number in clear");
+    }
+    let used: i32 = sup.query_one("SELECT sum(used)::int FROM balcao.quota_use", &[]).await.unwrap().get(0);
+    assert_eq!(used, 3, "each call reserved one unit of the agency's quota");
+    session.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn at_the_agencys_limit_the_call_is_refused_before_it_leaves() {
+    let db = ready("link_limit").await;
+    let sup = db.superuser(&db.name).await;
+    sup.batch_execute("INSERT INTO balcao.quota_limit VALUES ('agencia-serpro', 'serproCpfV2', 2)").await.unwrap();
+    let sim = gateway().await;
+    let c = counter(&sim.base_url(), &counter_url(&db), &db.ca, 5);
+    let session = c.session().await;
+    session.lookup(request(CPFS[0])).await.expect("first");
+    session.lookup(request(CPFS[1])).await.expect("second");
+    let e = session.lookup(request(CPFS[2])).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::QuotaExhausted, "{}", e.message);
+    assert!(e.message.contains("cota da agência"), "{}", e.message);
+    assert_eq!(api_calls(&sim), 2, "the third call never left");
+    session.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unreachable_store_allows_only_the_offline_allowance_with_a_visible_state() {
+    let db = TestDb::fresh("link_offline").await;
+    let sim = gateway().await;
+    // Nothing listens on port 9 of the loopback: the store cannot be reached.
+    let url = format!("postgres://balcao_test_counter@127.0.0.1:9/{}", db.name);
+    let c = counter(&sim.base_url(), &url, &db.ca, 2);
+    let session = c.session().await;
+    session.lookup(request(CPFS[0])).await.expect("first offline unit");
+    session.lookup(request(CPFS[1])).await.expect("second offline unit");
+    let e = session.lookup(request(CPFS[2])).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::QuotaExhausted);
+    assert!(e.message.contains("sem") || e.message.contains("não responde"), "{}", e.message);
+    assert_eq!(api_calls(&sim), 2, "the allowance, and not one call more");
+    let status = session.agency().unwrap().status().await;
+    assert!(!status.reachable);
+    assert_eq!((status.offline_spent, status.offline_allowance), (2, 2));
+    assert_eq!(status.waiting, 5, "three audit lines (the refusal too) and two offline units wait");
+    // A second process on the same PC (a new session on the same file) has no fresh allowance.
+    let again = c.session().await;
+    assert_eq!(again.lookup(request(CPFS[0])).await.unwrap_err().code, ErrorCode::QuotaExhausted);
+    assert_eq!(api_calls(&sim), 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_store_with_a_newer_schema_is_refused_and_nothing_is_sent_or_written_there() {
+    let db = ready("link_newer").await;
+    let sup = db.superuser(&db.name).await;
+    sup.batch_execute("INSERT INTO balcao.schema_version (version) VALUES (99)").await.unwrap();
+    let sim = gateway().await;
+    let c = counter(&sim.base_url(), &counter_url(&db), &db.ca, 5);
+    let session = c.session().await;
+    let e = session.lookup(request(CPFS[0])).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::Config, "{}", e.message);
+    assert!(e.message.contains("mais nova"), "{}", e.message);
+    assert_eq!(api_calls(&sim), 0);
+    assert!(session.agency().unwrap().drain_for(Duration::from_secs(5)).await.is_err());
+    assert_eq!(db.count("balcao.audit_line").await, 0);
+}

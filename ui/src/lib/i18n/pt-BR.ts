@@ -98,6 +98,11 @@ export const t = {
     quotaUnknown: 'desconhecida',
     quotaNear: '— perto do limite: avise a TI',
     clerk: 'Atendente',
+    agency: 'Banco da agência',
+    agencyUp: (waiting: number) =>
+      waiting === 0 ? 'em dia' : `${waiting.toLocaleString('pt-BR')} ${plural(waiting, 'linha aguardando envio', 'linhas aguardando envio')}`,
+    agencyDown: (waiting: number, spent: number, allowance: number) =>
+      `sem conexão — ${waiting.toLocaleString('pt-BR')} ${plural(waiting, 'linha aguardando', 'linhas aguardando')}; consultas sem conexão hoje: ${spent} de ${allowance}`,
   },
   lookup: {
     title: 'Consulta de CPF ou CNPJ',

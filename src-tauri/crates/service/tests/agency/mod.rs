@@ -36,12 +36,19 @@ pub struct Counter {
 
 /// A policy whose `[agency_store]` is `url` (the counter's login, no password), with `allowance` offline units.
 pub fn counter(base: &str, url: &str, ca: &[u8], allowance: u32) -> Counter {
+    counter_with(base, Some(url), ca, allowance)
+}
+
+/// [`counter`], or (`url` `None`) the same agency profile under a policy that names no store.
+pub fn counter_with(base: &str, url: Option<&str>, ca: &[u8], allowance: u32) -> Counter {
     let dir = tempfile::tempdir().unwrap();
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     std::fs::write(dir.path().join("agency-ca.pem"), ca).unwrap();
+    let store = url.map_or_else(String::new, |url| {
+        format!("[agency_store]\nurl = \"{url}\"\noffline_allowance = {allowance}\n\n")
+    });
     let policy = format!(
-        "purpose_required = false\n\n[agency_store]\nurl = \"{url}\"\noffline_allowance = {allowance}\n\n\
-         [[profile]]\nid = \"{ID}\"\nname = \"SERPRO da agência\"\nprovider = \"serpro\"\nenvironment = \"producao\"\n\
+        "purpose_required = false\n\n{store}[[profile]]\nid = \"{ID}\"\nname = \"SERPRO da agência\"\nprovider = \"serpro\"\nenvironment = \"producao\"\n\
          base_url = \"{base}\"\ncpf_api = \"serpro_v2\"\n[profile.network]\nmax_retries = 0\n"
     );
     std::fs::write(dir.path().join("policy.toml"), policy).unwrap();

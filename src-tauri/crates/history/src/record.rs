@@ -216,7 +216,8 @@ fn insert(
     ])?;
     if let Some(outbox) = outbox {
         let clerk = match ctx.clerk_cpf {
-            Some(cpf) => format!("{cpf} / {} / {}", ctx.os_user, origin.as_str()),
+            // Masked as on a receipt: the middle digits tell the agency's clerks apart, the store holds no full CPF.
+            Some(cpf) => format!("{} / {} / {}", cpf.masked(), ctx.os_user, origin.as_str()),
             None => format!("{} / {}", ctx.os_user, origin.as_str()),
         };
         let outcome_text = match error {

@@ -144,6 +144,14 @@ fn read_ca(path: &Path) -> Result<Vec<u8>, AppError> {
             ),
         )
     };
+    // Whoever could replace the CA could put a server of their own between the counter and the store.
+    if let Err(problem) = balcao_platform::check_admin_file(path, false) {
+        let (p, what) = match &problem {
+            balcao_platform::AdminFileProblem::Writable { path, .. } => (path, "outros usuários podem alterá-lo"),
+            balcao_platform::AdminFileProblem::Owner { path, .. } => (path, "pertence a outro usuário"),
+        };
+        return Err(unreadable(format!("{}: {what}; só o administrador pode escrever nele", p.display())));
+    }
     let file = std::fs::File::open(path).map_err(|e| unreadable(balcao_core::error::io_reason(&e)))?;
     let mut pem = Vec::new();
     file.take(MAX_CA_BYTES + 1).read_to_end(&mut pem).map_err(|e| unreadable(balcao_core::error::io_reason(&e)))?;

@@ -345,10 +345,10 @@ impl Session {
     /// Stops the Demonstração simulator, if one was started; under an agency store, first sends what waits in the
     /// outbox (a few seconds at most: what is left waits for the app or the next command).
     pub async fn close(self) {
-        if let Some(link) = self.agency.as_ref() {
-            if let Err(e) = link.drain_for(CLI_DRAIN_BUDGET).await {
-                tracing::warn!(code = ?e.code, "agency store: lines left waiting: {}", e.message);
-            }
+        if let Some(link) = self.agency.as_ref()
+            && let Err(e) = link.drain_for(CLI_DRAIN_BUDGET).await
+        {
+            tracing::warn!(code = ?e.code, "agency store: lines left waiting: {}", e.message);
         }
         if let Some(sim) = self.sim {
             sim.shutdown().await;

@@ -40,7 +40,7 @@ async fn every_lookup_reaches_the_agency_store_once_with_its_clerk_purpose_and_n
     for r in &rows {
         let clerk: String = r.get(1);
         assert!(clerk.contains("cli"), "the line says it came from the CLI: {clerk}");
-        assert!(!clerk.contains("11144477735"), "the clerk's CPF is masked too: {clerk}");
+        assert!(clerk.starts_with("***.444.777-**"), "the clerk, masked as on a receipt: {clerk}");
         assert_eq!(r.get::<_, Option<String>>(2).as_deref(), Some("Atendimento presencial"));
         assert!(r.get::<_, String>(3).contains('*'));
     }
@@ -109,4 +109,21 @@ async fn a_store_with_a_newer_schema_is_refused_and_nothing_is_sent_or_written_t
     assert_eq!(api_calls(&sim), 0);
     assert!(session.agency().unwrap().drain_for(Duration::from_secs(5)).await.is_err());
     assert_eq!(db.count("balcao.audit_line").await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_ca_file_others_could_replace_is_refused_and_no_call_leaves_uncounted() {
+    use std::os::unix::fs::PermissionsExt;
+    let db = ready("link_ca").await;
+    let sim = gateway().await;
+    let c = counter(&sim.base_url(), &counter_url(&db), &db.ca, 5);
+    let ca = c.policy.path().join("agency-ca.pem");
+    std::fs::set_permissions(&ca, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let session = c.session().await;
+    let e = session.lookup(request(CPFS[0])).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::Config, "{}", e.message);
+    assert!(e.message.contains("agency-ca.pem") && e.message.contains("administrador"), "{}", e.message);
+    assert_eq!(api_calls(&sim), 0, "no call without the agency's count");
+    let status = session.agency().unwrap().status().await;
+    assert!(status.problem.is_some_and(|p| p.contains("agency-ca.pem")));
 }

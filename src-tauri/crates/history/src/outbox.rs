@@ -110,7 +110,7 @@ impl History {
     /// This file's counter id in the agency store, made on first use by `make` (e.g. host name and a random part).
     pub fn agency_counter_id(&mut self, make: impl FnOnce() -> String) -> Result<String, AppError> {
         let err = |e| error::db(e, "ler a identificação deste balcão");
-        let tx = self.conn.transaction().map_err(err)?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(err)?;
         let found: Option<String> = tx
             .query_row("SELECT counter_id FROM agency_counter WHERE only = 1", [], |r| r.get(0))
             .optional()
@@ -175,7 +175,7 @@ impl History {
         let err = |e| error::db(e, "marcar as linhas enviadas ao banco da agência");
         let now = OffsetDateTime::now_utc();
         let old = now.checked_sub(time::Duration::days(KEEP_SENT_UNITS_DAYS)).unwrap_or(now);
-        let tx = self.conn.transaction().map_err(err)?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(err)?;
         tx.execute("DELETE FROM agency_outbox WHERE seq <= ?1 AND kind = 'audit'", [seq]).map_err(err)?;
         tx.execute(
             "UPDATE agency_outbox SET sent_at = ?2 WHERE seq <= ?1 AND kind = 'quota' AND sent_at IS NULL",
@@ -192,7 +192,7 @@ impl History {
         let err = |e| error::db(e, "registrar a cota usada sem conexão");
         let payload =
             serde_json::to_string(unit).map_err(|e| err(rusqlite::Error::ToSqlConversionFailure(Box::new(e))))?;
-        let tx = self.conn.transaction().map_err(err)?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(err)?;
         let spent: u32 = tx
             .query_row("SELECT count(*) FROM agency_outbox WHERE kind = 'quota' AND payload = ?1", [&payload], |r| {
                 r.get(0)

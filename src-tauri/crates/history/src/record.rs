@@ -60,7 +60,10 @@ impl History {
     ) -> Result<Option<i64>, AppError> {
         let (quota_zone, origin, outbox) =
             (self.quota_zone_of(&ctx.profile_id).clone(), self.origin, self.outbox.clone());
-        let tx = self.conn.transaction().map_err(|e| error::db(e, "gravar a consulta"))?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| error::db(e, "gravar a consulta"))?;
         let id = insert(&tx, ctx, outcome, number, at, (&quota_zone, origin, outbox.as_ref()), true)
             .map_err(|e| error::db(e, "gravar a consulta"))?;
         tx.commit().map_err(|e| error::db(e, "gravar a consulta"))?;
@@ -79,7 +82,7 @@ impl History {
         let (quota_zone, origin, at, outbox) =
             (self.quota_zone_of(&ctx.profile_id).clone(), self.origin, OffsetDateTime::now_utc(), self.outbox.clone());
         let err = |e| error::db(e, "gravar as consultas");
-        let tx = self.conn.transaction().map_err(err)?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(err)?;
         let mut ids = Vec::with_capacity(items.len());
         // One HTTP call can answer many numbers (CPF Light: up to 50): its lookups share one CallMeta, and the
         // call counts once against the quota, as the gateway and the client count it.

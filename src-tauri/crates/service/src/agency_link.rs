@@ -5,7 +5,8 @@ use std::fmt;
 use std::future::Future;
 use std::path::Path;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use balcao_agency::{AuditLine, ConnectOptions, CounterStore, DocumentRef, QuotaKey, Reservation};
@@ -39,7 +40,7 @@ const MAX_CA_BYTES: u64 = 1024 * 1024;
 /// The live link of a policy's `[agency_store]`, shared by every copy of the policy once attached. It is not part of
 /// what the policy says, so two policies compare equal whatever their links.
 #[derive(Clone, Default)]
-pub struct LinkSlot(Arc<OnceLock<Arc<AgencyLink>>>);
+pub struct LinkSlot(Arc<Mutex<Option<Arc<AgencyLink>>>>);
 
 impl PartialEq for LinkSlot {
     fn eq(&self, _: &Self) -> bool {
@@ -51,13 +52,13 @@ impl Eq for LinkSlot {}
 
 impl fmt::Debug for LinkSlot {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(if self.0.get().is_some() { "LinkSlot(attached)" } else { "LinkSlot(none)" })
+        f.write_str(if self.get().is_some() { "LinkSlot(attached)" } else { "LinkSlot(none)" })
     }
 }
 
 impl LinkSlot {
     pub fn get(&self) -> Option<Arc<AgencyLink>> {
-        self.0.get().cloned()
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }
 }
 
@@ -84,6 +85,8 @@ pub struct AgencyLink {
     offline_allowance: u32,
     conn: tokio::sync::Mutex<Option<CounterStore>>,
     state: Mutex<LinkState>,
+    /// The app's background drain was started (once per link).
+    draining: AtomicBool,
 }
 
 impl fmt::Debug for AgencyLink {
@@ -95,12 +98,14 @@ impl fmt::Debug for AgencyLink {
     }
 }
 
-/// Attaches the agency store the managed policy names (once per policy): the outbox on the history, the link that
-/// every real profile's client reserves quota through. `None` without a policy or an `[agency_store]`.
+/// Attaches the agency store the managed policy names (once per policy, again while its setup fails: «Tentar de
+/// novo» after IT stored the key, or once the history opens): the outbox on the history, the link that every real
+/// profile's client reserves quota through. `None` without a policy or an `[agency_store]`.
 pub fn attach(policy: &PolicyState, history: &HistorySlot) -> Option<Arc<AgencyLink>> {
     let store = policy.policy()?.agency_store.as_ref()?;
-    if let Some(link) = store.link.get() {
-        return Some(link);
+    let mut slot = store.link.0.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(link) = slot.as_ref().filter(|l| l.setup.is_ok()) {
+        return Some(link.clone());
     }
     let machine = crate::agency_credentials::machine_store_under(policy)?;
     let setup = prepare(store, machine.as_ref(), history);
@@ -114,9 +119,10 @@ pub fn attach(policy: &PolicyState, history: &HistorySlot) -> Option<Arc<AgencyL
         offline_allowance: store.offline_allowance,
         conn: tokio::sync::Mutex::new(None),
         state: Mutex::new(LinkState { problem, ..LinkState::default() }),
+        draining: AtomicBool::new(false),
     });
-    // Another thread may have attached meanwhile: the first one wins, and this one is dropped unused.
-    Some(store.link.0.get_or_init(|| link).clone())
+    *slot = Some(link.clone());
+    Some(link)
 }
 
 /// The key, password and CA from the machine, the outbox on the history, the counter's id.
@@ -229,6 +235,11 @@ impl AgencyLink {
         s.reachable = false;
         s.problem = Some(why.to_owned());
         wait
+    }
+
+    /// Why this link cannot be used at all (a missing key, password or CA), if so.
+    pub fn setup_problem(&self) -> Option<AppError> {
+        self.setup.as_ref().err().cloned()
     }
 
     /// What the status bar shows.
@@ -363,11 +374,15 @@ impl AgencyLink {
         }
     }
 
-    /// The app's drain: forever, in the background, waiting out failures with a bounded, doubling backoff.
-    pub async fn drain_forever(self: Arc<Self>) {
-        if self.setup.is_err() {
-            return;
+    /// Starts the app's drain in the background (once per link; not for a link whose setup failed).
+    pub fn run_in_background(self: &Arc<Self>) {
+        if self.setup.is_ok() && !self.draining.swap(true, Ordering::SeqCst) {
+            tokio::spawn(self.clone().drain_forever());
         }
+    }
+
+    /// The app's drain: forever, waiting out failures with a bounded, doubling backoff.
+    async fn drain_forever(self: Arc<Self>) {
         let mut conn = None;
         loop {
             match self.drain_once(&mut conn).await {

@@ -98,7 +98,7 @@ impl Balcao {
         };
         // The agency store's drain runs in the background: start-up never waits on the network.
         if let Some(link) = crate::agency_link::attach(&policy, &history) {
-            tokio::spawn(link.drain_forever());
+            link.run_in_background();
         }
         if let Some(retention) = policy.policy().and_then(|p| p.retention) {
             apply_managed_retention(&history, retention).await;

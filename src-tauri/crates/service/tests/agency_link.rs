@@ -127,3 +127,79 @@ async fn a_ca_file_others_could_replace_is_refused_and_no_call_leaves_uncounted(
     let status = session.agency().unwrap().status().await;
     assert!(status.problem.is_some_and(|p| p.contains("agency-ca.pem")));
 }
+
+/// The window's path: the app drains in the background, and the store names each signed-in clerk (#23) in turn.
+#[tokio::test(flavor = "multi_thread")]
+async fn in_the_app_each_signed_in_clerks_lookups_reach_the_store_in_the_background_naming_that_clerk() {
+    use balcao_core::{Cpf, Sensitive};
+    let db = ready("link_app").await;
+    let sim = gateway().await;
+    let c = counter(&sim.base_url(), &counter_url(&db), &db.ca, 5);
+    let b = c.app().await;
+    b.profiles().activate(agency::ID).await.expect("the agency's profile");
+    let (ana, bruno) = (Cpf::parse("111.444.777-35").unwrap(), Cpf::parse("529.982.247-25").unwrap());
+    b.lock().clerk_add(ana.as_str(), "Ana Souza", Sensitive::new("482913".into())).await.unwrap();
+    b.lock().clerk_add(bruno.as_str(), "Bruno Lima", Sensitive::new("731906".into())).await.unwrap();
+    b.lock().clerk_switch();
+    b.lock().clerk_sign_in(ana.as_str(), Sensitive::new("482913".into())).await.unwrap();
+    b.lookup().lookup(request(CPFS[0])).await.expect("Ana's lookup");
+    b.lock().lock_now();
+    b.lock().clerk_sign_in(bruno.as_str(), Sensitive::new("731906".into())).await.unwrap();
+    b.lookup().lookup(request(CPFS[1])).await.expect("Bruno's lookup");
+
+    // Nobody drains by hand here: the app's background drain sends the lines.
+    let mut waited = 0;
+    loop {
+        let agency = b.lookup().status_info().await.agency.expect("the status bar shows the store");
+        if agency.waiting == 0 && db.count("balcao.audit_line").await == 2 {
+            assert!(agency.reachable);
+            break;
+        }
+        waited += 1;
+        assert!(waited < 100, "the background drain sent the lines: {agency:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let sup = db.superuser(&db.name).await;
+    let clerks: Vec<String> = sup
+        .query("SELECT clerk FROM balcao.audit_line ORDER BY seq", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(clerks[0].starts_with(&ana.masked()) && clerks[0].ends_with("/ app"), "{clerks:?}");
+    assert!(clerks[1].starts_with(&bruno.masked()) && clerks[1].ends_with("/ app"), "{clerks:?}");
+}
+
+/// A counter started before IT stored the agency key refuses real lookups (none uncounted); once the key is stored,
+/// «Tentar de novo» links it without a restart, and the lines then drain in the background.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_key_stored_after_start_is_taken_by_retry_without_a_restart() {
+    let db = ready("link_retry").await;
+    let sim = gateway().await;
+    let c = counter(&sim.base_url(), &counter_url(&db), &db.ca, 5);
+    c.machine.delete(balcao_service::agency_store::AGENCY_KEY_ENTRY).unwrap();
+    let b = c.app().await;
+    b.profiles().activate(agency::ID).await.expect("the agency's profile");
+    let e = b.lookup().lookup(request(CPFS[0])).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::Config, "{}", e.message);
+    assert!(e.message.contains("set-agency-key"), "{}", e.message);
+    assert_eq!(api_calls(&sim), 0);
+    let issues = b.health().await;
+    let issue = issues.iter().find(|i| i.area == balcao_core::lock_api::HealthArea::AgencyStore).expect("said");
+    assert!(issue.message.contains("set-agency-key"), "{}", issue.message);
+    balcao_service::agency_store::set_agency_key(
+        c.machine.as_ref(),
+        balcao_core::Sensitive::new(agency::KEY_HEX.into()),
+    )
+    .unwrap();
+    let issues = b.retry().await;
+    assert!(issues.iter().all(|i| i.area != balcao_core::lock_api::HealthArea::AgencyStore), "{issues:?}");
+    b.lookup().lookup(request(CPFS[0])).await.expect("answered once the key is there");
+    let mut waited = 0;
+    while db.count("balcao.audit_line").await < 1 {
+        waited += 1;
+        assert!(waited < 100, "the background drain started after the retry");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}

@@ -87,6 +87,20 @@ impl Counter {
     }
 }
 
+impl Counter {
+    /// The app on this counter (its data folder, keyring and policy folder).
+    pub async fn app(&self) -> balcao_service::Balcao {
+        balcao_service::Balcao::start(balcao_service::StartOptions {
+            data_dir: self.data.path().to_path_buf(),
+            policy_dir: self.policy.path().to_path_buf(),
+            sim_addr: "127.0.0.1:0".parse().unwrap(),
+            secrets: Some(self.user.clone()),
+        })
+        .await
+        .expect("starts")
+    }
+}
+
 pub fn request(n: &str) -> LookupRequest {
     LookupRequest {
         input: n.into(),

@@ -15,8 +15,14 @@ pub(crate) fn from_pg(e: &tokio_postgres::Error, doing: &str) -> AppError {
             ),
             "42501" => AppError::new(
                 ErrorCode::Forbidden,
-                format!("O banco da agência negou a permissão ao {doing} (papel sem o privilégio necessário)."),
+                format!(
+                    "O banco da agência não deu permissão ao {doing}: o papel usado não tem esse privilégio. Confira o \
+                     papel (a opção --user ou o usuário do endereço na política) com a TI."
+                ),
             ),
+            // The server going down or not yet up (admin or crash shutdown, starting up), or a connection
+            // failure it reports itself: the store cannot be reached now, as with a network fault.
+            c if c.starts_with("08") || c.starts_with("57P0") => unreachable(doing),
             "3D000" => AppError::new(
                 ErrorCode::Config,
                 format!("O banco de dados indicado no endereço do banco da agência não existe (ao {doing})."),
@@ -31,15 +37,19 @@ pub(crate) fn from_pg(e: &tokio_postgres::Error, doing: &str) -> AppError {
         return tls_refused(doing);
     }
     if e.is_closed() || source_is_io(e) {
-        return AppError::new(
-            ErrorCode::Network,
-            format!(
-                "Não foi possível falar com o banco da agência ao {doing}: a rede ou o servidor está fora do ar. \
-                 Tente de novo em instantes."
-            ),
-        );
+        return unreachable(doing);
     }
     AppError::new(ErrorCode::Internal, format!("Falha inesperada do banco da agência ao {doing}."))
+}
+
+fn unreachable(doing: &str) -> AppError {
+    AppError::new(
+        ErrorCode::Network,
+        format!(
+            "Não foi possível falar com o banco da agência ao {doing}: a rede ou o servidor está fora do ar. Tente \
+             de novo em instantes."
+        ),
+    )
 }
 
 pub(crate) fn tls_refused(doing: &str) -> AppError {

@@ -63,13 +63,11 @@ fn text(out: &Output) -> String {
     format!("{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
 }
 
-#[test]
-fn admin_migrate_agency_store_then_audit_who_looked_up_answer_from_the_real_server_with_secrets_from_stdin_only() {
-    let port = port();
-    let db = format!("cli_migrate_{}", std::process::id());
-    // Roles are cluster-wide: created under the same advisory lock balcao-agency's tests take.
+/// The roles these tests log in as (cluster-wide: created under the same advisory lock balcao-agency's tests take),
+/// and a new database `db` owned by the test schema owner.
+fn fresh_database(port: &str, db: &str) {
     psql(
-        &port,
+        port,
         "postgres",
         "SELECT pg_advisory_lock(4242);
          DO $$ BEGIN
@@ -81,14 +79,24 @@ fn admin_migrate_agency_store_then_audit_who_looked_up_answer_from_the_real_serv
            IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'balcao_cli_reader') THEN
              CREATE ROLE balcao_cli_reader LOGIN PASSWORD 'cli-reader-pw-1' IN ROLE balcao_reader;
            END IF;
+           IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'balcao_cli_counter') THEN
+             CREATE ROLE balcao_cli_counter LOGIN PASSWORD 'cli-counter-pw-1' IN ROLE balcao_counter;
+           END IF;
          END $$;
          SELECT pg_advisory_unlock(4242);",
     );
     psql(
-        &port,
+        port,
         "postgres",
         &format!("DROP DATABASE IF EXISTS {db} WITH (FORCE);\nCREATE DATABASE {db} OWNER balcao_cli_owner;"),
     );
+}
+
+#[test]
+fn admin_migrate_agency_store_then_audit_who_looked_up_answer_from_the_real_server_with_secrets_from_stdin_only() {
+    let port = port();
+    let db = format!("cli_migrate_{}", std::process::id());
+    fresh_database(&port, &db);
 
     let s = Scratch::new("agency-store");
     std::fs::set_permissions(s.dir(), std::fs::Permissions::from_mode(0o755)).expect("0755");
@@ -193,27 +201,7 @@ fn two_counter_processes_racing_for_the_agencys_last_units_get_exactly_the_limit
     const LIMIT: usize = 4;
     let port = port();
     let db = format!("cli_race_{}", std::process::id());
-    psql(
-        &port,
-        "postgres",
-        "SELECT pg_advisory_lock(4242);
-         DO $$ BEGIN
-           IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'balcao_counter') THEN CREATE ROLE balcao_counter NOLOGIN; END IF;
-           IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'balcao_reader') THEN CREATE ROLE balcao_reader NOLOGIN; END IF;
-           IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'balcao_cli_owner') THEN
-             CREATE ROLE balcao_cli_owner LOGIN PASSWORD 'cli-owner-pw-1';
-           END IF;
-           IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'balcao_cli_counter') THEN
-             CREATE ROLE balcao_cli_counter LOGIN PASSWORD 'cli-counter-pw-1' IN ROLE balcao_counter;
-           END IF;
-         END $$;
-         SELECT pg_advisory_unlock(4242);",
-    );
-    psql(
-        &port,
-        "postgres",
-        &format!("DROP DATABASE IF EXISTS {db} WITH (FORCE);\nCREATE DATABASE {db} OWNER balcao_cli_owner;"),
-    );
+    fresh_database(&port, &db);
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let config = balcao_sim::SimConfig {
         serpro_credentials: vec![("agencia-id".into(), "agencia-segredo".into())],
@@ -276,6 +264,19 @@ fn two_counter_processes_racing_for_the_agencys_last_units_get_exactly_the_limit
     assert_eq!(psql(&port, &db, "SELECT count(*) FROM balcao.audit_line;"), "10");
     assert_eq!(psql(&port, &db, "SELECT count(DISTINCT counter_id) FROM balcao.audit_line;"), "2");
     assert_eq!(psql(&port, &db, "SELECT sum(used) FROM balcao.quota_use;"), LIMIT.to_string());
+    // IT's report of the day, as the reader.
+    let report =
+        cli(s.dir(), &["audit", "quota", "--user", "balcao_cli_reader", "--ca", ca.as_str()], "cli-reader-pw-1\n");
+    assert_eq!(report.status.code(), Some(0), "{}", text(&report));
+    assert!(
+        text(&report).contains(&format!("credencial agencia-serpro  API serproCpfV2  usadas {LIMIT}")),
+        "{}",
+        text(&report)
+    );
+    let as_counter =
+        cli(s.dir(), &["audit", "quota", "--user", "balcao_cli_counter", "--ca", ca.as_str()], "cli-counter-pw-1\n");
+    assert_eq!(as_counter.status.code(), Some(1), "a counter's login cannot read the report: {}", text(&as_counter));
+    assert_pt_br(&text(&as_counter));
     rt.block_on(sim.shutdown());
     psql(&port, "postgres", &format!("DROP DATABASE IF EXISTS {db} WITH (FORCE);"));
 }

@@ -290,8 +290,10 @@ impl AgencyLink {
                     self.mark_up();
                     return Err(agency_quota_spent(api));
                 }
-                // A store whose schema this build does not know is refused, not worked around offline.
-                Ok(Err(e)) if e.code == ErrorCode::Config => {
+                // Only a store that cannot be reached falls back to the offline allowance. A store that answers
+                // with a refusal (a newer schema, a wrong password, a role without the privilege, a certificate
+                // from another authority) is refused here: none of those is worked around offline.
+                Ok(Err(e)) if e.code != ErrorCode::Network => {
                     self.state().problem = Some(e.message.clone());
                     return Err(e);
                 }

@@ -203,3 +203,25 @@ async fn a_key_stored_after_start_is_taken_by_retry_without_a_restart() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+/// A store that answers but refuses (a wrong password, a foreign certificate) is not "unreachable": no offline unit
+/// is spent, the call is refused with what to fix.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refusing_store_is_not_worked_around_with_the_offline_allowance() {
+    let db = ready("link_refusing").await;
+    let sim = gateway().await;
+    let c = counter(&sim.base_url(), &counter_url(&db), &db.ca, 5);
+    balcao_service::agency_link::set_agency_password(c.machine.as_ref(), balcao_core::Sensitive::new("wrong".into()))
+        .unwrap();
+    let session = c.session().await;
+    let e = session.lookup(request(CPFS[0])).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::Unauthorized, "{}", e.message);
+    assert_eq!(api_calls(&sim), 0);
+    assert_eq!(session.agency().unwrap().status().await.offline_spent, 0, "no offline unit spent");
+
+    let foreign = counter(&sim.base_url(), &counter_url(&db), &db.wrong_ca, 5);
+    let session = foreign.session().await;
+    let e = session.lookup(request(CPFS[0])).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::Tls, "{}", e.message);
+    assert_eq!(api_calls(&sim), 0, "a server with another authority's certificate gets nothing");
+}

@@ -319,7 +319,7 @@ impl GovClient {
         let tokens = inner.tokens.for_api(api).map_err(CallFailure::before_call)?;
         let reservation = inner.quota.reserve(api)?;
         if let Some(central) = &self.central {
-            central.reserve(&inner.profile.id, api, inner.quota.limit()).await.map_err(CallFailure::before_call)?;
+            central.reserve(&inner.profile, api, inner.quota.limit()).await.map_err(CallFailure::before_call)?;
         }
         let total = Duration::from_millis(inner.profile.network.total_timeout_ms.into());
         let mut deadline = Instant::now().checked_add(total).unwrap_or_else(Instant::now);

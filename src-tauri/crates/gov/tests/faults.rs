@@ -297,12 +297,12 @@ struct AgencyQuota {
 impl balcao_gov::CentralQuota for AgencyQuota {
     fn reserve<'a>(
         &'a self,
-        profile_id: &'a str,
+        profile: &'a balcao_core::profile::Profile,
         api: ApiKind,
         limit: Option<u64>,
     ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), balcao_core::AppError>> + Send + 'a>> {
         Box::pin(async move {
-            self.asked.lock().unwrap().push((profile_id.to_owned(), api, limit));
+            self.asked.lock().unwrap().push((profile.id.clone(), api, limit));
             let mut left = self.left.lock().unwrap();
             if *left == 0 {
                 return Err(balcao_core::AppError::new(ErrorCode::QuotaExhausted, "cota da agência"));

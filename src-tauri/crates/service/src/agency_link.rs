@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use balcao_agency::{AuditLine, ConnectOptions, CounterStore, DocumentRef, QuotaKey, Reservation};
 use balcao_core::api::AgencyStatus;
+use balcao_core::profile::Profile;
 use balcao_core::record::ApiKind;
 use balcao_core::{AppError, ErrorCode, Sensitive};
 use balcao_gov::CentralQuota;
@@ -179,9 +180,14 @@ fn new_counter_id() -> String {
     format!("{host}#{}", id.get(..12).unwrap_or(&id))
 }
 
-/// Today in the gateway's zone (the quota day of #13).
-fn gateway_day() -> time::Date {
-    let today = jiff::Timestamp::now().to_zoned(gateway_zone()).date();
+/// Today in the profile's quota zone: the gateway's (the quota day of #13), or the one the profile names.
+fn gateway_day(profile: &Profile) -> time::Date {
+    let zone = profile
+        .quota_time_zone
+        .as_deref()
+        .and_then(|z| balcao_history::zone_named(z).ok())
+        .unwrap_or_else(gateway_zone);
+    let today = jiff::Timestamp::now().to_zoned(zone).date();
     let month = time::Month::try_from(u8::try_from(today.month()).unwrap_or(1)).unwrap_or(time::Month::January);
     time::Date::from_calendar_date(i32::from(today.year()), month, u8::try_from(today.day()).unwrap_or(1))
         .unwrap_or_else(|_| OffsetDateTime::now_utc().date())
@@ -275,10 +281,13 @@ impl AgencyLink {
         }
     }
 
-    async fn reserve_unit(&self, profile_id: &str, api: ApiKind, limit: Option<u64>) -> Result<(), AppError> {
+    async fn reserve_unit(&self, profile: &Profile, api: ApiKind, limit: Option<u64>) -> Result<(), AppError> {
         let ready = self.setup.as_ref().map_err(Clone::clone)?;
-        let key =
-            QuotaKey { credential: profile_id.to_owned(), api: api.as_str().to_owned(), gateway_day: gateway_day() };
+        let key = QuotaKey {
+            credential: profile.id.clone(),
+            api: api.as_str().to_owned(),
+            gateway_day: gateway_day(profile),
+        };
         if !self.is_down() {
             let limit = limit.map_or(u32::MAX, |l| u32::try_from(l).unwrap_or(u32::MAX));
             match tokio::time::timeout(RESERVE_TIMEOUT, self.reserve_online(ready, &key, limit)).await {
@@ -404,11 +413,11 @@ impl AgencyLink {
 impl CentralQuota for AgencyLink {
     fn reserve<'a>(
         &'a self,
-        profile_id: &'a str,
+        profile: &'a Profile,
         api: ApiKind,
         limit: Option<u64>,
     ) -> Pin<Box<dyn Future<Output = Result<(), AppError>> + Send + 'a>> {
-        Box::pin(self.reserve_unit(profile_id, api, limit))
+        Box::pin(self.reserve_unit(profile, api, limit))
     }
 }
 
@@ -463,4 +472,67 @@ pub fn set_agency_password(store: &dyn SecretStore, password: Sensitive<String>)
     }
     store.set(AGENCY_PASSWORD_ENTRY, &password)?;
     Ok("Gravada a senha deste balcão no banco da agência, no cofre de credenciais da máquina.".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn profile_in(zone: Option<&str>) -> Profile {
+        let mut p = Profile::demo("http://127.0.0.1:1");
+        p.quota_time_zone = zone.map(str::to_owned);
+        p
+    }
+
+    #[test]
+    fn the_agencys_quota_day_is_the_profiles_quota_day() {
+        // 25 hours apart: at every instant these two zones are on different dates.
+        let east = gateway_day(&profile_in(Some("Pacific/Kiritimati")));
+        let west = gateway_day(&profile_in(Some("Pacific/Pago_Pago")));
+        assert_eq!(east, west.next_day().expect("a next day"), "{east} / {west}");
+        let brasilia = jiff::Timestamp::now().to_zoned(gateway_zone()).date();
+        let default = gateway_day(&profile_in(None));
+        assert_eq!(
+            (default.year(), u8::from(default.month()), default.day()),
+            (
+                i32::from(brasilia.year()),
+                u8::try_from(brasilia.month()).unwrap(),
+                u8::try_from(brasilia.day()).unwrap()
+            )
+        );
+    }
+
+    #[test]
+    fn a_damaged_outbox_line_stops_the_drain_with_a_message_and_never_panics() {
+        let line = balcao_history::OutboxLine {
+            clerk: "x".into(),
+            api: "serproCpfV2".into(),
+            purpose: None,
+            authorization_code: None,
+            hash_hex: "zz".repeat(32),
+            masked: "***.444.777-**".into(),
+            outcome: "found".into(),
+        };
+        let item = |id: &str, at: &str, hash: &str| OutboxItem {
+            seq: 1,
+            id: id.into(),
+            at: at.into(),
+            payload: OutboxPayload::Audit(balcao_history::OutboxLine { hash_hex: hash.into(), ..line.clone() }),
+        };
+        let good_id = "6f1f2a9e-8f0e-4d6b-9f55-0d3f1f0c2a11";
+        let good_hash = "ab".repeat(32);
+        assert!(audit_line(&item(good_id, "2026-12-07T14:00:00Z", &good_hash), "pc").is_ok());
+        for bad in [
+            item("not-a-uuid", "2026-12-07T14:00:00Z", &good_hash),
+            item(good_id, "ontem", &good_hash),
+            item(good_id, "2026-12-07T14:00:00Z", &"zz".repeat(32)),
+            item(good_id, "2026-12-07T14:00:00Z", "ab"),
+            item(good_id, "2026-12-07T14:00:00Z", &"é".repeat(32)),
+        ] {
+            let e = audit_line(&bad, "pc").unwrap_err();
+            assert!(e.message.contains("danificada"), "{}", e.message);
+        }
+        let unit = OfflineUnit { credential: "c".into(), api: "a".into(), day: "31/12/2026".into() };
+        assert!(quota_key(&unit).is_err());
+    }
 }

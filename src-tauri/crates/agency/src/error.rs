@@ -16,13 +16,24 @@ pub(crate) fn from_pg(e: &tokio_postgres::Error, doing: &str) -> AppError {
             "42501" => AppError::new(
                 ErrorCode::Forbidden,
                 format!(
-                    "O banco da agência não deu permissão ao {doing}: o papel usado não tem esse privilégio. Confira o \
-                     papel (a opção --user ou o usuário do endereço na política) com a TI."
+                    "O banco da agência não deu permissão ao {doing}: o papel usado não tem esse privilégio. A TI deve \
+                     conferir o papel (o usuário do endereço na política, ou a opção --user do balcao-cli)."
                 ),
             ),
             // The server going down or not yet up (admin or crash shutdown, starting up), or a connection
             // failure it reports itself: the store cannot be reached now, as with a network fault.
             c if c.starts_with("08") || c.starts_with("57P0") => unreachable(doing),
+            // The server's clock says the gateway day asked for is not today (the PC's clock is off).
+            "22008" => AppError::new(
+                ErrorCode::Config,
+                format!(
+                    "O relógio deste computador não bate com o do banco da agência ao {doing}: acerte a data e a \
+                     hora do computador (ou avise a TI). Nenhuma consulta foi enviada."
+                ),
+            ),
+            // Momentary conditions of a server that is up: too many connections, a deadlock or cancelled query,
+            // a read-only server during a failover. Like a network fault, they pass.
+            c if c.starts_with("53") || c.starts_with("40") || c == "57014" || c == "25006" => unreachable(doing),
             "3D000" => AppError::new(
                 ErrorCode::Config,
                 format!("O banco de dados indicado no endereço do banco da agência não existe (ao {doing})."),

@@ -34,6 +34,12 @@ pub(crate) fn from_pg(e: &tokio_postgres::Error, doing: &str) -> AppError {
             // Momentary conditions of a server that is up: too many connections, a deadlock or cancelled query,
             // a read-only server during a failover. Like a network fault, they pass.
             c if c.starts_with("53") || c.starts_with("40") || c == "57014" || c == "25006" => unreachable(doing),
+            // The data of one line (an invalid character, a value out of range, a constraint): that line is refused,
+            // not the store; the counter sets it aside and sends the rest.
+            c if c.starts_with("22") || c.starts_with("23") => AppError::new(
+                ErrorCode::Upstream,
+                format!("O banco da agência recusou os dados de uma linha ao {doing} (código SQLSTATE {c})."),
+            ),
             "3D000" => AppError::new(
                 ErrorCode::Config,
                 format!("O banco de dados indicado no endereço do banco da agência não existe (ao {doing})."),

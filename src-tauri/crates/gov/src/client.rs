@@ -318,9 +318,9 @@ impl GovClient {
         let inner = &*self.inner;
         let tokens = inner.tokens.for_api(api).map_err(CallFailure::before_call)?;
         let reservation = inner.quota.reserve(api)?;
-        if let Some(central) = &self.central {
-            central.reserve(&inner.profile, api, inner.quota.limit()).await.map_err(CallFailure::before_call)?;
-        }
+        // The agency's unit is reserved once a token is in hand, just before the first attempt: a call that never
+        // gets a token never spends one.
+        let mut central = self.central.as_ref();
         let total = Duration::from_millis(inner.profile.network.total_timeout_ms.into());
         let mut deadline = Instant::now().checked_add(total).unwrap_or_else(Instant::now);
         let mut rejected = None;
@@ -332,6 +332,9 @@ impl GovClient {
                     Ok(bearer) => bearer?,
                     Err(_) => return Err(CallFailure::before_call(deadline_error(&req.url))),
                 };
+            if let Some(c) = central.take() {
+                c.reserve(&inner.profile, api, inner.quota.limit()).await.map_err(CallFailure::before_call)?;
+            }
             if let Some(pacer) = &inner.pacer {
                 // Waiting for a pacing slot is queueing, not calling: it does not use up the call's time.
                 let queued = Instant::now();

@@ -330,3 +330,15 @@ async fn the_agency_quota_is_reserved_before_each_call_and_its_refusal_sends_not
     assert_eq!(c.quota_status(ApiKind::SerproCpfV1).used + c.quota_status(ApiKind::SerproCpfV2).used, 1);
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_call_that_never_gets_a_token_spends_no_unit_of_the_agency_quota() {
+    let sim = sim().await;
+    let agency = std::sync::Arc::new(AgencyQuota { left: 5.into(), asked: Vec::new().into() });
+    let bad = balcao_gov::GovClient::new(serpro_profile(&sim), balcao_gov::Credentials::new("balcao-demo", "wrong"))
+        .unwrap()
+        .with_central_quota(agency.clone());
+    assert_eq!(bad.lookup_cpf(&cpf(CPF)).await.unwrap_err().code(), ErrorCode::Unauthorized);
+    assert!(agency.asked.lock().unwrap().is_empty(), "no reservation for a call that could not leave");
+    sim.shutdown().await;
+}

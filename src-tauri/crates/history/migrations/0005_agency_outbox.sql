@@ -17,6 +17,18 @@ CREATE TABLE agency_outbox (
 CREATE INDEX agency_outbox_waiting ON agency_outbox (seq) WHERE sent_at IS NULL;
 CREATE INDEX agency_outbox_offline ON agency_outbox (kind, at);
 
+-- Lines the store refused or that could not be read back, set aside so that the rest keep flowing (the local audit
+-- trail keeps them all the same).
+CREATE TABLE agency_outbox_rejected (
+    seq         INTEGER PRIMARY KEY,
+    id          TEXT    NOT NULL,
+    kind        TEXT    NOT NULL,
+    at          TEXT    NOT NULL,
+    payload     TEXT    NOT NULL,
+    reason      TEXT    NOT NULL,
+    rejected_at TEXT    NOT NULL
+);
+
 -- This history file's counter id in the agency store: made once, so a reinstalled PC (a new file) is a new counter.
 CREATE TABLE agency_counter (
     only       INTEGER PRIMARY KEY CHECK (only = 1),

@@ -16,8 +16,10 @@ use crate::{History, error};
 /// number itself, only what the agency store will keep).
 pub type NumberHasher = Arc<dyn Fn(&Document) -> [u8; 32] + Send + Sync>;
 
-/// One audit line as the agency store keeps it (the number as its keyed hash, hex, and its masked form).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One audit line as the agency store keeps it (the number as its keyed hash, hex, and its masked form). A field a
+/// later version adds reads as empty from lines queued before it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct OutboxLine {
     pub clerk: String,
     pub api: String,
@@ -135,38 +137,57 @@ impl History {
             .map_err(|e| error::db(e, "contar as linhas à espera do banco da agência"))
     }
 
-    /// The oldest `limit` waiting items, in the counter's order. An item whose payload cannot be read (a damaged
-    /// file) is returned as an error, never skipped silently.
-    pub fn outbox_take(&self, limit: usize) -> Result<Vec<OutboxItem>, AppError> {
+    /// The oldest `limit` waiting items, in the counter's order. A row whose payload cannot be read back (a damaged
+    /// file) is set aside ([`History::outbox_reject`]) rather than stop every line after it.
+    pub fn outbox_take(&mut self, limit: usize) -> Result<Vec<OutboxItem>, AppError> {
         let err = |e| error::db(e, "ler as linhas à espera do banco da agência");
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT seq, id, kind, at, payload FROM agency_outbox WHERE sent_at IS NULL ORDER BY seq LIMIT ?1",
-            )
-            .map_err(err)?;
-        let rows = stmt
-            .query_map([limit], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get(3)?, r.get(4)?))
-            })
-            .map_err(err)?;
-        let mut items = Vec::new();
-        for row in rows {
-            let (seq, id, kind, at, payload): (i64, String, String, String, String) = row.map_err(err)?;
-            let payload = match kind.as_str() {
-                "audit" => serde_json::from_str(&payload).map(OutboxPayload::Audit),
-                _ => serde_json::from_str(&payload).map(OutboxPayload::Quota),
-            }
-            .map_err(|_| {
-                error::db(
-                    rusqlite::Error::InvalidColumnType(4, "payload".into(), rusqlite::types::Type::Text),
-                    "ler as linhas à espera do banco da agência",
+        let rows: Vec<(i64, String, String, String, String)> = {
+            let mut stmt = self
+                .conn
+                .prepare_cached(
+                    "SELECT seq, id, kind, at, payload FROM agency_outbox WHERE sent_at IS NULL ORDER BY seq LIMIT ?1",
                 )
-            })?;
-            items.push(OutboxItem { seq, id, at, payload });
+                .map_err(err)?;
+            let rows = stmt.query_map([limit], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)));
+            rows.and_then(Iterator::collect).map_err(err)?
+        };
+        let mut items = Vec::with_capacity(rows.len());
+        for (seq, id, kind, at, payload) in rows {
+            let read = match kind.as_str() {
+                "audit" => serde_json::from_str(&payload).map(OutboxPayload::Audit).ok(),
+                "quota" => serde_json::from_str(&payload).map(OutboxPayload::Quota).ok(),
+                _ => None,
+            };
+            match read {
+                Some(payload) => items.push(OutboxItem { seq, id, at, payload }),
+                None => self.outbox_reject(seq, "a linha guardada no histórico não pôde ser lida")?,
+            }
         }
         Ok(items)
+    }
+
+    /// Sets the item `seq` aside: the store refused it, or it could not be read back. The local audit trail keeps the
+    /// line all the same; [`History::outbox_rejected`] counts them for the status bar.
+    pub fn outbox_reject(&mut self, seq: i64, reason: &str) -> Result<(), AppError> {
+        let err = |e| error::db(e, "separar a linha recusada pelo banco da agência");
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(err)?;
+        tx.execute(
+            "INSERT OR REPLACE INTO agency_outbox_rejected (seq, id, kind, at, payload, reason, rejected_at)
+             SELECT seq, id, kind, at, payload, ?2, ?3 FROM agency_outbox WHERE seq = ?1",
+            params![seq, reason, instant(OffsetDateTime::now_utc())],
+        )
+        .map_err(err)?;
+        tx.execute("DELETE FROM agency_outbox WHERE seq = ?1", [seq]).map_err(err)?;
+        tx.commit().map_err(err)
+    }
+
+    /// How many items were set aside.
+    pub fn outbox_rejected(&self) -> Result<u64, AppError> {
+        self.conn
+            .query_row("SELECT count(*) FROM agency_outbox_rejected", [], |r| r.get::<_, i64>(0))
+            .map(|n| u64::try_from(n).unwrap_or(0))
+            .map_err(|e| error::db(e, "contar as linhas recusadas pelo banco da agência"))
     }
 
     /// The store has every item up to `seq`: audit lines are removed, quota units kept (marked) for the offline
@@ -182,7 +203,12 @@ impl History {
             params![seq, instant(now)],
         )
         .map_err(err)?;
-        tx.execute("DELETE FROM agency_outbox WHERE kind = 'quota' AND at < ?1", [instant(old)]).map_err(err)?;
+        // Only units the store has: an unsent one still counts, whatever its age.
+        tx.execute(
+            "DELETE FROM agency_outbox WHERE kind = 'quota' AND sent_at IS NOT NULL AND at < ?1",
+            [instant(old)],
+        )
+        .map_err(err)?;
         tx.commit().map_err(err)
     }
 

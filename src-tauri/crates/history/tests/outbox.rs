@@ -73,7 +73,7 @@ fn sent_lines_leave_the_outbox_and_the_rest_wait_across_a_reopen() {
     let items = h.outbox_take(2).unwrap();
     h.outbox_sent(items[1].seq).unwrap();
     drop(h);
-    let h = open(&path);
+    let mut h = open(&path);
     assert_eq!(h.outbox_waiting().unwrap(), 3, "the unsent lines survive closing the file");
     let rest = h.outbox_take(10).unwrap();
     assert!(rest[0].seq > items[1].seq);
@@ -103,4 +103,37 @@ fn the_counter_id_is_made_once_per_file() {
     let a = h.agency_counter_id(|| "pc-01#abc".into()).unwrap();
     let b = h.agency_counter_id(|| "other".into()).unwrap();
     assert_eq!((a.as_str(), b.as_str()), ("pc-01#abc", "pc-01#abc"));
+}
+
+#[test]
+fn a_line_that_cannot_be_read_back_is_set_aside_and_the_rest_keep_flowing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.db");
+    let mut h = open(&path);
+    h.set_agency_outbox(Some(hasher()));
+    for _ in 0..3 {
+        h.record(&real_ctx(), &found_cpf(CPF, "Ana"), &doc(CPF)).unwrap();
+    }
+    drop(h);
+    raw_keyed(&path).execute("UPDATE agency_outbox SET payload = '{nao e json' WHERE seq = 2", []).unwrap();
+    let mut h = open(&path);
+    let items = h.outbox_take(10).unwrap();
+    assert_eq!(items.iter().map(|i| i.seq).collect::<Vec<_>>(), [1, 3], "the damaged line does not stop the others");
+    assert_eq!(h.outbox_rejected().unwrap(), 1);
+    h.outbox_reject(3, "recusada pelo banco").unwrap();
+    assert_eq!((h.outbox_waiting().unwrap(), h.outbox_rejected().unwrap()), (1, 2));
+}
+
+#[test]
+fn unsent_offline_units_are_kept_whatever_their_age() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.db");
+    let mut h = open(&path);
+    let unit = OfflineUnit { credential: "agencia".into(), api: "serpro-cpf-v2".into(), day: "2026-01-01".into() };
+    h.outbox_spend_offline(&unit, 5).unwrap();
+    drop(h);
+    raw_keyed(&path).execute("UPDATE agency_outbox SET at = '2026-01-01T10:00:00.000Z'", []).unwrap();
+    let mut h = open(&path);
+    h.outbox_sent(0).unwrap();
+    assert_eq!(h.outbox_waiting().unwrap(), 1, "a unit the store never got is not dropped after three days");
 }

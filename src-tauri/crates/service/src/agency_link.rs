@@ -69,13 +69,19 @@ struct Ready {
     counter_id: String,
 }
 
+/// What the link knows of the store. Only a reservation that could not reach it sends the next ones to the offline
+/// allowance for a while (`down_until`); the drain keeps its own backoff, so a line the store refuses never turns
+/// reservations offline.
 #[derive(Debug, Default)]
 struct LinkState {
-    failures: u32,
+    reserve_failures: u32,
     down_until: Option<Instant>,
-    reachable: bool,
+    /// `None` until the store was tried.
+    reachable: Option<bool>,
     problem: Option<String>,
     offline_spent: u32,
+    /// Lines the store refused (kept in this PC's history, set aside from the outbox).
+    rejected: u64,
 }
 
 /// The link: a broken setup (no key, no CA…) refuses every real call with IT's message rather than let calls go
@@ -104,9 +110,8 @@ impl fmt::Debug for AgencyLink {
 /// profile's client reserves quota through. `None` without a policy or an `[agency_store]`.
 pub fn attach(policy: &PolicyState, history: &HistorySlot) -> Option<Arc<AgencyLink>> {
     let store = policy.policy()?.agency_store.as_ref()?;
-    let mut slot = store.link.0.lock().unwrap_or_else(PoisonError::into_inner);
-    if let Some(link) = slot.as_ref().filter(|l| l.setup.is_ok()) {
-        return Some(link.clone());
+    if let Some(link) = store.link.get().filter(|l| l.setup.is_ok()) {
+        return Some(link);
     }
     let machine = crate::agency_credentials::machine_store_under(policy)?;
     let setup = prepare(store, machine.as_ref(), history);
@@ -122,6 +127,12 @@ pub fn attach(policy: &PolicyState, history: &HistorySlot) -> Option<Arc<AgencyL
         state: Mutex::new(LinkState { problem, ..LinkState::default() }),
         draining: AtomicBool::new(false),
     });
+    // Prepared without the slot held (the status bar reads it meanwhile); if another caller linked a working store in
+    // the meantime, that one stays.
+    let mut slot = store.link.0.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(working) = slot.as_ref().filter(|l| l.setup.is_ok()) {
+        return Some(working.clone());
+    }
     *slot = Some(link.clone());
     Some(link)
 }
@@ -197,6 +208,15 @@ fn gateway_zone() -> jiff::tz::TimeZone {
     balcao_history::zone_named(balcao_history::GATEWAY_ZONE).unwrap_or(jiff::tz::TimeZone::UTC)
 }
 
+fn too_slow() -> AppError {
+    AppError::new(ErrorCode::Network, "O banco da agência não respondeu a tempo.")
+}
+
+/// The wait after `failures` failures in a row: doubling from the first, never longer than the last.
+fn backoff(failures: u32) -> Duration {
+    BACKOFF_FIRST.saturating_mul(1 << failures.saturating_sub(1).min(6)).min(BACKOFF_MAX)
+}
+
 fn agency_quota_spent(api: ApiKind) -> AppError {
     AppError::new(
         ErrorCode::QuotaExhausted,
@@ -227,20 +247,29 @@ impl AgencyLink {
         self.state().down_until.is_some_and(|t| Instant::now() < t)
     }
 
+    /// The store answered: reservations go to it again.
     fn mark_up(&self) {
         let mut s = self.state();
-        *s = LinkState { reachable: true, offline_spent: s.offline_spent, ..LinkState::default() };
+        s.reserve_failures = 0;
+        s.down_until = None;
+        s.reachable = Some(true);
+        s.problem = None;
     }
 
-    /// Records a failure; returns how long to wait before the next attempt.
-    fn mark_down(&self, why: &str) -> Duration {
+    /// A reservation could not reach the store: the next ones go to the offline allowance for a while (doubling).
+    fn mark_down(&self, why: &str) {
         let mut s = self.state();
-        s.failures = s.failures.saturating_add(1);
-        let wait = BACKOFF_FIRST.saturating_mul(1 << s.failures.saturating_sub(1).min(6)).min(BACKOFF_MAX);
-        s.down_until = Instant::now().checked_add(wait);
-        s.reachable = false;
+        s.reserve_failures = s.reserve_failures.saturating_add(1);
+        s.down_until = Instant::now().checked_add(backoff(s.reserve_failures));
+        s.reachable = Some(false);
         s.problem = Some(why.to_owned());
-        wait
+    }
+
+    /// The drain could not reach the store (its own backoff; reservations are not sent offline by it).
+    fn mark_unreachable(&self, why: &str) {
+        let mut s = self.state();
+        s.reachable = Some(false);
+        s.problem = Some(why.to_owned());
     }
 
     /// Why this link cannot be used at all (a missing key, password or CA), if so.
@@ -255,30 +284,55 @@ impl AgencyLink {
             Err(_) => 0,
         };
         let s = self.state();
+        let rejected = (s.rejected > 0).then(|| {
+            format!(
+                "{} linha(s) de auditoria recusada(s) pelo banco da agência ficaram guardadas neste computador (no \
+                 histórico); avise a TI.",
+                s.rejected
+            )
+        });
         AgencyStatus {
             waiting,
-            reachable: s.reachable,
+            // Until the store was tried (the app tries at start), nothing says it is down.
+            reachable: s.reachable.unwrap_or(true),
             offline_spent: s.offline_spent,
             offline_allowance: self.offline_allowance,
-            problem: s.problem.clone(),
+            problem: match (&s.problem, rejected) {
+                (Some(p), Some(r)) => Some(format!("{p} {r}")),
+                (p, r) => p.clone().or(r),
+            },
         }
     }
 
+    /// One reservation within [`RESERVE_TIMEOUT`], on the kept connection or a new one. A kept connection may have
+    /// died unseen (a firewall dropping idle connections): then it is tried once more on a fresh one. A connection that
+    /// failed or timed out is never kept.
     async fn reserve_online(&self, ready: &Ready, key: &QuotaKey, limit: u32) -> Result<Reservation, AppError> {
-        let mut conn = self.conn.lock().await;
-        if conn.as_ref().is_none_or(CounterStore::is_closed) {
-            *conn = Some(CounterStore::open(&ready.opts).await?);
-        }
-        match conn.as_ref() {
-            Some(c) => {
-                let r = c.reserve(key, limit).await;
-                if r.is_err() {
-                    *conn = None;
-                }
-                r
+        let deadline = Instant::now().checked_add(RESERVE_TIMEOUT).unwrap_or_else(Instant::now);
+        let mut conn = tokio::time::timeout_at(deadline, self.conn.lock()).await.map_err(|_| too_slow())?;
+        for _ in 0..2 {
+            let fresh = conn.as_ref().is_none_or(CounterStore::is_closed);
+            if fresh {
+                *conn = None;
+                let opened = tokio::time::timeout_at(deadline, CounterStore::open(&ready.opts)).await;
+                *conn = Some(opened.map_err(|_| too_slow())??);
             }
-            None => Err(AppError::from(ErrorCode::Internal)),
+            let Some(c) = conn.as_ref() else { return Err(too_slow()) };
+            match tokio::time::timeout_at(deadline, c.reserve(key, limit)).await {
+                Ok(Ok(r)) => return Ok(r),
+                Ok(Err(e)) => {
+                    *conn = None;
+                    if fresh || e.code != ErrorCode::Network {
+                        return Err(e);
+                    }
+                }
+                Err(_) => {
+                    *conn = None;
+                    return Err(too_slow());
+                }
+            }
         }
+        Err(too_slow())
     }
 
     async fn reserve_unit(&self, profile: &Profile, api: ApiKind, limit: Option<u64>) -> Result<(), AppError> {
@@ -290,28 +344,23 @@ impl AgencyLink {
         };
         if !self.is_down() {
             let limit = limit.map_or(u32::MAX, |l| u32::try_from(l).unwrap_or(u32::MAX));
-            match tokio::time::timeout(RESERVE_TIMEOUT, self.reserve_online(ready, &key, limit)).await {
-                Ok(Ok(Reservation::Granted)) => {
+            match self.reserve_online(ready, &key, limit).await {
+                Ok(Reservation::Granted) => {
                     self.mark_up();
                     return Ok(());
                 }
-                Ok(Ok(Reservation::Refused)) => {
+                Ok(Reservation::Refused) => {
                     self.mark_up();
                     return Err(agency_quota_spent(api));
                 }
                 // Only a store that cannot be reached falls back to the offline allowance. A store that answers
                 // with a refusal (a newer schema, a wrong password, a role without the privilege, a certificate
                 // from another authority) is refused here: none of those is worked around offline.
-                Ok(Err(e)) if e.code != ErrorCode::Network => {
+                Err(e) if e.code != ErrorCode::Network => {
                     self.state().problem = Some(e.message.clone());
                     return Err(e);
                 }
-                Ok(Err(e)) => {
-                    self.mark_down(&e.message);
-                }
-                Err(_) => {
-                    self.mark_down("O banco da agência não respondeu a tempo.");
-                }
+                Err(e) => self.mark_down(&e.message),
             }
         }
         self.spend_offline(&key).await
@@ -333,7 +382,9 @@ impl AgencyLink {
         }
     }
 
-    /// Sends the oldest waiting lines (at most one chunk) to the store, in order; returns how many were sent.
+    /// Sends the oldest waiting lines (at most one chunk) to the store, in order; returns how many left the outbox.
+    /// A line the store refuses (or that cannot be read back) is set aside and the others keep flowing; only a store
+    /// that cannot be reached stops the drain.
     pub async fn drain_once(&self, conn: &mut Option<CounterStore>) -> Result<usize, AppError> {
         let ready = self.setup.as_ref().map_err(Clone::clone)?;
         let history = self.history.as_ref().map_err(Clone::clone)?.clone();
@@ -342,34 +393,82 @@ impl AgencyLink {
             return Ok(0);
         }
         if conn.as_ref().is_none_or(CounterStore::is_closed) {
+            *conn = None;
             *conn = Some(CounterStore::open(&ready.opts).await?);
         }
         let Some(store) = conn.as_mut() else { return Err(AppError::from(ErrorCode::Internal)) };
         let mut rest = items.as_slice();
         while let Some(first) = rest.first() {
-            let sent_up_to = match &first.payload {
+            let n = match first.payload {
                 OutboxPayload::Audit(_) => {
-                    let n = rest.iter().take_while(|i| matches!(i.payload, OutboxPayload::Audit(_))).count();
-                    let (run, after) = rest.split_at(n);
-                    let lines = run.iter().map(|i| audit_line(i, &ready.counter_id)).collect::<Result<Vec<_>, _>>()?;
-                    store.append_all(&lines).await?;
-                    rest = after;
-                    run.last().map_or(first.seq, |i| i.seq)
+                    rest.iter().take_while(|i| matches!(i.payload, OutboxPayload::Audit(_))).count()
                 }
-                OutboxPayload::Quota(unit) => {
-                    let key = quota_key(unit)?;
-                    store.record_offline_use(item_id(first)?, &ready.counter_id, &key).await?;
-                    rest = rest.get(1..).unwrap_or_default();
-                    first.seq
-                }
+                OutboxPayload::Quota(_) => 1,
             };
-            on_history(history.clone(), move |h: &mut History| h.outbox_sent(sent_up_to)).await?;
+            let (run, after) = rest.split_at(n.max(1));
+            rest = after;
+            let sent = match &first.payload {
+                OutboxPayload::Audit(_) => self.send_lines(store, run, &ready.counter_id).await,
+                OutboxPayload::Quota(unit) => self.send_unit(store, first, unit, &ready.counter_id).await,
+            };
+            match sent {
+                Ok(()) => {}
+                // Anything but a refused line (the store unreachable, a password or role IT must fix) stops here:
+                // the lines wait, in order, for the next attempt.
+                Err(e) if e.code != ErrorCode::Upstream => return Err(e),
+                // The store refused a line of the lot: one at a time, to set aside only the line it refuses.
+                Err(_) if run.len() > 1 => {
+                    for item in run {
+                        let one = std::slice::from_ref(item);
+                        match self.send_lines(store, one, &ready.counter_id).await {
+                            Ok(()) => {}
+                            Err(e) if e.code != ErrorCode::Upstream => return Err(e),
+                            Err(e) => self.reject(&history, item.seq, &e.message).await?,
+                        }
+                        let seq = item.seq;
+                        on_history(history.clone(), move |h: &mut History| h.outbox_sent(seq)).await?;
+                    }
+                    continue;
+                }
+                Err(e) => self.reject(&history, first.seq, &e.message).await?,
+            }
+            let last = run.last().map_or(first.seq, |i| i.seq);
+            on_history(history.clone(), move |h: &mut History| h.outbox_sent(last)).await?;
         }
         self.mark_up();
         Ok(items.len())
     }
 
-    /// Drains until the outbox is empty, the store fails or `budget` is spent (the CLI, before it exits).
+    /// One run of audit lines in one transaction; a line that cannot be read back is refused as a whole run would be.
+    async fn send_lines(&self, store: &mut CounterStore, run: &[OutboxItem], counter_id: &str) -> Result<(), AppError> {
+        let lines = run.iter().map(|i| audit_line(i, counter_id)).collect::<Result<Vec<_>, _>>()?;
+        store.append_all(&lines).await.map(|_| ())
+    }
+
+    async fn send_unit(
+        &self,
+        store: &CounterStore,
+        item: &OutboxItem,
+        unit: &OfflineUnit,
+        counter_id: &str,
+    ) -> Result<(), AppError> {
+        store.record_offline_use(item_id(item)?, counter_id, &quota_key(unit)?).await.map(|_| ())
+    }
+
+    /// Sets a refused line aside (kept in the local history) and counts it for the status bar.
+    async fn reject(&self, history: &Arc<std::sync::Mutex<History>>, seq: i64, why: &str) -> Result<(), AppError> {
+        tracing::warn!(seq, "agency store: a line was set aside: {why}");
+        let reason = why.to_owned();
+        let rejected = on_history(history.clone(), move |h| {
+            h.outbox_reject(seq, &reason)?;
+            h.outbox_rejected()
+        })
+        .await?;
+        self.state().rejected = rejected;
+        Ok(())
+    }
+
+    /// Drains until the outbox is empty, the store cannot be reached or `budget` is spent (the CLI, before it exits).
     pub async fn drain_for(&self, budget: Duration) -> Result<(), AppError> {
         let mut conn = None;
         let deadline = Instant::now().checked_add(budget).unwrap_or_else(Instant::now);
@@ -378,7 +477,7 @@ impl AgencyLink {
                 Ok(Ok(0)) | Err(_) => return Ok(()),
                 Ok(Ok(_)) => {}
                 Ok(Err(e)) => {
-                    self.mark_down(&e.message);
+                    self.mark_unreachable(&e.message);
                     return Err(e);
                 }
             }
@@ -392,16 +491,34 @@ impl AgencyLink {
         }
     }
 
-    /// The app's drain: forever, waiting out failures with a bounded, doubling backoff.
+    /// The app's drain: first a connection, so the status bar knows at once whether the store answers; then forever,
+    /// waiting out failures with its own bounded, doubling backoff.
     async fn drain_forever(self: Arc<Self>) {
         let mut conn = None;
+        let mut failures = 0u32;
+        if let Ok(ready) = self.setup.as_ref() {
+            match CounterStore::open(&ready.opts).await {
+                Ok(c) => {
+                    conn = Some(c);
+                    self.mark_up();
+                }
+                Err(e) => self.mark_unreachable(&e.message),
+            }
+        }
+        if let Ok(h) = &self.history
+            && let Ok(rejected) = on_history(h.clone(), |h| h.outbox_rejected()).await
+        {
+            self.state().rejected = rejected;
+        }
         loop {
             match self.drain_once(&mut conn).await {
                 Ok(0) => tokio::time::sleep(IDLE_POLL).await,
-                Ok(_) => {}
+                Ok(_) => failures = 0,
                 Err(e) => {
                     conn = None;
-                    let wait = self.mark_down(&e.message);
+                    failures = failures.saturating_add(1);
+                    self.mark_unreachable(&e.message);
+                    let wait = backoff(failures);
                     tracing::info!(code = ?e.code, ?wait, "agency store: drain paused");
                     tokio::time::sleep(wait).await;
                 }
@@ -421,11 +538,12 @@ impl CentralQuota for AgencyLink {
     }
 }
 
+/// A line that cannot be read back: like a line the store refuses (`Upstream`), it is set aside.
 fn damaged() -> AppError {
     AppError::new(
-        ErrorCode::Internal,
-        "Uma linha à espera do banco da agência está danificada no histórico deste computador. Avise a TI (o envio \
-         parou nela, nada foi perdido).",
+        ErrorCode::Upstream,
+        "Uma linha à espera do banco da agência está danificada no histórico deste computador: ela foi separada \
+         (a trilha de auditoria local continua com ela) e as demais seguem. Avise a TI.",
     )
 }
 

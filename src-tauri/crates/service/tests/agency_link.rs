@@ -225,3 +225,41 @@ async fn a_refusing_store_is_not_worked_around_with_the_offline_allowance() {
     assert_eq!(e.code, ErrorCode::Tls, "{}", e.message);
     assert_eq!(api_calls(&sim), 0, "a server with another authority's certificate gets nothing");
 }
+
+/// A line the store refuses (here a constraint IT added) is set aside; the lines after it still arrive, and
+/// reservations keep going to the store (none is spent from the offline allowance).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_line_the_store_refuses_is_set_aside_and_neither_stops_the_rest_nor_sends_reservations_offline() {
+    let db = ready("link_poison").await;
+    let sup = db.superuser(&db.name).await;
+    sup.batch_execute(
+        "ALTER TABLE balcao.audit_line ADD CONSTRAINT no_poison CHECK (purpose IS DISTINCT FROM 'veneno')",
+    )
+    .await
+    .unwrap();
+    let sim = gateway().await;
+    let c = counter(&sim.base_url(), &counter_url(&db), &db.ca, 5);
+    let session = c.session().await;
+    for purpose in ["primeira", "veneno", "terceira"] {
+        let req = balcao_core::api::LookupRequest { purpose: Some(purpose.into()), ..request(CPFS[0]) };
+        session.lookup(req).await.expect("answered");
+    }
+    let link = session.agency().unwrap().clone();
+    link.drain_for(Duration::from_secs(20)).await.expect("the drain goes on past the refused line");
+    let purposes: Vec<String> = sup
+        .query("SELECT purpose FROM balcao.audit_line ORDER BY seq", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(purposes, ["primeira", "terceira"]);
+    let status = link.status().await;
+    assert_eq!(status.waiting, 0);
+    assert!(status.reachable);
+    assert!(status.problem.as_deref().is_some_and(|p| p.contains("1 linha")), "{:?}", status.problem);
+    session.lookup(request(CPFS[1])).await.expect("the next lookup");
+    assert_eq!(link.status().await.offline_spent, 0, "the reservation went to the store, not offline");
+    let used: i32 = sup.query_one("SELECT sum(used)::int FROM balcao.quota_use", &[]).await.unwrap().get(0);
+    assert_eq!(used, 4);
+}

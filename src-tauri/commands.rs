@@ -55,4 +55,5 @@ declare_commands! {
     batch::batch_resume => Refused,
     batch::batch_export => Refused,
     batch::batch_discard => Refused,
+    desk::export_open_folder => Refused,
 }

@@ -2,10 +2,12 @@
 
 mod activity;
 mod commands;
+pub mod desktop;
 pub mod diagnostics;
 pub mod files;
 pub mod idle_lock;
 pub mod logging;
+pub mod saving;
 #[cfg(debug_assertions)]
 pub mod seams;
 mod state;
@@ -84,6 +86,7 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         })
         .manage(AppState::default())
         .manage(files::BatchFile::default())
+        .manage(saving::LastSaved::default())
         .manage(commands::BatchFollower::default())
         .manage(Activity::default())
         .manage(updater::Updates::default())

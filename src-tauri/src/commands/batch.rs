@@ -12,6 +12,7 @@ use tauri::ipc::Channel;
 use tauri::{Runtime, State, Window};
 
 use crate::files::{self, BatchFile};
+use crate::saving::{self, LastSaved};
 use crate::{Activity, AppState};
 
 /// Opens the system dialog and previews the chosen file (`reopen`: reopens the saved batch with it instead);
@@ -136,10 +137,20 @@ pub async fn batch_resume(
     state.get().await?.batch().resume(retry_failed, follower.sink(&activity)).await
 }
 
-/// Writes the result CSV to the clerk's Downloads folder and returns its path.
+/// Asks where to save («Salvar como…», opened by Rust) and writes the result CSV there; returns the path written,
+/// `None` when the clerk closed the dialog (nothing written).
 #[command]
-pub async fn batch_export(state: State<'_, AppState>) -> Result<String, AppError> {
-    state.get().await?.batch().export().await
+pub async fn batch_export<R: Runtime>(
+    window: Window<R>,
+    state: State<'_, AppState>,
+    saved: State<'_, LastSaved>,
+) -> Result<Option<String>, AppError> {
+    let services = state.get().await?;
+    let name = services.batch().export_name().await?;
+    let Some(path) = saving::ask(&window, "Salvar o resultado do lote como", &name).await? else { return Ok(None) };
+    let written = services.batch().export_file(&path).await?;
+    saved.set(&written);
+    Ok(Some(written))
 }
 
 #[command]

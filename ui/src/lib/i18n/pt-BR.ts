@@ -688,4 +688,11 @@ export const t = {
   errors: {
     unexpected: 'Erro inesperado no Balcão. Tente de novo; se persistir, avise a TI.',
   },
+  // Files on the desk (#16): «Salvar como…» and «Abrir pasta».
+  desk: {
+    saveCancelled: 'Nada foi gravado: a janela «Salvar como…» foi fechada sem escolher um arquivo.',
+    openFolder: 'Abrir pasta',
+    openFolderHint: 'Mostra o arquivo gravado no gerenciador de arquivos',
+    folderOpened: 'Pasta aberta no gerenciador de arquivos.',
+  },
 } as const;

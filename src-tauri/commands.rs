@@ -56,4 +56,5 @@ declare_commands! {
     batch::batch_export => Refused,
     batch::batch_discard => Refused,
     desk::export_open_folder => Refused,
+    desk::receipt_save_pdf => Refused,
 }

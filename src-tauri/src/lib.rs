@@ -7,6 +7,7 @@ pub mod diagnostics;
 pub mod files;
 pub mod idle_lock;
 pub mod logging;
+pub mod receipt_pdf;
 pub mod saving;
 #[cfg(debug_assertions)]
 pub mod seams;

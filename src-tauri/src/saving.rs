@@ -8,9 +8,29 @@ use balcao_core::{AppError, ErrorCode};
 use tauri::{Manager, Runtime, Window};
 use tauri_plugin_dialog::DialogExt;
 
-/// The filter of every export's dialog (GTK matches patterns case-sensitively, hence both cases).
-const CSV_FILTER: &str = "Planilha CSV";
-const CSV_EXTENSIONS: &[&str] = &["csv", "CSV"];
+/// What an export writes: its dialog's filter (GTK matches patterns case-sensitively, hence both cases) and the
+/// extension a name typed without one gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Csv,
+    Pdf,
+}
+
+impl Kind {
+    fn filter(self) -> (&'static str, &'static [&'static str]) {
+        match self {
+            Kind::Csv => ("Planilha CSV", &["csv", "CSV"]),
+            Kind::Pdf => ("Documento PDF", &["pdf", "PDF"]),
+        }
+    }
+
+    fn extension(self) -> &'static str {
+        match self {
+            Kind::Csv => "csv",
+            Kind::Pdf => "pdf",
+        }
+    }
+}
 
 /// The last file an export wrote, for «Abrir pasta» (the page names no path).
 #[derive(Debug, Default)]
@@ -34,20 +54,22 @@ impl LastSaved {
 }
 
 /// Opens «Salvar como…» on `window`, offering `name` in the Downloads folder, and waits for the clerk: `None` when
-/// the dialog was closed without a file. A name typed without an extension gets `.csv`.
-pub async fn ask<R: Runtime>(window: &Window<R>, title: &str, name: &str) -> Result<Option<PathBuf>, AppError> {
+/// the dialog was closed without a file. A name typed without an extension gets the kind's.
+pub async fn ask<R: Runtime>(
+    window: &Window<R>,
+    title: &str,
+    name: &str,
+    kind: Kind,
+) -> Result<Option<PathBuf>, AppError> {
+    let with_extension = |p: PathBuf| if p.extension().is_some() { p } else { p.with_extension(kind.extension()) };
     #[cfg(debug_assertions)]
     if let Some(answer) = crate::seams::dialog_answer() {
         return Ok(answer.map(with_extension));
     }
+    let (filter, extensions) = kind.filter();
     let (tx, rx) = tokio::sync::oneshot::channel();
-    let mut dialog = window
-        .dialog()
-        .file()
-        .set_parent(window)
-        .set_title(title)
-        .set_file_name(name)
-        .add_filter(CSV_FILTER, CSV_EXTENSIONS);
+    let mut dialog =
+        window.dialog().file().set_parent(window).set_title(title).set_file_name(name).add_filter(filter, extensions);
     if let Ok(dir) = window.path().download_dir()
         && dir.is_dir()
     {
@@ -58,10 +80,6 @@ pub async fn ask<R: Runtime>(window: &Window<R>, title: &str, name: &str) -> Res
     });
     let chosen = rx.await.map_err(|_| dialog_error())?;
     Ok(chosen.map(|p| p.into_path().map_err(|_| dialog_error())).transpose()?.map(with_extension))
-}
-
-fn with_extension(path: PathBuf) -> PathBuf {
-    if path.extension().is_some() { path } else { path.with_extension("csv") }
 }
 
 fn dialog_error() -> AppError {
@@ -78,9 +96,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_name_typed_without_extension_is_saved_as_csv_and_the_last_saved_file_must_still_exist() {
-        assert_eq!(with_extension(PathBuf::from("/tmp/x/relatorio")), PathBuf::from("/tmp/x/relatorio.csv"));
-        assert_eq!(with_extension(PathBuf::from("/tmp/x/r.txt")), PathBuf::from("/tmp/x/r.txt"));
+    fn the_folder_of_a_saved_file_and_the_last_saved_file_must_still_exist() {
         assert_eq!(folder_of(Path::new("/tmp/x/r.csv")), Path::new("/tmp/x"));
         let dir = tempfile::tempdir().unwrap();
         let saved = LastSaved::default();

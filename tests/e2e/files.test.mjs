@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { env, openApp, screenshot, xkey, pageHelpers, answerNextDialog } from './harness.mjs';
+import { env, openApp, screenshot, xkey, xtype, pageHelpers, answerNextDialog } from './harness.mjs';
 
 const calls = process.env.BALCAO_E2E_DESKTOP_CALLS;
 /** What a stand-in desktop service was asked, one object per call. */
@@ -27,7 +27,7 @@ const windowFile = join(env.dataDir, 'window.json');
 
 let browser;
 const { $, shown } = pageHelpers(() => browser);
-const text = async (id) => (await shown(id)).getText();
+const text = async (id, timeout) => (await shown(id, timeout)).getText();
 let dir;
 let other;
 
@@ -84,6 +84,47 @@ test('an export asks «Salvar como…», writes the file where the clerk chose, 
   assert.match(readFileSync(audit, 'utf8'), /exportação/i, 'the audit trail lists the history export just made');
 });
 
+test('the Recibo is saved as PDF where the clerk chose, with a line in the audit trail', async () => {
+  xkey('alt+1');
+  await shown('lookup-input');
+  xkey('ctrl+k');
+  xtype('404.428.201-35');
+  xkey('Return');
+  await shown('result-name');
+  xkey('alt+4');
+  await shown('receipt');
+
+  answerNextDialog('');
+  await (await shown('receipt-pdf')).click();
+  assert.match(await text('receipt-pdf-cancelled'), /Nada foi gravado/);
+
+  const chosen = join(dir, 'recibo');
+  answerNextDialog(chosen);
+  await (await shown('receipt-pdf')).click();
+  const saved = `${chosen}.pdf`;
+  assert.equal(await text('receipt-pdf-path', 40000), `Recibo gravado em ${saved}`);
+  const pdf = readFileSync(saved);
+  assert.equal(pdf.subarray(0, 5).toString('latin1'), '%PDF-', 'a PDF file');
+  assert.ok(pdf.length > 2000, `a page was printed (${pdf.length} bytes)`);
+  assert.equal(statSync(saved).mode & 0o777, 0o600, 'private to the clerk');
+  assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith('.')), [], 'no partial file left beside it');
+  await screenshot(browser, 'files-02-recibo-pdf');
+
+  const before = fileManagerCalls().length;
+  await (await shown('receipt-pdf-open-folder')).click();
+  await browser.waitUntil(async () => fileManagerCalls().length > before, { timeout: 10000 });
+  assert.deepEqual(fileManagerCalls().slice(before)[0].uris, [pathToFileURL(saved).href]);
+
+  // The audit trail notes the saved copy.
+  xkey('alt+3');
+  await shown('screen-historico');
+  const audit = join(dir, 'auditoria-depois-do-recibo.csv');
+  answerNextDialog(audit);
+  await (await shown('history-export-audit')).click();
+  assert.equal(await text('history-export-path'), `Arquivo gravado em ${audit}`);
+  assert.match(readFileSync(audit, 'utf8'), /recibo de consulta \(PDF\)/);
+});
+
 /** Runs a three-CPF batch from Lote to its end (the file chosen through the dialog seam); `during` runs once it started. */
 async function runBatch(name, during) {
   xkey('alt+7');
@@ -135,7 +176,7 @@ test('a batch that ends while the window is not focused is announced by a deskto
   assert.equal(sent.appName, 'Balcão');
   assert.equal(sent.summary, 'Lote concluído');
   assert.equal(sent.body, '3 de 3 linhas processadas, nenhum erro.');
-  await screenshot(browser, 'files-02-lote-notificado');
+  await screenshot(browser, 'files-03-lote-notificado');
   other.kill();
   other = undefined;
   await fetch(`${sim}/__sim/faults`, { method: 'DELETE' });
@@ -159,5 +200,5 @@ test('the window keeps its size and position across a restart', async () => {
   browser = await openApp();
   await shown('lookup-input');
   assert.deepEqual(await browser.getWindowRect(), moved, 'the same size and place after the restart');
-  await screenshot(browser, 'files-03-janela-restaurada');
+  await screenshot(browser, 'files-04-janela-restaurada');
 });

@@ -150,7 +150,9 @@ pub async fn batch_export<R: Runtime>(
 ) -> Result<Option<String>, AppError> {
     let services = state.get().await?;
     let name = services.batch().export_name().await?;
-    let Some(path) = saving::ask(&window, "Salvar o resultado do lote como", &name).await? else { return Ok(None) };
+    let Some(path) = saving::ask(&window, "Salvar o resultado do lote como", &name, saving::Kind::Csv).await? else {
+        return Ok(None);
+    };
     let written = services.batch().export_file(&path).await?;
     saved.set(&written);
     Ok(Some(written))

@@ -46,7 +46,7 @@ pub async fn history_export<R: Runtime>(
         ExportKind::Audit => "Salvar a auditoria como",
     };
     let name = balcao_service::HistoryService::export_name(kind);
-    let Some(path) = saving::ask(&window, title, &name).await? else { return Ok(None) };
+    let Some(path) = saving::ask(&window, title, &name, saving::Kind::Csv).await? else { return Ok(None) };
     let written = services.history().export_file(&path, kind, from, to).await?;
     saved.set(&written);
     Ok(Some(written))

@@ -133,6 +133,8 @@ export const ipc = {
   batchExport: () => call('batch_export'),
   /** Shows the file the last export saved in the file manager (Rust knows which; the page names no path). */
   exportOpenFolder: () => call('export_open_folder'),
+  /** «Salvar como…» opened by Rust, then the Recibo on screen printed there as PDF: the path, or null when closed. */
+  receiptSavePdf: () => call('receipt_save_pdf'),
   batchDiscard: () => call('batch_discard'),
 
   /** What keeps Balcão in its safe mode (a degraded start); empty when it works fully. */

@@ -52,6 +52,13 @@ impl HistoryService {
         self.history.with(move |h| h.previous(id)).await
     }
 
+    /// Notes in the audit trail that a file made outside the history (a receipt saved as PDF, `what` names it) was
+    /// saved with `rows` lookups in it: every saved copy of lookup results leaves a trace.
+    pub async fn audit_file_export(&self, what: String, rows: u64) -> Result<(), AppError> {
+        let actor = self.actor().await;
+        self.history.with(move |h| h.audit_file_export(&what, rows, &actor)).await
+    }
+
     /// "Expurgar agora": removes every history entry; the audit trail stays. Returns how many were removed.
     pub async fn purge(&self) -> Result<u64, AppError> {
         let actor = self.actor().await;

@@ -81,6 +81,7 @@ export type Commands = {
   batch_export: { args: Record<string, never>; answer: string | null };
   batch_discard: { args: Record<string, never>; answer: null };
   export_open_folder: { args: Record<string, never>; answer: null };
+  receipt_save_pdf: { args: Record<string, never>; answer: string | null };
 };
 
 export type CommandName = keyof Commands;

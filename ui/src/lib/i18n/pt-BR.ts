@@ -694,5 +694,7 @@ export const t = {
     openFolder: 'Abrir pasta',
     openFolderHint: 'Mostra o arquivo gravado no gerenciador de arquivos',
     folderOpened: 'Pasta aberta no gerenciador de arquivos.',
+    receiptPdf: 'Salvar como PDF',
+    receiptSaved: (path: string) => `Recibo gravado em ${path}`,
   },
 } as const;

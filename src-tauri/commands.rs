@@ -55,4 +55,6 @@ declare_commands! {
     batch::batch_resume => Refused,
     batch::batch_export => Refused,
     batch::batch_discard => Refused,
+    desk::export_open_folder => Refused,
+    desk::receipt_save_pdf => Refused,
 }

@@ -5,6 +5,7 @@ mod batch;
 #[cfg(test)]
 mod bindings;
 mod compare;
+mod desk;
 mod history;
 mod lookup;
 mod settings;

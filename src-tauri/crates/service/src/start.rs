@@ -113,7 +113,7 @@ impl Balcao {
             lookup_service: LookupService::new(&settings, &active, &history, &who),
             lock_service: LockService::new(&lock, &secrets, &settings),
             profiles_service: ProfilesService::new(&settings, &secrets, &active, &history, &sim, opts.sim_addr),
-            history_service: HistoryService::new(&opts.data_dir, &history, &settings, &active, &who),
+            history_service: HistoryService::new(&history, &settings, &active, &who),
             settings_service: SettingsService::new(&settings, &history, &who),
             batch_service: BatchService::new(&opts.data_dir, &settings, &active, &history, &who),
             data_dir: opts.data_dir,

@@ -693,4 +693,13 @@ export const t = {
   errors: {
     unexpected: 'Erro inesperado no Balcão. Tente de novo; se persistir, avise a TI.',
   },
+  // Files on the desk (#16): «Salvar como…» and «Abrir pasta».
+  desk: {
+    saveCancelled: 'Nada foi gravado: a janela «Salvar como…» foi fechada sem escolher um arquivo.',
+    openFolder: 'Abrir pasta',
+    openFolderHint: 'Mostra o arquivo gravado no gerenciador de arquivos',
+    folderOpened: 'Pasta aberta no gerenciador de arquivos.',
+    receiptPdf: 'Salvar como PDF',
+    receiptSaved: (path: string) => `Recibo gravado em ${path}`,
+  },
 } as const;

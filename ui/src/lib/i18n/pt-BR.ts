@@ -670,11 +670,6 @@ export const t = {
   },
   time: {
     justNow: 'agora há pouco',
-    minutesAgo: (n: number) => `há ${n} ${plural(n, 'minuto', 'minutos')}`,
-    hoursAgo: (n: number) => `há ${n} ${plural(n, 'hora', 'horas')}`,
-    daysAgo: (n: number) => `há ${n} ${plural(n, 'dia', 'dias')}`,
-    monthsAgo: (n: number) => `há ${n} ${plural(n, 'mês', 'meses')}`,
-    yearsAgo: (n: number) => `há ${n} ${plural(n, 'ano', 'anos')}`,
     duration: (s: number) => {
       const total = Math.max(0, Math.round(s));
       const h = Math.floor(total / 3600);

@@ -683,4 +683,13 @@ export const t = {
   errors: {
     unexpected: 'Erro inesperado no Balcão. Tente de novo; se persistir, avise a TI.',
   },
+  // ---- issue 16: accessibility and errors thrown in the page ----
+  a11y: {
+    /** What a screen reader says once when a lookup ends with a record. */
+    lookupDone: (kind: 'CPF' | 'CNPJ', doc: string, name: string, status: string) =>
+      `Consulta concluída: ${kind} ${doc}, ${name}. Situação cadastral: ${status}.`,
+    /** … and when it ends with an error. */
+    lookupFailed: (message: string) => `Consulta não concluída. ${message}`,
+  },
+
 } as const;

@@ -7,6 +7,7 @@ mod bindings;
 mod compare;
 mod history;
 mod lookup;
+mod page;
 mod settings;
 
 pub use batch::BatchFollower;

@@ -691,5 +691,11 @@ export const t = {
     /** … and when it ends with an error. */
     lookupFailed: (message: string) => `Consulta não concluída. ${message}`,
   },
-
+  pageError: {
+    title: 'Algo não saiu como esperado nesta tela',
+    body: 'O Balcão anotou o problema no registro técnico (log). Os dados estão guardados; você pode continuar o atendimento.',
+    hint: 'Se voltar a acontecer, abra Configurações (Alt+5) › Diagnóstico e envie o relatório à TI.',
+    diagnostics: 'Abrir o diagnóstico',
+    close: 'Fechar aviso',
+  },
 } as const;

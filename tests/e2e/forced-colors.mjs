@@ -102,6 +102,10 @@ export async function checkForcedColors(snapshots, shotsDir = null) {
       const active = await page.evaluate(() => matchMedia('(forced-colors: active)').matches);
       if (!active) throw new Error('Chromium did not enter forced-colors emulation');
       const parts = await page.evaluate(invisibleParts);
+      // A picture of each state as high contrast shows it, before Tab scrolls the page (the themes look alike there).
+      if (shotsDir && snap.name.endsWith('-light')) {
+        await page.screenshot({ path: join(shotsDir, `forced-colors-${snap.name.replace(/-light$/, '')}.png`) });
+      }
       // Tab through the page as a keyboard user would: every stop must show its ring.
       let focusables = 0;
       for (let i = 0; i < 400; i += 1) {
@@ -111,10 +115,6 @@ export async function checkForcedColors(snapshots, shotsDir = null) {
         if (ring.again) break;
         focusables += 1;
         if (!ring.drawn) parts.problems.push(`focus ring not drawn: ${ring.name}`);
-      }
-      // One picture of each state as high contrast shows it (both themes look alike there: the light one).
-      if (shotsDir && snap.name.endsWith('-light')) {
-        await page.screenshot({ path: join(shotsDir, `forced-colors-${snap.name.replace(/-light$/, '')}.png`) });
       }
       results.push({ name: snap.name, controls: parts.controls, statuses, focusables, problems: parts.problems });
       await page.close();

@@ -248,6 +248,20 @@ test('Lote: the preview, then the run to the end', async () => {
   await shown('batch-file');
 });
 
+test('the notice for an error thrown in the page', async () => {
+  xkey('alt+1');
+  await focused('lookup-input');
+  await browser.execute(() => {
+    setTimeout(() => {
+      throw new Error('erro de teste de acessibilidade');
+    }, 0);
+  });
+  await shown('page-error');
+  await audit('erro-na-tela');
+  xkey('Escape');
+  await browser.waitUntil(async () => !(await (await $('page-error')).isExisting()), { timeout: 5000 });
+});
+
 test('the help overlay and the lock screen', async () => {
   xkey('alt+1');
   await focused('lookup-input');

@@ -10,6 +10,7 @@ declare_commands! {
     lookup::app_info => Runs,
     lookup::status_info => Runs,
     lookup::ui_ready => Runs,
+    page::page_error => Runs,
     lookup::lookup => Refused,
     history::history_search => Refused,
     history::history_get => Refused,

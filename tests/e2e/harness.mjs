@@ -125,7 +125,20 @@ export function pageHelpers(getBrowser) {
       cmd,
       args,
     );
-  return { $, shown, focused, invokeFromPage };
+  /** Presses Tab (or another chord) until the nth element with this test id has focus: the keyboard's way there. */
+  const tabTo = async (id, nth = 0, chord = 'Tab') => {
+    for (let i = 0; i < 80; i += 1) {
+      const here = await getBrowser().execute(
+        (tid, n) => document.activeElement === document.querySelectorAll(`[data-testid="${tid}"]`)[n],
+        id,
+        nth,
+      );
+      if (here) return;
+      xkey(chord);
+    }
+    throw new Error(`${chord} never reached ${id} #${nth}`);
+  };
+  return { $, shown, focused, invokeFromPage, tabTo };
 }
 
 /**

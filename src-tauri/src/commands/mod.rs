@@ -8,6 +8,7 @@ mod compare;
 mod desk;
 mod history;
 mod lookup;
+mod page;
 mod settings;
 
 pub use batch::BatchFollower;

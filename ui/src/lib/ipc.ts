@@ -170,6 +170,9 @@ export const ipc = {
   diagnostics: () => call('diagnostics'),
 
   uiReady: (millis: number) => call('ui_ready', { millis: Math.round(millis) }),
+  /** Writes an error thrown in the page to Balcão's log (masked as every line). */
+  pageError: (kind: 'error' | 'rejection', message: string, source: string) =>
+    call('page_error', { kind, message, source }),
 };
 
 export type Ipc = typeof ipc;

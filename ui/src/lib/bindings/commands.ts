@@ -35,6 +35,7 @@ export type Commands = {
   app_info: { args: Record<string, never>; answer: AppInfo };
   status_info: { args: Record<string, never>; answer: StatusInfo };
   ui_ready: { args: { millis: number }; answer: null };
+  page_error: { args: { kind: string; message: string; source: string }; answer: null };
   lookup: { args: { request: LookupRequest }; answer: LookupResponse };
   history_search: { args: { query: HistoryQuery }; answer: HistoryPage };
   history_get: { args: { id: number }; answer: HistoryEntry };

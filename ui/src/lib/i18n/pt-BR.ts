@@ -675,11 +675,6 @@ export const t = {
   },
   time: {
     justNow: 'agora há pouco',
-    minutesAgo: (n: number) => `há ${n} ${plural(n, 'minuto', 'minutos')}`,
-    hoursAgo: (n: number) => `há ${n} ${plural(n, 'hora', 'horas')}`,
-    daysAgo: (n: number) => `há ${n} ${plural(n, 'dia', 'dias')}`,
-    monthsAgo: (n: number) => `há ${n} ${plural(n, 'mês', 'meses')}`,
-    yearsAgo: (n: number) => `há ${n} ${plural(n, 'ano', 'anos')}`,
     duration: (s: number) => {
       const total = Math.max(0, Math.round(s));
       const h = Math.floor(total / 3600);
@@ -701,5 +696,20 @@ export const t = {
     folderOpened: 'Pasta aberta no gerenciador de arquivos.',
     receiptPdf: 'Salvar como PDF',
     receiptSaved: (path: string) => `Recibo gravado em ${path}`,
+  },
+  // ---- issue 16: accessibility and errors thrown in the page ----
+  a11y: {
+    /** What a screen reader says once when a lookup ends with a record. */
+    lookupDone: (kind: 'CPF' | 'CNPJ', doc: string, name: string, status: string) =>
+      `Consulta concluída: ${kind} ${doc}, ${name}. Situação cadastral: ${status}.`,
+    /** … and when it ends with an error. */
+    lookupFailed: (message: string) => `Consulta não concluída. ${message}`,
+  },
+  pageError: {
+    title: 'Algo não saiu como esperado nesta tela',
+    body: 'O Balcão anotou o problema no registro técnico (log). Os dados estão guardados; você pode continuar o atendimento.',
+    hint: 'Se voltar a acontecer, abra Configurações (Alt+5) › Diagnóstico e envie o relatório à TI.',
+    diagnostics: 'Abrir o diagnóstico',
+    close: 'Fechar aviso',
   },
 } as const;

@@ -181,6 +181,9 @@ test('a batch that ends while the window is not focused is announced by a deskto
   other = undefined;
   await fetch(`${sim}/__sim/faults`, { method: 'DELETE' });
   execFileSync('xdotool', ['windowfocus', '--sync', appWindow()]);
+  // Lote as the next test files expect it: no finished batch on screen.
+  await (await shown('batch-new')).click();
+  await shown('batch-file');
 });
 
 test('the window keeps its size and position across a restart', async () => {

@@ -61,6 +61,7 @@ fn typescript_bindings_are_fresh() {
         balcao_core::history_api::AuditPage,
         balcao_core::history_api::DayRange,
         balcao_core::profile::Profile,
+        balcao_core::extra_base::BaseAnswer,
         balcao_core::profile::ProfileEntry,
         balcao_core::profile::CredentialsState,
         balcao_core::profile::ApiCredentialsState,

@@ -766,6 +766,48 @@ pub fn format_money(text: &str, unit: MoneyUnit) -> Option<String> {
     Some(format!("{sign}R$ {grouped},{cents}"))
 }
 
+/// The three declarations Demonstração ships (the simulator serves them with fictitious data; the same, with their
+/// sources, are in `docs/examples/profiles.toml`): SERPRO's Consulta Renda by the citizen's e-CAC authorisation,
+/// Conecta's CEP and Dataprev's CadÚnico situação (whose answer no public source shows: an example).
+pub fn demo_bases() -> Vec<ExtraBase> {
+    let declarations = [
+        serde_json::json!({
+            "id": "renda", "name": "Consulta Renda (autorização e-CAC)",
+            "path": "/renda-pf/v1/Consultar/{autorizacao}", "appliesTo": ["cpf"],
+            "field": [
+                {"pointer": "/autorizacao/titular", "label": "Titular (CPF)", "type": "text"},
+                {"pointer": "/autorizacao/dataHoraRegistro", "label": "Autorização registrada em", "type": "date",
+                 "format": "AAAA-MM-DD"},
+                {"pointer": "/autorizacao/avisoLegal", "label": "Aviso legal", "type": "text"},
+                {"pointer": "/dados", "label": "Dados declarados", "type": "list", "item": ["/texto", "/valor"]}
+            ]
+        }),
+        serde_json::json!({
+            "id": "cep", "name": "CEP (Conecta)", "path": "/api-cep/v1/consulta/cep/{cep}",
+            "appliesTo": ["cpf", "cnpj"], "billed": false,
+            "field": [
+                {"pointer": "/logradouro", "label": "Logradouro", "type": "text"},
+                {"pointer": "/bairro", "label": "Bairro", "type": "text"},
+                {"pointer": "/municipio", "label": "Município", "type": "text"},
+                {"pointer": "/uf", "label": "UF", "type": "text"}
+            ]
+        }),
+        serde_json::json!({
+            "id": "cadunico", "name": "CadÚnico: situação (Dataprev, exemplo)",
+            "path": "/dataprev-cadunico/v1/situacaoCadastral/{cpf}", "appliesTo": ["cpf"], "quota": 1000,
+            "field": [
+                {"pointer": "/cadastrado", "label": "Cadastrado no CadÚnico", "type": "flag"},
+                {"pointer": "/situacaoCadastral", "label": "Situação cadastral", "type": "code",
+                 "labels": {"1": "Em cadastramento", "2": "Cadastrado", "3": "Excluído", "4": "Sem registro civil"}},
+                {"pointer": "/dataAtualizacao", "label": "Atualizado em", "type": "date", "format": "AAAAMMDD"},
+                {"pointer": "/rendaPerCapitaCentavos", "label": "Renda per capita", "type": "money", "unit": "centavos"},
+                {"pointer": "/familiaUnipessoal", "label": "Família unipessoal", "type": "flag"}
+            ]
+        }),
+    ];
+    declarations.into_iter().filter_map(|d| serde_json::from_value(d).ok()).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -778,6 +820,15 @@ mod tests {
             "field": [{"pointer": "/autorizacao/titular", "label": "Titular", "type": "text"}]
         }))
         .unwrap()
+    }
+
+    #[test]
+    fn the_demo_declarations_parse_and_pass_their_checks() {
+        let bases = demo_bases();
+        assert_eq!(bases.iter().map(|b| b.id.as_str()).collect::<Vec<_>>(), ["renda", "cep", "cadunico"]);
+        for b in &bases {
+            b.check().unwrap_or_else(|e| panic!("{}: {e}", b.id));
+        }
     }
 
     #[test]

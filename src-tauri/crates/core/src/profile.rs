@@ -183,7 +183,7 @@ impl Profile {
             quota_warn_percent: None,
             quota_time_zone: None,
             network: NetworkSettings::default(),
-            extra_bases: None,
+            extra_bases: Some(crate::extra_base::demo_bases()),
             extra_base_issues: None,
         }
     }

@@ -527,6 +527,11 @@ mod tests {
         assert!(profiles.iter().any(|p| p.provider == Provider::Serpro && p.environment == Environment::Producao));
         assert!(profiles.iter().any(|p| p.provider == Provider::Conecta && p.clerk_cpf.is_some()));
         assert!(profiles.iter().any(|p| p.environment == Environment::SerproTrial));
+        // The three «outras bases» of #19, each valid (none skipped).
+        let bases: Vec<&str> = profiles.iter().flat_map(|p| p.bases()).map(|b| b.id.as_str()).collect();
+        assert_eq!(bases, ["renda", "cep", "cadunico"]);
+        assert!(profiles.iter().all(|p| p.extra_base_issues.is_none()), "{profiles:?}");
+        assert!(text.matches("Confirmar com o contrato").count() >= 3);
     }
 
     #[test]

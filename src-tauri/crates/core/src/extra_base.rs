@@ -569,6 +569,87 @@ pub struct BaseValue {
     pub unexpected: bool,
 }
 
+/// What the clerk may ask of an extra base after a lookup (Consulta's «Outras bases»).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct BaseOffer {
+    pub id: BaseId,
+    pub name: String,
+    /// What the clerk must give besides the number: `cep`, `autorizacao` (empty: nothing).
+    pub needs: Vec<String>,
+    /// Asked for together with every lookup it applies to.
+    pub fetch_with_lookup: bool,
+}
+
+impl ExtraBase {
+    /// This base as the clerk is offered it.
+    pub fn offer(&self) -> BaseOffer {
+        BaseOffer {
+            id: self.id,
+            name: self.name.clone(),
+            needs: self
+                .variables()
+                .into_iter()
+                .filter(|v| matches!(*v, "cep" | "autorizacao"))
+                .map(str::to_owned)
+                .collect(),
+            fetch_with_lookup: self.fetch_with_lookup,
+        }
+    }
+}
+
+/// A call to an extra base after a lookup.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct BaseLookupRequest {
+    pub base_id: String,
+    /// The CPF or CNPJ looked up (as typed or formatted).
+    pub input: String,
+    /// The history entry of that lookup, to keep the answer with it (absent: "não registrar").
+    #[serde(default)]
+    #[ts(optional, type = "number")]
+    pub history_id: Option<i64>,
+    /// `{cep}`: typed by the clerk; absent: the record's address.
+    #[serde(default)]
+    #[ts(optional)]
+    pub cep: Option<String>,
+    /// `{autorizacao}`: the e-CAC code of the Consulta screen.
+    #[serde(default)]
+    #[ts(optional)]
+    pub authorization_code: Option<String>,
+    /// Finalidade or protocol number, for the audit trail (as the lookup's).
+    #[serde(default)]
+    #[ts(optional)]
+    pub purpose: Option<String>,
+}
+
+/// An extra base's answer, where it is kept, and its previous answer for the same number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct BaseLookupResponse {
+    pub answer: BaseAnswer,
+    /// Kept in the history with its lookup.
+    pub saved: bool,
+    /// The fields whose value differs from the previous answer of this base for the same number (labels).
+    pub changed: Vec<String>,
+    /// When that previous answer was given (RFC 3339), if there is one.
+    #[serde(default)]
+    #[ts(optional)]
+    pub previous_at: Option<String>,
+}
+
+/// The labels of `now`'s fields whose value differs from `before`'s ("o que mudou desde").
+pub fn changed_fields(before: &BaseAnswer, now: &BaseAnswer) -> Vec<String> {
+    now.fields
+        .iter()
+        .filter(|f| {
+            let old = before.fields.iter().find(|o| o.label == f.label);
+            old.is_none_or(|o| o.value != f.value || o.items != f.items)
+        })
+        .map(|f| f.label.clone())
+        .collect()
+}
+
 /// An extra base's answer for one document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]

@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use balcao_core::extra_base::{BaseLookupRequest, BaseLookupResponse, BaseOffer, TemplateValues, changed_fields};
+use balcao_core::extra_base::{
+    BaseAnswer, BaseLookupRequest, BaseLookupResponse, BaseOffer, TemplateValues, changed_fields,
+};
 use balcao_core::record::Record;
 use balcao_core::{AppError, DocKind, Document, ErrorCode};
 use balcao_history::LookupContext;
@@ -134,6 +136,12 @@ impl BasesService {
             saved: kept.is_some(),
             answer,
         })
+    }
+
+    /// The extra bases' answers kept with the history entry `id` (the receipt and the history show them).
+    pub async fn of_entry(&self, id: i64) -> Result<Vec<BaseAnswer>, AppError> {
+        let history = self.history.handle()?;
+        on_history(history, move |h| h.base_answers(id)).await
     }
 
     /// The CEP of the record of the history entry `history_id`, if it has an address with one.

@@ -2,6 +2,10 @@
 import type { Channel } from '@tauri-apps/api/core';
 import type { ApiKind } from './ApiKind';
 import type { AppInfo } from './AppInfo';
+import type { BaseAnswer } from './BaseAnswer';
+import type { BaseLookupRequest } from './BaseLookupRequest';
+import type { BaseLookupResponse } from './BaseLookupResponse';
+import type { BaseOffer } from './BaseOffer';
 import type { BatchOptions } from './BatchOptions';
 import type { BatchPreview } from './BatchPreview';
 import type { BatchProgress } from './BatchProgress';
@@ -11,6 +15,7 @@ import type { CnpjRecord } from './CnpjRecord';
 import type { CpfRecord } from './CpfRecord';
 import type { Declaration } from './Declaration';
 import type { DeclarationCheck } from './DeclarationCheck';
+import type { DocKind } from './DocKind';
 import type { ExportKind } from './ExportKind';
 import type { HealthIssue } from './HealthIssue';
 import type { HistoryEntry } from './HistoryEntry';
@@ -36,6 +41,9 @@ export type Commands = {
   status_info: { args: Record<string, never>; answer: StatusInfo };
   ui_ready: { args: { millis: number }; answer: null };
   lookup: { args: { request: LookupRequest }; answer: LookupResponse };
+  bases_offers: { args: { kind: DocKind }; answer: Array<BaseOffer> };
+  bases_lookup: { args: { request: BaseLookupRequest }; answer: BaseLookupResponse };
+  bases_of_entry: { args: { id: number }; answer: Array<BaseAnswer> };
   history_search: { args: { query: HistoryQuery }; answer: HistoryPage };
   history_get: { args: { id: number }; answer: HistoryEntry };
   history_previous: { args: { id: number }; answer: HistoryEntry | null };

@@ -121,3 +121,58 @@ async fn renda_by_the_e_cac_code_and_cep_typed_by_the_clerk_answer_without_being
     let doc = Document::parse("404.428.201-35").unwrap();
     assert_eq!(doc.kind(), DocKind::Cpf);
 }
+
+/// A profile whose CadÚnico base is on its own gateway (a second simulator) with its own credential: IT stores it
+/// for the base, the call takes a token there with it, and the profile's credential never goes there.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_base_with_its_own_gateway_and_credential_stored_by_it_answers_through_the_active_profile() {
+    use balcao_core::api::Environment;
+    use balcao_core::extra_base::BaseCredential;
+    use balcao_core::profile::{NetworkSettings, Profile};
+    use balcao_sim::{SimConfig, Simulator};
+    let start_sim = |config: SimConfig| async move {
+        Simulator::start("127.0.0.1:0".parse().unwrap(), config).await.expect("simulator starts")
+    };
+    let gateway = start_sim(SimConfig::default()).await;
+    let dataprev = start_sim(SimConfig {
+        serpro_credentials: vec![("dataprev-id".into(), "dataprev-secret".into())],
+        ..SimConfig::default()
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let b = start(dir.path()).await;
+    let mut p = Profile {
+        id: "serpro-prod".into(),
+        name: "SERPRO produção".into(),
+        environment: Environment::Producao,
+        network: NetworkSettings { max_retries: 0, total_timeout_ms: 5_000, ..NetworkSettings::default() },
+        ..Profile::demo(&gateway.base_url())
+    };
+    for base in p.extra_bases.iter_mut().flatten().filter(|b| b.id.as_str() == "cadunico") {
+        base.credential = BaseCredential::Own;
+        base.origin = Some(dataprev.base_url());
+        base.token_path = Some("/token".into());
+    }
+    b.profiles().save(p).await.unwrap();
+    b.profiles()
+        .set_credentials("serpro-prod", "balcao-demo".into(), String::from("balcao-demo-secret").into())
+        .await
+        .unwrap();
+    let refused = b
+        .profiles()
+        .set_base_credentials("serpro-prod", "renda", "x".into(), String::from("y").into())
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code, ErrorCode::Config, "renda uses the profile's credential");
+    b.profiles()
+        .set_base_credentials("serpro-prod", "cadunico", "dataprev-id".into(), String::from("dataprev-secret").into())
+        .await
+        .unwrap();
+    b.profiles().activate("serpro-prod").await.unwrap();
+    let r = b.bases().lookup(ask("cadunico", "404.428.201-35", None)).await.expect("answered by its own gateway");
+    assert!(r.answer.found);
+    let seen = dataprev.requests();
+    assert!(seen.iter().any(|r| r.is_token_call() && r.token.as_deref() == Some("dataprev-id")), "{seen:?}");
+    assert!(seen.iter().all(|r| r.token.as_deref() != Some("balcao-demo")), "the profile's credential stayed home");
+    assert!(gateway.requests().iter().all(|r| !r.path.contains("situacaoCadastral")));
+}

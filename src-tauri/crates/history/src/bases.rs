@@ -107,6 +107,21 @@ impl History {
         Ok(kept)
     }
 
+    /// The billable calls made to the extra base `base_id` through profile `profile_id`, from the audit trail (never
+    /// purged): the count its quota starts from when the app starts again.
+    pub fn base_calls_billed(&self, profile_id: &str, base_id: &str) -> Result<u64, AppError> {
+        let n: i64 = self
+            .conn
+            .query_row(
+                "SELECT count(*) FROM audit WHERE profile_id = ?1 AND api = 'extraBase' AND billable = 1
+                   AND substr(detail, -(length(?2) + 2)) = '(' || ?2 || ')'",
+                params![profile_id, base_id],
+                |r| r.get(0),
+            )
+            .map_err(|e| error::db(e, "ler a cota das outras bases"))?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
     /// The extra bases' answers kept with the lookup `lookup_id`, oldest first (an unreadable one is skipped).
     pub fn base_answers(&self, lookup_id: i64) -> Result<Vec<BaseAnswer>, AppError> {
         self.base_answers_where("lookup_id = ?1 ORDER BY id", lookup_id)

@@ -48,6 +48,17 @@ fn clean_code(raw: &str) -> Result<String, AppError> {
     }
 }
 
+/// The billable calls already made to each extra base (profile id, base id), from the history's audit trail.
+pub(crate) fn billed_so_far(
+    history: &balcao_history::History,
+    bases: &[(String, balcao_core::extra_base::BaseId)],
+) -> Vec<(balcao_core::extra_base::BaseId, u64)> {
+    bases
+        .iter()
+        .filter_map(|(profile, id)| history.base_calls_billed(profile, id.as_str()).ok().map(|n| (*id, n)))
+        .collect()
+}
+
 impl BasesService {
     pub(crate) fn new(
         settings: &Arc<SettingsCell>,

@@ -176,3 +176,49 @@ async fn a_base_with_its_own_gateway_and_credential_stored_by_it_answers_through
     assert!(seen.iter().all(|r| r.token.as_deref() != Some("balcao-demo")), "the profile's credential stayed home");
     assert!(gateway.requests().iter().all(|r| !r.path.contains("situacaoCadastral")));
 }
+
+/// A base's quota counts across restarts: the count starts from the audit trail, so a base at its limit is refused
+/// before any call after the app starts again.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_base_quota_reached_before_a_restart_still_refuses_after_it_without_a_call() {
+    use balcao_core::api::Environment;
+    use balcao_core::profile::{NetworkSettings, Profile};
+    use balcao_sim::{SimConfig, Simulator};
+    let gateway = Simulator::start("127.0.0.1:0".parse().unwrap(), SimConfig::default()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(MemoryStore::new());
+    let opts = || StartOptions {
+        data_dir: dir.path().to_path_buf(),
+        policy_dir: dir.path().join("policy"),
+        sim_addr: "127.0.0.1:0".parse().unwrap(),
+        secrets: Some(store.clone()),
+    };
+    let mut p = Profile {
+        id: "serpro-prod".into(),
+        name: "SERPRO produção".into(),
+        environment: Environment::Producao,
+        network: NetworkSettings { max_retries: 0, total_timeout_ms: 5_000, ..NetworkSettings::default() },
+        ..Profile::demo(&gateway.base_url())
+    };
+    for base in p.extra_bases.iter_mut().flatten() {
+        base.quota = Some(1);
+    }
+    {
+        let b = Balcao::start(opts()).await.unwrap();
+        b.profiles().save(p).await.unwrap();
+        b.profiles()
+            .set_credentials("serpro-prod", "balcao-demo".into(), String::from("balcao-demo-secret").into())
+            .await
+            .unwrap();
+        b.profiles().activate("serpro-prod").await.unwrap();
+        b.bases().lookup(ask("cadunico", "404.428.201-35", None)).await.expect("the one call allowed");
+    }
+    let b = Balcao::start(opts()).await.unwrap();
+    let calls = gateway.requests().iter().filter(|r| r.is_api_call()).count();
+    let e = b.bases().lookup(ask("cadunico", "404.428.201-35", None)).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::QuotaExhausted, "{}", e.message);
+    assert_eq!(gateway.requests().iter().filter(|r| r.is_api_call()).count(), calls, "nothing sent");
+    let renda =
+        BaseLookupRequest { authorization_code: Some("DEMO-AUT-0001".into()), ..ask("renda", "404.428.201-35", None) };
+    b.bases().lookup(renda).await.expect("each base has its own count");
+}

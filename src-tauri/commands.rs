@@ -14,6 +14,7 @@ declare_commands! {
     bases::bases_offers => Refused,
     bases::bases_lookup => Refused,
     bases::bases_of_entry => Refused,
+    bases::profile_set_base_credentials => Refused,
     history::history_search => Refused,
     history::history_get => Refused,
     history::history_previous => Refused,

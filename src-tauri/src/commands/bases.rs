@@ -28,3 +28,16 @@ pub async fn bases_lookup(
 pub async fn bases_of_entry(state: State<'_, AppState>, id: i64) -> Result<Vec<BaseAnswer>, AppError> {
     state.get().await?.bases().of_entry(id).await
 }
+
+/// Writes the own credential of a profile's extra base (`credential = "own"`) to the OS keyring, bound to the base's
+/// origin and token path; never read back.
+#[command]
+pub async fn profile_set_base_credentials(
+    state: State<'_, AppState>,
+    id: String,
+    base_id: String,
+    client_id: String,
+    client_secret: String,
+) -> Result<(), AppError> {
+    state.get().await?.profiles().set_base_credentials(&id, &base_id, client_id, client_secret.into()).await
+}

@@ -76,6 +76,9 @@ export const ipc = {
   basesOffers: (kind: DocKind) => call('bases_offers', { kind }),
   basesLookup: (request: BaseLookupRequest) => call('bases_lookup', { request }),
   basesOfEntry: (id: number) => call('bases_of_entry', { id }),
+  /** The own credential of a profile's extra base (`credential = "own"`). */
+  profileSetBaseCredentials: (id: string, baseId: string, clientId: string, clientSecret: string) =>
+    call('profile_set_base_credentials', { id, baseId, clientId, clientSecret }),
 
   historySearch: (query: HistoryQuery) => call('history_search', { query }),
   historyGet: (id: number) => call('history_get', { id }),

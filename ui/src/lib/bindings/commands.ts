@@ -44,6 +44,7 @@ export type Commands = {
   bases_offers: { args: { kind: DocKind }; answer: Array<BaseOffer> };
   bases_lookup: { args: { request: BaseLookupRequest }; answer: BaseLookupResponse };
   bases_of_entry: { args: { id: number }; answer: Array<BaseAnswer> };
+  profile_set_base_credentials: { args: { id: string; baseId: string; clientId: string; clientSecret: string }; answer: null };
   history_search: { args: { query: HistoryQuery }; answer: HistoryPage };
   history_get: { args: { id: number }; answer: HistoryEntry };
   history_previous: { args: { id: number }; answer: HistoryEntry | null };

@@ -710,6 +710,11 @@ export const t = {
     billed: 'consulta cobrada',
     receiptTitle: 'Outras bases consultadas',
     fetching: 'Consultando…',
+    credentials: 'Credencial própria das outras bases',
+    credentialsHint: 'Bases declaradas com credential = "own": a chave e o segredo vão só ao token do endereço da base.',
+    saveCredentials: (name: string) => `Gravar credencial de ${name}`,
+    credentialsSaved: (name: string) => `Credencial de ${name} gravada no cofre do sistema.`,
+    skipped: 'Declarações de outras bases ignoradas ao ler o arquivo:',
   },
   errors: {
     unexpected: 'Erro inesperado no Balcão. Tente de novo; se persistir, avise a TI.',

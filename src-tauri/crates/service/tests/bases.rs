@@ -41,6 +41,18 @@ fn ask(base: &str, input: &str, history_id: Option<i64>) -> BaseLookupRequest {
     }
 }
 
+/// A production SERPRO profile on `base` (a loopback simulator), with Demonstração's three bases declared.
+fn production(base: &str) -> balcao_core::profile::Profile {
+    use balcao_core::profile::{NetworkSettings, Profile};
+    Profile {
+        id: "serpro-prod".into(),
+        name: "SERPRO produção".into(),
+        environment: balcao_core::api::Environment::Producao,
+        network: NetworkSettings { max_retries: 0, total_timeout_ms: 5_000, ..NetworkSettings::default() },
+        ..Profile::demo(base)
+    }
+}
+
 async fn api_calls(b: &Balcao) -> usize {
     b.sim_requests().await.expect("demo").iter().filter(|r| r.is_api_call()).count()
 }
@@ -126,9 +138,7 @@ async fn renda_by_the_e_cac_code_and_cep_typed_by_the_clerk_answer_without_being
 /// for the base, the call takes a token there with it, and the profile's credential never goes there.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_base_with_its_own_gateway_and_credential_stored_by_it_answers_through_the_active_profile() {
-    use balcao_core::api::Environment;
     use balcao_core::extra_base::BaseCredential;
-    use balcao_core::profile::{NetworkSettings, Profile};
     use balcao_sim::{SimConfig, Simulator};
     let start_sim = |config: SimConfig| async move {
         Simulator::start("127.0.0.1:0".parse().unwrap(), config).await.expect("simulator starts")
@@ -141,13 +151,7 @@ async fn a_base_with_its_own_gateway_and_credential_stored_by_it_answers_through
     .await;
     let dir = tempfile::tempdir().unwrap();
     let b = start(dir.path()).await;
-    let mut p = Profile {
-        id: "serpro-prod".into(),
-        name: "SERPRO produção".into(),
-        environment: Environment::Producao,
-        network: NetworkSettings { max_retries: 0, total_timeout_ms: 5_000, ..NetworkSettings::default() },
-        ..Profile::demo(&gateway.base_url())
-    };
+    let mut p = production(&gateway.base_url());
     for base in p.extra_bases.iter_mut().flatten().filter(|b| b.id.as_str() == "cadunico") {
         base.credential = BaseCredential::Own;
         base.origin = Some(dataprev.base_url());
@@ -181,8 +185,6 @@ async fn a_base_with_its_own_gateway_and_credential_stored_by_it_answers_through
 /// before any call after the app starts again.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_base_quota_reached_before_a_restart_still_refuses_after_it_without_a_call() {
-    use balcao_core::api::Environment;
-    use balcao_core::profile::{NetworkSettings, Profile};
     use balcao_sim::{SimConfig, Simulator};
     let gateway = Simulator::start("127.0.0.1:0".parse().unwrap(), SimConfig::default()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -193,13 +195,7 @@ async fn a_base_quota_reached_before_a_restart_still_refuses_after_it_without_a_
         sim_addr: "127.0.0.1:0".parse().unwrap(),
         secrets: Some(store.clone()),
     };
-    let mut p = Profile {
-        id: "serpro-prod".into(),
-        name: "SERPRO produção".into(),
-        environment: Environment::Producao,
-        network: NetworkSettings { max_retries: 0, total_timeout_ms: 5_000, ..NetworkSettings::default() },
-        ..Profile::demo(&gateway.base_url())
-    };
+    let mut p = production(&gateway.base_url());
     for base in p.extra_bases.iter_mut().flatten() {
         base.quota = Some(1);
     }

@@ -10,6 +10,7 @@ declare_commands! {
     lookup::app_info => Runs,
     lookup::status_info => Runs,
     lookup::ui_ready => Runs,
+    page::page_error => Runs,
     lookup::lookup => Refused,
     bases::bases_offers => Refused,
     bases::bases_lookup => Refused,
@@ -59,4 +60,6 @@ declare_commands! {
     batch::batch_resume => Refused,
     batch::batch_export => Refused,
     batch::batch_discard => Refused,
+    desk::export_open_folder => Refused,
+    desk::receipt_save_pdf => Refused,
 }

@@ -2,14 +2,18 @@
 
 mod activity;
 mod commands;
+pub mod desktop;
 pub mod diagnostics;
 pub mod files;
 pub mod idle_lock;
 pub mod logging;
+pub mod receipt_pdf;
+pub mod saving;
 #[cfg(debug_assertions)]
 pub mod seams;
 mod state;
 pub mod updater;
+pub mod window_state;
 
 use std::ffi::OsStr;
 
@@ -45,6 +49,9 @@ pub fn run() {
             // once the page was ready, a screen opened at once found the lock's state unknown and its first command
             // refused: the gate fails closed until start-up has read the lock.)
             start_services(app.handle());
+            if let Some(window) = app.get_webview_window("main") {
+                window_state::restore(&window, &balcao_platform::data_dir());
+            }
             #[cfg(debug_assertions)]
             seams::start(app.handle());
             // Look for an update once the window is up; the clerk is told and chooses when to install.
@@ -77,13 +84,17 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     builder
         .plugin(tauri_plugin_updater::Builder::new().build())
         .plugin(tauri_plugin_dialog::init())
-        .on_window_event(|window, event| {
-            if let tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event {
+        .on_window_event(|window, event| match event {
+            tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) => {
                 files::on_drop(window.app_handle(), paths);
             }
+            tauri::WindowEvent::Moved(_) | tauri::WindowEvent::Resized(_) => window_state::changed(window),
+            _ => {}
         })
         .manage(AppState::default())
         .manage(files::BatchFile::default())
+        .manage(saving::LastSaved::default())
+        .manage(window_state::WindowState::default())
         .manage(commands::BatchFollower::default())
         .manage(Activity::default())
         .manage(updater::Updates::default())

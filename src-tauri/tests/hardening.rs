@@ -104,6 +104,7 @@ fn plugin_and_core_commands_are_not_allowed_even_locally() {
 fn bad_arguments(cmd: &str) -> Option<Value> {
     Some(match cmd {
         "ui_ready" => json!({"millis": "soon"}),
+        "page_error" => json!({"kind": 1, "message": null, "source": ["x"]}),
         "lookup" => json!({"request": {"input": 40442820135_u64}}),
         "history_search" => json!({"query": {"limit": -1}}),
         "history_get" | "history_previous" => json!({"id": "1; drop table history"}),

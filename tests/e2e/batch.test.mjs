@@ -4,24 +4,13 @@
 // file dropped on the window (a drop injected through the seam) opening in Lote.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openApp, screenshot, xkey, simRequests, pageHelpers } from './harness.mjs';
+import { openApp, screenshot, xkey, simRequests, pageHelpers, answerNextDialog, dropOnWindow } from './harness.mjs';
 
 // The debug build's seams folder (xtask sets BALCAO_TEST_SEAMS for the app and for these tests).
 const seams = process.env.BALCAO_TEST_SEAMS;
-/** Writes a seam file whole (elsewhere, then renamed into place): the app never reads half of it. */
-function seam(name, text) {
-  assert.ok(seams, 'BALCAO_TEST_SEAMS is not set: run through `cargo xtask e2e`');
-  const tmp = join(seams, `.${name}.tmp`);
-  writeFileSync(tmp, text, 'utf8');
-  renameSync(tmp, join(seams, name));
-}
-/** The next file dialog answers with `path` ('' = closed without a file). */
-const answerNextDialog = (path) => seam('dialog-answer', path);
-/** A file dropped on the window, as the window's drop event delivers it. */
-const dropOnWindow = (path) => seam('drop', path);
 
 let browser;
 const { $, shown } = pageHelpers(() => browser);
@@ -102,9 +91,13 @@ test('a CSV previewed with its cost, run to the end and exported with the verdic
   assert.ok((await simRequests()).length > before, 'the batch called the simulator');
   assert.equal(await (await $('batch-cancel')).isExisting(), false);
 
+  // «Salvar como…» (opened by Rust) answered through the seam: the file goes where the clerk chose.
+  const chosen = join(dir, 'resultado-do-lote.csv');
+  answerNextDialog(chosen);
   await (await shown('batch-export')).click();
   const saved = await text('batch-export-path');
   const path = saved.replace(/^Resultado gravado em /, '').trim();
+  assert.equal(path, chosen);
   assert.ok(existsSync(path), `the exported CSV exists at ${path}`);
   const out = readFileSync(path, 'utf8').replace(/^\uFEFF/, '');
   const [head, ...lines] = out.split(/\r?\n/).filter(Boolean);

@@ -7,7 +7,9 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
-import { openApp, screenshot, simRequests, xkey, xtype, pageHelpers } from './harness.mjs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openApp, screenshot, simRequests, xkey, xtype, pageHelpers, answerNextDialog } from './harness.mjs';
 
 const ANA = { cpf: '11144477735', formatted: '111.444.777-35', name: 'Ana Souza', pin: '482913' };
 const BRUNO = { cpf: '52998224725', formatted: '529.982.247-25', name: 'Bruno Lima', pin: '731906' };
@@ -166,6 +168,7 @@ test('Ana then Bruno sign in and look up: the gateway and the audit name each of
   assert.deepEqual(sent, [ANA.cpf, BRUNO.cpf], `x-cpf-usuario in order: ${JSON.stringify(sent)}`);
 
   // And the audit trail says the same.
+  answerNextDialog(join(tmpdir(), `balcao-e2e-auditoria-${process.pid}.csv`));
   const exported = await invokeFromPage('history_export', { kind: 'audit', from: null, to: null });
   assert.ok(exported.ok, JSON.stringify(exported));
   const csv = readFileSync(exported.ok, 'utf8');

@@ -2,24 +2,10 @@
 // CNPJ with partners and "é sócio?", history search, compare two entries, receipt. No mouse event is sent.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { openApp, screenshot, focusedTestId, xtype, xkey, pageHelpers } from './harness.mjs';
+import { openApp, screenshot, xtype, xkey, pageHelpers } from './harness.mjs';
 
 let browser;
-const { $, shown, focused } = pageHelpers(() => browser);
-
-/** Presses Tab (or another chord) until the nth element with this test id has focus. */
-async function tabTo(id, nth, chord = 'Tab') {
-  for (let i = 0; i < 60; i += 1) {
-    const here = await browser.execute(
-      (tid, n) => document.activeElement === document.querySelectorAll(`[data-testid="${tid}"]`)[n],
-      id,
-      nth,
-    );
-    if (here) return;
-    xkey(chord);
-  }
-  throw new Error(`${chord} never reached ${id} #${nth}`);
-}
+const { $, shown, focused, tabTo } = pageHelpers(() => browser);
 
 /** Ctrl+K, type, Enter: what a clerk does for every citizen. */
 async function lookUp(number) {

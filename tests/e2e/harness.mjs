@@ -1,6 +1,6 @@
 // Shared helpers for the end-to-end tests: the WebDriver session on the real app, screenshots, the simulator's log.
 import { remote } from 'webdriverio';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 
@@ -125,5 +125,34 @@ export function pageHelpers(getBrowser) {
       cmd,
       args,
     );
-  return { $, shown, focused, invokeFromPage };
+  /** Presses Tab (or another chord) until the nth element with this test id has focus: the keyboard's way there. */
+  const tabTo = async (id, nth = 0, chord = 'Tab') => {
+    for (let i = 0; i < 80; i += 1) {
+      const here = await getBrowser().execute(
+        (tid, n) => document.activeElement === document.querySelectorAll(`[data-testid="${tid}"]`)[n],
+        id,
+        nth,
+      );
+      if (here) return;
+      xkey(chord);
+    }
+    throw new Error(`${chord} never reached ${id} #${nth}`);
+  };
+  return { $, shown, focused, invokeFromPage, tabTo };
 }
+
+/**
+ * The debug build's test seams (src-tauri/src/seams.rs; xtask sets BALCAO_TEST_SEAMS for the app and the tests):
+ * each seam file is written whole (elsewhere, then renamed into place), so the app never reads half of it.
+ */
+export function seam(name, text) {
+  const seams = process.env.BALCAO_TEST_SEAMS;
+  if (!seams) throw new Error('BALCAO_TEST_SEAMS is not set: run through `cargo xtask e2e`');
+  const tmp = join(seams, `.${name}.tmp`);
+  writeFileSync(tmp, text, 'utf8');
+  renameSync(tmp, join(seams, name));
+}
+/** The next file dialog («Abrir» or «Salvar como…») answers with `path` ('' = closed without a file). */
+export const answerNextDialog = (path) => seam('dialog-answer', path);
+/** A file dropped on the window, as the window's drop event delivers it. */
+export const dropOnWindow = (path) => seam('drop', path);

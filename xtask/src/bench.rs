@@ -1,6 +1,7 @@
 //! `cargo xtask bench`: the performance budget (issue 10). Builds the release app and the hello floor, measures
 //! start-up, memory, response-to-paint, HTTP throughput, token economy and sizes in one run, profiles start-up,
-//! runs the workspace's other criterion benches (simulator start, history store, batch throughput), and writes
+//! runs the workspace's other criterion benches (simulator start, history store, batch throughput, the agency
+//! store's drain and reservation against a throwaway PostgreSQL), and writes
 //! `docs/benchmarks.md` with the chart `docs/benchmarks/budget.svg`.
 //!
 //! Knobs (environment): `BALCAO_BENCH_REPS` (start-up/memory launches per app, default 7),
@@ -174,12 +175,20 @@ pub fn run() -> Result {
         r.history_rows = rows.clone();
         // One cargo call per bench, so a failing bench does not hide the others' figures.
         let mut failed = Vec::new();
-        for (pkg, bench) in [("balcao-sim", "start"), ("balcao-history", "history"), ("balcao-batch", "throughput")] {
+        // The agency store's bench (#18) runs against a throwaway PostgreSQL, as its tests do.
+        let pg = crate::pg::TestPg::start().map_err(|e| format!("PostgreSQL for the agency bench: {e}"))?;
+        for (pkg, bench) in [
+            ("balcao-sim", "start"),
+            ("balcao-history", "history"),
+            ("balcao-batch", "throughput"),
+            ("balcao-service", "agency"),
+        ] {
             let run = sh::run(
                 sh::cargo()
                     .args(["bench", "-p", pkg, "--bench", bench])
                     .env("CRITERION_HOME", &home)
-                    .env("BALCAO_BENCH_ROWS", &rows),
+                    .env("BALCAO_BENCH_ROWS", &rows)
+                    .envs(pg.env().iter().map(|(k, v)| (k, v))),
             );
             if let Err(e) = run {
                 failed.push(format!("{pkg}/{bench}: {e}"));

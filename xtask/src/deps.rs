@@ -35,6 +35,9 @@ const DEBIAN_PACKAGES: &[&str] = &[
     // The agency store's tests (pg.rs): a throwaway PostgreSQL cluster with a throwaway TLS certificate.
     "postgresql",
     "openssl",
+    // The e2e's forced-colors check (Windows high contrast, which WebKitGTK cannot enter): the window's DOM rendered
+    // in Debian's Chromium with the mode emulated (tests/e2e/forced-colors.mjs, through puppeteer-core).
+    "chromium",
 ];
 
 /// Everything: system packages, npm packages and tauri-driver.

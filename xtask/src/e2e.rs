@@ -7,6 +7,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use crate::session::Sandbox;
 use crate::sh::{self, Result};
+use crate::stand_ins;
 
 /// The cargo target directory (CARGO_TARGET_DIR, or target/ in the repository).
 pub fn target_dir() -> PathBuf {
@@ -103,6 +104,10 @@ pub fn run() -> Result {
     sb.adopt(driver.spawn().map_err(|e| format!("tauri-driver: {e}"))?);
     wait_port(driver_port)?;
 
+    // The desktop's notification and file-manager services, as stand-ins recording what the app asked them.
+    let calls = sb.dir.join("desktop-calls");
+    let _stand_ins = stand_ins::start(sb.var("DBUS_SESSION_BUS_ADDRESS").unwrap_or_default(), &calls)?;
+
     let data_dir = sb.var("BALCAO_DATA_DIR").unwrap_or_default().to_owned();
     let policy_dir = sb.var("BALCAO_POLICY_DIR").unwrap_or_default().to_owned();
     let mut node = sb.command("node");
@@ -114,7 +119,8 @@ pub fn run() -> Result {
         .env("BALCAO_E2E_DATA_DIR", &data_dir)
         .env("BALCAO_E2E_POLICY_DIR", &policy_dir)
         .env("BALCAO_E2E_SCREENSHOTS", &shots)
-        .env("BALCAO_TEST_SEAMS", seams_dir(&sb)?);
+        .env("BALCAO_TEST_SEAMS", seams_dir(&sb)?)
+        .env("BALCAO_E2E_DESKTOP_CALLS", &calls);
     // BALCAO_E2E_ONLY="window.test.mjs flow.test.mjs": only these files (a developer's quicker loop; CI runs all).
     if let Ok(only) = std::env::var("BALCAO_E2E_ONLY") {
         node.args(only.split_whitespace());

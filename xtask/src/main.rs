@@ -11,6 +11,7 @@ mod repo_test;
 mod run;
 mod session;
 mod sh;
+mod stand_ins;
 mod supply;
 mod test;
 

@@ -12,7 +12,8 @@ use tauri::ipc::Channel;
 use tauri::{Runtime, State, Window};
 
 use crate::files::{self, BatchFile};
-use crate::{Activity, AppState};
+use crate::saving::{self, LastSaved};
+use crate::{Activity, AppState, desktop};
 
 /// Opens the system dialog and previews the chosen file (`reopen`: reopens the saved batch with it instead);
 /// `None` when the clerk closed the dialog.
@@ -76,19 +77,20 @@ impl BatchFollower {
 
     /// A progress sink that streams each progress to the screen's channel and holds the app busy (no update
     /// install) until the batch reaches a final state; the service always sends one, also when the run is refused or
-    /// its task fails.
-    fn sink(&self, activity: &Activity) -> ProgressSink {
+    /// its task fails. At that final state the desktop is told when `window` is not focused.
+    fn sink<R: Runtime>(&self, activity: &Activity, window: Window<R>) -> ProgressSink {
         let guard = Mutex::new(Some(activity.begin_owned()));
         let channel = self.0.clone();
         Arc::new(move |p: BatchProgress| {
             let done = matches!(p.state, BatchState::Completed | BatchState::Cancelled | BatchState::Stopped);
             if let Some(c) = channel.lock().ok().as_deref().and_then(Option::as_ref)
-                && let Err(e) = c.send(p)
+                && let Err(e) = c.send(p.clone())
             {
                 tracing::warn!(error = %e, "batch: the progress did not reach the window");
             }
             if done {
                 guard.lock().map(|mut g| g.take()).ok();
+                desktop::batch_ended(&window, &p);
             }
         })
     }
@@ -96,12 +98,13 @@ impl BatchFollower {
 
 /// Starts the previewed batch; its progress streams to the channel of `batch_follow`.
 #[command]
-pub async fn batch_start(
+pub async fn batch_start<R: Runtime>(
+    window: Window<R>,
     state: State<'_, AppState>,
     activity: State<'_, Activity>,
     follower: State<'_, BatchFollower>,
 ) -> Result<BatchProgress, AppError> {
-    state.get().await?.batch().start(follower.sink(&activity)).await
+    state.get().await?.batch().start(follower.sink(&activity, window)).await
 }
 
 /// The batch's progress now (`None`: no batch), and every later one on `on_progress` (the screen calls it when it
@@ -127,19 +130,32 @@ pub async fn batch_saved(state: State<'_, AppState>) -> Result<Option<BatchSaved
 }
 
 #[command]
-pub async fn batch_resume(
+pub async fn batch_resume<R: Runtime>(
+    window: Window<R>,
     state: State<'_, AppState>,
     activity: State<'_, Activity>,
     follower: State<'_, BatchFollower>,
     retry_failed: bool,
 ) -> Result<BatchProgress, AppError> {
-    state.get().await?.batch().resume(retry_failed, follower.sink(&activity)).await
+    state.get().await?.batch().resume(retry_failed, follower.sink(&activity, window)).await
 }
 
-/// Writes the result CSV to the clerk's Downloads folder and returns its path.
+/// Asks where to save («Salvar como…», opened by Rust) and writes the result CSV there; returns the path written,
+/// `None` when the clerk closed the dialog (nothing written).
 #[command]
-pub async fn batch_export(state: State<'_, AppState>) -> Result<String, AppError> {
-    state.get().await?.batch().export().await
+pub async fn batch_export<R: Runtime>(
+    window: Window<R>,
+    state: State<'_, AppState>,
+    saved: State<'_, LastSaved>,
+) -> Result<Option<String>, AppError> {
+    let services = state.get().await?;
+    let name = services.batch().export_name().await?;
+    let Some(path) = saving::ask(&window, "Salvar o resultado do lote como", &name, saving::Kind::Csv).await? else {
+        return Ok(None);
+    };
+    let written = services.batch().export_file(&path).await?;
+    saved.set(&written);
+    Ok(Some(written))
 }
 
 #[command]

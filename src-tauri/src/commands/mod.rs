@@ -6,8 +6,10 @@ mod batch;
 #[cfg(test)]
 mod bindings;
 mod compare;
+mod desk;
 mod history;
 mod lookup;
+mod page;
 mod settings;
 
 pub use batch::BatchFollower;

@@ -8,23 +8,35 @@ import { t } from './i18n/pt-BR';
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
+// One formatter of each kind, built once: pt-BR whatever the system's locale (the e2e tests run under C.UTF-8).
+/** A calendar day, `05/03/2024`; days from the APIs have no time zone, so they are read and shown in UTC. */
+const DAY = new Intl.DateTimeFormat('pt-BR', { day: '2-digit', month: '2-digit', year: 'numeric', timeZone: 'UTC' });
+/** A local day, `05/03/2024`. */
+const LOCAL_DAY = new Intl.DateTimeFormat('pt-BR', { day: '2-digit', month: '2-digit', year: 'numeric' });
+/** A local time of day, `14:07`. */
+const TIME = new Intl.DateTimeFormat('pt-BR', { hour: '2-digit', minute: '2-digit' });
+/** "há 3 dias". */
+const RELATIVE = new Intl.RelativeTimeFormat('pt-BR', { numeric: 'always', style: 'long' });
+
 /** `2024-03-05` → `05/03/2024`; a timestamp → its local date; any other text is shown as the API gave it. */
 export function date(value: string | null | undefined): string {
   if (!value) return t.common.none;
   const m = ISO_DATE.exec(value);
-  if (m) return `${m[3]}/${m[2]}/${m[1]}`;
+  if (m) {
+    const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+    return Number.isNaN(d.getTime()) ? value : DAY.format(d);
+  }
   const d = new Date(value);
-  if (!Number.isNaN(d.getTime()) && /^\d{4}-\d{2}-\d{2}T/.test(value)) return d.toLocaleDateString('pt-BR');
+  if (!Number.isNaN(d.getTime()) && /^\d{4}-\d{2}-\d{2}T/.test(value)) return LOCAL_DAY.format(d);
   return value;
 }
 
-/** An RFC 3339 instant → local `05/03/2024 14:07`. */
+/** An RFC 3339 instant → local `05/03/2024 14:07` (the day and the time, as receipts and tables show them). */
 export function dateTime(value: string | null | undefined): string {
   if (!value) return t.common.none;
   const d = new Date(value);
   if (Number.isNaN(d.getTime())) return value;
-  const two = (n: number) => String(n).padStart(2, '0');
-  return `${two(d.getDate())}/${two(d.getMonth() + 1)}/${d.getFullYear()} ${two(d.getHours())}:${two(d.getMinutes())}`;
+  return `${LOCAL_DAY.format(d)} ${TIME.format(d)}`;
 }
 
 /** Whole years between an ISO birth date and `at` (today by default); null when unreadable. */
@@ -40,20 +52,20 @@ export function ageYears(birth: string | null | undefined, at: Date = new Date()
   return age >= 0 ? age : null;
 }
 
-/** How long ago an instant was, in words ("há 3 dias"). */
+/** How long ago an instant was, in words ("há 3 dias"), in the largest unit that fits. */
 export function since(value: string, now: Date = new Date()): string {
   const then = new Date(value);
   if (Number.isNaN(then.getTime())) return value;
   const minutes = Math.max(0, Math.floor((now.getTime() - then.getTime()) / 60000));
   if (minutes < 1) return t.time.justNow;
-  if (minutes < 60) return t.time.minutesAgo(minutes);
+  if (minutes < 60) return RELATIVE.format(-minutes, 'minute');
   const hours = Math.floor(minutes / 60);
-  if (hours < 24) return t.time.hoursAgo(hours);
+  if (hours < 24) return RELATIVE.format(-hours, 'hour');
   const days = Math.floor(hours / 24);
-  if (days < 60) return t.time.daysAgo(days);
+  if (days < 60) return RELATIVE.format(-days, 'day');
   const months = Math.floor(days / 30);
-  if (months < 24) return t.time.monthsAgo(months);
-  return t.time.yearsAgo(Math.floor(days / 365));
+  if (months < 24) return RELATIVE.format(-months, 'month');
+  return RELATIVE.format(-Math.floor(days / 365), 'year');
 }
 
 /** A situação as text: the label, with the code and a flag when the code is in no table Balcão knows. */

@@ -84,6 +84,7 @@ export const ipc = {
   historyGet: (id: number) => call('history_get', { id }),
   historyPrevious: (id: number) => call('history_previous', { id }),
   historyPurge: () => call('history_purge'),
+  /** «Salvar como…» opened by Rust, then the CSV written there: the path, or null when the clerk closed it. */
   historyExport: (kind: ExportKind, from: string | null, to: string | null) =>
     call('history_export', { kind, from, to }),
   historyStats: (days: number) => call('history_stats', { days }),
@@ -136,7 +137,12 @@ export const ipc = {
   batchCancel: () => call('batch_cancel'),
   batchSaved: () => call('batch_saved'),
   batchResume: (retryFailed: boolean) => call('batch_resume', { retryFailed }),
+  /** «Salvar como…» opened by Rust, then the result CSV written there: the path, or null when the clerk closed it. */
   batchExport: () => call('batch_export'),
+  /** Shows the file the last export saved in the file manager (Rust knows which; the page names no path). */
+  exportOpenFolder: () => call('export_open_folder'),
+  /** «Salvar como…» opened by Rust, then the Recibo on screen printed there as PDF: the path, or null when closed. */
+  receiptSavePdf: () => call('receipt_save_pdf'),
   batchDiscard: () => call('batch_discard'),
 
   /** What keeps Balcão in its safe mode (a degraded start); empty when it works fully. */
@@ -172,6 +178,9 @@ export const ipc = {
   diagnostics: () => call('diagnostics'),
 
   uiReady: (millis: number) => call('ui_ready', { millis: Math.round(millis) }),
+  /** Writes an error thrown in the page to Balcão's log (masked as every line). */
+  pageError: (kind: 'error' | 'rejection', message: string, source: string) =>
+    call('page_error', { kind, message, source }),
 };
 
 export type Ipc = typeof ipc;

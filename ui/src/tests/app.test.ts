@@ -233,6 +233,28 @@ describe('shell', () => {
     expect(screen.getByTestId('status-quota-api').textContent).toMatch(/950 de 1\.000 — perto do limite/);
   });
 
+  it('shows the agency store in the status bar: waiting lines, and the offline allowance when it cannot be reached', async () => {
+    const down = { waiting: 7, reachable: false, offlineSpent: 2, offlineAllowance: 5, problem: 'Conexão recusada.' };
+    await start({ app_info: () => fx.appInfoProd, status_info: () => ({ ...fx.statusProd, agency: down }) });
+    const bar = await screen.findByTestId('status-agency');
+    expect(bar.dataset.waiting).toBe('7');
+    expect(bar.dataset.reachable).toBe('false');
+    expect(bar.textContent).toMatch(/sem conexão — 7 linhas aguardando; consultas sem conexão hoje: 2 de 5/);
+    expect(bar.title).toBe('Conexão recusada.');
+  });
+
+  it('says the agency store is up to date, and shows nothing of it without one', async () => {
+    const up = { waiting: 0, reachable: true, offlineSpent: 0, offlineAllowance: 5, problem: null };
+    await start({ app_info: () => fx.appInfoProd, status_info: () => ({ ...fx.statusProd, agency: up }) });
+    expect((await screen.findByTestId('status-agency')).textContent).toMatch(/Banco da agência:\s*em dia/);
+  });
+
+  it('has no agency entry when no store is configured', async () => {
+    await start({ app_info: () => fx.appInfoProd, status_info: () => fx.statusProd });
+    await screen.findAllByTestId('status-quota-api');
+    expect(screen.queryByTestId('status-agency')).toBeNull();
+  });
+
   it('shows a start-up error with the message from Rust', async () => {
     await start({ app_info: fail('HistoryLocked') });
     expect((await screen.findByTestId('startup-error')).textContent).toContain(fx.messages.HistoryLocked);

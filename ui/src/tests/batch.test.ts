@@ -220,13 +220,14 @@ describe('Lote', () => {
   });
 
   it('starts, shows each progress Rust streams until completed (then refreshes the status bar), exports; polls nothing', async () => {
+    let exportAnswer: string | null = null;
     const stream = follower();
     const calls = mockCommands({
       batch_saved: () => null,
       batch_follow: stream.handler(null),
       batch_choose_file: () => preview,
       batch_start: () => prog({}),
-      batch_export: () => '/home/atendente/Downloads/lista-resultado.csv',
+      batch_export: () => exportAnswer,
     });
     render(Lote);
     await choose();
@@ -256,15 +257,23 @@ describe('Lote', () => {
     expect(screen.getByTestId('batch-errors').textContent).toBe('0');
     expect((screen.getByTestId('batch-progress-bar') as HTMLProgressElement).value).toBe(4);
     expect(screen.queryByTestId('batch-cancel')).toBeNull();
+    // «Salvar como…» closed without a file: nothing written, a calm line; then saved where the clerk chose.
+    exportAnswer = null;
+    await fireEvent.click(screen.getByTestId('batch-export'));
+    expect((await screen.findByTestId('batch-export-cancelled')).textContent).toMatch(/^Nada foi gravado/);
+    expect(screen.queryByTestId('batch-error')).toBeNull();
+    exportAnswer = '/home/atendente/Downloads/lista-resultado.csv';
     await fireEvent.click(screen.getByTestId('batch-export'));
     expect((await screen.findByTestId('batch-export-path')).textContent).toContain('/home/atendente/Downloads/lista-resultado.csv');
+    expect(screen.queryByTestId('batch-export-cancelled')).toBeNull();
+    expect(screen.getByTestId('batch-export-open-folder').textContent?.trim()).toBe('Abrir pasta');
     // One subscription when the screen opened, one more just before the start (in case the first was refused while
     // start-up was reading the lock), and nothing asked again once finished.
     expect(callsOf(calls, 'batch_follow')).toHaveLength(2);
     const n = calls.length;
     await new Promise((r) => setTimeout(r, 900));
     expect(calls.length).toBe(n);
-    expect(callsOf(calls, 'batch_export')).toHaveLength(1);
+    expect(callsOf(calls, 'batch_export')).toHaveLength(2);
   });
 
   it('a start answered after Rust already streamed a newer progress does not take the screen back', async () => {

@@ -81,6 +81,7 @@ export const statusDemo: StatusInfo = {
     { api: 'serproCpfV2', used: 3, limit: null, nearLimit: false, exhausted: false },
     { api: 'serproCnpj', used: 1, limit: null, nearLimit: false, exhausted: false },
   ],
+  agency: null,
 };
 
 export const statusProd: StatusInfo = {
@@ -90,6 +91,7 @@ export const statusProd: StatusInfo = {
     { api: 'serproCpfV2', used: 120, limit: 1000, nearLimit: false, exhausted: false },
     { api: 'serproCnpj', used: 7, limit: null, nearLimit: false, exhausted: false },
   ],
+  agency: null,
 };
 
 export const cpfRegular: CpfRecord = {

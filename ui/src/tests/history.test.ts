@@ -155,21 +155,40 @@ describe('Histórico', () => {
     expect(callsOf(calls, 'history_purge')).toHaveLength(1);
   });
 
-  it('exports history and audit CSV for the chosen period and shows the path written', async () => {
-    const calls = mockCommands({ ...base, history_export: (a: { kind: string }) => `/home/atendente/Documentos/balcao-${a.kind}.csv` });
+  it('exports history and audit CSV for the chosen period, shows the path written and «Abrir pasta» names no path', async () => {
+    const calls = mockCommands({
+      ...base,
+      history_export: (a: { kind: string }) => `/home/atendente/Documentos/balcao-${a.kind}.csv`,
+      export_open_folder: () => null,
+    });
     render(Historico);
     await screen.findAllByTestId('history-row');
     await fireEvent.input(screen.getByTestId('history-from'), { target: { value: '01/11/2026' } });
     await fireEvent.click(screen.getByTestId('history-export'));
     await waitFor(() =>
-      expect(screen.getByTestId('history-notice').textContent).toBe(
+      expect(screen.getByTestId('history-export-path').textContent).toBe(
         'Arquivo gravado em /home/atendente/Documentos/balcao-history.csv',
       ),
     );
     expect(callsOf(calls, 'history_export')[0]!.args).toEqual({ kind: 'history', from: '2026-11-01', to: null });
+    await fireEvent.click(screen.getByTestId('history-export-open-folder'));
+    await waitFor(() =>
+      expect(screen.getByTestId('history-export-folder').textContent?.trim()).toBe('Pasta aberta no gerenciador de arquivos.'),
+    );
+    expect(callsOf(calls, 'export_open_folder')[0]!.args).toEqual({});
     await fireEvent.click(screen.getByTestId('history-export-audit'));
     await waitFor(() => expect(callsOf(calls, 'history_export')).toHaveLength(2));
     expect(callsOf(calls, 'history_export')[1]!.args.kind).toBe('audit');
+  });
+
+  it('a «Salvar como…» closed without a file writes nothing and says so calmly, with no error', async () => {
+    mockCommands({ ...base, history_export: () => null });
+    render(Historico);
+    await screen.findAllByTestId('history-row');
+    await fireEvent.click(screen.getByTestId('history-export'));
+    await waitFor(() => expect(screen.getByTestId('history-notice').textContent).toMatch(/^Nada foi gravado/));
+    expect(screen.queryByTestId('history-export-path')).toBeNull();
+    expect(screen.queryByTestId('history-error')).toBeNull();
   });
 
   // uPlot is mocked here and happy-dom has no layout nor canvas: this checks what the chart is given (series, labels,

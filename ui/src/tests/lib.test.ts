@@ -34,6 +34,19 @@ describe('format', () => {
     expect(f.since('2026-11-23T12:00:00Z', now)).toBe('há 3 dias');
     expect(f.since('2026-06-26T12:00:00Z', now)).toBe('há 5 meses');
     expect(f.since('2023-11-26T12:00:00Z', now)).toBe('há 3 anos');
+    expect(f.since('2026-11-26T11:55:00Z', now)).toBe('há 5 minutos');
+    expect(f.since('2026-09-26T12:00:00Z', now)).toBe('há 2 meses');
+  });
+
+  it('dates and instants come from Intl in pt-BR, never from the system locale', () => {
+    // A day from the API is the same day in any time zone (read in UTC, not shifted to the evening before).
+    expect(f.date('2024-12-31')).toBe('31/12/2024');
+    const local = new Date(2024, 2, 5, 14, 7);
+    expect(f.dateTime(local.toISOString())).toBe(
+      `${new Intl.DateTimeFormat('pt-BR', { dateStyle: 'short' }).format(local)} ${new Intl.DateTimeFormat('pt-BR', { timeStyle: 'short' }).format(local)}`,
+    );
+    expect(f.dateTime(local.toISOString())).toBe('05/03/2024 14:07');
+    expect(f.date(local.toISOString())).toBe('05/03/2024');
   });
 
   it('money, phones, CEP, addresses and code labels', () => {

@@ -1,10 +1,10 @@
 // Recibo: empty state, every field of one lookup (live and from history), the demo note, printing.
-import { fireEvent, render, screen } from '@testing-library/svelte';
+import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
 import { app, shownFromEntry, shownFromLookup } from '../lib/state.svelte';
 import Recibo from '../screens/Recibo.svelte';
 import * as fx from './fixtures';
-import { mockCommands } from './helpers';
+import { callsOf, mockCommands } from './helpers';
 
 describe('Recibo', () => {
   it('explains how to get a receipt when nothing was looked up', () => {
@@ -49,5 +49,23 @@ describe('Recibo', () => {
     expect(screen.getByTestId('receipt-environment').textContent?.trim()).toBe('Demonstração');
     expect(screen.getByTestId('receipt-demo').textContent).toMatch(/sem valor de comprovação/);
     expect(screen.getByTestId('receipt-clerk').textContent?.trim()).toBe('não configurado');
+  });
+
+  it('saves as PDF through Rust (no path or content from the page); a closed dialog writes nothing, calmly', async () => {
+    let answer: string | null = null;
+    const calls = mockCommands({ receipt_save_pdf: () => answer, export_open_folder: () => null });
+    app.current = shownFromEntry(fx.entry(fx.historyItems[1]!, fx.cnpjEmpresa));
+    render(Recibo);
+    await fireEvent.click(screen.getByTestId('receipt-pdf'));
+    await waitFor(() => expect(screen.getByTestId('receipt-pdf-cancelled').textContent).toMatch(/^Nada foi gravado/));
+    answer = '/home/atendente/Documentos/recibo.pdf';
+    await fireEvent.click(screen.getByTestId('receipt-pdf'));
+    await waitFor(() =>
+      expect(screen.getByTestId('receipt-pdf-path').textContent).toBe('Recibo gravado em /home/atendente/Documentos/recibo.pdf'),
+    );
+    expect(screen.queryByTestId('receipt-pdf-cancelled')).toBeNull();
+    expect(callsOf(calls, 'receipt_save_pdf').map((c) => c.args)).toEqual([{}, {}]);
+    await fireEvent.click(screen.getByTestId('receipt-pdf-open-folder'));
+    await waitFor(() => expect(callsOf(calls, 'export_open_folder')).toHaveLength(1));
   });
 });

@@ -53,11 +53,15 @@ pub struct DocumentRef {
     pub masked: String,
 }
 
-/// Free text (a purpose typed by the clerk, an outcome) with every run of 11 or more digits, separators allowed
-/// (`529.982.247-25`, `11.222.333/0001-81`), turned into asterisks: a number typed there never reaches the store in
-/// clear.
+/// How many separators in a row may join two groups of digits (`123.456.789 - 09`).
+const MAX_SEPARATORS: usize = 3;
+
+/// Free text (a purpose typed by the clerk, an outcome) as the store may keep it: control characters dropped, every
+/// run of 11 or more digits joined by any punctuation or spaces (`529.982.247-25`, `11.222.333/0001-81`,
+/// `529.982.247–25` with a dash from autocorrect) turned into asterisks, and every word that is a valid CPF or CNPJ
+/// (the alphanumeric CNPJ too) hidden: a number typed there never reaches the store in clear.
 pub fn scrub_numbers(text: &str) -> String {
-    let chars: Vec<char> = text.chars().collect();
+    let chars: Vec<char> = text.chars().filter(|c| !c.is_control()).collect();
     let mut out = String::with_capacity(text.len());
     let mut i = 0;
     while let Some(&c) = chars.get(i) {
@@ -66,7 +70,7 @@ pub fn scrub_numbers(text: &str) -> String {
             i += 1;
             continue;
         }
-        // A run: digits, and separators followed by a digit.
+        // A run: digits, and up to MAX_SEPARATORS separators followed by a digit.
         let start = i;
         let mut end = i;
         let mut digits = 0usize;
@@ -74,8 +78,11 @@ pub fn scrub_numbers(text: &str) -> String {
             if d.is_ascii_digit() {
                 digits += 1;
                 end += 1;
-            } else if matches!(d, '.' | '-' | '/' | ' ') && chars.get(end + 1).is_some_and(char::is_ascii_digit) {
-                end += 1;
+                continue;
+            }
+            let gap = chars.get(end..).unwrap_or_default().iter().take_while(|c| is_separator(**c)).count();
+            if (1..=MAX_SEPARATORS).contains(&gap) && chars.get(end + gap).is_some_and(char::is_ascii_digit) {
+                end += gap;
             } else {
                 break;
             }
@@ -84,6 +91,28 @@ pub fn scrub_numbers(text: &str) -> String {
             out.push(if digits >= 11 && d.is_ascii_digit() { '*' } else { d });
         }
         i = end;
+    }
+    hide_valid_documents(&out)
+}
+
+fn is_separator(c: char) -> bool {
+    !c.is_alphanumeric() && !c.is_control()
+}
+
+/// Hides each whitespace-separated word that parses as a valid CPF or CNPJ (an alphanumeric CNPJ has letters, so the
+/// digit runs alone do not find it).
+fn hide_valid_documents(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (i, word) in text.split(' ').enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        let core = word.trim_matches(|c: char| !c.is_alphanumeric());
+        if core.len() >= 11 && Document::parse(core).is_ok() {
+            out.extend(word.chars().map(|c| if c.is_alphanumeric() { '*' } else { c }));
+        } else {
+            out.push_str(word);
+        }
     }
     out
 }
@@ -100,5 +129,16 @@ mod tests {
         assert_eq!(scrub_numbers("529 982 247 25 fim"), "*** *** *** ** fim");
         assert_eq!(scrub_numbers("Atendimento nº 12345, às 14:30"), "Atendimento nº 12345, às 14:30");
         assert_eq!(scrub_numbers("ação ✓ 1234567890"), "ação ✓ 1234567890");
+        // Dashes from autocorrect, spaced separators, commas: still one number.
+        assert_eq!(scrub_numbers("CPF 529.982.247–25"), "CPF ***.***.***–**");
+        assert_eq!(scrub_numbers("CPF 529.982.247 - 25."), "CPF ***.***.*** - **.");
+        assert_eq!(scrub_numbers("529,982,247_25"), "***,***,***_**");
+        // The alphanumeric CNPJ (July 2026), with or without its punctuation.
+        assert_eq!(scrub_numbers("empresa 12.ABC.345/01DE-35, ok"), "empresa **.***.***/****-**, ok");
+        assert_eq!(scrub_numbers("12ABC34501DE35"), "**************");
+        // Control characters (a NUL the database would refuse) are dropped.
+        assert_eq!(scrub_numbers("a\u{0}b\u{7}c\nd"), "abcd");
+        // A word that only looks like a number stays.
+        assert_eq!(scrub_numbers("ABCDEFGHIJKLMN"), "ABCDEFGHIJKLMN");
     }
 }

@@ -15,7 +15,30 @@ pub(crate) fn from_pg(e: &tokio_postgres::Error, doing: &str) -> AppError {
             ),
             "42501" => AppError::new(
                 ErrorCode::Forbidden,
-                format!("O banco da agência negou a permissão ao {doing} (papel sem o privilégio necessário)."),
+                format!(
+                    "O banco da agência não deu permissão ao {doing}: o papel usado não tem esse privilégio. A TI deve \
+                     conferir o papel (o usuário do endereço na política, ou a opção --user do balcao-cli)."
+                ),
+            ),
+            // The server going down or not yet up (admin or crash shutdown, starting up), or a connection
+            // failure it reports itself: the store cannot be reached now, as with a network fault.
+            c if c.starts_with("08") || c.starts_with("57P0") => unreachable(doing),
+            // The server's clock says the gateway day asked for is not today (the PC's clock is off).
+            "22008" => AppError::new(
+                ErrorCode::Config,
+                format!(
+                    "O relógio deste computador não bate com o do banco da agência ao {doing}: acerte a data e a \
+                     hora do computador (ou avise a TI). Nenhuma consulta foi enviada."
+                ),
+            ),
+            // Momentary conditions of a server that is up: too many connections, a deadlock or cancelled query,
+            // a read-only server during a failover. Like a network fault, they pass.
+            c if c.starts_with("53") || c.starts_with("40") || c == "57014" || c == "25006" => unreachable(doing),
+            // The data of one line (an invalid character, a value out of range, a constraint): that line is refused,
+            // not the store; the counter sets it aside and sends the rest.
+            c if c.starts_with("22") || c.starts_with("23") => AppError::new(
+                ErrorCode::Upstream,
+                format!("O banco da agência recusou os dados de uma linha ao {doing} (código SQLSTATE {c})."),
             ),
             "3D000" => AppError::new(
                 ErrorCode::Config,
@@ -31,15 +54,19 @@ pub(crate) fn from_pg(e: &tokio_postgres::Error, doing: &str) -> AppError {
         return tls_refused(doing);
     }
     if e.is_closed() || source_is_io(e) {
-        return AppError::new(
-            ErrorCode::Network,
-            format!(
-                "Não foi possível falar com o banco da agência ao {doing}: a rede ou o servidor está fora do ar. \
-                 Tente de novo em instantes."
-            ),
-        );
+        return unreachable(doing);
     }
     AppError::new(ErrorCode::Internal, format!("Falha inesperada do banco da agência ao {doing}."))
+}
+
+fn unreachable(doing: &str) -> AppError {
+    AppError::new(
+        ErrorCode::Network,
+        format!(
+            "Não foi possível falar com o banco da agência ao {doing}: a rede ou o servidor está fora do ar. Tente \
+             de novo em instantes."
+        ),
+    )
 }
 
 pub(crate) fn tls_refused(doing: &str) -> AppError {

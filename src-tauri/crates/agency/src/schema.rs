@@ -6,10 +6,13 @@ use crate::connect::ConnectOptions;
 use crate::error::from_pg;
 
 /// Every migration, in order; the schema version is the number of the last one applied.
-const MIGRATIONS: &[(i32, &str)] = &[(1, include_str!("../migrations/0001_audit_and_quota.sql"))];
+const MIGRATIONS: &[(i32, &str)] = &[
+    (1, include_str!("../migrations/0001_audit_and_quota.sql")),
+    (2, include_str!("../migrations/0002_limits_offline_writer.sql")),
+];
 
 /// The schema version this build of Balcão writes and reads.
-pub const SCHEMA_VERSION: i32 = 1;
+pub const SCHEMA_VERSION: i32 = 2;
 
 /// Serialises two `migrate` runs against the same database (`pg_advisory_xact_lock`).
 const MIGRATE_LOCK: i64 = 0x6261_6c63_616f_0001;

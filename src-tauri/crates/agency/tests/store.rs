@@ -35,6 +35,11 @@ fn line(seq: i64) -> AuditLine {
     }
 }
 
+/// Today in Brasília, the gateway's day (no daylight saving time there since 2019).
+fn today() -> time::Date {
+    time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(-3)).date()
+}
+
 async fn ready(test: &str) -> TestDb {
     let db = TestDb::fresh(test).await;
     migrate(&db.opts(Role::Owner)).await.expect("migrate");
@@ -76,7 +81,7 @@ async fn a_store_with_a_newer_schema_is_refused_by_counters_readers_and_migrate_
 
     assert_eq!(db.count("balcao.audit_line").await, 0);
     assert_eq!(db.count("balcao.quota_use").await, 0);
-    assert_eq!(db.count("balcao.schema_version").await, 2, "migrate changed nothing");
+    assert_eq!(db.count("balcao.schema_version").await, i64::from(SCHEMA_VERSION) + 1, "migrate changed nothing");
 }
 
 #[tokio::test]
@@ -141,7 +146,7 @@ async fn a_retried_audit_line_is_stored_once_and_the_reader_finds_it_by_the_numb
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn counters_racing_for_the_last_units_get_exactly_the_limit() {
     let db = ready("race").await;
-    let key = QuotaKey { credential: "cred-A".into(), api: "consulta-cpf".into(), gateway_day: date!(2026 - 12 - 07) };
+    let key = QuotaKey { credential: "cred-A".into(), api: "consulta-cpf".into(), gateway_day: today() };
     const LIMIT: u32 = 1000;
     // 960 already used by other counters today: 40 units left for eight counters asking 15 times each.
     let sup = db.superuser(&db.name).await;
@@ -176,13 +181,13 @@ async fn counters_racing_for_the_last_units_get_exactly_the_limit() {
     assert_eq!(used, 1000);
     // Another gateway day starts from zero; a zero limit grants nothing.
     let store = CounterStore::open(&db.opts(Role::Counter)).await.expect("open");
-    let tomorrow = QuotaKey { gateway_day: date!(2026 - 12 - 08), ..key.clone() };
+    let tomorrow = QuotaKey { gateway_day: today().next_day().unwrap(), ..key.clone() };
     assert_eq!(store.reserve(&tomorrow, LIMIT).await.expect("tomorrow"), Reservation::Granted);
     assert_eq!(store.reserve(&QuotaKey { api: "cnpj".into(), ..key }, 0).await.expect("zero"), Reservation::Refused);
     let reader = ReaderStore::open(&db.opts(Role::Reader)).await.expect("reader");
     let report = reader.quota_use().await.expect("report");
     assert_eq!(report.len(), 2);
-    assert_eq!((report[0].gateway_day, report[0].used), (date!(2026 - 12 - 08), 1));
+    assert_eq!((report[0].gateway_day, report[0].used), (today().next_day().unwrap(), 1));
 }
 
 #[tokio::test]
@@ -260,4 +265,70 @@ async fn the_stored_row_holds_no_cpf_in_clear_only_the_keyed_hash_and_the_masked
         sup.query_one("SELECT document_hash FROM balcao.audit_line WHERE seq = 1", &[]).await.expect("h").get(0);
     assert_eq!(stored, key().reference(&doc).hash.to_vec());
     assert!(DocumentKey::new(Sensitive::new(vec![1u8; 8])).is_err(), "a short key is refused");
+}
+
+#[tokio::test]
+async fn the_servers_daily_limit_caps_whatever_limit_a_counter_asks_for() {
+    let db = ready("server_limit").await;
+    let sup = db.superuser(&db.name).await;
+    sup.batch_execute("INSERT INTO balcao.quota_limit VALUES ('agencia', 'consulta-cpf', 3)").await.expect("limit");
+    let store = CounterStore::open(&db.opts(Role::Counter)).await.expect("open");
+    let key = QuotaKey { credential: "agencia".into(), api: "consulta-cpf".into(), gateway_day: today() };
+    let mut granted = 0;
+    for _ in 0..10 {
+        if store.reserve(&key, 1_000_000).await.expect("reserve") == Reservation::Granted {
+            granted += 1;
+        }
+    }
+    assert_eq!(granted, 3, "a counter asking for a million gets the server's three");
+    let raw = db.raw(Role::Counter).await;
+    raw.batch_execute("UPDATE balcao.quota_limit SET daily_limit = 100").await.expect_err("a counter cannot raise it");
+}
+
+#[tokio::test]
+async fn an_offline_unit_reported_twice_counts_once_and_is_added_to_the_days_use() {
+    let db = ready("offline").await;
+    let store = CounterStore::open(&db.opts(Role::Counter)).await.expect("open");
+    let key = QuotaKey { credential: "agencia".into(), api: "consulta-cpf".into(), gateway_day: today() };
+    assert_eq!(store.reserve(&key, 10).await.expect("reserve"), Reservation::Granted);
+    let id = Uuid::new_v4();
+    assert!(store.record_offline_use(id, "balcao-03", &key).await.expect("first report"));
+    assert!(!store.record_offline_use(id, "balcao-03", &key).await.expect("retry"), "a retry is not counted again");
+    let reader = ReaderStore::open(&db.opts(Role::Reader)).await.expect("reader");
+    let used = reader.quota_use().await.expect("use");
+    assert_eq!(used.len(), 1);
+    assert_eq!(used[0].used, 2, "one reserved online, one spent offline");
+}
+
+#[tokio::test]
+async fn lines_appended_together_keep_their_order_each_names_the_login_that_wrote_it_and_a_replay_adds_nothing() {
+    let db = ready("append_all").await;
+    let mut store = CounterStore::open(&db.opts(Role::Counter)).await.expect("open");
+    let lines: Vec<AuditLine> = (1..=50).map(line).collect();
+    assert_eq!(store.append_all(&lines).await.expect("append"), 50);
+    assert_eq!(store.append_all(&lines[10..20]).await.expect("replay"), 0, "a replayed chunk adds nothing");
+    let sup = db.superuser(&db.name).await;
+    let rows =
+        sup.query("SELECT seq, written_by FROM balcao.audit_line ORDER BY received_at, seq", &[]).await.expect("rows");
+    let seqs: Vec<i64> = rows.iter().map(|r| r.get(0)).collect();
+    assert_eq!(seqs, (1..=50).collect::<Vec<_>>());
+    assert!(rows.iter().all(|r| r.get::<_, String>(1) == "balcao_test_counter"), "the login is recorded");
+    // A history restored from a backup numbers its new lines again from an old point: kept, never refused.
+    assert_eq!(store.append_all(&[line(5)]).await.expect("a repeated number with a new id"), 1);
+    assert_eq!(db.count("balcao.audit_line").await, 51);
+}
+
+#[tokio::test]
+async fn a_gateway_day_the_servers_clock_does_not_allow_is_refused_with_the_clock_to_fix() {
+    let db = ready("clock").await;
+    let store = CounterStore::open(&db.opts(Role::Counter)).await.expect("open");
+    let far = QuotaKey { credential: "agencia".into(), api: "consulta-cpf".into(), gateway_day: date!(2020 - 01 - 01) };
+    let e = store.reserve(&far, 10).await.expect_err("a day long gone");
+    assert_eq!(e.code, ErrorCode::Config);
+    assert!(e.message.contains("relógio"), "{}", e.message);
+    let future = QuotaKey { gateway_day: today().checked_add(time::Duration::days(5)).unwrap(), ..far.clone() };
+    assert!(store.record_offline_use(Uuid::new_v4(), "pc", &future).await.is_err(), "no unit for a day to come");
+    let last_week = QuotaKey { gateway_day: today().checked_sub(time::Duration::days(7)).unwrap(), ..far };
+    assert!(store.record_offline_use(Uuid::new_v4(), "pc", &last_week).await.expect("after an outage"));
+    assert_eq!(db.count("balcao.quota_use").await, 1, "only last week's unit");
 }

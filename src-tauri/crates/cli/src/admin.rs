@@ -36,6 +36,10 @@ política), como o papel dono do esquema; a senha desse papel vem da entrada pad
 
   printf '%s\\n' \"$SENHA_DONO\" | balcao-cli admin migrate-agency-store --user balcao_owner --ca /etc/balcao/banco-ca.pem
 
+set-agency-password grava a senha do papel do balcão (o usuário do endereço da política), uma linha:
+
+  printf '%s\\n' \"$SENHA_BALCAO\" | balcao-cli admin set-agency-password
+
 Status de saída: 0 feito (check: tudo certo); 1 nada foi gravado (set-credentials) ou falta algo (check);
 2 uso incorreto.";
 
@@ -64,6 +68,8 @@ pub enum Command {
     MigrateAgencyStore(MigrateArgs),
     /// Grava no cofre da máquina a chave de identificação da agência (hexadecimal, pela entrada padrão).
     SetAgencyKey,
+    /// Grava no cofre da máquina a senha deste balcão no banco da agência (pela entrada padrão).
+    SetAgencyPassword,
 }
 
 #[derive(Debug, clap::Args)]
@@ -142,6 +148,7 @@ pub fn run(args: Args) -> ExitCode {
         Command::PinHash => pin_hash(),
         Command::MigrateAgencyStore(a) => migrate(&a),
         Command::SetAgencyKey => agency_key(),
+        Command::SetAgencyPassword => agency_password(),
     }
 }
 
@@ -269,6 +276,25 @@ fn migrate(args: &MigrateArgs) -> ExitCode {
     };
     let dir = current_policy_dir();
     match runtime.block_on(migrate_agency_store(&dir, args.user.as_deref(), password, &ca)) {
+        Ok(done) => {
+            print_line(&done);
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&e.message),
+    }
+}
+
+fn agency_password() -> ExitCode {
+    let mut stdin = std::io::stdin().lock();
+    if stdin.is_terminal() {
+        return fail("a senha vem da entrada padrão, não do teclado. Nada foi gravado.");
+    }
+    let password = match read_password(&mut stdin) {
+        Ok(p) => p,
+        Err(m) => return fail(&m),
+    };
+    let store = machine_store(&current_policy_dir());
+    match balcao_service::agency_link::set_agency_password(store.as_ref(), password) {
         Ok(done) => {
             print_line(&done);
             ExitCode::SUCCESS

@@ -1,12 +1,13 @@
-//! `balcao-cli audit who-looked-up`: the citizen's question (LGPD art. 18 and 19) answered from the agency store,
+//! `balcao-cli audit who-looked-up` and `audit quota`: the citizen's question (LGPD art. 18 and 19) answered from the agency store,
 //! as the reader role (its password from standard input), the number found by the agency key of the machine store.
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use balcao_core::Document;
+use balcao_core::Sensitive;
 use balcao_service::agency_credentials::machine_store;
-use balcao_service::agency_store::who_looked_up;
+use balcao_service::agency_store::{quota_use, who_looked_up};
 use balcao_service::policy::current_policy_dir;
 use time::macros::format_description;
 use time::{Date, Duration};
@@ -37,6 +38,18 @@ pub struct Args {
 pub enum Command {
     /// Lista quem consultou um CPF ou CNPJ no banco central da agência (senha de leitura pela entrada padrão).
     WhoLookedUp(WhoArgs),
+    /// Mostra o uso da cota da agência por credencial, API e dia (senha de leitura pela entrada padrão).
+    Quota(QuotaArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct QuotaArgs {
+    /// Arquivo PEM com o certificado da autoridade (CA) que assina o certificado do servidor PostgreSQL.
+    #[arg(long, value_name = "ARQUIVO")]
+    pub ca: std::path::PathBuf,
+    /// O papel de leitura (sem ela, o usuário do endereço da política).
+    #[arg(long, value_name = "PAPEL")]
+    pub user: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -61,6 +74,7 @@ pub struct WhoArgs {
 pub fn run(args: Args) -> ExitCode {
     match args.command {
         Command::WhoLookedUp(a) => who(&a),
+        Command::Quota(a) => quota(&a),
     }
 }
 
@@ -87,30 +101,9 @@ fn who(args: &WhoArgs) -> ExitCode {
     };
     let from = from.map(|d| d.midnight().assume_utc());
     let to = to.and_then(|d| d.midnight().assume_utc().checked_add(Duration::DAY));
-    let mut stdin = std::io::stdin().lock();
-    if stdin.is_terminal() {
-        return fail(EXIT_ADMIN_FAILED, "a senha do papel de leitura vem da entrada padrão, não do teclado.");
-    }
-    let password = match read_password(&mut stdin) {
-        Ok(p) => p,
+    let (password, ca, runtime) = match reader_inputs(&args.ca) {
+        Ok(inputs) => inputs,
         Err(m) => return fail(EXIT_ADMIN_FAILED, &m),
-    };
-    let ca = match std::fs::read(&args.ca) {
-        Ok(ca) => ca,
-        Err(e) => {
-            return fail(
-                EXIT_ADMIN_FAILED,
-                &format!(
-                    "não foi possível ler o certificado da autoridade {} ({}).",
-                    args.ca.display(),
-                    balcao_core::error::io_reason(&e)
-                ),
-            );
-        }
-    };
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-        Ok(r) => r,
-        Err(_) => return fail(EXIT_ADMIN_FAILED, "não foi possível iniciar a execução assíncrona."),
     };
     let dir = current_policy_dir();
     let store = machine_store(&dir);
@@ -132,6 +125,45 @@ fn who(args: &WhoArgs) -> ExitCode {
             r.authorization_code.as_deref().unwrap_or("—"),
             r.outcome
         ));
+    }
+    ExitCode::SUCCESS
+}
+
+/// The reader's password (standard input, never a terminal), the CA's PEM and a runtime.
+fn reader_inputs(ca: &std::path::Path) -> Result<(Sensitive<String>, Vec<u8>, tokio::runtime::Runtime), String> {
+    let mut stdin = std::io::stdin().lock();
+    if stdin.is_terminal() {
+        return Err("a senha do papel de leitura vem da entrada padrão, não do teclado.".to_owned());
+    }
+    let password = read_password(&mut stdin)?;
+    let pem = std::fs::read(ca).map_err(|e| {
+        format!(
+            "não foi possível ler o certificado da autoridade {} ({}).",
+            ca.display(),
+            balcao_core::error::io_reason(&e)
+        )
+    })?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|_| "não foi possível iniciar a execução assíncrona.".to_owned())?;
+    Ok((password, pem, runtime))
+}
+
+fn quota(args: &QuotaArgs) -> ExitCode {
+    let (password, ca, runtime) = match reader_inputs(&args.ca) {
+        Ok(inputs) => inputs,
+        Err(m) => return fail(EXIT_ADMIN_FAILED, &m),
+    };
+    let dir = current_policy_dir();
+    let reader = (args.user.as_deref(), password, ca.as_slice());
+    let uses = match runtime.block_on(quota_use(&dir, reader)) {
+        Ok(u) => u,
+        Err(e) => return fail(EXIT_ADMIN_FAILED, &e.message),
+    };
+    print_line(&format!("{} linha(s) de uso da cota no banco da agência (dia do gateway).", uses.len()));
+    for u in &uses {
+        print_line(&format!("{}  credencial {}  API {}  usadas {}", u.gateway_day, u.credential, u.api, u.used));
     }
     ExitCode::SUCCESS
 }

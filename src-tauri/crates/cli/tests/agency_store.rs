@@ -63,13 +63,11 @@ fn text(out: &Output) -> String {
     format!("{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
 }
 
-#[test]
-fn admin_migrate_agency_store_then_audit_who_looked_up_answer_from_the_real_server_with_secrets_from_stdin_only() {
-    let port = port();
-    let db = format!("cli_migrate_{}", std::process::id());
-    // Roles are cluster-wide: created under the same advisory lock balcao-agency's tests take.
+/// The roles these tests log in as (cluster-wide: created under the same advisory lock balcao-agency's tests take),
+/// and a new database `db` owned by the test schema owner.
+fn fresh_database(port: &str, db: &str) {
     psql(
-        &port,
+        port,
         "postgres",
         "SELECT pg_advisory_lock(4242);
          DO $$ BEGIN
@@ -81,14 +79,24 @@ fn admin_migrate_agency_store_then_audit_who_looked_up_answer_from_the_real_serv
            IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'balcao_cli_reader') THEN
              CREATE ROLE balcao_cli_reader LOGIN PASSWORD 'cli-reader-pw-1' IN ROLE balcao_reader;
            END IF;
+           IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'balcao_cli_counter') THEN
+             CREATE ROLE balcao_cli_counter LOGIN PASSWORD 'cli-counter-pw-1' IN ROLE balcao_counter;
+           END IF;
          END $$;
          SELECT pg_advisory_unlock(4242);",
     );
     psql(
-        &port,
+        port,
         "postgres",
         &format!("DROP DATABASE IF EXISTS {db} WITH (FORCE);\nCREATE DATABASE {db} OWNER balcao_cli_owner;"),
     );
+}
+
+#[test]
+fn admin_migrate_agency_store_then_audit_who_looked_up_answer_from_the_real_server_with_secrets_from_stdin_only() {
+    let port = port();
+    let db = format!("cli_migrate_{}", std::process::id());
+    fresh_database(&port, &db);
 
     let s = Scratch::new("agency-store");
     std::fs::set_permissions(s.dir(), std::fs::Permissions::from_mode(0o755)).expect("0755");
@@ -115,11 +123,14 @@ fn admin_migrate_agency_store_then_audit_who_looked_up_answer_from_the_real_serv
 
     let first = cli(s.dir(), &migrate, "cli-owner-pw-1\n");
     assert_eq!(first.status.code(), Some(0), "{}", text(&first));
-    assert!(text(&first).contains("da versão 0 para a 1"), "{}", text(&first));
+    assert!(text(&first).contains("da versão 0 para a 2"), "{}", text(&first));
     let second = cli(s.dir(), &migrate, "cli-owner-pw-1\n");
     assert_eq!(second.status.code(), Some(0), "{}", text(&second));
-    assert!(text(&second).contains("já está na versão 1; nada mudou"), "{}", text(&second));
-    assert_eq!(psql(&port, &db, "SELECT string_agg(version::text, ',') FROM balcao.schema_version;"), "1");
+    assert!(text(&second).contains("já está na versão 2; nada mudou"), "{}", text(&second));
+    assert_eq!(
+        psql(&port, &db, "SELECT string_agg(version::text, ',' ORDER BY version) FROM balcao.schema_version;"),
+        "1,2"
+    );
 
     let argv = cli(s.dir(), &["admin", "migrate-agency-store", "--ca", ca.as_str(), "--password", "s3cr3t"], "");
     assert_eq!(argv.status.code(), Some(2), "{}", text(&argv));
@@ -167,5 +178,105 @@ fn admin_migrate_agency_store_then_audit_who_looked_up_answer_from_the_real_serv
     // A wrong reader password: refused by the database, nothing listed.
     let as_owner_pw = cli(s.dir(), &who, "cli-owner-pw-1\n");
     assert_eq!(as_owner_pw.status.code(), Some(1), "{}", text(&as_owner_pw));
+    psql(&port, "postgres", &format!("DROP DATABASE IF EXISTS {db} WITH (FORCE);"));
+}
+
+/// `balcao-cli lookup` as one counter (its own data folder and keyring service) under the policy folder `dir`.
+fn counter_lookup(dir: &Path, counter: &str, cpf: &str) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_balcao-cli"))
+        .args(["lookup", "--profile", "agencia-serpro", "cpf", cpf])
+        .env("BALCAO_POLICY_DIR", dir)
+        .env("BALCAO_MACHINE_GROUP", "root")
+        .env("BALCAO_DATA_DIR", dir.join(counter))
+        .env("BALCAO_KEYRING_SERVICE", format!("br.gov.balcao.test.cli-agency-race-{counter}"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("balcao-cli runs")
+}
+
+#[test]
+fn two_counter_processes_racing_for_the_agencys_last_units_get_exactly_the_limit_and_every_line_reaches_the_store() {
+    const LIMIT: usize = 4;
+    let port = port();
+    let db = format!("cli_race_{}", std::process::id());
+    fresh_database(&port, &db);
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let config = balcao_sim::SimConfig {
+        serpro_credentials: vec![("agencia-id".into(), "agencia-segredo".into())],
+        ..balcao_sim::SimConfig::default()
+    };
+    let sim = rt.block_on(balcao_sim::Simulator::start("127.0.0.1:0".parse().unwrap(), config)).unwrap();
+
+    let s = Scratch::new("agency-race");
+    std::fs::set_permissions(s.dir(), std::fs::Permissions::from_mode(0o755)).expect("0755");
+    std::fs::copy(var("BALCAO_TEST_PG_CA"), s.path("agency-ca.pem")).expect("the agency's CA");
+    std::fs::write(
+        s.path("policy.toml"),
+        format!(
+            "purpose_required = false\n\n[agency_store]\nurl = \"postgres://balcao_cli_counter@127.0.0.1:{port}/{db}\"\n\n\
+             [[profile]]\nid = \"agencia-serpro\"\nname = \"SERPRO da agência\"\nprovider = \"serpro\"\n\
+             environment = \"producao\"\nbase_url = \"{}\"\ncpf_api = \"serpro_v2\"\n[profile.network]\nmax_retries = 0\n",
+            sim.base_url()
+        ),
+    )
+    .expect("policy");
+    let ca = var("BALCAO_TEST_PG_CA");
+    let migrate = ["admin", "migrate-agency-store", "--user", "balcao_cli_owner", "--ca", ca.as_str()];
+    assert_eq!(cli(s.dir(), &migrate, "cli-owner-pw-1\n").status.code(), Some(0));
+    psql(&port, &db, &format!("INSERT INTO balcao.quota_limit VALUES ('agencia-serpro', 'serproCpfV2', {LIMIT});"));
+    let key = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+    for (args, input) in [
+        (&["admin", "set-credentials", "--profile", "agencia-serpro"][..], "agencia-id\nagencia-segredo\n".to_owned()),
+        (&["admin", "set-agency-key"][..], format!("{key}\n")),
+        (&["admin", "set-agency-password"][..], "cli-counter-pw-1\n".to_owned()),
+    ] {
+        let out = cli(s.dir(), args, &input);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", text(&out));
+    }
+
+    // Each counter's history exists before the race (a Demonstração lookup, never sent to the agency): processes
+    // creating the same new history at the same instant are a different race (each refuses, nothing written).
+    for pc in ["pc-a", "pc-b"] {
+        let mut demo = Command::new(env!("CARGO_BIN_EXE_balcao-cli"));
+        demo.args(["lookup", "cpf", "40442820135"])
+            .env("BALCAO_POLICY_DIR", s.dir())
+            .env("BALCAO_MACHINE_GROUP", "root")
+            .env("BALCAO_DATA_DIR", s.dir().join(pc))
+            .env("BALCAO_KEYRING_SERVICE", format!("br.gov.balcao.test.cli-agency-race-{pc}"));
+        assert!(demo.output().expect("runs").status.success());
+    }
+    assert_eq!(psql(&port, &db, "SELECT count(*) FROM balcao.audit_line;"), "0", "Demonstração stays on the PC");
+    // Two counters, five lookups each, all at once: the agency's limit is four.
+    let cpfs = ["40442820135", "91708635203", "58136053391", "63017285995", "47123586964"];
+    let children: Vec<_> =
+        ["pc-a", "pc-b"].iter().flat_map(|pc| cpfs.iter().map(|cpf| counter_lookup(s.dir(), pc, cpf))).collect();
+    let outs: Vec<Output> = children.into_iter().map(|c| c.wait_with_output().expect("ends")).collect();
+    let granted = outs.iter().filter(|o| o.status.code() == Some(0)).count();
+    let refused: Vec<&Output> = outs.iter().filter(|o| o.status.code() == Some(16)).collect();
+    assert_eq!(granted, LIMIT, "exactly the limit: {:?}", outs.iter().map(text).collect::<Vec<_>>());
+    assert_eq!(refused.len(), 10 - LIMIT);
+    assert!(refused.iter().all(|o| text(o).contains("cota da agência")), "{}", text(refused[0]));
+    let api_calls = sim.requests().iter().filter(|r| !r.is_token_call()).count();
+    assert_eq!(api_calls, LIMIT, "the refused calls never left");
+    // Each process sent its line before it exited (the refusals are audited too).
+    assert_eq!(psql(&port, &db, "SELECT count(*) FROM balcao.audit_line;"), "10");
+    assert_eq!(psql(&port, &db, "SELECT count(DISTINCT counter_id) FROM balcao.audit_line;"), "2");
+    assert_eq!(psql(&port, &db, "SELECT sum(used) FROM balcao.quota_use;"), LIMIT.to_string());
+    // IT's report of the day, as the reader.
+    let report =
+        cli(s.dir(), &["audit", "quota", "--user", "balcao_cli_reader", "--ca", ca.as_str()], "cli-reader-pw-1\n");
+    assert_eq!(report.status.code(), Some(0), "{}", text(&report));
+    assert!(
+        text(&report).contains(&format!("credencial agencia-serpro  API serproCpfV2  usadas {LIMIT}")),
+        "{}",
+        text(&report)
+    );
+    let as_counter =
+        cli(s.dir(), &["audit", "quota", "--user", "balcao_cli_counter", "--ca", ca.as_str()], "cli-counter-pw-1\n");
+    assert_eq!(as_counter.status.code(), Some(1), "a counter's login cannot read the report: {}", text(&as_counter));
+    assert_pt_br(&text(&as_counter));
+    rt.block_on(sim.shutdown());
     psql(&port, "postgres", &format!("DROP DATABASE IF EXISTS {db} WITH (FORCE);"));
 }

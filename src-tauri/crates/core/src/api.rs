@@ -162,6 +162,23 @@ pub struct StatusInfo {
     /// Billable calls counted on each API the active profile contracts (its CPF API first, then its CNPJ API), each
     /// with its limit and whether it is near it: the bar names the API of each count.
     pub quotas: Vec<crate::profile::QuotaStatus>,
+    /// The agency store (#18), when the managed policy names one.
+    pub agency: Option<AgencyStatus>,
+}
+
+/// The agency store as the status bar shows it: lines waiting to reach it, whether it answers, the offline allowance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AgencyStatus {
+    /// Audit lines and offline units in the outbox, not yet in the store.
+    pub waiting: u64,
+    /// The last attempt reached the store (false while it cannot be reached or is not configured).
+    pub reachable: bool,
+    /// Units spent today from the offline allowance on the last credential and API that needed it.
+    pub offline_spent: u32,
+    pub offline_allowance: u32,
+    /// Why the store cannot be used, in pt-BR, when it cannot.
+    pub problem: Option<String>,
 }
 
 /// The Histórico screen's charts: lookups per day and quota used per API.

@@ -69,6 +69,8 @@ pub enum HealthArea {
     Lock,
     /// The agency's managed policy file (policy.toml) could not be used: only the Demonstração works.
     Policy,
+    /// The agency store the policy names cannot be used (its key, password or CA missing): real lookups are refused.
+    AgencyStore,
 }
 
 /// One reason Balcão runs in its safe mode (a degraded start): the window opens, Configurações and Demonstração work,

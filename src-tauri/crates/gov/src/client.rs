@@ -28,7 +28,7 @@ use crate::endpoints::{Endpoints, cnpj_api_kind, cpf_api_kind};
 use crate::failure::{CallFailure, classify, deadline_error, transport_error};
 use crate::pacing::Pacer;
 use crate::per_api::{CredentialCheck, CredentialSet, TokenSet};
-use crate::quota::QuotaTracker;
+use crate::quota::{CentralQuota, QuotaTracker};
 use crate::retry::{Idempotency, RetryPolicy};
 use crate::token::{Bearer, TokenManager};
 use crate::transport::{build_http, check_base_url};
@@ -45,6 +45,8 @@ pub struct GovClient {
     inner: Arc<Inner>,
     /// The clerk signed in for this call, sent as `x-cpf-usuario` instead of the profile's configured CPF.
     clerk: Option<Cpf>,
+    /// The agency-wide quota (#18), asked before a call leaves when the managed policy names an agency store.
+    central: Option<Arc<dyn CentralQuota>>,
 }
 
 struct Inner {
@@ -133,7 +135,8 @@ impl GovClient {
         let quota = Arc::new(QuotaTracker::new(profile.quota_limit, profile.quota_warn_percent()));
         let pacer = profile.network.rate_limit_rps.and_then(Pacer::new);
         let retry = RetryPolicy::new(&profile.network);
-        Ok(Self { inner: Arc::new(Inner { profile, endpoints, http, tokens, retry, quota, pacer }), clerk: None })
+        let inner = Arc::new(Inner { profile, endpoints, http, tokens, retry, quota, pacer });
+        Ok(Self { inner, clerk: None, central: None })
     }
 
     pub fn profile(&self) -> &Profile {
@@ -143,7 +146,14 @@ impl GovClient {
     /// The same client (token, quota, pacing shared) naming `clerk` on every Conecta call: the signed-in clerk wins
     /// over the profile's (or the settings') configured CPF.
     pub fn for_clerk(&self, clerk: Cpf) -> GovClient {
-        GovClient { inner: self.inner.clone(), clerk: Some(clerk) }
+        GovClient { inner: self.inner.clone(), clerk: Some(clerk), central: self.central.clone() }
+    }
+
+    /// This client with every call first reserving a unit of the agency's quota through `central` (after the
+    /// profile's own count, before anything is sent); a refusal there stops the call before it leaves.
+    pub fn with_central_quota(mut self, central: Arc<dyn CentralQuota>) -> Self {
+        self.central = Some(central);
+        self
     }
 
     /// The CPF sent as `x-cpf-usuario` on Conecta calls: the signed-in clerk's, else the profile's.
@@ -330,8 +340,11 @@ impl GovClient {
         let tokens = inner.tokens.for_api(api).map_err(CallFailure::before_call)?;
         let reservation = inner.quota.reserve(api)?;
         let network = &inner.profile.network;
-        let done =
-            self.exchange(api, tokens, &req, |state, answer| read_answer(api, asked, network, state, answer)).await?;
+        let done = self
+            .exchange(api, tokens, &req, inner.quota.limit(), |state, answer| {
+                read_answer(api, asked, network, state, answer)
+            })
+            .await?;
         let meta = CallMeta {
             api,
             http_status: done.status,
@@ -367,7 +380,9 @@ impl GovClient {
         let reservation = inner.quota.reserve_base(base)?;
         let network = &inner.profile.network;
         let done = self
-            .exchange(ApiKind::ExtraBase, tokens, &req, |state, answer| read_base_answer(base, network, state, answer))
+            .exchange(ApiKind::ExtraBase, tokens, &req, base.quota, |state, answer| {
+                read_base_answer(base, network, state, answer)
+            })
             .await?;
         let meta = CallMeta {
             api: ApiKind::ExtraBase,
@@ -443,9 +458,13 @@ impl GovClient {
         api: ApiKind,
         tokens: &TokenManager,
         req: &Req,
+        central_limit: Option<u64>,
         mut read: impl FnMut(&CallState, &Answer<'_>) -> Reading<T>,
     ) -> Result<Exchanged<T>, CallFailure> {
         let inner = &*self.inner;
+        // The agency's unit is reserved once a token is in hand, just before the first attempt: a call that never
+        // gets a token never spends one.
+        let mut central = self.central.as_ref();
         let total = Duration::from_millis(inner.profile.network.total_timeout_ms.into());
         let mut deadline = Instant::now().checked_add(total).unwrap_or_else(Instant::now);
         let mut rejected = None;
@@ -457,6 +476,9 @@ impl GovClient {
                     Ok(bearer) => bearer?,
                     Err(_) => return Err(CallFailure::before_call(deadline_error(&req.url))),
                 };
+            if let Some(c) = central.take() {
+                c.reserve(&inner.profile, api, central_limit).await.map_err(CallFailure::before_call)?;
+            }
             if let Some(pacer) = &inner.pacer {
                 // Waiting for a pacing slot is queueing, not calling: it does not use up the call's time.
                 let queued = Instant::now();

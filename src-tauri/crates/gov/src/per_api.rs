@@ -416,7 +416,8 @@ mod tests {
     // Source: apis.md §8 A4 (one Conecta credential per API).
     #[test]
     fn each_api_reads_its_own_credential_and_falls_back_to_the_shared_one() {
-        let p = conecta();
+        // Without «outras bases»: a base on the profile's credential needs the shared one (checked at the end).
+        let p = Profile { extra_bases: None, ..conecta() };
         let store = MemoryStore::new();
         let e = credential_set_from_store(&store, &p).unwrap_err();
         assert_eq!(e.code, ErrorCode::Config);
@@ -439,6 +440,11 @@ mod tests {
         let set = credential_set_from_store(&store, &p).unwrap();
         assert_eq!(set.for_api(ApiKind::ConectaCnpj).unwrap().1.client_id, "cnpj-id");
         assert!(set.shared.is_none(), "the shared credential is not read when every API has its own");
+        let with_bases = conecta();
+        assert!(
+            credential_set_from_store(&store, &with_bases).unwrap().shared.is_some(),
+            "a base declared on the profile's credential reads the shared one"
+        );
         assert_eq!(
             credential_set_from_store(&MemoryStore::unavailable(), &p).unwrap_err().code,
             ErrorCode::KeychainUnavailable

@@ -10,6 +10,19 @@ use balcao_core::profile::QuotaStatus;
 use balcao_core::record::{ApiKind, CallMeta};
 use balcao_core::{AppError, ErrorCode};
 
+/// The agency-wide quota of the agency store (#18), implemented outside this crate: one unit of `profile`'s
+/// credential and `api` is reserved, on the profile's quota day, before a call leaves (`limit`: the profile's own
+/// daily limit, if any). An error (quota spent, store unreachable and offline allowance spent) refuses the call
+/// before anything is sent.
+pub trait CentralQuota: Send + Sync + fmt::Debug {
+    fn reserve<'a>(
+        &'a self,
+        profile: &'a balcao_core::profile::Profile,
+        api: ApiKind,
+        limit: Option<u64>,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), AppError>> + Send + 'a>>;
+}
+
 /// Called after every billable call ([`CallMeta::billable`]), e.g. to persist the count in the history.
 pub type BillableCallback = Arc<dyn Fn(&CallMeta) + Send + Sync>;
 

@@ -286,3 +286,59 @@ async fn plain_http_server_behind_an_https_url_is_a_tls_error() {
     assert_eq!(e.code(), ErrorCode::Tls, "{}", e.error.message);
     sim.shutdown().await;
 }
+
+/// Grants `left` units, then refuses as the agency store does at the agency's limit; records what it was asked.
+#[derive(Debug)]
+struct AgencyQuota {
+    left: std::sync::Mutex<u32>,
+    asked: std::sync::Mutex<Vec<(String, ApiKind, Option<u64>)>>,
+}
+
+impl balcao_gov::CentralQuota for AgencyQuota {
+    fn reserve<'a>(
+        &'a self,
+        profile: &'a balcao_core::profile::Profile,
+        api: ApiKind,
+        limit: Option<u64>,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), balcao_core::AppError>> + Send + 'a>> {
+        Box::pin(async move {
+            self.asked.lock().unwrap().push((profile.id.clone(), api, limit));
+            let mut left = self.left.lock().unwrap();
+            if *left == 0 {
+                return Err(balcao_core::AppError::new(ErrorCode::QuotaExhausted, "cota da agência"));
+            }
+            *left -= 1;
+            Ok(())
+        })
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_agency_quota_is_reserved_before_each_call_and_its_refusal_sends_nothing() {
+    let sim = sim().await;
+    let mut p = serpro_profile(&sim);
+    p.quota_limit = Some(100);
+    let agency = std::sync::Arc::new(AgencyQuota { left: 1.into(), asked: Vec::new().into() });
+    let c = client(p).with_central_quota(agency.clone()).for_clerk(cpf("11144477735"));
+    c.lookup_cpf(&cpf(CPF)).await.expect("the first unit is granted");
+    let e = c.lookup_cpf(&cpf(CPF)).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::QuotaExhausted);
+    assert_eq!(api_calls(&sim).len(), 1, "the refused call never left");
+    let asked = agency.asked.lock().unwrap().clone();
+    assert_eq!(asked.len(), 2);
+    assert_eq!(asked[0].2, Some(100), "the profile's own limit goes with the reservation");
+    assert_eq!(c.quota_status(ApiKind::SerproCpfV1).used + c.quota_status(ApiKind::SerproCpfV2).used, 1);
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_call_that_never_gets_a_token_spends_no_unit_of_the_agency_quota() {
+    let sim = sim().await;
+    let agency = std::sync::Arc::new(AgencyQuota { left: 5.into(), asked: Vec::new().into() });
+    let bad = balcao_gov::GovClient::new(serpro_profile(&sim), balcao_gov::Credentials::new("balcao-demo", "wrong"))
+        .unwrap()
+        .with_central_quota(agency.clone());
+    assert_eq!(bad.lookup_cpf(&cpf(CPF)).await.unwrap_err().code(), ErrorCode::Unauthorized);
+    assert!(agency.asked.lock().unwrap().is_empty(), "no reservation for a call that could not leave");
+    sim.shutdown().await;
+}

@@ -1,7 +1,6 @@
 -- Schema v6 of history.db (#19, «outras bases»): the answers of the extra bases an agency declares, each asked after
 -- a CPF/CNPJ lookup and kept with it: inside the same SQLCipher file, removed with their lookup (retention, purges),
 -- never kept when the lookup was not ("não registrar"). Their calls' audit lines go to the audit table like any other.
--- Numbered 0006: 0005 is the agency outbox (#18); whichever lands second is renumbered after the other.
 CREATE TABLE base_answers (
     id           INTEGER PRIMARY KEY AUTOINCREMENT,
     lookup_id    INTEGER NOT NULL,               -- lookups.id of the lookup it was asked after

@@ -60,7 +60,7 @@ impl History {
     ) -> Result<(), AppError> {
         let err = |e| error::db(e, "gravar o estado do lote");
         let at = instant(at);
-        let tx = self.conn.transaction().map_err(err)?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(err)?;
         tx.execute("DELETE FROM batch_answers WHERE slot = ?1", [slot]).map_err(err)?;
         tx.execute(
             "INSERT INTO batch_state (slot, header, started_at, updated_at) VALUES (?1, ?2, ?3, ?3)
@@ -78,7 +78,7 @@ impl History {
     /// a batch that no longer exists.
     pub fn batch_state_append(&mut self, slot: &str, answers: &[(String, String)]) -> Result<(), AppError> {
         let err = |e| error::db(e, "gravar o estado do lote");
-        let tx = self.conn.transaction().map_err(err)?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(err)?;
         let updated = tx
             .execute(
                 "UPDATE batch_state SET updated_at = ?2 WHERE slot = ?1",
@@ -137,7 +137,7 @@ impl History {
     /// Forgets the batch saved in `slot` (its lookups stay in the history). True when there was one.
     pub fn batch_state_discard(&mut self, slot: &str) -> Result<bool, AppError> {
         let err = |e| error::db(e, "apagar o estado do lote");
-        let tx = self.conn.transaction().map_err(err)?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(err)?;
         tx.execute("DELETE FROM batch_answers WHERE slot = ?1", [slot]).map_err(err)?;
         let n = tx.execute("DELETE FROM batch_state WHERE slot = ?1", [slot]).map_err(err)?;
         tx.commit().map_err(err)?;

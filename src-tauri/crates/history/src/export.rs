@@ -251,7 +251,7 @@ impl History {
     pub fn audit_file_export(&mut self, what: &str, rows: u64, actor: &Actor) -> Result<(), AppError> {
         let err = |e| error::db(e, "registrar a exportação na auditoria");
         let origin = self.origin;
-        let tx = self.conn.transaction().map_err(err)?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(err)?;
         let detail = format!("exportação de {what}: {rows} linha(s)");
         actor.audit(&tx, (AuditEvent::Export, origin), &instant(OffsetDateTime::now_utc()), &detail).map_err(err)?;
         tx.commit().map_err(err)
@@ -262,7 +262,7 @@ impl History {
     pub fn audit_recovery(&mut self, actor: &Actor) -> Result<(), AppError> {
         let err = |e| error::db(e, "registrar a recuperação na auditoria");
         let origin = self.origin;
-        let tx = self.conn.transaction().map_err(err)?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(err)?;
         let detail = "chave do histórico recuperada com a chave de recuperação da agência";
         actor.audit(&tx, (AuditEvent::Recovery, origin), &instant(OffsetDateTime::now_utc()), detail).map_err(err)?;
         tx.commit().map_err(err)
@@ -278,7 +278,7 @@ impl History {
     ) -> Result<(), AppError> {
         let err = |e| error::db(e, "registrar a exportação na auditoria");
         let origin = self.origin;
-        let tx = self.conn.transaction().map_err(err)?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(err)?;
         let detail = format!("exportação de {what} ({}): {rows} linha(s)", period_label(range));
         actor.audit(&tx, (AuditEvent::Export, origin), &instant(now), &detail).map_err(err)?;
         tx.commit().map_err(err)

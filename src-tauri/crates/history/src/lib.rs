@@ -12,6 +12,7 @@ mod error;
 mod export;
 mod migrate;
 mod open;
+mod outbox;
 mod record;
 mod recovery;
 mod retention;
@@ -27,6 +28,7 @@ pub use batch_state::SavedBatchState;
 pub use export::Actor;
 pub use migrate::SCHEMA_VERSION;
 pub use open::{DB_FILE_NAME, KEY_NAME, sqlcipher_ready};
+pub use outbox::{NumberHasher, OfflineUnit, OutboxItem, OutboxLine, OutboxPayload};
 pub use record::{LookupContext, LookupOutcome};
 pub use recovery::{
     Recovered, RecoveryIdentity, RecoveryKey, WRAPPED_FOR_FILE_NAME, WRAPPED_KEY_FILE_NAME, generate_recovery_key,
@@ -48,6 +50,8 @@ pub struct History {
     origin: balcao_core::history_api::AuditOrigin,
     /// The saved batch this process is running now: retention never takes it from under the run.
     running_batch: Option<String>,
+    /// The agency store's outbox, when the managed policy names one: every audit line of a real profile is queued.
+    outbox: Option<outbox::Outbox>,
 }
 
 impl History {

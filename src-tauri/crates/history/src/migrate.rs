@@ -10,7 +10,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0002_batch_state.sql"),
     include_str!("../migrations/0003_audit_origin.sql"),
     include_str!("../migrations/0004_name_search.sql"),
-    // 0005 is the agency outbox (#18, the lead's): at merge it goes before this one.
+    include_str!("../migrations/0005_agency_outbox.sql"),
     include_str!("../migrations/0006_extra_bases.sql"),
 ];
 

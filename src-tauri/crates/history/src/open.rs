@@ -51,15 +51,25 @@ impl History {
                         dir.display()
                     ))
                 })?;
-                let key = generate_key()?;
-                secrets.set(KEY_NAME, &key).map_err(AppError::from)?;
+                // Two programs starting on a new PC at once (the app and a `balcao-cli` command) must not each make a
+                // key: the second would replace the one the first just created the file with. One at a time, and
+                // whoever comes second takes the key the first made.
+                let _first_run = first_run_lock(dir)?;
                 match secrets.get(KEY_NAME).map_err(AppError::from)? {
-                    Some(stored) if stored == key => key,
-                    _ => {
-                        return Err(AppError::new(
-                            balcao_core::ErrorCode::KeychainUnavailable,
-                            "O cofre de senhas do sistema não guardou a chave do histórico. Nada foi gravado; avise a TI.",
-                        ));
+                    Some(key) => key,
+                    None => {
+                        let key = generate_key()?;
+                        secrets.set(KEY_NAME, &key).map_err(AppError::from)?;
+                        match secrets.get(KEY_NAME).map_err(AppError::from)? {
+                            Some(stored) if stored == key => key,
+                            _ => {
+                                return Err(AppError::new(
+                                    balcao_core::ErrorCode::KeychainUnavailable,
+                                    "O cofre de senhas do sistema não guardou a chave do histórico. Nada foi gravado; \
+                                     avise a TI.",
+                                ));
+                            }
+                        }
                     }
                 }
             }
@@ -127,6 +137,7 @@ impl History {
             quota_zones: std::collections::HashMap::new(),
             origin: balcao_core::history_api::AuditOrigin::App,
             running_batch: None,
+            outbox: None,
         })
     }
 }
@@ -253,6 +264,27 @@ fn key_pragma(hex: &str) -> Zeroizing<String> {
 }
 
 /// 32 random bytes from the OS, as 64 lower-case hex characters (built in place: no stray copies to wipe).
+/// The lock held while the first key is made (released when dropped, also if the program dies).
+const FIRST_RUN_LOCK: &str = "history.key.lock";
+
+fn first_run_lock(dir: &Path) -> Result<std::fs::File, AppError> {
+    let path = dir.join(FIRST_RUN_LOCK);
+    let failed = |e: std::io::Error| {
+        error::locked(format!(
+            "Não foi possível preparar o primeiro uso do histórico ({}: {}). Verifique as permissões ou avise a TI.",
+            path.display(),
+            balcao_core::error::io_reason(&e)
+        ))
+    };
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).truncate(false).write(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let file = options.open(&path).map_err(failed)?;
+    file.lock().map_err(failed)?;
+    Ok(file)
+}
+
 fn generate_key() -> Result<Sensitive<String>, AppError> {
     use rand::TryRngCore;
     let mut bytes = [0u8; 32];

@@ -9,6 +9,7 @@ use rusqlite::{Transaction, params};
 use time::OffsetDateTime;
 
 use crate::codec::enum_str;
+use crate::outbox::{Outbox, OutboxLine, hash_hex, queue_line};
 use crate::text::{day_of, instant, normalize_name};
 use crate::{History, error};
 
@@ -57,9 +58,13 @@ impl History {
         number: &Document,
         at: OffsetDateTime,
     ) -> Result<Option<i64>, AppError> {
-        let (quota_zone, origin) = (self.quota_zone_of(&ctx.profile_id).clone(), self.origin);
-        let tx = self.conn.transaction().map_err(|e| error::db(e, "gravar a consulta"))?;
-        let id = insert(&tx, ctx, outcome, number, at, (&quota_zone, origin), true)
+        let (quota_zone, origin, outbox) =
+            (self.quota_zone_of(&ctx.profile_id).clone(), self.origin, self.outbox.clone());
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| error::db(e, "gravar a consulta"))?;
+        let id = insert(&tx, ctx, outcome, number, at, (&quota_zone, origin, outbox.as_ref()), true)
             .map_err(|e| error::db(e, "gravar a consulta"))?;
         tx.commit().map_err(|e| error::db(e, "gravar a consulta"))?;
         if id.is_some_and(|i| i % crate::retention::TRIM_EVERY == 0) {
@@ -74,10 +79,10 @@ impl History {
         ctx: &LookupContext,
         items: &[(LookupOutcome, Document)],
     ) -> Result<Vec<Option<i64>>, AppError> {
-        let (quota_zone, origin, at) =
-            (self.quota_zone_of(&ctx.profile_id).clone(), self.origin, OffsetDateTime::now_utc());
+        let (quota_zone, origin, at, outbox) =
+            (self.quota_zone_of(&ctx.profile_id).clone(), self.origin, OffsetDateTime::now_utc(), self.outbox.clone());
         let err = |e| error::db(e, "gravar as consultas");
-        let tx = self.conn.transaction().map_err(err)?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(err)?;
         let mut ids = Vec::with_capacity(items.len());
         // One HTTP call can answer many numbers (CPF Light: up to 50): its lookups share one CallMeta, and the
         // call counts once against the quota, as the gateway and the client count it.
@@ -89,7 +94,8 @@ impl History {
             };
             // Without a request id two calls cannot be told apart: each counts (never under-count a quota).
             let first_of_its_call = meta.and_then(call_key).is_none_or(|k| calls.insert(k));
-            ids.push(insert(&tx, ctx, outcome, number, at, (&quota_zone, origin), first_of_its_call).map_err(err)?);
+            let zone = (&quota_zone, origin, outbox.as_ref());
+            ids.push(insert(&tx, ctx, outcome, number, at, zone, first_of_its_call).map_err(err)?);
         }
         tx.commit().map_err(err)?;
         let every = crate::retention::TRIM_EVERY;
@@ -123,7 +129,7 @@ fn insert(
     outcome: &LookupOutcome,
     number: &Document,
     at: OffsetDateTime,
-    (quota_zone, origin): (&jiff::tz::TimeZone, AuditOrigin),
+    (quota_zone, origin, outbox): (&jiff::tz::TimeZone, AuditOrigin, Option<&Outbox>),
     count_quota: bool,
 ) -> rusqlite::Result<Option<i64>> {
     let at_s = instant(at);
@@ -211,6 +217,32 @@ fn insert(
         history_id,
         origin.as_str(),
     ])?;
+    if let Some(outbox) = outbox {
+        let clerk = match ctx.clerk_cpf {
+            // Masked as on a receipt: the middle digits tell the agency's clerks apart, the store holds no full CPF.
+            Some(cpf) => format!("{} / {} / {}", cpf.masked(), ctx.os_user, origin.as_str()),
+            None => format!("{} / {}", ctx.os_user, origin.as_str()),
+        };
+        let outcome_text = match error {
+            Some(e) => format!("{} ({})", result.as_str(), enum_str(&e.code)),
+            None => result.as_str().to_owned(),
+        };
+        let line = |hash| OutboxLine {
+            clerk,
+            api: api.unwrap_or("-").to_owned(),
+            purpose: ctx.purpose.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned),
+            authorization_code: ctx
+                .authorization_code
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned),
+            hash_hex: hash_hex(hash),
+            masked: number.masked(),
+            outcome: outcome_text,
+        };
+        queue_line(tx, outbox, ctx.environment, line, number, &at_s)?;
+    }
     if let (true, true, Some(api)) = (billable, count_quota, api) {
         tx.prepare_cached(
             "INSERT INTO quota (profile_id, api, day, count) VALUES (?1, ?2, ?3, 1)

@@ -72,7 +72,7 @@ impl History {
         let origin = self.origin;
         let running = self.running_batch.clone();
         let running = running.as_deref();
-        let tx = self.conn.transaction().map_err(err)?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(err)?;
         let mut removed = 0u64;
         // Saved batch state goes with the history it came from: all of it on a full purge, the batches started
         // before the age cutoff, and (when the count limit removed lookups) those started before the oldest kept one; never

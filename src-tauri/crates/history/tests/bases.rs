@@ -1,5 +1,5 @@
 //! «Outras bases» (#19) in the history: an answer kept encrypted with its lookup, removed with it, never kept for
-//! "não registrar"; every call's audit line with the purpose and the base; schema 4 files gain the table.
+//! "não registrar"; every call's audit line with the purpose and the base; schema 5 files gain the table.
 
 mod common;
 
@@ -91,16 +91,16 @@ fn answers_go_with_their_lookup_when_it_is_purged_and_the_previous_one_is_found(
 }
 
 #[test]
-fn a_schema_4_file_gains_the_table_and_keeps_its_data() {
-    const { assert!(SCHEMA_VERSION >= 5) };
+fn a_schema_5_file_gains_the_table_and_keeps_its_data() {
+    const { assert!(SCHEMA_VERSION >= 6) };
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("history.db");
-    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/history_v4.db");
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/history_v5.db");
     std::fs::copy(src, &path).unwrap();
     let mut h = open(&path);
     assert_eq!(h.schema_version().unwrap(), SCHEMA_VERSION);
     h.integrity_check().unwrap();
-    let jose = h.latest_for(&doc("40442820135")).unwrap().expect("schema 4's lookup");
+    let jose = h.latest_for(&doc("40442820135")).unwrap().expect("schema 5's lookup");
     assert!(h.base_answers(jose.summary.id).unwrap().is_empty());
     record(&mut h, Some(jose.summary.id), "40442820135", &Ok(answer("Cadastrado", true)));
     assert_eq!(h.base_answers(jose.summary.id).unwrap().len(), 1);

@@ -26,3 +26,28 @@ fn threads_opening_their_first_history_at_once_all_succeed() {
         h.join().unwrap().unwrap_or_else(|e| panic!("thread {i}: {e:?}"));
     }
 }
+
+/// The app and a `balcao-cli` command started at once on a new PC: both find no key. Only one key may be made, and
+/// every program opens the file with it (before, the second could overwrite the key the first had just used to
+/// create the file, leaving a history nobody could open).
+#[test]
+fn programs_opening_a_new_history_at_once_agree_on_one_key() {
+    for _ in 0..5 {
+        let dir = tempfile::tempdir().unwrap();
+        let store = std::sync::Arc::new(balcao_platform::MemoryStore::new());
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(6));
+        let threads: Vec<_> = (0..6)
+            .map(|_| {
+                let (dir, store, barrier) = (dir.path().to_owned(), store.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    balcao_history::History::open(&dir, store.as_ref()).map(|_| ())
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap().expect("every program opens the new history");
+        }
+        balcao_history::History::open(dir.path(), store.as_ref()).expect("and it opens again afterwards");
+    }
+}

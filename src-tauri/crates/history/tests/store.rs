@@ -205,3 +205,31 @@ fn the_audit_trail_rejects_updates_and_deletes() {
     let n: i64 = conn.query_row("SELECT count(*) FROM audit WHERE os_user = 'atendente1'", [], |r| r.get(0)).unwrap();
     assert_eq!(n, 1);
 }
+
+/// Several programs (the window, `balcao-cli` commands run at once) recording into one file at the same time: each
+/// write waits for the others instead of failing, so no call that was made goes without its audit line.
+#[test]
+fn several_handles_recording_at_once_on_one_file_all_succeed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.db");
+    drop(open(&path));
+    let threads: Vec<_> = (0..6)
+        .map(|t| {
+            let path = path.clone();
+            std::thread::spawn(move || {
+                let mut h = open(&path);
+                for i in 0..40 {
+                    let outcome = if (t + i) % 2 == 0 { found_cpf("40442820135", "Ana") } else { network_failure() };
+                    h.record(&ctx(), &outcome, &doc("40442820135"))
+                        .unwrap_or_else(|e| panic!("thread {t}, {i}: {e:?}"));
+                    let _ = h.count();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().expect("no recording failed");
+    }
+    let lines: i64 = raw_keyed(&path).query_row("SELECT count(*) FROM audit", [], |r| r.get(0)).unwrap();
+    assert_eq!(lines, 240);
+}

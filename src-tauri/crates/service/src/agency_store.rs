@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use balcao_agency::{ConnectOptions, DocumentKey, LookupRecord, ReaderStore, migrate};
+use balcao_agency::{ConnectOptions, DocumentKey, LookupRecord, QuotaUse, ReaderStore, migrate};
 use balcao_core::{AppError, Document, ErrorCode, Sensitive};
 use balcao_platform::SecretStore;
 use time::OffsetDateTime;
@@ -105,4 +105,15 @@ pub async fn who_looked_up(
     let opts = ConnectOptions::new(&url, Some(password), ca_pem)?;
     let reader = ReaderStore::open(&opts).await?;
     reader.who_looked_up(&key.reference(doc), from, to).await
+}
+
+/// The agency's quota use per credential, API and gateway day, newest day first, as the reader `user`.
+pub async fn quota_use(
+    dir: &Path,
+    reader: (Option<&str>, Sensitive<String>, &[u8]),
+) -> Result<Vec<QuotaUse>, AppError> {
+    let (user, password, ca_pem) = reader;
+    let url = store_url(dir, user)?;
+    let opts = ConnectOptions::new(&url, Some(password), ca_pem)?;
+    ReaderStore::open(&opts).await?.quota_use().await
 }

@@ -62,6 +62,10 @@ fn running_error() -> AppError {
     AppError::new(ErrorCode::Busy, "Há um lote em andamento. Aguarde o fim ou cancele-o antes.")
 }
 
+fn export_running_error() -> AppError {
+    AppError::new(ErrorCode::Busy, "Aguarde o fim do lote (ou cancele-o) para exportar o resultado.")
+}
+
 fn no_batch_error() -> AppError {
     AppError::new(ErrorCode::Config, "Nenhum lote aberto. Escolha um arquivo na tela Lote.")
 }
@@ -376,33 +380,42 @@ impl BatchService {
         self.launch(&mut slot, batch, ctx, client, on_progress)
     }
 
-    /// Writes the held batch's result CSV (every input row with the verdict columns; rows not yet looked up marked
-    /// «Pendente») to the clerk's Downloads folder; returns its path.
-    pub async fn export(&self) -> Result<String, AppError> {
-        self.export_to(&crate::history_ops::downloads_dir(&self.data_dir)).await
+    /// [`BatchService::export_file`] into `dir`, under the name [`BatchService::export_name`] offers.
+    pub async fn export_to(&self, dir: &std::path::Path) -> Result<String, AppError> {
+        let name = self.export_name().await?;
+        self.export_file(&dir.join(name)).await
     }
 
-    /// [`BatchService::export`] into `dir` (a folder the clerk chose).
-    pub async fn export_to(&self, dir: &std::path::Path) -> Result<String, AppError> {
-        let mut slot = self.slot.0.lock().await;
-        if matches!(*slot, Slot::Running { .. }) {
-            return Err(AppError::new(
-                ErrorCode::Busy,
-                "Aguarde o fim do lote (ou cancele-o) para exportar o resultado.",
-            ));
-        }
-        let batch = take_idle(&mut slot)?;
-        let stem: String = std::path::Path::new(batch.file_name())
+    /// The file name «Salvar como…» offers for the held batch's result (the clerk may change it).
+    pub async fn export_name(&self) -> Result<String, AppError> {
+        let slot = self.slot.0.lock().await;
+        let file_name = match &*slot {
+            Slot::Idle(batch) => batch.file_name().to_owned(),
+            Slot::Running { .. } => return Err(export_running_error()),
+            Slot::Empty => return Err(no_batch_error()),
+        };
+        let stem: String = std::path::Path::new(&file_name)
             .file_stem()
             .map(|s| s.to_string_lossy().chars().filter(|c| c.is_alphanumeric() || "-_".contains(*c)).collect())
             .unwrap_or_default();
         let stem = if stem.is_empty() { "lista".to_owned() } else { stem };
         let stamp = time::OffsetDateTime::now_utc().unix_timestamp();
-        let target = dir.join(format!("balcao-lote-{stem}-{stamp}.csv"));
+        Ok(format!("balcao-lote-{stem}-{stamp}.csv"))
+    }
+
+    /// Writes the held batch's result CSV (every input row with the verdict columns; rows not yet looked up marked
+    /// «Pendente») to `target` (the file the clerk chose in «Salvar como…»), whole or not at all; returns its path.
+    pub async fn export_file(&self, target: &std::path::Path) -> Result<String, AppError> {
+        let mut slot = self.slot.0.lock().await;
+        if matches!(*slot, Slot::Running { .. }) {
+            return Err(export_running_error());
+        }
+        let batch = take_idle(&mut slot)?;
+        let target = target.to_owned();
         let what = format!("lote «{}»", batch.file_name());
         let (batch, written) = tokio::task::spawn_blocking(move || {
             let write = || -> Result<(ExportFile, u64), AppError> {
-                let (file, mut out) = ExportFile::create(&target)?;
+                let (mut file, mut out) = ExportFile::create(&target)?;
                 let rows = batch.write_csv(&mut out)?;
                 file.finish(out)?;
                 Ok((file, rows))

@@ -53,6 +53,18 @@ impl Balcao {
                 ),
             });
         }
+        let agency = self.settings.policy.policy().and_then(|p| p.agency_store.as_ref()).and_then(|s| s.link.get());
+        if let Some(e) = agency.and_then(|link| link.setup_problem()) {
+            out.push(HealthIssue {
+                area: HealthArea::AgencyStore,
+                code: e.code,
+                message: format!(
+                    "O banco central da agência não pode ser usado, e sem ele nenhuma consulta dos perfis reais é feita \
+                     (toda consulta conta na cota da agência). {} Depois de corrigir, use «Tentar de novo».",
+                    e.message
+                ),
+            });
+        }
         let active = self.active.read().await;
         if let Some(e) = &active.unusable {
             out.push(HealthIssue {
@@ -106,6 +118,10 @@ impl Balcao {
                 }
             }
             Err(e) => tracing::warn!(code = ?e.code, "active profile client not rebuilt; the current one stays"),
+        }
+        // The agency store again too: its setup may have failed for the history or a key IT has stored since.
+        if let Some(link) = crate::agency_link::attach(&self.settings.policy, &self.history_handle()) {
+            link.run_in_background();
         }
         if self.lock.pin_set().is_none()
             && let Err(e) = self.lock_service.read_pin_hash().await

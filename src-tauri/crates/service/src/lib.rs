@@ -7,7 +7,7 @@
 //! error boundary (`errors`).
 
 pub mod agency_credentials;
-#[cfg(feature = "agency-store")]
+pub mod agency_link;
 pub mod agency_store;
 mod bases;
 mod batch_file;

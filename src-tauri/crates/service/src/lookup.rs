@@ -36,8 +36,14 @@ impl LookupService {
     }
 
     pub async fn status_info(&self) -> StatusInfo {
+        let agency = self.settings.policy.policy().and_then(|p| p.agency_store.as_ref()).and_then(|s| s.link.get());
+        let agency = match agency {
+            Some(link) => Some(link.status().await),
+            None => None,
+        };
         let active = self.active.read().await;
         StatusInfo {
+            agency,
             profile: active.profile.summary(),
             token_valid_until: active.client.token_status().and_then(|t| t.valid_until),
             quotas: balcao_gov::profile_apis(&active.profile)

@@ -125,7 +125,17 @@ impl UpdateRules {
 pub struct AgencyStore {
     /// A `postgres://` or `postgresql://` URL.
     pub url: Sensitive<String>,
+    /// The PEM of the CA that signs the server's certificate (`ca_file`, default `agency-ca.pem` beside the policy).
+    pub ca_file: PathBuf,
+    /// Calls a counter may make per credential, API and day while the store cannot be reached (default
+    /// [`DEFAULT_OFFLINE_ALLOWANCE`]): small, so twenty offline counters cannot overrun the agency's quota.
+    pub offline_allowance: u32,
+    /// The live link to the store once Balcão attached it (shared by every copy of the policy).
+    pub link: crate::agency_link::LinkSlot,
 }
+
+/// The offline allowance when the policy gives none.
+pub const DEFAULT_OFFLINE_ALLOWANCE: u32 = 5;
 
 /// What `policy.toml` says, checked. `None` in a field: the policy does not set it and the clerk's settings apply.
 #[derive(Debug, Clone, PartialEq)]
@@ -238,6 +248,8 @@ struct ClerkToml {
 #[serde(deny_unknown_fields)]
 struct AgencyStoreToml {
     url: String,
+    ca_file: Option<PathBuf>,
+    offline_allowance: Option<u32>,
 }
 
 impl std::fmt::Debug for AgencyStoreToml {
@@ -371,7 +383,13 @@ pub fn parse_policy(text: &str, file: &Path) -> Result<ManagedPolicy, PolicyErro
                     ));
                 }
             }
-            Some(AgencyStore { url: Sensitive::new(s.url) })
+            let dir = file.parent().unwrap_or_else(|| Path::new("."));
+            Some(AgencyStore {
+                url: Sensitive::new(s.url),
+                ca_file: dir.join(s.ca_file.unwrap_or_else(|| PathBuf::from("agency-ca.pem"))),
+                offline_allowance: s.offline_allowance.unwrap_or(DEFAULT_OFFLINE_ALLOWANCE),
+                link: Default::default(),
+            })
         }
         None => None,
     };

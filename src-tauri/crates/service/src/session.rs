@@ -73,7 +73,13 @@ pub(crate) async fn build_client(
         }
     };
     let quota_zone = profile.quota_time_zone.as_deref().map(quota_zone).transpose()?;
-    let client = GovClient::with_credentials(profile.clone(), credentials)?;
+    let mut client = GovClient::with_credentials(profile.clone(), credentials)?;
+    // Under an agency store every real call first reserves a unit of the agency's quota (Demonstração never).
+    if profile.environment != Environment::Demonstracao
+        && let Some(link) = crate::agency_link::attach(policy, history)
+    {
+        client = client.with_central_quota(link);
+    }
     if let Ok(h) = history {
         let h = h.clone();
         let id = profile.id.clone();
@@ -223,7 +229,11 @@ pub struct Session {
     clerk: Option<Cpf>,
     os_user: String,
     sim: Option<SimHandle>,
+    agency: Option<Arc<crate::agency_link::AgencyLink>>,
 }
+
+/// How long a `balcao-cli` command spends, before it exits, sending waiting lines to the agency store.
+const CLI_DRAIN_BUDGET: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl Session {
     /// Opens the history first (without it no call is made: exit 22 in the CLI), then builds the client of the
@@ -261,11 +271,18 @@ impl Session {
             None => client,
         };
         let clerk = client.clerk_cpf();
-        Ok(Session { profile, client, history, settings, clerk, os_user: balcao_platform::os_user_name(), sim })
+        let agency = crate::agency_link::attach(&policy, &slot);
+        let os_user = balcao_platform::os_user_name();
+        Ok(Session { profile, client, history, settings, clerk, os_user, sim, agency })
     }
 
     pub fn profile(&self) -> &Profile {
         &self.profile
+    }
+
+    /// The agency store's link, when the managed policy names one.
+    pub fn agency(&self) -> Option<&Arc<crate::agency_link::AgencyLink>> {
+        self.agency.as_ref()
     }
 
     /// The history the session's calls are recorded in (batch state, exports).
@@ -330,8 +347,14 @@ impl Session {
         h.audit_file_export(what, rows, &self.actor())
     }
 
-    /// Stops the Demonstração simulator, if one was started.
+    /// Stops the Demonstração simulator, if one was started; under an agency store, first sends what waits in the
+    /// outbox (a few seconds at most: what is left waits for the app or the next command).
     pub async fn close(self) {
+        if let Some(link) = self.agency.as_ref()
+            && let Err(e) = link.drain_for(CLI_DRAIN_BUDGET).await
+        {
+            tracing::warn!(code = ?e.code, "agency store: lines left waiting: {}", e.message);
+        }
         if let Some(sim) = self.sim {
             sim.shutdown().await;
         }

@@ -97,6 +97,10 @@ impl Balcao {
                 Active { client: credential_free_client(&profile, opts.sim_addr)?, profile, unusable: Some(e) }
             }
         };
+        // The agency store's drain runs in the background: start-up never waits on the network.
+        if let Some(link) = crate::agency_link::attach(&policy, &history) {
+            link.run_in_background();
+        }
         if let Some(retention) = policy.policy().and_then(|p| p.retention) {
             apply_managed_retention(&history, retention).await;
         }
@@ -110,7 +114,7 @@ impl Balcao {
             lookup_service: LookupService::new(&settings, &active, &history, &who),
             lock_service: LockService::new(&lock, &secrets, &settings),
             profiles_service: ProfilesService::new(&settings, &secrets, &active, &history, &sim, opts.sim_addr),
-            history_service: HistoryService::new(&opts.data_dir, &history, &settings, &active, &who),
+            history_service: HistoryService::new(&history, &settings, &active, &who),
             settings_service: SettingsService::new(&settings, &history, &who),
             batch_service: BatchService::new(&opts.data_dir, &settings, &active, &history, &who),
             bases_service: BasesService::new(&settings, &active, &history, &who),

@@ -3,4 +3,4 @@
 /**
  * What part of Balcão a [`HealthIssue`] concerns.
  */
-export type HealthArea = "history" | "activeProfile" | "lock" | "policy";
+export type HealthArea = "history" | "activeProfile" | "lock" | "policy" | "agencyStore";

@@ -40,6 +40,7 @@ export type Commands = {
   app_info: { args: Record<string, never>; answer: AppInfo };
   status_info: { args: Record<string, never>; answer: StatusInfo };
   ui_ready: { args: { millis: number }; answer: null };
+  page_error: { args: { kind: string; message: string; source: string }; answer: null };
   lookup: { args: { request: LookupRequest }; answer: LookupResponse };
   bases_offers: { args: { kind: DocKind }; answer: Array<BaseOffer> };
   bases_lookup: { args: { request: BaseLookupRequest }; answer: BaseLookupResponse };
@@ -49,7 +50,7 @@ export type Commands = {
   history_get: { args: { id: number }; answer: HistoryEntry };
   history_previous: { args: { id: number }; answer: HistoryEntry | null };
   history_purge: { args: Record<string, never>; answer: number };
-  history_export: { args: { kind: ExportKind; from: string | null; to: string | null }; answer: string };
+  history_export: { args: { kind: ExportKind; from: string | null; to: string | null }; answer: string | null };
   history_stats: { args: { days: number }; answer: HistoryStats };
   compare_records: { args: { left: OfficialRecord; right: OfficialRecord }; answer: RecordDiff };
   check_declaration: { args: { record: CpfRecord; declared: Declaration }; answer: DeclarationCheck };
@@ -87,8 +88,10 @@ export type Commands = {
   batch_cancel: { args: Record<string, never>; answer: null };
   batch_saved: { args: Record<string, never>; answer: BatchSaved | null };
   batch_resume: { args: { retryFailed: boolean }; answer: BatchProgress };
-  batch_export: { args: Record<string, never>; answer: string };
+  batch_export: { args: Record<string, never>; answer: string | null };
   batch_discard: { args: Record<string, never>; answer: null };
+  export_open_folder: { args: Record<string, never>; answer: null };
+  receipt_save_pdf: { args: Record<string, never>; answer: string | null };
 };
 
 export type CommandName = keyof Commands;

@@ -100,6 +100,11 @@ export const t = {
     quotaUnknown: 'desconhecida',
     quotaNear: '— perto do limite: avise a TI',
     clerk: 'Atendente',
+    agency: 'Banco da agência',
+    agencyUp: (waiting: number) =>
+      waiting === 0 ? 'em dia' : `${waiting.toLocaleString('pt-BR')} ${plural(waiting, 'linha aguardando envio', 'linhas aguardando envio')}`,
+    agencyDown: (waiting: number, spent: number, allowance: number) =>
+      `sem conexão — ${waiting.toLocaleString('pt-BR')} ${plural(waiting, 'linha aguardando', 'linhas aguardando')}; consultas sem conexão hoje: ${spent} de ${allowance}`,
   },
   lookup: {
     title: 'Consulta de CPF ou CNPJ',
@@ -674,11 +679,6 @@ export const t = {
   },
   time: {
     justNow: 'agora há pouco',
-    minutesAgo: (n: number) => `há ${n} ${plural(n, 'minuto', 'minutos')}`,
-    hoursAgo: (n: number) => `há ${n} ${plural(n, 'hora', 'horas')}`,
-    daysAgo: (n: number) => `há ${n} ${plural(n, 'dia', 'dias')}`,
-    monthsAgo: (n: number) => `há ${n} ${plural(n, 'mês', 'meses')}`,
-    yearsAgo: (n: number) => `há ${n} ${plural(n, 'ano', 'anos')}`,
     duration: (s: number) => {
       const total = Math.max(0, Math.round(s));
       const h = Math.floor(total / 3600);
@@ -718,5 +718,29 @@ export const t = {
   },
   errors: {
     unexpected: 'Erro inesperado no Balcão. Tente de novo; se persistir, avise a TI.',
+  },
+  // Files on the desk (#16): «Salvar como…» and «Abrir pasta».
+  desk: {
+    saveCancelled: 'Nada foi gravado: a janela «Salvar como…» foi fechada sem escolher um arquivo.',
+    openFolder: 'Abrir pasta',
+    openFolderHint: 'Mostra o arquivo gravado no gerenciador de arquivos',
+    folderOpened: 'Pasta aberta no gerenciador de arquivos.',
+    receiptPdf: 'Salvar como PDF',
+    receiptSaved: (path: string) => `Recibo gravado em ${path}`,
+  },
+  // ---- issue 16: accessibility and errors thrown in the page ----
+  a11y: {
+    /** What a screen reader says once when a lookup ends with a record. */
+    lookupDone: (kind: 'CPF' | 'CNPJ', doc: string, name: string, status: string) =>
+      `Consulta concluída: ${kind} ${doc}, ${name}. Situação cadastral: ${status}.`,
+    /** … and when it ends with an error. */
+    lookupFailed: (message: string) => `Consulta não concluída. ${message}`,
+  },
+  pageError: {
+    title: 'Algo não saiu como esperado nesta tela',
+    body: 'O Balcão anotou o problema no registro técnico (log). Os dados estão guardados; você pode continuar o atendimento.',
+    hint: 'Se voltar a acontecer, abra Configurações (Alt+5) › Diagnóstico e envie o relatório à TI.',
+    diagnostics: 'Abrir o diagnóstico',
+    close: 'Fechar aviso',
   },
 } as const;

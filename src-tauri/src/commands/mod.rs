@@ -1,6 +1,7 @@
 //! The command table, built from the one declaration in `src-tauri/commands.rs`: the handler behind the idle lock's
 //! gate, each command's lock policy, and (in tests) the generated capability and TypeScript bindings.
 
+mod bases;
 mod batch;
 #[cfg(test)]
 mod bindings;

@@ -5,12 +5,14 @@
 import { Channel, invoke } from '@tauri-apps/api/core';
 import type { ApiKind } from './bindings/ApiKind';
 import type { AppError } from './bindings/AppError';
+import type { BaseLookupRequest } from './bindings/BaseLookupRequest';
 import type { BatchOptions } from './bindings/BatchOptions';
 import type { BatchProgress } from './bindings/BatchProgress';
 import type { CnpjRecord } from './bindings/CnpjRecord';
 import type { CommandName, Commands } from './bindings/commands';
 import type { CpfRecord } from './bindings/CpfRecord';
 import type { Declaration } from './bindings/Declaration';
+import type { DocKind } from './bindings/DocKind';
 import type { ErrorCode } from './bindings/ErrorCode';
 import type { ExportKind } from './bindings/ExportKind';
 import type { HistoryQuery } from './bindings/HistoryQuery';
@@ -71,6 +73,12 @@ async function call<C extends CommandName>(cmd: C, ...args: Args<C>): Promise<Co
 export const ipc = {
   appInfo: () => call('app_info'),
   lookup: (request: LookupRequest) => call('lookup', { request }),
+  basesOffers: (kind: DocKind) => call('bases_offers', { kind }),
+  basesLookup: (request: BaseLookupRequest) => call('bases_lookup', { request }),
+  basesOfEntry: (id: number) => call('bases_of_entry', { id }),
+  /** The own credential of a profile's extra base (`credential = "own"`). */
+  profileSetBaseCredentials: (id: string, baseId: string, clientId: string, clientSecret: string) =>
+    call('profile_set_base_credentials', { id, baseId, clientId, clientSecret }),
 
   historySearch: (query: HistoryQuery) => call('history_search', { query }),
   historyGet: (id: number) => call('history_get', { id }),

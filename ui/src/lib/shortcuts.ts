@@ -22,7 +22,8 @@ export type LocalAction =
   | 'purpose'
   | 'view'
   | 'theme'
-  | 'historySearch';
+  | 'historySearch'
+  | 'bases';
 
 export type Shortcut = { keys: string; label: string };
 
@@ -45,6 +46,7 @@ const ALT_LOCAL: Record<string, LocalAction> = {
   KeyV: 'view',
   KeyT: 'theme',
   KeyB: 'historySearch',
+  KeyO: 'bases',
 };
 
 function typing(target: EventTarget | null): boolean {
@@ -116,6 +118,7 @@ const ORDER = [
   'noRecord',
   'historySearch',
   'theme',
+  'bases',
   'lock',
   'switchClerk',
   'help',

@@ -57,6 +57,8 @@ class AppState {
   update = $state<UpdateCheck | null>(null);
   /** Counts files dropped on the window: Lote opens the one waiting in the shell each time it changes. */
   drops = $state(0);
+  /** The e-CAC authorisation code typed with the last lookup: «Outras bases» fills `{autorizacao}` with it. */
+  authorizationCode = $state<string | null>(null);
 
   go(screen: ScreenId): void {
     this.screen = screen;

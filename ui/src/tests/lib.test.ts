@@ -107,7 +107,8 @@ describe('shortcuts', () => {
 
   it('documents every shortcut with a label', () => {
     const rows = table();
-    expect(rows.length).toBe(22);
+    expect(rows.length).toBe(23);
+    expect(rows).toContainEqual({ keys: 'Alt+O', label: 'Outras bases (CPF/CNPJ em tela)' });
     expect(rows).toContainEqual({ keys: 'Ctrl+L', label: 'Bloquear a tela agora' });
     expect(rows.find((r) => r.keys === 'Ctrl+Shift+A')?.label).toMatch(/atendente/);
     expect(new Set(rows.map((r) => r.keys)).size).toBe(rows.length);

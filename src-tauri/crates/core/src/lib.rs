@@ -7,6 +7,7 @@ pub mod compare;
 pub mod csv_cell;
 pub mod doc;
 pub mod error;
+pub mod extra_base;
 pub mod history_api;
 pub mod lock_api;
 pub mod profile;

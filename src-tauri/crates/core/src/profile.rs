@@ -10,6 +10,7 @@ use ts_rs::TS;
 use crate::api::{Environment, ProfileSummary, Provider};
 use crate::doc::Cpf;
 use crate::error::{AppError, ErrorCode};
+use crate::extra_base::{ExtraBase, MAX_BASES};
 use crate::record::CnpjView;
 
 /// Which CPF API the profile has contracted.
@@ -143,6 +144,15 @@ pub struct Profile {
     pub quota_time_zone: Option<String>,
     #[serde(default)]
     pub network: NetworkSettings,
+    /// "Outras bases" (#19): further APIs IT declared for this profile (`[[profile.extra_base]]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub extra_bases: Option<Vec<ExtraBase>>,
+    /// What was wrong with the declarations the profiles file had and that were skipped (pt-BR, naming the line);
+    /// set by the profiles file's loader only (the file cannot write it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub extra_base_issues: Option<Vec<String>>,
 }
 
 /// The Demonstração profile's id.
@@ -173,6 +183,8 @@ impl Profile {
             quota_warn_percent: None,
             quota_time_zone: None,
             network: NetworkSettings::default(),
+            extra_bases: Some(crate::extra_base::demo_bases()),
+            extra_base_issues: None,
         }
     }
 
@@ -250,7 +262,32 @@ impl Profile {
             return Err(config_error(id, "quotaWarnPercent deve estar entre 1 e 100."));
         }
         self.validate_paths()?;
-        self.validate_network()
+        self.validate_network()?;
+        self.validate_extra_bases()
+    }
+
+    /// The extra bases declared (none when absent).
+    pub fn bases(&self) -> &[ExtraBase] {
+        self.extra_bases.as_deref().unwrap_or_default()
+    }
+
+    /// The extra base `id`, if declared.
+    pub fn base(&self, id: &str) -> Option<&ExtraBase> {
+        self.bases().iter().find(|b| b.id.as_str() == id)
+    }
+
+    fn validate_extra_bases(&self) -> Result<(), AppError> {
+        let bases = self.bases();
+        if bases.len() > MAX_BASES {
+            return Err(config_error(&self.id, format!("no máximo {MAX_BASES} outras bases por perfil.")));
+        }
+        for (i, b) in bases.iter().enumerate() {
+            b.check().map_err(|e| config_error(&self.id, format!("outra base «{}»: {e}.", b.id)))?;
+            if bases.iter().take(i).any(|o| o.id == b.id) {
+                return Err(config_error(&self.id, format!("a outra base «{}» aparece mais de uma vez.", b.id)));
+            }
+        }
+        Ok(())
     }
 
     fn validate_paths(&self) -> Result<(), AppError> {

@@ -318,6 +318,8 @@ pub enum ApiKind {
     SerproCnpj,
     ConectaCpfLight,
     ConectaCnpj,
+    /// One of the profile's "outras bases" (#19), named by the call's `BaseAnswer`.
+    ExtraBase,
 }
 
 impl ApiKind {
@@ -328,6 +330,7 @@ impl ApiKind {
             ApiKind::SerproCnpj => "serproCnpj",
             ApiKind::ConectaCpfLight => "conectaCpfLight",
             ApiKind::ConectaCnpj => "conectaCnpj",
+            ApiKind::ExtraBase => "extraBase",
         }
     }
 
@@ -338,6 +341,7 @@ impl ApiKind {
             ApiKind::SerproCnpj => "SERPRO Consulta CNPJ v2",
             ApiKind::ConectaCpfLight => "Conecta CPF Light",
             ApiKind::ConectaCnpj => "Conecta Consulta CNPJ v2",
+            ApiKind::ExtraBase => "outra base",
         }
     }
 }
@@ -366,7 +370,8 @@ impl CallMeta {
     pub fn billable(api: ApiKind, status: u16) -> bool {
         match api {
             ApiKind::SerproCpfV1 | ApiKind::SerproCpfV2 => matches!(status, 200 | 206 | 404 | 406 | 422 | 451),
-            ApiKind::SerproCnpj | ApiKind::ConectaCpfLight | ApiKind::ConectaCnpj => {
+            // An extra base's declaration decides (`ExtraBase::billable`); this is the default for its answers.
+            ApiKind::SerproCnpj | ApiKind::ConectaCpfLight | ApiKind::ConectaCnpj | ApiKind::ExtraBase => {
                 matches!(status, 200 | 206 | 404)
             }
         }

@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use balcao_core::extra_base::{BaseValue, ExtraBase, render_fields};
 use balcao_core::profile::NetworkSettings;
 use balcao_core::record::{ApiKind, CnpjView, Record};
 use balcao_core::{AppError, Cnpj, Cpf, ErrorCode};
@@ -84,15 +85,56 @@ pub struct Found {
     pub partial: bool,
 }
 
-/// What to do with an answer.
+/// What to do with an answer (`T`: what a final answer gives; the records of a CPF/CNPJ call by default).
 #[derive(Debug, Clone, PartialEq)]
-pub enum Reading {
+pub enum Reading<T = Vec<Result<Found, AppError>>> {
     /// Send the same request again after this wait (never longer than `retry_max_delay_ms` nor the time left).
     Retry(Duration),
     /// Ask for a new token, then send again (HTTP 401 with a token that can be replaced).
     RefreshToken,
     /// The answer is final: one result per asked number, in order ([`Asked::len`]).
-    Final(Vec<Result<Found, AppError>>),
+    Final(T),
+}
+
+/// An extra base's final answer read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BaseRead {
+    /// False: one of the base's "nada consta" statuses.
+    pub found: bool,
+    pub fields: Vec<BaseValue>,
+    /// The body as received.
+    pub raw: String,
+}
+
+/// Reads one answer of the extra base `base`: the same retry, token and throttling rules as every API; a final
+/// answer is its declared fields, "nada consta" for its `not_found` statuses, or a coded error. Pure, like
+/// [`read_answer`].
+pub fn read_base_answer(
+    base: &ExtraBase,
+    network: &NetworkSettings,
+    state: &CallState,
+    answer: &Answer<'_>,
+) -> Reading<Result<BaseRead, AppError>> {
+    let body = decode(answer.body);
+    if answer.status == 401 && state.can_refresh_token {
+        return Reading::RefreshToken;
+    }
+    let retry_after = answer.retry_after.and_then(|raw| retry_after_value(raw, state.now));
+    if !base.is_not_found(answer.status)
+        && let Some(wait) = retry_wait(answer.status, retry_after, &body, network, state)
+    {
+        return Reading::Retry(wait);
+    }
+    if answer.oversized {
+        return Reading::Final(Err(answer_error(ApiKind::ExtraBase, answer.status, true, retry_after, &body)));
+    }
+    if base.is_not_found(answer.status) {
+        return Reading::Final(Ok(BaseRead { found: false, fields: Vec::new(), raw: body }));
+    }
+    if !matches!(answer.status, 200 | 206) {
+        return Reading::Final(Err(answer_error(ApiKind::ExtraBase, answer.status, false, retry_after, &body)));
+    }
+    Reading::Final(render_fields(base, &body).map(|fields| BaseRead { found: true, fields, raw: body }))
 }
 
 /// Reads one answer. Pure: the same inputs give the same reading; no input can make it panic.
@@ -259,6 +301,36 @@ fn light_message_error(msg: &str) -> AppError {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    fn cadunico() -> ExtraBase {
+        serde_json::from_value(serde_json::json!({
+            "id": "cadunico", "name": "CadÚnico", "path": "/v1/situacaoCadastral/{cpf}", "appliesTo": ["cpf"],
+            "notFound": [404, 204],
+            "field": [{"pointer": "/cadastrado", "label": "Cadastrado", "type": "flag"}]
+        }))
+        .unwrap()
+    }
+
+    fn base_reading(status: u16, body: &str, retries_done: u32) -> Reading<Result<BaseRead, AppError>> {
+        let answer = Answer { status, retry_after: None, body: body.as_bytes(), oversized: false };
+        read_base_answer(&cadunico(), &NetworkSettings::default(), &state(retries_done), &answer)
+    }
+
+    #[test]
+    fn a_base_answer_is_its_fields_or_nada_consta_or_a_coded_error() {
+        let Reading::Final(Ok(read)) = base_reading(200, r#"{"cadastrado": "S"}"#, 0) else { panic!("final") };
+        assert!(read.found);
+        assert_eq!(read.fields[0].value.as_deref(), Some("Sim"));
+        let Reading::Final(Ok(none)) = base_reading(204, "", 0) else { panic!("final") };
+        assert!(!none.found && none.fields.is_empty());
+        assert!(matches!(base_reading(503, "", 0), Reading::Retry(_)), "5xx is retried like every API");
+        let Reading::Final(Err(e)) = base_reading(503, "", 9) else { panic!("final") };
+        assert_eq!(e.code, ErrorCode::Upstream);
+        let Reading::Final(Err(e)) = base_reading(403, "", 0) else { panic!("final") };
+        assert_eq!(e.code, ErrorCode::Forbidden);
+        let Reading::Final(Err(e)) = base_reading(200, "<html>", 0) else { panic!("final") };
+        assert_eq!(e.code, ErrorCode::Upstream);
+    }
 
     fn state(retries_done: u32) -> CallState {
         CallState {

@@ -6,12 +6,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use balcao_core::api::Provider;
+use balcao_core::extra_base::{BaseAnswer, BaseMethod, ExtraBase, Place, TemplateValues, expand, expand_json};
 use balcao_core::profile::{CpfApi, Profile, QuotaStatus, TokenStatus};
 use balcao_core::record::{ApiKind, CallMeta, CnpjView, Lookup};
 use balcao_core::{AppError, Cnpj, Cpf, Document, ErrorCode};
 use rand::Rng;
 use reqwest::Url;
-use reqwest::header::ACCEPT;
+use reqwest::header::{ACCEPT, HeaderName, HeaderValue};
 use serde_json::Value;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -19,7 +20,9 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use crate::answer::{Answer, Asked, CallState, Found, MAX_BODY, Reading, read_answer, transport_retry};
+use crate::answer::{
+    Answer, Asked, BaseRead, CallState, Found, MAX_BODY, Reading, read_answer, read_base_answer, transport_retry,
+};
 use crate::credentials::Credentials;
 use crate::endpoints::{Endpoints, cnpj_api_kind, cpf_api_kind};
 use crate::failure::{CallFailure, classify, deadline_error, transport_error};
@@ -27,7 +30,7 @@ use crate::pacing::Pacer;
 use crate::per_api::{CredentialCheck, CredentialSet, TokenSet};
 use crate::quota::{CentralQuota, QuotaTracker};
 use crate::retry::{Idempotency, RetryPolicy};
-use crate::token::Bearer;
+use crate::token::{Bearer, TokenManager};
 use crate::transport::{build_http, check_base_url};
 
 /// At most this many CPFs go in one CPF Light call.
@@ -74,6 +77,24 @@ struct Req {
     url: Url,
     json: Option<Value>,
     idempotency: Idempotency,
+    /// Headers an extra base declared (already expanded and checked).
+    headers: Vec<(HeaderName, HeaderValue)>,
+    /// Send the clerk's CPF as `x-cpf-usuario` on a Conecta profile (the profile's own APIs; a base declares it).
+    clerk_header: bool,
+}
+
+impl Req {
+    fn new(url: Url, json: Option<Value>, idempotency: Idempotency) -> Self {
+        Req { url, json, idempotency, headers: Vec::new(), clerk_header: true }
+    }
+}
+
+/// The final reading of a call, with what the answer said about itself.
+struct Exchanged<T> {
+    read: T,
+    status: u16,
+    latency_ms: u32,
+    activity_id: Option<String>,
 }
 
 /// One HTTP exchange as received.
@@ -167,7 +188,7 @@ impl GovClient {
             if apis.contains(&ApiKind::SerproCpfV2)
                 && let Some(url) = inner.endpoints.status()
             {
-                let req = Req { url: url?, json: None, idempotency: Idempotency::Idempotent };
+                let req = Req::new(url?, None, Idempotency::Idempotent);
                 let raw = match tokio::time::timeout_at(deadline, self.attempt(&req, &bearer)).await {
                     Err(_) => return Err(deadline_error(&req.url)),
                     Ok(Err(e)) => return Err(transport_error(classify(&e), &e)),
@@ -227,7 +248,7 @@ impl GovClient {
         }
         let kind = cpf_api_kind(api);
         let url = self.inner.endpoints.cpf(cpf.as_str()).ok_or_else(|| not_contracted("A consulta de CPF"))??;
-        let req = Req { url, json: None, idempotency: Idempotency::Idempotent };
+        let req = Req::new(url, None, Idempotency::Idempotent);
         Self::first(self.send(kind, req, &Asked::Cpf(*cpf)).await)
     }
 
@@ -238,7 +259,7 @@ impl GovClient {
         }
         let kind = cnpj_api_kind(self.inner.profile.provider);
         let url = self.inner.endpoints.cnpj(view, cnpj.as_str())?;
-        let req = Req { url, json: None, idempotency: Idempotency::Idempotent };
+        let req = Req::new(url, None, Idempotency::Idempotent);
         Self::first(self.send(kind, req, &Asked::Cnpj(*cnpj, view)).await)
     }
 
@@ -299,7 +320,7 @@ impl GovClient {
             None => return all(not_contracted("A consulta de CPF")),
         };
         let json = serde_json::json!({ "listaCpf": unique });
-        let req = Req { url, json: Some(json), idempotency: Idempotency::BilledPost };
+        let req = Req::new(url, Some(json), Idempotency::BilledPost);
         match self.send(ApiKind::ConectaCpfLight, req, &Asked::CpfLight(cpfs.to_vec())).await {
             Ok(results) => results,
             Err(f) => all(f),
@@ -318,6 +339,129 @@ impl GovClient {
         let inner = &*self.inner;
         let tokens = inner.tokens.for_api(api).map_err(CallFailure::before_call)?;
         let reservation = inner.quota.reserve(api)?;
+        let network = &inner.profile.network;
+        let done = self
+            .exchange(api, tokens, &req, inner.quota.limit(), |state, answer| {
+                read_answer(api, asked, network, state, answer)
+            })
+            .await?;
+        let meta = CallMeta {
+            api,
+            http_status: done.status,
+            latency_ms: done.latency_ms,
+            activity_id: done.activity_id,
+            billable: CallMeta::billable(api, done.status),
+        };
+        reservation.finish(&meta);
+        let consulted_at = now_rfc3339();
+        Ok(done
+            .read
+            .into_iter()
+            .map(|r| match r {
+                Ok(Found { record, raw, partial }) => {
+                    Ok(Lookup { record, meta: meta.clone(), raw, consulted_at: consulted_at.clone(), partial })
+                }
+                Err(error) => Err(CallFailure { error, meta: Some(meta.clone()) }),
+            })
+            .collect())
+    }
+
+    /// Asks the extra base `id` about the values given (the clerk's CPF fills `{cpf_usuario}` when not given):
+    /// its credential's token, its own quota, the profile's retries, pacing and time limit, as every API.
+    pub async fn lookup_base(&self, id: &str, values: &TemplateValues) -> Result<BaseAnswer, CallFailure> {
+        let inner = &*self.inner;
+        let base = inner.profile.base(id).ok_or_else(|| not_contracted(&format!("A base «{id}»")))?;
+        let mut values = values.clone();
+        if values.cpf_usuario.is_none() {
+            values.cpf_usuario = self.clerk_cpf().map(|c| c.as_str().to_owned());
+        }
+        let req = self.base_request(base, &values)?;
+        let tokens = inner.tokens.for_base(base.id).map_err(CallFailure::before_call)?;
+        let reservation = inner.quota.reserve_base(base)?;
+        let network = &inner.profile.network;
+        let done = self
+            .exchange(ApiKind::ExtraBase, tokens, &req, base.quota, |state, answer| {
+                read_base_answer(base, network, state, answer)
+            })
+            .await?;
+        let meta = CallMeta {
+            api: ApiKind::ExtraBase,
+            http_status: done.status,
+            latency_ms: done.latency_ms,
+            activity_id: done.activity_id,
+            billable: base.billable(done.status),
+        };
+        reservation.finish(&meta);
+        match done.read {
+            Ok(BaseRead { found, fields, raw }) => Ok(BaseAnswer {
+                base_id: base.id,
+                name: base.name.clone(),
+                found,
+                fields,
+                meta,
+                consulted_at: now_rfc3339(),
+                raw,
+            }),
+            Err(error) => Err(CallFailure { error, meta: Some(meta) }),
+        }
+    }
+
+    /// The request of a base: its path under the profile's gateway (or its own origin) with each value one
+    /// percent-encoded segment, its query values encoded by the URL writer, its headers free of control characters.
+    fn base_request(&self, base: &ExtraBase, values: &TemplateValues) -> Result<Req, AppError> {
+        let root = base.origin.as_deref().map_or(self.inner.endpoints.base(), |o| o.trim_end_matches('/'));
+        let path = expand(&base.path, values, Place::Path)?;
+        let mut url = Url::parse(&format!("{root}{path}")).map_err(|_| {
+            AppError::new(
+                ErrorCode::Config,
+                format!("O caminho da base «{}» não forma uma URL válida. Revise a declaração.", base.name),
+            )
+        })?;
+        if let Some(query) = base.query.as_ref().filter(|q| !q.is_empty()) {
+            let mut pairs = url.query_pairs_mut();
+            for (name, template) in query {
+                pairs.append_pair(name, &expand(template, values, Place::Plain)?);
+            }
+        }
+        let mut headers = Vec::new();
+        for (name, template) in base.headers.iter().flatten() {
+            let refused = || {
+                AppError::new(
+                    ErrorCode::InvalidDocument,
+                    format!(
+                        "O valor do cabeçalho «{name}» da base «{}» não é aceito. Confira o que foi digitado.",
+                        base.name
+                    ),
+                )
+            };
+            let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| refused())?;
+            let value = HeaderValue::from_str(&expand(template, values, Place::Header)?).map_err(|_| refused())?;
+            headers.push((name, value));
+        }
+        let (json, idempotency) = match base.method {
+            BaseMethod::Get => (None, Idempotency::Idempotent),
+            BaseMethod::Post => {
+                let body = match &base.body {
+                    Some(template) => expand_json(template, values)?,
+                    None => Value::Object(serde_json::Map::new()),
+                };
+                (Some(body), Idempotency::BilledPost)
+            }
+        };
+        Ok(Req { url, json, idempotency, headers, clerk_header: false })
+    }
+
+    /// One logical exchange: a token (refreshed once on 401), retries as `read` decides, the whole of it (token,
+    /// attempts, waits; not the pacing queue) within `total_timeout_ms`.
+    async fn exchange<T>(
+        &self,
+        api: ApiKind,
+        tokens: &TokenManager,
+        req: &Req,
+        central_limit: Option<u64>,
+        mut read: impl FnMut(&CallState, &Answer<'_>) -> Reading<T>,
+    ) -> Result<Exchanged<T>, CallFailure> {
+        let inner = &*self.inner;
         // The agency's unit is reserved once a token is in hand, just before the first attempt: a call that never
         // gets a token never spends one.
         let mut central = self.central.as_ref();
@@ -333,7 +477,7 @@ impl GovClient {
                     Err(_) => return Err(CallFailure::before_call(deadline_error(&req.url))),
                 };
             if let Some(c) = central.take() {
-                c.reserve(&inner.profile, api, inner.quota.limit()).await.map_err(CallFailure::before_call)?;
+                c.reserve(&inner.profile, api, central_limit).await.map_err(CallFailure::before_call)?;
             }
             if let Some(pacer) = &inner.pacer {
                 // Waiting for a pacing slot is queueing, not calling: it does not use up the call's time.
@@ -350,7 +494,7 @@ impl GovClient {
                 now: OffsetDateTime::now_utc(),
             };
             let started = Instant::now();
-            let raw = match tokio::time::timeout_at(deadline, self.attempt(&req, &bearer)).await {
+            let raw = match tokio::time::timeout_at(deadline, self.attempt(req, &bearer)).await {
                 Err(_) => return Err(CallFailure::before_call(deadline_error(&req.url))),
                 Ok(Ok(raw)) => raw,
                 Ok(Err(e)) => {
@@ -376,7 +520,7 @@ impl GovClient {
             );
             let answer =
                 Answer { status, retry_after: raw.retry_after.as_deref(), body: &raw.body, oversized: raw.oversized };
-            let results = match read_answer(api, asked, &inner.profile.network, &state(bearer.fixed), &answer) {
+            let results = match read(&state(bearer.fixed), &answer) {
                 Reading::RefreshToken => {
                     refreshed = true;
                     rejected = Some(bearer.generation);
@@ -389,24 +533,7 @@ impl GovClient {
                 }
                 Reading::Final(results) => results,
             };
-            let meta = CallMeta {
-                api,
-                http_status: status,
-                latency_ms,
-                activity_id: raw.activity_id,
-                billable: CallMeta::billable(api, status),
-            };
-            reservation.finish(&meta);
-            let consulted_at = now_rfc3339();
-            return Ok(results
-                .into_iter()
-                .map(|r| match r {
-                    Ok(Found { record, raw, partial }) => {
-                        Ok(Lookup { record, meta: meta.clone(), raw, consulted_at: consulted_at.clone(), partial })
-                    }
-                    Err(error) => Err(CallFailure { error, meta: Some(meta.clone()) }),
-                })
-                .collect());
+            return Ok(Exchanged { read: results, status, latency_ms, activity_id: raw.activity_id });
         }
     }
 
@@ -418,7 +545,11 @@ impl GovClient {
             Some(json) => inner.http.post(req.url.clone()).json(json),
         };
         builder = builder.bearer_auth(bearer.value.expose()).header(ACCEPT, "application/json");
-        if inner.profile.provider == Provider::Conecta
+        for (name, value) in &req.headers {
+            builder = builder.header(name.clone(), value.clone());
+        }
+        if req.clerk_header
+            && inner.profile.provider == Provider::Conecta
             && let Some(clerk) = self.clerk.as_ref().or(inner.profile.clerk_cpf.as_ref())
         {
             builder = builder.header(CPF_USUARIO, clerk.as_str());

@@ -1,5 +1,6 @@
 //! Client credentials and where they may go: keyring (with their binding), environment (scripts) or the demo pair.
 
+use balcao_core::extra_base::{BaseCredential, BaseId, ExtraBase};
 use balcao_core::profile::Profile;
 use balcao_core::record::ApiKind;
 use balcao_core::{AppError, ErrorCode, Sensitive};
@@ -29,6 +30,8 @@ pub enum CredentialScope {
     AllApis,
     /// The credential of one API.
     Api(ApiKind),
+    /// The own credential of one extra base (#19), bound to the base's origin and token endpoint.
+    Base(BaseId),
 }
 
 impl CredentialScope {
@@ -37,6 +40,7 @@ impl CredentialScope {
         match self {
             CredentialScope::AllApis => format!("profile/{profile_id}"),
             CredentialScope::Api(api) => format!("profile/{profile_id}/api/{}", api.as_str()),
+            CredentialScope::Base(id) => format!("profile/{profile_id}/base/{id}"),
         }
     }
 }
@@ -83,6 +87,27 @@ impl CredentialBinding {
             origin: origin_of(&base),
             token_path: endpoints.token_path().unwrap_or_default().to_owned(),
         })
+    }
+
+    /// The binding an extra base's credential needs: the base's own origin and token path when it declares them
+    /// (its own credential), else the profile's (the shared credential's binding, or its own scope's).
+    pub fn for_base(profile: &Profile, base: &ExtraBase) -> Result<Self, AppError> {
+        let scope = match base.credential {
+            BaseCredential::Own => CredentialScope::Base(base.id),
+            BaseCredential::Profile => CredentialScope::AllApis,
+        };
+        let mut binding = Self::for_profile(profile, scope)?;
+        if let (Some(origin), Some(token)) = (&base.origin, &base.token_path) {
+            let url = Url::parse(origin).map_err(|_| {
+                AppError::new(
+                    ErrorCode::Config,
+                    format!("Perfil «{}», outra base «{}»: o endereço «{origin}» não é válido.", profile.id, base.id),
+                )
+            })?;
+            binding.origin = origin_of(&url);
+            binding.token_path = token.clone();
+        }
+        Ok(binding)
     }
 
     /// Where this binding lets the secret go, for messages: origin and token path.

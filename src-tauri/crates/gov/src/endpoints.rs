@@ -97,6 +97,11 @@ impl Endpoints {
         Self { base, token, cpf, status, cnpj }
     }
 
+    /// The gateway root every path is appended to (no trailing `/`).
+    pub(crate) fn base(&self) -> &str {
+        &self.base
+    }
+
     /// The unbilled health check of the profile's CPF API, where it has one (only Consulta CPF v2 documents one).
     pub(crate) fn status(&self) -> Option<Result<Url, AppError>> {
         self.status.as_deref().map(|p| self.join(p, ""))

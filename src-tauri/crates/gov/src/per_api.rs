@@ -7,10 +7,12 @@
 
 use std::sync::Arc;
 
+use balcao_core::extra_base::{BaseCredential, BaseId, ExtraBase};
 use balcao_core::profile::{Profile, TokenStatus};
 use balcao_core::record::ApiKind;
 use balcao_core::{AppError, ErrorCode};
 use balcao_platform::SecretStore;
+use reqwest::Url;
 
 use crate::credentials::{
     CLIENT_ID_ENV, CLIENT_SECRET_ENV, CredentialBinding, CredentialScope, Credentials,
@@ -33,6 +35,7 @@ pub fn env_word(api: ApiKind) -> &'static str {
     match api {
         ApiKind::SerproCpfV1 | ApiKind::SerproCpfV2 | ApiKind::ConectaCpfLight => "CPF",
         ApiKind::SerproCnpj | ApiKind::ConectaCnpj => "CNPJ",
+        ApiKind::ExtraBase => "BASE",
     }
 }
 
@@ -47,12 +50,14 @@ pub fn api_env_vars(api: ApiKind) -> (String, String) {
 pub struct CredentialSet {
     shared: Option<Credentials>,
     per_api: Vec<(ApiKind, Credentials)>,
+    /// The own credentials of extra bases (`credential = "own"`).
+    per_base: Vec<(BaseId, Credentials)>,
 }
 
 impl CredentialSet {
     /// One credential for every API (the SERPRO case, Demonstração, a script's shared variables).
     pub fn shared(credentials: Credentials) -> Self {
-        Self { shared: Some(credentials), per_api: Vec::new() }
+        Self { shared: Some(credentials), per_api: Vec::new(), per_base: Vec::new() }
     }
 
     /// No credential yet: add them with [`CredentialSet::with_api`] (and [`CredentialSet::with_shared`]).
@@ -73,6 +78,23 @@ impl CredentialSet {
         self
     }
 
+    /// This set with `credentials` as the extra base `id`'s own.
+    pub fn with_base(mut self, id: BaseId, credentials: Credentials) -> Self {
+        self.per_base.retain(|(b, _)| *b != id);
+        self.per_base.push((id, credentials));
+        self
+    }
+
+    /// The credential an extra base uses: its own (never another) when it declares one, else the shared one.
+    pub fn for_base(&self, base: &ExtraBase) -> Option<(CredentialScope, &Credentials)> {
+        match base.credential {
+            BaseCredential::Own => {
+                self.per_base.iter().find(|(b, _)| *b == base.id).map(|(_, c)| (CredentialScope::Base(base.id), c))
+            }
+            BaseCredential::Profile => self.shared.as_ref().map(|c| (CredentialScope::AllApis, c)),
+        }
+    }
+
     /// The credential `api` uses, with the scope it is stored under: its own, else the shared one.
     pub fn for_api(&self, api: ApiKind) -> Option<(CredentialScope, &Credentials)> {
         match self.per_api.iter().find(|(a, _)| *a == api) {
@@ -88,6 +110,9 @@ impl CredentialSet {
 pub(crate) struct TokenSet {
     by_api: Vec<(ApiKind, Arc<TokenManager>)>,
     managers: Vec<(CredentialScope, Arc<TokenManager>)>,
+    /// Each extra base's manager, or why it has none (its calls are refused with that reason; the profile's
+    /// own lookups are not affected).
+    by_base: Vec<(BaseId, Result<Arc<TokenManager>, AppError>)>,
 }
 
 impl TokenSet {
@@ -97,10 +122,13 @@ impl TokenSet {
         let apis = profile_apis(profile);
         let Some(url) = endpoints.token()? else {
             let fixed = Arc::new(TokenManager::fixed_trial());
-            return Ok(Self {
+            let mut tokens = Self {
                 by_api: apis.into_iter().map(|a| (a, fixed.clone())).collect(),
                 managers: vec![(CredentialScope::AllApis, fixed)],
-            });
+                by_base: Vec::new(),
+            };
+            tokens.build_bases(profile, None, set);
+            return Ok(tokens);
         };
         let mut by_api = Vec::with_capacity(apis.len());
         let mut managers: Vec<(CredentialScope, Arc<TokenManager>)> = Vec::new();
@@ -118,7 +146,64 @@ impl TokenSet {
             };
             by_api.push((api, manager));
         }
-        Ok(Self { by_api, managers })
+        let mut tokens = Self { by_api, managers, by_base: Vec::new() };
+        tokens.build_bases(profile, Some(&url), set);
+        Ok(tokens)
+    }
+
+    /// The managers of the profile's extra bases: one sharing the profile's shared credential's manager (and its
+    /// token endpoint), or one per base with its own credential, sent only to its own token endpoint.
+    fn build_bases(&mut self, profile: &Profile, profile_token: Option<&Url>, set: &CredentialSet) {
+        for base in profile.bases() {
+            let manager = self.base_manager(profile, base, profile_token, set);
+            self.by_base.push((base.id, manager));
+        }
+    }
+
+    fn base_manager(
+        &mut self,
+        profile: &Profile,
+        base: &ExtraBase,
+        profile_token: Option<&Url>,
+        set: &CredentialSet,
+    ) -> Result<Arc<TokenManager>, AppError> {
+        let own = match (&base.origin, &base.token_path) {
+            (Some(origin), Some(path)) => Some(join_origin(profile, base, origin, path)?),
+            _ => None,
+        };
+        let url = match (own, profile_token) {
+            (Some(url), _) => url,
+            (None, Some(url)) => url.clone(),
+            // The SERPRO trial: its public bearer, for the bases on its gateway.
+            (None, None) => {
+                return self
+                    .managers
+                    .iter()
+                    .find(|(s, _)| *s == CredentialScope::AllApis)
+                    .map(|(_, m)| m.clone())
+                    .ok_or_else(|| AppError::from(ErrorCode::Internal));
+            }
+        };
+        let (scope, credentials) = set.for_base(base).ok_or_else(|| base_without_credential(profile, base))?;
+        if let Some((_, m)) = self.managers.iter().find(|(s, _)| *s == scope) {
+            return Ok(m.clone());
+        }
+        let binding = CredentialBinding::for_base(profile, base)?;
+        let m = Arc::new(TokenManager::issued(url, binding, credentials.clone(), profile.provider)?);
+        self.managers.push((scope, m.clone()));
+        Ok(m)
+    }
+
+    /// The manager of the extra base `id`'s credential, or why it has none.
+    pub(crate) fn for_base(&self, id: BaseId) -> Result<&TokenManager, AppError> {
+        match self.by_base.iter().find(|(b, _)| *b == id) {
+            Some((_, Ok(m))) => Ok(m.as_ref()),
+            Some((_, Err(e))) => Err(e.clone()),
+            None => Err(AppError::new(
+                ErrorCode::Forbidden,
+                format!("A base «{id}» não está declarada neste perfil. Peça à TI para incluí-la."),
+            )),
+        }
     }
 
     /// The manager of `api`'s credential.
@@ -186,6 +271,34 @@ impl CredentialCheck {
     }
 }
 
+/// The token endpoint of a base with its own gateway.
+fn join_origin(profile: &Profile, base: &ExtraBase, origin: &str, path: &str) -> Result<Url, AppError> {
+    Url::parse(&format!("{}{path}", origin.trim_end_matches('/'))).map_err(|_| {
+        AppError::new(
+            ErrorCode::Config,
+            format!(
+                "Perfil «{}», outra base «{}»: o endereço do token «{origin}{path}» não é válido. Revise a declaração.",
+                profile.id, base.id
+            ),
+        )
+    })
+}
+
+fn base_without_credential(profile: &Profile, base: &ExtraBase) -> AppError {
+    let which = match base.credential {
+        BaseCredential::Own => "a credencial própria desta base",
+        BaseCredential::Profile => "a credencial comum do perfil",
+    };
+    AppError::new(
+        ErrorCode::Config,
+        format!(
+            "A base «{}» do perfil «{}» precisa de {which}, que não está gravada no cofre de senhas deste computador. \
+             Peça à TI para cadastrá-la em Configurações.",
+            base.name, profile.id
+        ),
+    )
+}
+
 fn none_for(profile: &Profile, api: ApiKind) -> AppError {
     AppError::new(
         ErrorCode::Config,
@@ -214,6 +327,16 @@ pub fn credential_set_from_store(store: &dyn SecretStore, profile: &Profile) -> 
         let shared = try_scoped_credentials_from_store(store, &profile.id, CredentialScope::AllApis)?
             .ok_or_else(|| none_for(profile, api))?;
         set = set.with_shared(shared);
+    } else if profile.bases().iter().any(|b| b.credential == BaseCredential::Profile)
+        && let Some(shared) = try_scoped_credentials_from_store(store, &profile.id, CredentialScope::AllApis)?
+    {
+        set = set.with_shared(shared);
+    }
+    for base in profile.bases().iter().filter(|b| b.credential == BaseCredential::Own) {
+        // A base whose credential is missing is refused when called; the profile's lookups still work.
+        if let Some(own) = try_scoped_credentials_from_store(store, &profile.id, CredentialScope::Base(base.id))? {
+            set = set.with_base(base.id, own);
+        }
     }
     Ok(set)
 }
@@ -293,7 +416,8 @@ mod tests {
     // Source: apis.md §8 A4 (one Conecta credential per API).
     #[test]
     fn each_api_reads_its_own_credential_and_falls_back_to_the_shared_one() {
-        let p = conecta();
+        // Without «outras bases»: a base on the profile's credential needs the shared one (checked at the end).
+        let p = Profile { extra_bases: None, ..conecta() };
         let store = MemoryStore::new();
         let e = credential_set_from_store(&store, &p).unwrap_err();
         assert_eq!(e.code, ErrorCode::Config);
@@ -316,6 +440,11 @@ mod tests {
         let set = credential_set_from_store(&store, &p).unwrap();
         assert_eq!(set.for_api(ApiKind::ConectaCnpj).unwrap().1.client_id, "cnpj-id");
         assert!(set.shared.is_none(), "the shared credential is not read when every API has its own");
+        let with_bases = conecta();
+        assert!(
+            credential_set_from_store(&store, &with_bases).unwrap().shared.is_some(),
+            "a base declared on the profile's credential reads the shared one"
+        );
         assert_eq!(
             credential_set_from_store(&MemoryStore::unavailable(), &p).unwrap_err().code,
             ErrorCode::KeychainUnavailable

@@ -4,6 +4,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use balcao_core::error::{FieldProblem, io_reason, line_and_column};
+use balcao_core::extra_base::{ExtraBase, MAX_BASES};
 use balcao_core::profile::Profile;
 use balcao_core::{AppError, ErrorCode};
 use balcao_platform::LimitedReadError;
@@ -305,7 +306,8 @@ fn parse_profiles(text: &str) -> Result<Vec<Profile>, ProfilesFileError> {
                 source: None,
             });
         }
-        let item = normalise(serde_json::to_value(item).map_err(|e| ProfilesFileError::Field {
+        let (item, bases) = split_bases(item);
+        let item = normalise(serde_json::to_value(&item).map_err(|e| ProfilesFileError::Field {
             profile: format!("nº {}", i + 1),
             field: "?".to_owned(),
             line: spans.profile_line(i),
@@ -357,9 +359,122 @@ fn parse_profiles(text: &str) -> Result<Vec<Profile>, ProfilesFileError> {
         if !ids.insert(profile.id.clone()) {
             return Err(ProfilesFileError::Duplicate { id: profile.id, line });
         }
+        let mut profile = profile;
+        read_bases(&mut profile, bases, &spans, i);
         profiles.push(profile);
     }
     Ok(profiles)
+}
+
+/// The keys an extra base list may be written under (`[[profile.extra_base]]`).
+const BASE_KEYS: &[&str] = &["extraBase", "extraBases"];
+
+/// The profile table without its extra bases, and those bases (read apart: a bad one is skipped, not fatal).
+fn split_bases(item: &toml::Value) -> (toml::Value, Vec<toml::Value>) {
+    let mut item = item.clone();
+    let mut bases = Vec::new();
+    if let toml::Value::Table(t) = &mut item {
+        let keys: Vec<String> = t.keys().filter(|k| BASE_KEYS.contains(&camel(k).as_str())).cloned().collect();
+        for k in keys {
+            match t.remove(&k) {
+                Some(toml::Value::Array(items)) => bases.extend(items),
+                Some(other) => bases.push(other),
+                None => {}
+            }
+        }
+    }
+    (item, bases)
+}
+
+/// A base table's own keys and its fields' keys in camelCase, and its enum values as the types spell them; the
+/// names inside `query`, `headers`, `body` and `labels` are left as written (they are the API's).
+fn normalise_base(v: toml::Value) -> Result<Value, serde_json::Error> {
+    let mut json = serde_json::to_value(v)?;
+    let Value::Object(map) = &mut json else { return Ok(json) };
+    let mut out = serde_json::Map::new();
+    for (k, v) in std::mem::take(map) {
+        let k = match camel(&k).as_str() {
+            "fields" => "field".to_owned(),
+            other => other.to_owned(),
+        };
+        let v = match (k.as_str(), v) {
+            ("method", Value::String(m)) => Value::String(m.to_ascii_uppercase()),
+            ("field", Value::Array(fields)) => Value::Array(
+                fields
+                    .into_iter()
+                    .map(|f| match f {
+                        Value::Object(f) => Value::Object(f.into_iter().map(|(k, v)| (camel(&k), v)).collect()),
+                        other => other,
+                    })
+                    .collect(),
+            ),
+            (_, v) => v,
+        };
+        out.insert(k, v);
+    }
+    Ok(Value::Object(out))
+}
+
+/// The line of the `base`th extra base table of the `index`th profile.
+fn base_line(spans: &Spans<'_>, index: usize, base: usize) -> Option<usize> {
+    let table = spans.profiles.get(index)?.get_ref().as_table()?;
+    let (_, list) = table.iter().find(|(k, _)| BASE_KEYS.contains(&camel(k.get_ref()).as_str()))?;
+    let item = list.get_ref().as_array()?.get(base)?;
+    Some(spans.line(item.span().start))
+}
+
+/// Reads the extra bases of `profile`: each valid one is kept; each invalid one is skipped and its pt-BR reason
+/// (naming the line) is logged and kept in `extra_base_issues`, so Configurações can show it.
+fn read_bases(profile: &mut Profile, bases: Vec<toml::Value>, spans: &Spans<'_>, index: usize) {
+    if bases.is_empty() {
+        return;
+    }
+    let mut kept: Vec<ExtraBase> = Vec::new();
+    let mut issues = Vec::new();
+    for (j, raw) in bases.into_iter().enumerate() {
+        let line = base_line(spans, index, j);
+        let written_id = raw.get("id").and_then(toml::Value::as_str).map(str::to_owned);
+        let read = normalise_base(raw).map_err(|_| "valor que não pode ser lido".to_owned()).and_then(|v| {
+            serde_path_to_error::deserialize::<_, ExtraBase>(v).map_err(|e| {
+                let inner = e.inner().to_string();
+                let problem = FieldProblem::from_serde(&inner);
+                let mut path: Vec<String> = e.path().iter().map(|s| s.to_string()).filter(|s| s != "?").collect();
+                path.extend(problem.field);
+                let problem = if inner.starts_with("identificador") { inner.clone() } else { problem.problem };
+                match path.is_empty() {
+                    true => problem,
+                    false => {
+                        format!("campo {}: {problem}", path.iter().map(|s| snake(s)).collect::<Vec<_>>().join("."))
+                    }
+                }
+            })
+        });
+        let checked = read.and_then(|b| {
+            b.check()?;
+            if kept.iter().any(|k| k.id == b.id) {
+                return Err("o identificador aparece em mais de uma base deste perfil".to_owned());
+            }
+            if kept.len() >= MAX_BASES {
+                return Err(format!("no máximo {MAX_BASES} outras bases por perfil"));
+            }
+            Ok(b)
+        });
+        match checked {
+            Ok(b) => kept.push(b),
+            Err(why) => {
+                let at = line.map_or_else(String::new, |l| format!("linha {l}: "));
+                let name = written_id.map_or_else(|| format!("nº {}", j + 1), |id| format!("«{id}»"));
+                let issue = format!(
+                    "{at}perfil «{}», outra base {name}: {why}. Esta base foi ignorada; o resto do arquivo vale.",
+                    profile.id
+                );
+                tracing::warn!(profile = %profile.id, line, "extra base declaration skipped: {issue}");
+                issues.push(issue);
+            }
+        }
+    }
+    profile.extra_bases = Some(kept);
+    profile.extra_base_issues = (!issues.is_empty()).then_some(issues);
 }
 
 /// Refuses keys a profile does not have (a typo such as `quota_limt` would otherwise be silently ignored).
@@ -412,6 +527,11 @@ mod tests {
         assert!(profiles.iter().any(|p| p.provider == Provider::Serpro && p.environment == Environment::Producao));
         assert!(profiles.iter().any(|p| p.provider == Provider::Conecta && p.clerk_cpf.is_some()));
         assert!(profiles.iter().any(|p| p.environment == Environment::SerproTrial));
+        // The three «outras bases» of #19, each valid (none skipped).
+        let bases: Vec<&str> = profiles.iter().flat_map(|p| p.bases()).map(|b| b.id.as_str()).collect();
+        assert_eq!(bases, ["renda", "cep", "cadunico"]);
+        assert!(profiles.iter().all(|p| p.extra_base_issues.is_none()), "{profiles:?}");
+        assert!(text.matches("Confirmar com o contrato").count() >= 3);
     }
 
     #[test]
@@ -490,6 +610,87 @@ mod tests {
         }
         let p = load_profiles_toml(&format!("{NETWORK_PROFILE}rate_limit_rps = 0.5\nmax_retries = 10\n")).unwrap();
         assert_eq!(p[0].network.rate_limit_rps, Some(0.5));
+    }
+
+    const BASES: &str = r#"
+[[profile]]
+id = "conecta-h"
+name = "Conecta"
+provider = "conecta"
+environment = "homologacao"
+base_url = "https://h-apigateway.conectagov.estaleiro.serpro.gov.br"
+cnpj_views = ["basica"]
+clerk_cpf = "000.000.001-91"
+
+[[profile.extra_base]]
+id = "cep"
+name = "CEP"
+path = "/api-cep/v1/consulta/cep/{cep}"
+applies_to = ["cpf", "cnpj"]
+method = "get"
+quota = 1000
+[profile.extra_base.headers]
+x-cpf-usuario = "{cpf_usuario}"
+[[profile.extra_base.field]]
+pointer = "/logradouro"
+label = "Logradouro"
+type = "text"
+
+[[profile.extra_base]]
+id = "ruim"
+name = "Ruim"
+path = "/x/{senha}"
+applies_to = ["cpf"]
+[[profile.extra_base.field]]
+pointer = "/a"
+label = "A"
+type = "text"
+
+[[profile.extra_base]]
+id = "typo"
+name = "Typo"
+path = "/x/{cpf}"
+applies_to = ["cpf"]
+billled = false
+[[profile.extra_base.field]]
+pointer = "/a"
+label = "A"
+type = "text"
+
+[[profile.extra_base]]
+id = "Maiuscula"
+name = "Id ruim"
+path = "/x/{cpf}"
+applies_to = ["cpf"]
+[[profile.extra_base.field]]
+pointer = "/a"
+label = "A"
+type = "money"
+"#;
+
+    #[test]
+    fn extra_bases_load_and_a_bad_one_is_skipped_naming_its_line() {
+        let p = load_profiles_toml(BASES).unwrap().remove(0);
+        let bases = p.bases();
+        assert_eq!(bases.len(), 1, "{bases:?}");
+        let cep = &bases[0];
+        assert_eq!(cep.id.as_str(), "cep");
+        assert_eq!(cep.quota, Some(1000));
+        // Header names are the API's: never camelCased.
+        assert_eq!(cep.headers.as_ref().unwrap().get("x-cpf-usuario").map(String::as_str), Some("{cpf_usuario}"));
+        let issues = p.extra_base_issues.clone().unwrap();
+        assert_eq!(issues.len(), 3, "{issues:?}");
+        assert!(issues[0].starts_with("linha 25:") && issues[0].contains("«ruim»") && issues[0].contains("{senha}"));
+        assert!(issues[1].starts_with("linha 35:") && issues[1].contains("billled"), "{}", issues[1]);
+        assert!(issues[2].starts_with("linha 46:") && issues[2].contains("identificador"), "{}", issues[2]);
+        assert!(issues.iter().all(|i| i.contains("foi ignorada")));
+    }
+
+    #[test]
+    fn a_file_cannot_write_the_skipped_bases_list_itself() {
+        let text = format!("{NETWORK_PROFILE}\n");
+        let text = text.replace("[profile.network]", "extra_base_issues = [\"x\"]\n[profile.network]");
+        assert!(load_profiles_toml(&text).unwrap_err().message.contains("extra_base_issues"));
     }
 
     #[test]

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
+use balcao_core::extra_base::{BaseId, ExtraBase};
 use balcao_core::profile::QuotaStatus;
 use balcao_core::record::{ApiKind, CallMeta};
 use balcao_core::{AppError, ErrorCode};
@@ -25,6 +26,13 @@ pub trait CentralQuota: Send + Sync + fmt::Debug {
 /// Called after every billable call ([`CallMeta::billable`]), e.g. to persist the count in the history.
 pub type BillableCallback = Arc<dyn Fn(&CallMeta) + Send + Sync>;
 
+/// What a count is for: one of the profile's APIs, or one of its extra bases (each with its own limit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum QuotaKey {
+    Api(ApiKind),
+    Base(BaseId),
+}
+
 #[derive(Debug, Default, Clone, Copy)]
 struct Counter {
     used: u64,
@@ -38,7 +46,7 @@ struct Counter {
 pub struct QuotaTracker {
     limit: Option<u64>,
     warn_percent: u8,
-    counts: Mutex<HashMap<ApiKind, Counter>>,
+    counts: Mutex<HashMap<QuotaKey, Counter>>,
     on_billable: RwLock<Option<BillableCallback>>,
 }
 
@@ -63,13 +71,13 @@ impl QuotaTracker {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<ApiKind, Counter>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<QuotaKey, Counter>> {
         self.counts.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Sets the number of billable calls already made through `api` (from the history, at start-up).
     pub fn seed(&self, api: ApiKind, used: u64) {
-        self.lock().entry(api).or_default().used = used;
+        self.lock().entry(QuotaKey::Api(api)).or_default().used = used;
     }
 
     /// Registers the callback run after each billable call (replacing any previous one).
@@ -83,7 +91,7 @@ impl QuotaTracker {
 
     /// Billable calls counted for `api`.
     pub fn used(&self, api: ApiKind) -> u64 {
-        self.lock().get(&api).map_or(0, |c| c.used)
+        self.lock().get(&QuotaKey::Api(api)).map_or(0, |c| c.used)
     }
 
     fn warn_threshold(&self) -> Option<u64> {
@@ -113,27 +121,45 @@ impl QuotaTracker {
 
     /// Takes one unit for a call through `api`, or `QuotaExhausted` when none is left.
     pub(crate) fn reserve(&self, api: ApiKind) -> Result<Reservation<'_>, AppError> {
+        self.reserve_key(QuotaKey::Api(api), self.limit, api.label())
+    }
+
+    /// Takes one unit for a call to the extra base `base`, under its own `quota` (per credential and base).
+    pub(crate) fn reserve_base(&self, base: &ExtraBase) -> Result<Reservation<'_>, AppError> {
+        self.reserve_key(QuotaKey::Base(base.id), base.quota, &format!("«{}»", base.name))
+    }
+
+    /// Sets the billable calls already made to the extra base `id` (from the history).
+    pub fn seed_base(&self, id: BaseId, used: u64) {
+        self.lock().entry(QuotaKey::Base(id)).or_default().used = used;
+    }
+
+    /// Billable calls counted for the extra base `id`.
+    pub fn base_used(&self, id: BaseId) -> u64 {
+        self.lock().get(&QuotaKey::Base(id)).map_or(0, |c| c.used)
+    }
+
+    fn reserve_key(&self, key: QuotaKey, limit: Option<u64>, label: &str) -> Result<Reservation<'_>, AppError> {
         let mut counts = self.lock();
-        let c = counts.entry(api).or_default();
-        if let Some(limit) = self.limit
-            && c.used + c.in_flight >= limit
+        let c = counts.entry(key).or_default();
+        if let Some(limit) = limit
+            && c.used.saturating_add(c.in_flight) >= limit
         {
             return Err(AppError::new(
                 ErrorCode::QuotaExhausted,
                 format!(
-                    "A cota de {limit} consultas de {} deste perfil acabou ({} usadas). Avise a TI; nenhuma consulta foi enviada.",
-                    api.label(),
+                    "A cota de {limit} consultas de {label} deste perfil acabou ({} usadas). Avise a TI; nenhuma consulta foi enviada.",
                     c.used
                 ),
             ));
         }
         c.in_flight += 1;
-        Ok(Reservation { tracker: self, api, settled: false })
+        Ok(Reservation { tracker: self, key, settled: false })
     }
 
-    fn settle(&self, api: ApiKind, billable: bool) {
+    fn settle(&self, key: QuotaKey, billable: bool) {
         let mut counts = self.lock();
-        let c = counts.entry(api).or_default();
+        let c = counts.entry(key).or_default();
         c.in_flight = c.in_flight.saturating_sub(1);
         if billable {
             c.used += 1;
@@ -145,7 +171,7 @@ impl QuotaTracker {
 #[derive(Debug)]
 pub(crate) struct Reservation<'a> {
     tracker: &'a QuotaTracker,
-    api: ApiKind,
+    key: QuotaKey,
     settled: bool,
 }
 
@@ -153,7 +179,7 @@ impl Reservation<'_> {
     /// Settles the unit with the call's outcome: counted (and reported) when billable, released otherwise.
     pub(crate) fn finish(mut self, meta: &CallMeta) {
         self.settled = true;
-        self.tracker.settle(self.api, meta.billable);
+        self.tracker.settle(self.key, meta.billable);
         if meta.billable {
             let callback = self.tracker.on_billable.read().unwrap_or_else(PoisonError::into_inner).clone();
             if let Some(cb) = callback {
@@ -166,7 +192,7 @@ impl Reservation<'_> {
 impl Drop for Reservation<'_> {
     fn drop(&mut self) {
         if !self.settled {
-            self.tracker.settle(self.api, false);
+            self.tracker.settle(self.key, false);
         }
     }
 }

@@ -5,6 +5,7 @@
 //! Open it with [`History::open`] (or [`History::open_default`] for the app's data directory). Every write is
 //! one transaction with `synchronous=FULL`: once a call returns, the row is on disk.
 
+mod bases;
 mod batch_state;
 mod codec;
 mod error;
@@ -22,6 +23,7 @@ mod zones;
 
 use rusqlite::Connection;
 
+pub use bases::BaseOutcome;
 pub use batch_state::SavedBatchState;
 pub use export::Actor;
 pub use migrate::SCHEMA_VERSION;

@@ -11,6 +11,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0003_audit_origin.sql"),
     include_str!("../migrations/0004_name_search.sql"),
     include_str!("../migrations/0005_agency_outbox.sql"),
+    include_str!("../migrations/0006_extra_bases.sql"),
 ];
 
 /// The schema version this build writes and understands.

@@ -179,6 +179,7 @@ pub fn set_machine_credentials(
     let what = match scope {
         CredentialScope::AllApis => "a credencial comum".to_owned(),
         CredentialScope::Api(api) => format!("a credencial da API {}", api.label()),
+        CredentialScope::Base(id) => format!("a credencial da outra base «{id}»"),
     };
     Ok(format!(
         "Gravada {what} do perfil «{}» no cofre de credenciais da máquina, válida só para {}{}.",

@@ -9,6 +9,7 @@
 pub mod agency_credentials;
 pub mod agency_link;
 pub mod agency_store;
+mod bases;
 mod batch_file;
 mod batch_ops;
 pub mod clerks;
@@ -45,6 +46,7 @@ pub use batch_file::read_batch_file;
 pub use batch_ops::ProgressSink;
 pub use start::{SIM_CONTROL_ENV, StartOptions, demo_sim_config};
 
+pub use bases::BasesService;
 pub use batch_ops::BatchService;
 pub use history_ops::HistoryService;
 pub use lock::LockService;
@@ -77,6 +79,7 @@ pub struct Balcao {
     history_service: HistoryService,
     settings_service: SettingsService,
     batch_service: BatchService,
+    bases_service: BasesService,
 }
 
 use session::HistorySlot;
@@ -138,6 +141,11 @@ impl Balcao {
     /// The embedded simulator's request log, in process (its HTTP route is off in the app), for tests.
     pub async fn sim_requests(&self) -> Option<Vec<balcao_sim::LoggedRequest>> {
         self.sim.read().await.as_ref().map(SimHandle::requests)
+    }
+
+    /// «Outras bases» (#19): the extra bases that apply after a lookup, and the call to one.
+    pub fn bases(&self) -> &BasesService {
+        &self.bases_service
     }
 
     /// The lookup use case, and what the status bar shows (profile, token, quotas).

@@ -758,6 +758,42 @@ cnpj_views = ["basica"]
     }
 
     #[test]
+    fn the_agencys_profiles_may_declare_extra_bases_and_a_bad_one_is_skipped_naming_its_line() {
+        let text = r#"
+purpose_required = true
+
+[[profile]]
+id = "serpro-prod"
+name = "SERPRO"
+provider = "serpro"
+environment = "producao"
+base_url = "https://gateway.apiserpro.serpro.gov.br"
+cnpj_views = ["basica"]
+
+[[profile.extra_base]]
+id = "cnd"
+name = "Consulta CND"
+path = "/consulta-cnd/v1/certidao/{cnpj}"
+applies_to = ["cnpj"]
+[[profile.extra_base.field]]
+pointer = "/situacao"
+label = "Situação"
+type = "text"
+
+[[profile.extra_base]]
+id = "ruim"
+name = "Ruim"
+path = "/x/{cnpj}"
+applies_to = ["cnpj"]
+"#;
+        let p = parse_policy(text, &file()).unwrap();
+        assert_eq!(p.profiles[0].bases().len(), 1);
+        assert_eq!(p.profiles[0].bases()[0].id.as_str(), "cnd");
+        let issues = p.profiles[0].extra_base_issues.clone().unwrap();
+        assert!(issues[0].starts_with("linha 22:") && issues[0].contains("«ruim»"), "{issues:?}");
+    }
+
+    #[test]
     fn an_empty_policy_sets_nothing_and_lets_clerks_add_profiles() {
         let p = parse_policy("# nada ainda\n", &file()).unwrap();
         assert!(p.profiles.is_empty() && p.clerks_may_add_profiles);

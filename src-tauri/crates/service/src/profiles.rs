@@ -172,6 +172,51 @@ impl ProfilesService {
         self.set_credentials_for(id, None, client_id, client_secret).await
     }
 
+    /// The saved profile `id` whose credential IT is entering: refused for one of the agency's (entered by IT on the
+    /// machine store), for a blank key or secret, and for a profile not saved yet.
+    async fn profile_for_credentials(
+        &self,
+        id: &str,
+        client_id: &str,
+        client_secret: &Sensitive<String>,
+    ) -> Result<Profile, AppError> {
+        if self.settings.policy.is_managed_profile(id) {
+            return Err(crate::agency_credentials::entered_by_it(id));
+        }
+        if client_id.trim().is_empty() || client_secret.expose().trim().is_empty() {
+            return Err(AppError::new(ErrorCode::Config, "Informe a chave (client id) e o segredo."));
+        }
+        find_profile(&self.settings.read().await.profiles, id).cloned().ok_or_else(|| {
+            AppError::new(ErrorCode::Config, format!("Salve o perfil «{id}» antes de gravar as credenciais."))
+        })
+    }
+
+    /// The own credential of the extra base `base_id` of profile `id` (`credential = "own"`, #19), bound to the
+    /// base's origin and token path (its own when it declares them, else the profile's): never sent elsewhere.
+    pub async fn set_base_credentials(
+        &self,
+        id: &str,
+        base_id: &str,
+        client_id: String,
+        client_secret: Sensitive<String>,
+    ) -> Result<(), AppError> {
+        let profile = self.profile_for_credentials(id, &client_id, &client_secret).await?;
+        let base = profile
+            .base(base_id)
+            .filter(|b| b.credential == balcao_core::extra_base::BaseCredential::Own)
+            .ok_or_else(|| {
+                AppError::new(
+                    ErrorCode::Config,
+                    format!(
+                        "O perfil «{id}» não declara a base «{base_id}» com credencial própria (credential = \"own\")."
+                    ),
+                )
+            })?;
+        let binding = CredentialBinding::for_base(&profile, base)?;
+        let creds = Credentials::new(client_id.trim(), client_secret.into_inner());
+        store_credentials(self.secrets.as_ref(), &binding, &creds)
+    }
+
     /// [`ProfilesService::set_credentials`] for one API's own credential (`api`, the Conecta case) or, with
     /// `None`, the credential shared by the profile's APIs; bound to (profile id, API, origin, token path).
     pub async fn set_credentials_for(
@@ -181,15 +226,7 @@ impl ProfilesService {
         client_id: String,
         client_secret: Sensitive<String>,
     ) -> Result<(), AppError> {
-        if self.settings.policy.is_managed_profile(id) {
-            return Err(crate::agency_credentials::entered_by_it(id));
-        }
-        if client_id.trim().is_empty() || client_secret.expose().trim().is_empty() {
-            return Err(AppError::new(ErrorCode::Config, "Informe a chave (client id) e o segredo."));
-        }
-        let profile = find_profile(&self.settings.read().await.profiles, id).cloned().ok_or_else(|| {
-            AppError::new(ErrorCode::Config, format!("Salve o perfil «{id}» antes de gravar as credenciais."))
-        })?;
+        let profile = self.profile_for_credentials(id, &client_id, &client_secret).await?;
         let scope = api.map_or(CredentialScope::AllApis, CredentialScope::Api);
         let binding = CredentialBinding::for_profile(&profile, scope)?;
         let creds = Credentials::new(client_id.trim(), client_secret.into_inner());

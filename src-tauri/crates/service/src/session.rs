@@ -83,22 +83,27 @@ pub(crate) async fn build_client(
     if let Ok(h) = history {
         let h = h.clone();
         let id = profile.id.clone();
+        let bases: Vec<(String, balcao_core::extra_base::BaseId)> =
+            profile.bases().iter().map(|b| (profile.id.clone(), b.id)).collect();
         let used = tokio::task::spawn_blocking(move || {
             let mut guard = h.lock().ok()?;
             // The quota day of this profile's calls: the gateway's zone, or the one the profile names.
             guard.set_quota_zone(&id, quota_zone);
-            Some(
-                APIS.into_iter()
-                    .filter_map(|api| guard.quota_for(&id, api).ok().map(|q| (api, q.used_total)))
-                    .collect::<Vec<_>>(),
-            )
+            let apis = APIS
+                .into_iter()
+                .filter_map(|api| guard.quota_for(&id, api).ok().map(|q| (api, q.used_total)))
+                .collect::<Vec<_>>();
+            Some((apis, crate::bases::billed_so_far(&guard, &bases)))
         })
         .await
         .ok()
         .flatten()
         .unwrap_or_default();
-        for (api, n) in used {
+        for (api, n) in used.0 {
             client.quota().seed(api, n);
+        }
+        for (base, n) in used.1 {
+            client.quota().seed_base(base, n);
         }
     }
     Ok(client)

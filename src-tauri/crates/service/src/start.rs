@@ -22,7 +22,8 @@ use crate::session::{CredentialSource, build_client, credential_free_client, ope
 use crate::settings_store::SettingsStore;
 use crate::shared::{HistoryCell, SettingsCell, Who};
 use crate::{
-    Active, Balcao, BatchService, HistoryService, LockService, LookupService, ProfilesService, SettingsService,
+    Active, Balcao, BasesService, BatchService, HistoryService, LockService, LookupService, ProfilesService,
+    SettingsService,
 };
 
 /// Where and how to start; `from_env` reads the redirects tests use.
@@ -116,6 +117,7 @@ impl Balcao {
             history_service: HistoryService::new(&history, &settings, &active, &who),
             settings_service: SettingsService::new(&settings, &history, &who),
             batch_service: BatchService::new(&opts.data_dir, &settings, &active, &history, &who),
+            bases_service: BasesService::new(&settings, &active, &history, &who),
             data_dir: opts.data_dir,
             recovery_key,
             secrets,

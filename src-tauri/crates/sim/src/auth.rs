@@ -244,7 +244,12 @@ pub(crate) fn authorize(sim: &Sim, route: &Route, headers: &HeaderMap) -> Result
     if route.trial && token == SERPRO_TRIAL_BEARER {
         return Ok(());
     }
-    match sim.check_token(&token, route.gateway) {
+    // An extra base takes a token of either gateway (the agency declares which credential it uses).
+    let checked = match (&route.endpoint, sim.check_token(&token, route.gateway)) {
+        (Endpoint::Base { .. }, Err(TokenProblem::WrongGateway)) => sim.check_token(&token, Gateway::Conecta),
+        (_, checked) => checked,
+    };
+    match checked {
         Ok(Some(scopes)) => match route_scope(route) {
             Some(needed) if !scopes.iter().any(|s| s == needed) => Err(Reply::message(
                 StatusCode::FORBIDDEN,
@@ -268,7 +273,9 @@ fn route_scope(route: &Route) -> Option<&'static str> {
     match route.endpoint {
         Endpoint::ConectaCpfLight => Some(CPF_LIGHT_SCOPE),
         Endpoint::ConectaCnpj { .. } => Some(CNPJ_SCOPE),
-        Endpoint::SerproCpf { .. } | Endpoint::SerproCnpj { .. } | Endpoint::SerproStatus => None,
+        Endpoint::SerproCpf { .. } | Endpoint::SerproCnpj { .. } | Endpoint::SerproStatus | Endpoint::Base { .. } => {
+            None
+        }
     }
 }
 

@@ -18,6 +18,7 @@
 //! `GET|POST|DELETE /__sim/faults`, `POST /__sim/expire-tokens`, `GET /__sim/usage`, `POST /__sim/reset`.
 
 mod auth;
+mod bases;
 pub mod config;
 mod control;
 pub mod data;

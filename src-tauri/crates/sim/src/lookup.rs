@@ -66,6 +66,7 @@ pub(crate) fn handle(sim: &Sim, path: &str, route: &Route, headers: &HeaderMap, 
         Endpoint::ConectaCnpj { view, ni } => cnpj(sim, Gateway::Conecta, *view, false, ni, headers),
         Endpoint::ConectaCpfLight => cpf_light(sim, headers, body),
         Endpoint::SerproStatus => status_up(),
+        Endpoint::Base { id, key } => crate::bases::answer(id, key),
     }
 }
 

@@ -46,6 +46,11 @@ pub(crate) enum Endpoint {
     },
     /// Consulta CPF v2's health check (`GET …/v2/status`, apis.md §8 A9, ◐): not a lookup, never billed.
     SerproStatus,
+    /// One of the extra bases of `data/bases.json` (#19): `key` is the path's last segment.
+    Base {
+        id: String,
+        key: String,
+    },
 }
 
 /// A recognised API path.
@@ -114,7 +119,7 @@ pub(crate) fn route(path: &str) -> Option<Route> {
             api: format!("{base}/v2"),
             method: Method::GET,
         }),
-        _ => None,
+        _ => crate::bases::route(path),
     }
 }
 

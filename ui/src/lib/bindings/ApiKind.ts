@@ -3,4 +3,4 @@
 /**
  * Which API answered a call.
  */
-export type ApiKind = "serproCpfV1" | "serproCpfV2" | "serproCnpj" | "conectaCpfLight" | "conectaCnpj";
+export type ApiKind = "serproCpfV1" | "serproCpfV2" | "serproCnpj" | "conectaCpfLight" | "conectaCnpj" | "extraBase";

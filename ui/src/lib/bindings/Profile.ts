@@ -2,6 +2,7 @@
 import type { CnpjView } from "./CnpjView";
 import type { CpfApi } from "./CpfApi";
 import type { Environment } from "./Environment";
+import type { ExtraBase } from "./ExtraBase";
 import type { NetworkSettings } from "./NetworkSettings";
 import type { PathOverrides } from "./PathOverrides";
 import type { Provider } from "./Provider";
@@ -50,4 +51,13 @@ quotaWarnPercent: number | null,
  * The IANA zone of the gateway's day for this profile's quota counters (`America/Sao_Paulo` when absent): an
  * agency whose contract counts the day elsewhere names it here (#15).
  */
-quotaTimeZone?: string, network: NetworkSettings, };
+quotaTimeZone?: string, network: NetworkSettings, 
+/**
+ * "Outras bases" (#19): further APIs IT declared for this profile (`[[profile.extra_base]]`).
+ */
+extraBases?: Array<ExtraBase>, 
+/**
+ * What was wrong with the declarations the profiles file had and that were skipped (pt-BR, naming the line);
+ * set by the profiles file's loader only (the file cannot write it).
+ */
+extraBaseIssues?: Array<string>, };

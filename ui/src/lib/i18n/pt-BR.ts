@@ -75,6 +75,7 @@ export const t = {
     serproCnpj: 'SERPRO Consulta CNPJ v2',
     conectaCpfLight: 'Conecta CPF Light',
     conectaCnpj: 'Conecta Consulta CNPJ v2',
+    extraBase: 'Outra base declarada pela TI',
   } satisfies Record<ApiKind, string>,
   /** The API's name in the status bar's quota (the full name is its tooltip). */
   apiShort: {
@@ -83,6 +84,7 @@ export const t = {
     serproCnpj: 'CNPJ',
     conectaCpfLight: 'CPF Light',
     conectaCnpj: 'CNPJ',
+    extraBase: 'Outra base',
   } satisfies Record<ApiKind, string>,
   statusBar: {
     label: 'Situação da conexão',
@@ -645,6 +647,7 @@ export const t = {
     noRecord: 'Alt+N',
     historySearch: 'Alt+B',
     theme: 'Alt+T',
+    bases: 'Alt+O',
     lock: 'Ctrl+L',
     switchClerk: 'Ctrl+Shift+A',
     help: '? / F1',
@@ -669,6 +672,7 @@ export const t = {
     noRecord: 'Ligar/desligar «não registrar»',
     historySearch: 'Buscar no histórico',
     theme: 'Alternar tema claro/escuro',
+    bases: 'Outras bases (CPF/CNPJ em tela)',
     lock: 'Bloquear a tela agora',
     switchClerk: 'Trocar de atendente (a tela se fecha e pergunta quem está atendendo)',
     help: 'Mostrar esta ajuda',
@@ -684,6 +688,33 @@ export const t = {
       if (m > 0) return `${m} min ${sec} s`;
       return `${sec} s`;
     },
+  },
+  /** «Outras bases» (#19): the extra government APIs IT declared for the profile. */
+  bases: {
+    title: 'Outras bases',
+    intro: 'Bases que a TI declarou para este perfil. Cada consulta é registrada na auditoria com a finalidade.',
+    none: 'Nenhuma outra base declarada para este tipo de documento.',
+    ask: (name: string) => `Consultar ${name}`,
+    cep: 'CEP',
+    authorization: 'Código de autorização do e-CAC',
+    needCep: 'Informe o CEP (8 dígitos).',
+    needAuthorization: 'Informe o código de autorização que o cidadão gerou no e-CAC.',
+    notFound: 'Nada consta nesta base.',
+    notInformed: 'não informado',
+    unexpected: 'valor em formato inesperado (mostrado como veio)',
+    items: (n: number) => `${n} ${plural(n, 'item', 'itens')}`,
+    saved: 'Guardado no histórico com esta consulta.',
+    notSaved: 'Não guardado no histórico («não registrar» ou consulta não registrada).',
+    changed: (labels: string, when: string) => `Mudou desde ${when}: ${labels}.`,
+    unchanged: (when: string) => `Nada mudou desde ${when}.`,
+    billed: 'consulta cobrada',
+    receiptTitle: 'Outras bases consultadas',
+    fetching: 'Consultando…',
+    credentials: 'Credencial própria das outras bases',
+    credentialsHint: 'Bases declaradas com credential = "own": a chave e o segredo vão só ao token do endereço da base.',
+    saveCredentials: (name: string) => `Gravar credencial de ${name}`,
+    credentialsSaved: (name: string) => `Credencial de ${name} gravada no cofre do sistema.`,
+    skipped: 'Declarações de outras bases ignoradas ao ler o arquivo:',
   },
   errors: {
     unexpected: 'Erro inesperado no Balcão. Tente de novo; se persistir, avise a TI.',

@@ -28,7 +28,7 @@ use crate::endpoints::{Endpoints, cnpj_api_kind, cpf_api_kind};
 use crate::failure::{CallFailure, classify, deadline_error, transport_error};
 use crate::pacing::Pacer;
 use crate::per_api::{CredentialCheck, CredentialSet, TokenSet};
-use crate::quota::{CentralQuota, QuotaTracker};
+use crate::quota::{CentralAsk, CentralQuota, QuotaTracker};
 use crate::retry::{Idempotency, RetryPolicy};
 use crate::token::{Bearer, TokenManager};
 use crate::transport::{build_http, check_base_url};
@@ -341,9 +341,13 @@ impl GovClient {
         let reservation = inner.quota.reserve(api)?;
         let network = &inner.profile.network;
         let done = self
-            .exchange(api, tokens, &req, inner.quota.limit(), |state, answer| {
-                read_answer(api, asked, network, state, answer)
-            })
+            .exchange(
+                api,
+                tokens,
+                &req,
+                CentralAsk { key: api.as_str(), label: api.label(), limit: inner.quota.limit() },
+                |state, answer| read_answer(api, asked, network, state, answer),
+            )
             .await?;
         let meta = CallMeta {
             api,
@@ -379,8 +383,10 @@ impl GovClient {
         let tokens = inner.tokens.for_base(base.id).map_err(CallFailure::before_call)?;
         let reservation = inner.quota.reserve_base(base)?;
         let network = &inner.profile.network;
+        let key = format!("extraBase:{}", base.id.as_str());
+        let ask = CentralAsk { key: &key, label: &base.name, limit: base.quota };
         let done = self
-            .exchange(ApiKind::ExtraBase, tokens, &req, base.quota, |state, answer| {
+            .exchange(ApiKind::ExtraBase, tokens, &req, ask, |state, answer| {
                 read_base_answer(base, network, state, answer)
             })
             .await?;
@@ -458,7 +464,7 @@ impl GovClient {
         api: ApiKind,
         tokens: &TokenManager,
         req: &Req,
-        central_limit: Option<u64>,
+        ask: CentralAsk<'_>,
         mut read: impl FnMut(&CallState, &Answer<'_>) -> Reading<T>,
     ) -> Result<Exchanged<T>, CallFailure> {
         let inner = &*self.inner;
@@ -477,7 +483,7 @@ impl GovClient {
                     Err(_) => return Err(CallFailure::before_call(deadline_error(&req.url))),
                 };
             if let Some(c) = central.take() {
-                c.reserve(&inner.profile, api, central_limit).await.map_err(CallFailure::before_call)?;
+                c.reserve(&inner.profile, ask).await.map_err(CallFailure::before_call)?;
             }
             if let Some(pacer) = &inner.pacer {
                 // Waiting for a pacing slot is queueing, not calling: it does not use up the call's time.

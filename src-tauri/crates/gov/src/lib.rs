@@ -66,7 +66,7 @@ pub use profiles::{
     MAX_PROFILES, MAX_PROFILES_FILE_BYTES, ProfilesFileError, load_profiles_toml, parse_profiles_in, read_profiles_file,
 };
 #[cfg(feature = "http")]
-pub use quota::{BillableCallback, CentralQuota, QuotaTracker};
+pub use quota::{BillableCallback, CentralAsk, CentralQuota, QuotaTracker};
 #[cfg(feature = "http")]
 pub use token::SERPRO_TRIAL_BEARER;
 #[cfg(feature = "http")]

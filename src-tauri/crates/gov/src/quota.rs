@@ -18,9 +18,17 @@ pub trait CentralQuota: Send + Sync + fmt::Debug {
     fn reserve<'a>(
         &'a self,
         profile: &'a balcao_core::profile::Profile,
-        api: ApiKind,
-        limit: Option<u64>,
+        ask: CentralAsk<'a>,
     ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), AppError>> + Send + 'a>>;
+}
+
+/// What one call asks of the agency's quota: its key (an API's name, or `extraBase:<id>` for a declared base), the
+/// label the clerk reads in a refusal, and the daily limit the profile or the declaration sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CentralAsk<'a> {
+    pub key: &'a str,
+    pub label: &'a str,
+    pub limit: Option<u64>,
 }
 
 /// Called after every billable call ([`CallMeta::billable`]), e.g. to persist the count in the history.

@@ -291,18 +291,17 @@ async fn plain_http_server_behind_an_https_url_is_a_tls_error() {
 #[derive(Debug)]
 struct AgencyQuota {
     left: std::sync::Mutex<u32>,
-    asked: std::sync::Mutex<Vec<(String, ApiKind, Option<u64>)>>,
+    asked: std::sync::Mutex<Vec<(String, String, Option<u64>)>>,
 }
 
 impl balcao_gov::CentralQuota for AgencyQuota {
     fn reserve<'a>(
         &'a self,
         profile: &'a balcao_core::profile::Profile,
-        api: ApiKind,
-        limit: Option<u64>,
+        ask: balcao_gov::CentralAsk<'a>,
     ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), balcao_core::AppError>> + Send + 'a>> {
         Box::pin(async move {
-            self.asked.lock().unwrap().push((profile.id.clone(), api, limit));
+            self.asked.lock().unwrap().push((profile.id.clone(), ask.key.to_owned(), ask.limit));
             let mut left = self.left.lock().unwrap();
             if *left == 0 {
                 return Err(balcao_core::AppError::new(ErrorCode::QuotaExhausted, "cota da agência"));
@@ -340,5 +339,21 @@ async fn a_call_that_never_gets_a_token_spends_no_unit_of_the_agency_quota() {
         .with_central_quota(agency.clone());
     assert_eq!(bad.lookup_cpf(&cpf(CPF)).await.unwrap_err().code(), ErrorCode::Unauthorized);
     assert!(agency.asked.lock().unwrap().is_empty(), "no reservation for a call that could not leave");
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn each_declared_base_has_its_own_key_in_the_agency_quota() {
+    let sim = sim().await;
+    let agency = std::sync::Arc::new(AgencyQuota { left: 1.into(), asked: Vec::new().into() });
+    let c = serpro(&sim).with_central_quota(agency.clone());
+    let mut values = balcao_core::extra_base::TemplateValues::default();
+    values.cpf = Some("40442820135".into());
+    c.lookup_base("cadunico", &values).await.expect("granted");
+    let e = c.lookup_base("cadunico", &values).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::QuotaExhausted);
+    let asked = agency.asked.lock().unwrap().clone();
+    assert_eq!(asked[0].1, "extraBase:cadunico", "a base is counted under its own key, not beside the others");
+    assert_eq!(api_calls(&sim).len(), 1, "the refused call never left");
     sim.shutdown().await;
 }

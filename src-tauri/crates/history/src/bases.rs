@@ -30,8 +30,8 @@ impl History {
         let err = |e| error::db(e, "gravar a consulta à outra base");
         let at = OffsetDateTime::now_utc();
         let (at_s, day) = (instant(at), day_of(at, self.quota_zone_of(&ctx.profile_id)));
-        let origin = self.origin;
-        let tx = self.conn.transaction().map_err(err)?;
+        let (origin, outbox) = (self.origin, self.outbox.clone());
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(err)?;
         let meta = match outcome {
             Ok(a) => Some(&a.meta),
             Err((_, m)) => m.as_ref(),
@@ -95,6 +95,14 @@ impl History {
             ],
         )
         .map_err(err)?;
+        if let Some(outbox) = &outbox {
+            let outcome_text = match error {
+                Some(e) => format!("{} ({})", result.as_str(), enum_str(&e.code)),
+                None => result.as_str().to_owned(),
+            };
+            let api = format!("outra base {base_id}");
+            crate::outbox::queue_line(&tx, outbox, ctx, origin, (&api, outcome_text), number, &at_s).map_err(err)?;
+        }
         if let (true, Some(m)) = (billable, meta) {
             tx.execute(
                 "INSERT INTO quota (profile_id, api, day, count) VALUES (?1, ?2, ?3, 1)

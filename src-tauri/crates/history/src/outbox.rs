@@ -4,13 +4,14 @@
 use std::sync::Arc;
 
 use balcao_core::api::Environment;
+use balcao_core::history_api::AuditOrigin;
 use balcao_core::{AppError, Document};
 use rusqlite::{OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::text::instant;
-use crate::{History, error};
+use crate::{History, LookupContext, error};
 
 /// Turns a citizen's number into the agency's keyed hash (the key stays with the caller: the outbox never holds the
 /// number itself, only what the agency store will keep).
@@ -81,26 +82,38 @@ fn new_id() -> String {
 }
 
 /// Queues the audit line just written (same transaction), for real profiles only: Demonstração never leaves the PC.
+/// The clerk goes masked as on a receipt (the middle digits tell the agency's clerks apart), with the OS user and
+/// where the line came from (the window or `balcao-cli`).
 pub(crate) fn queue_line(
     tx: &Transaction<'_>,
     outbox: &Outbox,
-    env: Environment,
-    line: impl FnOnce([u8; 32]) -> OutboxLine,
+    ctx: &LookupContext,
+    origin: AuditOrigin,
+    (api, outcome): (&str, String),
     number: &Document,
     at: &str,
 ) -> rusqlite::Result<()> {
-    if env == Environment::Demonstracao {
+    if ctx.environment == Environment::Demonstracao {
         return Ok(());
     }
-    let line = line((outbox.hasher)(number));
+    let clerk = match ctx.clerk_cpf {
+        Some(cpf) => format!("{} / {} / {}", cpf.masked(), ctx.os_user, origin.as_str()),
+        None => format!("{} / {}", ctx.os_user, origin.as_str()),
+    };
+    let text = |t: &Option<String>| t.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+    let line = OutboxLine {
+        clerk,
+        api: api.to_owned(),
+        purpose: text(&ctx.purpose),
+        authorization_code: text(&ctx.authorization_code),
+        hash_hex: hex(&(outbox.hasher)(number)),
+        masked: number.masked(),
+        outcome,
+    };
     let payload = serde_json::to_string(&line).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
     tx.prepare_cached("INSERT INTO agency_outbox (id, kind, at, payload) VALUES (?1, 'audit', ?2, ?3)")?
         .execute(params![new_id(), at, payload])?;
     Ok(())
-}
-
-pub(crate) fn hash_hex(hash: [u8; 32]) -> String {
-    hex(&hash)
 }
 
 impl History {

@@ -9,7 +9,7 @@ use rusqlite::{Transaction, params};
 use time::OffsetDateTime;
 
 use crate::codec::enum_str;
-use crate::outbox::{Outbox, OutboxLine, hash_hex, queue_line};
+use crate::outbox::{Outbox, queue_line};
 use crate::text::{day_of, instant, normalize_name};
 use crate::{History, error};
 
@@ -218,30 +218,11 @@ fn insert(
         origin.as_str(),
     ])?;
     if let Some(outbox) = outbox {
-        let clerk = match ctx.clerk_cpf {
-            // Masked as on a receipt: the middle digits tell the agency's clerks apart, the store holds no full CPF.
-            Some(cpf) => format!("{} / {} / {}", cpf.masked(), ctx.os_user, origin.as_str()),
-            None => format!("{} / {}", ctx.os_user, origin.as_str()),
-        };
         let outcome_text = match error {
             Some(e) => format!("{} ({})", result.as_str(), enum_str(&e.code)),
             None => result.as_str().to_owned(),
         };
-        let line = |hash| OutboxLine {
-            clerk,
-            api: api.unwrap_or("-").to_owned(),
-            purpose: ctx.purpose.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned),
-            authorization_code: ctx
-                .authorization_code
-                .as_deref()
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned),
-            hash_hex: hash_hex(hash),
-            masked: number.masked(),
-            outcome: outcome_text,
-        };
-        queue_line(tx, outbox, ctx.environment, line, number, &at_s)?;
+        queue_line(tx, outbox, ctx, origin, (api.unwrap_or("-"), outcome_text), number, &at_s)?;
     }
     if let (true, true, Some(api)) = (billable, count_quota, api) {
         tx.prepare_cached(

@@ -105,3 +105,17 @@ fn a_schema_5_file_gains_the_table_and_keeps_its_data() {
     record(&mut h, Some(jose.summary.id), "40442820135", &Ok(answer("Cadastrado", true)));
     assert_eq!(h.base_answers(jose.summary.id).unwrap().len(), 1);
 }
+
+/// Under an agency store the call to an extra base goes to the outbox like any lookup, naming the base.
+#[test]
+fn an_extra_base_call_of_a_real_profile_is_queued_for_the_agency_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = open(&dir.path().join("history.db"));
+    h.set_agency_outbox(Some(std::sync::Arc::new(|_: &balcao_core::Document| [7u8; 32])));
+    let real = LookupContext { environment: balcao_core::api::Environment::Producao, ..with_purpose() };
+    h.record_base(&real, None, &doc("40442820135"), ("cadunico", "CadÚnico"), &Ok(answer("x", true))).unwrap();
+    let items = h.outbox_take(10).unwrap();
+    assert_eq!(items.len(), 1);
+    let balcao_history::OutboxPayload::Audit(line) = &items[0].payload else { panic!("an audit line") };
+    assert_eq!((line.api.as_str(), line.purpose.as_deref()), ("outra base cadunico", Some("Protocolo 77")));
+}

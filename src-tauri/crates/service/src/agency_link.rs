@@ -12,9 +12,8 @@ use std::time::Duration;
 use balcao_agency::{AuditLine, ConnectOptions, CounterStore, DocumentRef, QuotaKey, Reservation};
 use balcao_core::api::AgencyStatus;
 use balcao_core::profile::Profile;
-use balcao_core::record::ApiKind;
 use balcao_core::{AppError, ErrorCode, Sensitive};
-use balcao_gov::CentralQuota;
+use balcao_gov::{CentralAsk, CentralQuota};
 use balcao_history::{History, OfflineUnit, OutboxItem, OutboxPayload};
 use balcao_platform::SecretStore;
 use time::OffsetDateTime;
@@ -217,13 +216,12 @@ fn backoff(failures: u32) -> Duration {
     BACKOFF_FIRST.saturating_mul(1 << failures.saturating_sub(1).min(6)).min(BACKOFF_MAX)
 }
 
-fn agency_quota_spent(api: ApiKind) -> AppError {
+fn agency_quota_spent(label: &str) -> AppError {
     AppError::new(
         ErrorCode::QuotaExhausted,
         format!(
-            "A cota da agência para {} acabou hoje (contada em todos os balcões). Nenhuma consulta foi enviada; \
-             avise a TI.",
-            api.label()
+            "A cota da agência para {label} acabou hoje (contada em todos os balcões). Nenhuma consulta foi enviada; \
+             avise a TI."
         ),
     )
 }
@@ -335,13 +333,11 @@ impl AgencyLink {
         Err(too_slow())
     }
 
-    async fn reserve_unit(&self, profile: &Profile, api: ApiKind, limit: Option<u64>) -> Result<(), AppError> {
+    async fn reserve_unit(&self, profile: &Profile, ask: CentralAsk<'_>) -> Result<(), AppError> {
         let ready = self.setup.as_ref().map_err(Clone::clone)?;
-        let key = QuotaKey {
-            credential: profile.id.clone(),
-            api: api.as_str().to_owned(),
-            gateway_day: gateway_day(profile),
-        };
+        let key =
+            QuotaKey { credential: profile.id.clone(), api: ask.key.to_owned(), gateway_day: gateway_day(profile) };
+        let limit = ask.limit;
         if !self.is_down() {
             let limit = limit.map_or(u32::MAX, |l| u32::try_from(l).unwrap_or(u32::MAX));
             match self.reserve_online(ready, &key, limit).await {
@@ -351,7 +347,7 @@ impl AgencyLink {
                 }
                 Ok(Reservation::Refused) => {
                     self.mark_up();
-                    return Err(agency_quota_spent(api));
+                    return Err(agency_quota_spent(ask.label));
                 }
                 // Only a store that cannot be reached falls back to the offline allowance. A store that answers
                 // with a refusal (a newer schema, a wrong password, a role without the privilege, a certificate
@@ -531,10 +527,9 @@ impl CentralQuota for AgencyLink {
     fn reserve<'a>(
         &'a self,
         profile: &'a Profile,
-        api: ApiKind,
-        limit: Option<u64>,
+        ask: CentralAsk<'a>,
     ) -> Pin<Box<dyn Future<Output = Result<(), AppError>> + Send + 'a>> {
-        Box::pin(self.reserve_unit(profile, api, limit))
+        Box::pin(self.reserve_unit(profile, ask))
     }
 }
 

@@ -10,7 +10,9 @@ use std::process::ExitCode;
 
 use balcao_core::Sensitive;
 use balcao_platform::MachineStore;
-use balcao_service::agency_credentials::{check_machine, machine_store, set_machine_credentials};
+use balcao_service::agency_credentials::{
+    check_machine, machine_store, set_machine_base_credentials, set_machine_credentials,
+};
 use balcao_service::agency_store::{migrate_agency_store, set_agency_key};
 use balcao_service::policy::current_policy_dir;
 
@@ -26,6 +28,9 @@ A chave (client id) e o segredo (client secret) vêm da entrada padrão, nesta o
 comando (ela fica no histórico do shell e na lista de processos). Exemplo, num script de instalação rodado como root:
 
   printf '%s\\n%s\\n' \"$CHAVE\" \"$SEGREDO\" | balcao-cli admin set-credentials --profile serpro-prod
+
+Com --api, a credencial própria de uma API do perfil (como no Conecta); com --base, a de uma «outra base» que o
+perfil declara com credential = \"own\" (#19), válida só para o endereço e o token dessa base.
 
 Grava no cofre de credenciais da máquina: no Linux /etc/balcao/credentials.json (dono root, grupo balcao, modo
 0640; rode como root); no Windows C:\\ProgramData\\Balcao\\credentials.dpapi, cifrado pela DPAPI da máquina (prompt de
@@ -88,16 +93,19 @@ pub struct SetArgs {
     #[arg(long, value_name = "PERFIL")]
     pub profile: String,
     /// Só para esta API do perfil (cpf, cnpj ou o nome da API, como conectaCpfLight); sem ela, a credencial comum.
-    #[arg(long, value_name = "API")]
+    #[arg(long, value_name = "API", conflicts_with = "base")]
     pub api: Option<String>,
+    /// A credencial própria de uma «outra base» declarada no perfil (credential = "own").
+    #[arg(long, value_name = "BASE")]
+    pub base: Option<String>,
 }
 
 /// The options `admin set-credentials` takes; anything else on its command line is refused unread (it may be a
 /// secret, and the parser's message would repeat it).
-const SET_OPTIONS: [&str; 2] = ["--profile", "--api"];
+const SET_OPTIONS: [&str; 3] = ["--profile", "--api", "--base"];
 
 /// Refuses, before the parser sees them, the arguments of `admin` that could be a secret typed on the command line:
-/// any option other than `--profile`/`--api` (and help), and any value where none is expected. The refusal never
+/// any option other than `--profile`/`--api`/`--base` (and help), and any value where none is expected. The refusal never
 /// repeats what was given.
 pub fn refuse_secret_arguments(args: &[OsString]) -> Option<String> {
     let words: Vec<String> = args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
@@ -221,7 +229,11 @@ fn set_credentials(args: &SetArgs) -> ExitCode {
     };
     let dir = current_policy_dir();
     let store = machine_store(&dir);
-    match set_machine_credentials(&dir, store.as_ref(), &args.profile, args.api.as_deref(), &id, secret) {
+    let stored = match args.base.as_deref() {
+        Some(base) => set_machine_base_credentials(&dir, store.as_ref(), &args.profile, base, &id, secret),
+        None => set_machine_credentials(&dir, store.as_ref(), &args.profile, args.api.as_deref(), &id, secret),
+    };
+    match stored {
         Ok(done) => {
             print_line(&done);
             ExitCode::SUCCESS

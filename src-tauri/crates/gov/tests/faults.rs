@@ -347,8 +347,7 @@ async fn each_declared_base_has_its_own_key_in_the_agency_quota() {
     let sim = sim().await;
     let agency = std::sync::Arc::new(AgencyQuota { left: 1.into(), asked: Vec::new().into() });
     let c = serpro(&sim).with_central_quota(agency.clone());
-    let mut values = balcao_core::extra_base::TemplateValues::default();
-    values.cpf = Some("40442820135".into());
+    let values = balcao_core::extra_base::TemplateValues { cpf: Some("40442820135".into()), ..Default::default() };
     c.lookup_base("cadunico", &values).await.expect("granted");
     let e = c.lookup_base("cadunico", &values).await.unwrap_err();
     assert_eq!(e.code(), ErrorCode::QuotaExhausted);

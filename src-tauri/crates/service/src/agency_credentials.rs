@@ -135,6 +135,38 @@ pub fn set_machine_credentials(
     client_id: &str,
     client_secret: Sensitive<String>,
 ) -> Result<String, AppError> {
+    store_machine(dir, store, (profile_id, MachineTarget::Api(api)), client_id, client_secret)
+}
+
+/// [`set_machine_credentials`] for the own credential of the agency profile's declared base `base_id` (#19), bound to
+/// the base's own origin and token endpoint.
+pub fn set_machine_base_credentials(
+    dir: &Path,
+    store: &dyn SecretStore,
+    profile_id: &str,
+    base_id: &str,
+    client_id: &str,
+    client_secret: Sensitive<String>,
+) -> Result<String, AppError> {
+    store_machine(dir, store, (profile_id, MachineTarget::Base(base_id)), client_id, client_secret)
+}
+
+/// Which credential of a profile IT stores.
+#[derive(Debug, Clone, Copy)]
+enum MachineTarget<'a> {
+    /// One API's own (`cpf`, `cnpj` or the API's name), else the one shared by its APIs.
+    Api(Option<&'a str>),
+    /// A declared base's own.
+    Base(&'a str),
+}
+
+fn store_machine(
+    dir: &Path,
+    store: &dyn SecretStore,
+    (profile_id, target): (&str, MachineTarget<'_>),
+    client_id: &str,
+    client_secret: Sensitive<String>,
+) -> Result<String, AppError> {
     let file = dir.join(POLICY_FILE);
     let policy = policy_of(dir)?.ok_or_else(|| {
         AppError::new(
@@ -166,13 +198,33 @@ pub fn set_machine_credentials(
             ),
         ));
     }
-    let scope = match api {
-        Some(name) => CredentialScope::Api(api_named(profile, name)?),
-        None => CredentialScope::AllApis,
-    };
     check_value("A chave (client id)", client_id)?;
     check_value("O segredo (client secret)", client_secret.expose())?;
-    let binding = CredentialBinding::for_profile(profile, scope)?;
+    let (scope, binding) = match target {
+        MachineTarget::Base(base_id) => {
+            let base = profile
+                .base(base_id)
+                .filter(|b| b.credential == balcao_core::extra_base::BaseCredential::Own)
+                .ok_or_else(|| {
+                AppError::new(
+                    ErrorCode::Config,
+                    format!(
+                        "O perfil «{}» não declara a outra base «{base_id}» com credencial própria (credential = \
+                             \"own\") na política. Nada foi gravado.",
+                        profile.id
+                    ),
+                )
+            })?;
+            (CredentialScope::Base(base.id), CredentialBinding::for_base(profile, base)?)
+        }
+        MachineTarget::Api(api) => {
+            let scope = match api {
+                Some(name) => CredentialScope::Api(api_named(profile, name)?),
+                None => CredentialScope::AllApis,
+            };
+            (scope, CredentialBinding::for_profile(profile, scope)?)
+        }
+    };
     let mut credentials = Credentials::new(client_id.trim(), "");
     credentials.client_secret = client_secret;
     store_credentials(store, &binding, &credentials)?;

@@ -170,3 +170,46 @@ fn set_credentials_refuses_a_profile_outside_the_policy_an_api_it_does_not_use_a
     assert!(e.message.contains("caracteres de controle"), "{}", e.message);
     assert!(!dir.path().join(MACHINE_CREDENTIALS_FILE).exists(), "nothing written");
 }
+
+/// IT stores a declared base's own credential (#19) in the machine store: `admin set-credentials --base`; it is read
+/// back for that base only, bound to the base, and a base without `credential = "own"` is refused.
+#[test]
+fn a_declared_bases_own_credential_goes_to_the_machine_store_for_that_base_only() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let base_decl = "\n[[profile.extra_base]]\nid = \"cep\"\nname = \"CEP (Conecta)\"\ncredential = \"own\"\n\
+                     path = \"/api-cep/v1/consulta/cep/{cep}\"\napplies_to = [\"cpf\"]\n\
+                     [[profile.extra_base.field]]\npointer = \"/uf\"\nlabel = \"UF\"\ntype = \"text\"\n";
+    std::fs::write(dir.path().join("policy.toml"), format!("{}{base_decl}", policy("https://gateway.example.gov.br")))
+        .unwrap();
+    let gid = std::fs::metadata(dir.path()).map(|m| std::os::unix::fs::MetadataExt::gid(&m)).unwrap();
+    let machine: Arc<dyn SecretStore> =
+        Arc::new(MachineStore::group_file(&dir.path().join(MACHINE_CREDENTIALS_FILE), FileGroup::Id(gid)));
+    store_agency_pair(dir.path(), machine.as_ref());
+    let said = balcao_service::agency_credentials::set_machine_base_credentials(
+        dir.path(),
+        machine.as_ref(),
+        ID,
+        "cep",
+        "cep-id",
+        Sensitive::new("cep-segredo".into()),
+    )
+    .expect("stored");
+    assert!(said.contains("outra base «cep»") && !said.contains("cep-segredo"), "{said}");
+    let profile = managed_profile(dir.path(), ID).unwrap().expect("the profile");
+    let set = balcao_gov::credential_set_from_store(machine.as_ref(), &profile).expect("read back");
+    let base = profile.base("cep").expect("declared");
+    let (_, creds) = set.for_base(base).expect("the base's own credential");
+    assert_eq!(creds.client_id, "cep-id");
+    let e = balcao_service::agency_credentials::set_machine_base_credentials(
+        dir.path(),
+        machine.as_ref(),
+        ID,
+        "renda",
+        "x",
+        Sensitive::new("y".into()),
+    )
+    .unwrap_err();
+    assert_eq!(e.code, ErrorCode::Config);
+    assert!(e.message.contains("renda") && e.message.contains("Nada foi gravado"), "{}", e.message);
+}

@@ -129,6 +129,10 @@ fn bad_arguments(cmd: &str) -> Option<Value> {
         "window_drops" => json!({"onDrop": "not a channel"}),
         "batch_resume" => json!({"retryFailed": "yes"}),
         "batch_follow" => json!({"onProgress": "not a channel"}),
+        "bases_offers" => json!({"kind": "rg"}),
+        "bases_lookup" => json!({"request": {"baseId": 5, "input": []}}),
+        "bases_of_entry" => json!({"id": "1; drop table base_answers"}),
+        "profile_set_base_credentials" => json!({"id": "p", "baseId": ["cep"], "clientId": 1, "clientSecret": null}),
         _ => return None,
     })
 }

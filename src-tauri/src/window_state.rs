@@ -64,7 +64,11 @@ pub fn restore<R: Runtime>(window: &WebviewWindow<R>, data_dir: &Path) {
     if let Some(state) = window.try_state::<WindowState>() {
         *state.latest.lock().unwrap_or_else(PoisonError::into_inner) = Some(g);
     }
-    let _ = window.set_size(PhysicalSize::new(g.width, g.height));
+    // Only what differs is set: resizing or moving a window that is already where the clerk left it costs start-up
+    // time for nothing (the window is laid out again while the page loads).
+    if window.inner_size().ok() != Some(PhysicalSize::new(g.width, g.height)) {
+        let _ = window.set_size(PhysicalSize::new(g.width, g.height));
+    }
     let visible = window.available_monitors().unwrap_or_default().iter().any(|m| {
         let (p, s) = (m.position(), m.size());
         let inside = |v: i32, start: i32, len: u32| {
@@ -72,7 +76,7 @@ pub fn restore<R: Runtime>(window: &WebviewWindow<R>, data_dir: &Path) {
         };
         inside(g.x, p.x, s.width) && inside(g.y, p.y, s.height)
     });
-    if visible {
+    if visible && window.outer_position().ok() != Some(PhysicalPosition::new(g.x, g.y)) {
         let _ = window.set_position(PhysicalPosition::new(g.x, g.y));
     }
     if g.maximized {

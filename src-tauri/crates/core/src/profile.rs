@@ -276,6 +276,21 @@ impl Profile {
         self.bases().iter().find(|b| b.id.as_str() == id)
     }
 
+    /// The declared base `id` that has a credential of its own (`credential = "own"`), or the pt-BR refusal for a
+    /// credential entered for anything else (nothing is stored).
+    pub fn own_credential_base(&self, id: &str) -> Result<&ExtraBase, AppError> {
+        self.base(id).filter(|b| b.credential == crate::extra_base::BaseCredential::Own).ok_or_else(|| {
+            AppError::new(
+                ErrorCode::Config,
+                format!(
+                    "O perfil «{}» não declara a outra base «{id}» com credencial própria (credential = \"own\"). \
+                     Nada foi gravado.",
+                    self.id
+                ),
+            )
+        })
+    }
+
     fn validate_extra_bases(&self) -> Result<(), AppError> {
         let bases = self.bases();
         if bases.len() > MAX_BASES {

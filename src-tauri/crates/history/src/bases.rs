@@ -1,13 +1,13 @@
 //! The answers of the «outras bases» (#19): kept with the lookup they were asked after, and their audit lines.
 
 use balcao_core::extra_base::BaseAnswer;
-use balcao_core::history_api::{AuditEvent, Outcome};
+use balcao_core::history_api::Outcome;
 use balcao_core::record::CallMeta;
 use balcao_core::{AppError, Document};
 use rusqlite::{OptionalExtension, params};
 use time::OffsetDateTime;
 
-use crate::codec::enum_str;
+use crate::record::{CallLine, write_call_line};
 use crate::text::{day_of, instant};
 use crate::{History, LookupContext, error};
 
@@ -65,44 +65,16 @@ impl History {
             }
             _ => None,
         };
-        tx.execute(
-            "INSERT INTO audit (at, event, clerk_cpf, os_user, profile_id, profile_name, environment, kind,
-                 number_masked, purpose, authorization_code, outcome, error_code, api, http_status, activity_id,
-                 billable, recorded, history_id, origin, detail)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
-            params![
-                at_s,
-                AuditEvent::Lookup.as_str(),
-                ctx.clerk_cpf.map(|c| c.to_string()),
-                ctx.os_user,
-                ctx.profile_id,
-                ctx.profile_name,
-                enum_str(&ctx.environment),
-                enum_str(&number.kind()),
-                number.masked(),
-                ctx.purpose.as_deref().map(str::trim).filter(|s| !s.is_empty()),
-                ctx.authorization_code.as_deref().map(str::trim).filter(|s| !s.is_empty()),
-                result.as_str(),
-                error.map(|e| enum_str(&e.code)),
-                meta.map(|m| m.api.as_str()),
-                meta.map(|m| m.http_status),
-                meta.and_then(|m| m.activity_id.as_deref()),
-                billable,
-                kept.is_some(),
-                lookup,
-                origin.as_str(),
-                format!("outra base «{base_name}» ({base_id})"),
-            ],
-        )
-        .map_err(err)?;
-        if let Some(outbox) = &outbox {
-            let outcome_text = match error {
-                Some(e) => format!("{} ({})", result.as_str(), enum_str(&e.code)),
-                None => result.as_str().to_owned(),
-            };
-            let api = format!("outra base {base_id}");
-            crate::outbox::queue_line(&tx, outbox, ctx, origin, (&api, outcome_text), number, &at_s).map_err(err)?;
-        }
+        let line = CallLine {
+            result,
+            error,
+            meta,
+            recorded: kept.is_some(),
+            history_id: lookup,
+            detail: Some(format!("outra base «{base_name}» ({base_id})")),
+        };
+        let agency_api = format!("outra base {base_id}");
+        write_call_line(&tx, (ctx, number, &at_s, origin), &line, outbox.as_ref(), &agency_api).map_err(err)?;
         if let (true, Some(m)) = (billable, meta) {
             tx.execute(
                 "INSERT INTO quota (profile_id, api, day, count) VALUES (?1, ?2, ?3, 1)

@@ -189,11 +189,45 @@ fn insert(
     } else {
         None
     };
+    let line = CallLine { result, error, meta, recorded: history_id.is_some(), history_id, detail: None };
+    write_call_line(tx, (ctx, number, &at_s, origin), &line, outbox, api.unwrap_or("-"))?;
+    if let (true, true, Some(api)) = (billable, count_quota, api) {
+        tx.prepare_cached(
+            "INSERT INTO quota (profile_id, api, day, count) VALUES (?1, ?2, ?3, 1)
+             ON CONFLICT (profile_id, api, day) DO UPDATE SET count = count + 1",
+        )?
+        // The quota day is the gateway's (GATEWAY_ZONE unless told otherwise), whatever the machine's zone.
+        .execute(params![ctx.profile_id, api, day_of(at, quota_zone)])?;
+    }
+    Ok(history_id)
+}
+
+/// The audit line of one call (a lookup, or an extra base's call): what came of it and what the history kept.
+pub(crate) struct CallLine<'a> {
+    pub(crate) result: Outcome,
+    pub(crate) error: Option<&'a AppError>,
+    pub(crate) meta: Option<&'a CallMeta>,
+    pub(crate) recorded: bool,
+    pub(crate) history_id: Option<i64>,
+    /// What else the line names (the extra base).
+    pub(crate) detail: Option<String>,
+}
+
+/// Writes `line` to the audit trail and, under an agency store, queues it for the store (naming the call
+/// `agency_api` there), in the caller's transaction.
+pub(crate) fn write_call_line(
+    tx: &Transaction<'_>,
+    (ctx, number, at_s, origin): (&LookupContext, &Document, &str, AuditOrigin),
+    line: &CallLine<'_>,
+    outbox: Option<&Outbox>,
+    agency_api: &str,
+) -> rusqlite::Result<()> {
+    let meta = line.meta;
     tx.prepare_cached(
         "INSERT INTO audit (at, event, clerk_cpf, os_user, profile_id, profile_name, environment, kind, number_masked,
              purpose, authorization_code, outcome, error_code, api, http_status, activity_id, billable, recorded,
-             history_id, origin)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
+             history_id, origin, detail)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
     )?
     .execute(params![
         at_s,
@@ -207,32 +241,25 @@ fn insert(
         number.masked(),
         ctx.purpose.as_deref().map(str::trim).filter(|s| !s.is_empty()),
         ctx.authorization_code.as_deref().map(str::trim).filter(|s| !s.is_empty()),
-        result.as_str(),
-        error.map(|e| enum_str(&e.code)),
-        api,
+        line.result.as_str(),
+        line.error.map(|e| enum_str(&e.code)),
+        meta.map(|m| m.api.as_str()),
         meta.map(|m| m.http_status),
         meta.and_then(|m| m.activity_id.as_deref()),
-        billable,
-        history_id.is_some(),
-        history_id,
+        meta.is_some_and(|m| m.billable),
+        line.recorded,
+        line.history_id,
         origin.as_str(),
+        line.detail,
     ])?;
     if let Some(outbox) = outbox {
-        let outcome_text = match error {
-            Some(e) => format!("{} ({})", result.as_str(), enum_str(&e.code)),
-            None => result.as_str().to_owned(),
+        let outcome_text = match line.error {
+            Some(e) => format!("{} ({})", line.result.as_str(), enum_str(&e.code)),
+            None => line.result.as_str().to_owned(),
         };
-        queue_line(tx, outbox, ctx, origin, (api.unwrap_or("-"), outcome_text), number, &at_s)?;
+        queue_line(tx, outbox, ctx, origin, (agency_api, outcome_text), number, at_s)?;
     }
-    if let (true, true, Some(api)) = (billable, count_quota, api) {
-        tx.prepare_cached(
-            "INSERT INTO quota (profile_id, api, day, count) VALUES (?1, ?2, ?3, 1)
-             ON CONFLICT (profile_id, api, day) DO UPDATE SET count = count + 1",
-        )?
-        // The quota day is the gateway's (GATEWAY_ZONE unless told otherwise), whatever the machine's zone.
-        .execute(params![ctx.profile_id, api, day_of(at, quota_zone)])?;
-    }
-    Ok(history_id)
+    Ok(())
 }
 
 fn json_err(e: serde_json::Error) -> rusqlite::Error {

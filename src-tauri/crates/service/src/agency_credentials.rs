@@ -202,19 +202,7 @@ fn store_machine(
     check_value("O segredo (client secret)", client_secret.expose())?;
     let (scope, binding) = match target {
         MachineTarget::Base(base_id) => {
-            let base = profile
-                .base(base_id)
-                .filter(|b| b.credential == balcao_core::extra_base::BaseCredential::Own)
-                .ok_or_else(|| {
-                AppError::new(
-                    ErrorCode::Config,
-                    format!(
-                        "O perfil «{}» não declara a outra base «{base_id}» com credencial própria (credential = \
-                             \"own\") na política. Nada foi gravado.",
-                        profile.id
-                    ),
-                )
-            })?;
+            let base = profile.own_credential_base(base_id)?;
             (CredentialScope::Base(base.id), CredentialBinding::for_base(profile, base)?)
         }
         MachineTarget::Api(api) => {

@@ -201,17 +201,7 @@ impl ProfilesService {
         client_secret: Sensitive<String>,
     ) -> Result<(), AppError> {
         let profile = self.profile_for_credentials(id, &client_id, &client_secret).await?;
-        let base = profile
-            .base(base_id)
-            .filter(|b| b.credential == balcao_core::extra_base::BaseCredential::Own)
-            .ok_or_else(|| {
-                AppError::new(
-                    ErrorCode::Config,
-                    format!(
-                        "O perfil «{id}» não declara a base «{base_id}» com credencial própria (credential = \"own\")."
-                    ),
-                )
-            })?;
+        let base = profile.own_credential_base(base_id)?;
         let binding = CredentialBinding::for_base(&profile, base)?;
         let creds = Credentials::new(client_id.trim(), client_secret.into_inner());
         store_credentials(self.secrets.as_ref(), &binding, &creds)

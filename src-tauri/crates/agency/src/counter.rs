@@ -60,29 +60,8 @@ impl CounterStore {
 
     /// Appends one line; `Ok(false)` when a line with this id was already stored (a retry). A number typed in the
     /// free text (purpose, authorisation code, clerk, outcome) is hidden first ([`scrub_numbers`]).
-    pub async fn append(&self, line: &AuditLine) -> Result<bool, AppError> {
-        let Scrubbed { clerk, purpose, authorization_code, outcome } = Scrubbed::of(line);
-        let row = self
-            .client
-            .query_one(
-                "SELECT balcao.append_audit_line($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-                &[
-                    &line.id,
-                    &line.counter_id,
-                    &line.seq,
-                    &line.at,
-                    &clerk,
-                    &line.api,
-                    &purpose,
-                    &authorization_code,
-                    &line.document.hash.as_slice(),
-                    &line.document.masked,
-                    &outcome,
-                ],
-            )
-            .await
-            .map_err(|e| from_pg(&e, "gravar a linha de auditoria"))?;
-        row.try_get(0).map_err(|e| from_pg(&e, "gravar a linha de auditoria"))
+    pub async fn append(&mut self, line: &AuditLine) -> Result<bool, AppError> {
+        Ok(self.append_all(std::slice::from_ref(line)).await? == 1)
     }
 
     /// Appends `lines` in one transaction, in their order (pipelined: one round trip for the lot): all are stored

@@ -87,7 +87,7 @@ async fn a_store_with_a_newer_schema_is_refused_by_counters_readers_and_migrate_
 #[tokio::test]
 async fn the_counters_role_cannot_select_update_delete_or_insert_audit_lines_directly() {
     let db = ready("privileges").await;
-    let store = CounterStore::open(&db.opts(Role::Counter)).await.expect("open");
+    let mut store = CounterStore::open(&db.opts(Role::Counter)).await.expect("open");
     assert!(store.append(&line(1)).await.expect("append through the function"));
 
     let raw = db.raw(Role::Counter).await;
@@ -121,11 +121,11 @@ async fn the_counters_role_cannot_select_update_delete_or_insert_audit_lines_dir
 #[tokio::test]
 async fn a_retried_audit_line_is_stored_once_and_the_reader_finds_it_by_the_number() {
     let db = ready("retry").await;
-    let store = CounterStore::open(&db.opts(Role::Counter)).await.expect("open");
+    let mut store = CounterStore::open(&db.opts(Role::Counter)).await.expect("open");
     let l = line(7);
     assert!(store.append(&l).await.expect("first"));
     assert!(!store.append(&l).await.expect("retry"), "the retry reports it was already there");
-    let again = CounterStore::open(&db.opts(Role::Counter)).await.expect("reopen");
+    let mut again = CounterStore::open(&db.opts(Role::Counter)).await.expect("reopen");
     assert!(!again.append(&l).await.expect("retry from a new connection"));
     assert_eq!(db.count("balcao.audit_line").await, 1);
 
@@ -221,7 +221,7 @@ async fn a_server_certificate_from_another_ca_is_refused() {
 #[tokio::test]
 async fn the_stored_row_holds_no_cpf_in_clear_only_the_keyed_hash_and_the_masked_form() {
     let db = ready("noclear").await;
-    let store = CounterStore::open(&db.opts(Role::Counter)).await.expect("open");
+    let mut store = CounterStore::open(&db.opts(Role::Counter)).await.expect("open");
     store.append(&line(1)).await.expect("append");
     // A clerk who typed the number into the purpose (and a CNPJ into the outcome).
     let typed = AuditLine {

@@ -381,7 +381,7 @@ impl AgencyLink {
     /// Sends the oldest waiting lines (at most one chunk) to the store, in order; returns how many left the outbox.
     /// A line the store refuses (or that cannot be read back) is set aside and the others keep flowing; only a store
     /// that cannot be reached stops the drain.
-    pub async fn drain_once(&self, conn: &mut Option<CounterStore>) -> Result<usize, AppError> {
+    async fn drain_once(&self, conn: &mut Option<CounterStore>) -> Result<usize, AppError> {
         let ready = self.setup.as_ref().map_err(Clone::clone)?;
         let history = self.history.as_ref().map_err(Clone::clone)?.clone();
         let items = on_history(history.clone(), |h| h.outbox_take(CHUNK)).await?;
